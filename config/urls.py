@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from config import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="organizers:dashboard"), name="home"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("organizers.urls")),
+    path("console/webinars/", include("webinars.urls")),
+    path("", include("payments.urls")),
+    path("", include("registrations.urls")),
+    path("", include("recordings.urls")),
+    path("dev/outbox/", views.outbox, name="dev_outbox"),
+    path("dev/outbox/<str:name>/", views.outbox_message, name="dev_outbox_message"),
+]
+
+if settings.STRIPE_SANDBOX:
+    # The offline Stripe stand-in, only in the embedded default (no real key set).
+    urlpatterns += [path("_stripe/", include("payments.sandbox.urls"))]

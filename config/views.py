@@ -1,0 +1,114 @@
+"""Operational endpoints: health check and the development outbox."""
+
+import email
+import email.policy
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+
+def check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # noqa: BLE001 - any failure means "down"
+        return f"down: {error.__class__.__name__}"
+    return "ok"
+
+
+def check_cache() -> str:
+    try:
+        cache.set("healthz", "1", 10)
+        if cache.get("healthz") != "1":
+            return "down: value not kept"
+    except Exception as error:  # noqa: BLE001
+        return f"down: {error.__class__.__name__}"
+    return "ok"
+
+
+def check_broker() -> str:
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as error:  # noqa: BLE001
+        return f"down: {error.__class__.__name__}"
+    return "ok"
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Answer 200 when the database, cache and broker answer; 503 otherwise."""
+    checks = {
+        "database": check_database(),
+        "cache": check_cache(),
+        "broker": check_broker(),
+    }
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "down", **checks},
+        status=200 if healthy else 503,
+    )
+
+
+def outbox_messages() -> list[Path]:
+    folder = Path(settings.EMAIL_FILE_PATH)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.eml"), reverse=True)
+
+
+def outbox(request: HttpRequest) -> HttpResponse:
+    """List the emails written to var/mail/ (development only)."""
+    if not settings.DEBUG:
+        raise Http404
+    rows = []
+    for path in outbox_messages()[:500]:
+        with path.open("rb") as handle:
+            message = email.message_from_binary_file(
+                handle, policy=email.policy.default
+            )
+        rows.append(
+            {
+                "name": path.stem,
+                "subject": message["Subject"],
+                "to": message["To"],
+                "date": message["Date"],
+            }
+        )
+    return render(request, "dev/outbox.html", {"messages_list": rows})
+
+
+def outbox_message(request: HttpRequest, name: str) -> HttpResponse:
+    """Show one email of the development outbox."""
+    if not settings.DEBUG:
+        raise Http404
+    path = Path(settings.EMAIL_FILE_PATH) / f"{name}.eml"
+    if "/" in name or ".." in name or not path.is_file():
+        raise Http404
+    with path.open("rb") as handle:
+        message = email.message_from_binary_file(handle, policy=email.policy.default)
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    attachments = [
+        {"filename": part.get_filename(), "type": part.get_content_type()}
+        for part in message.iter_attachments()
+    ]
+    return render(
+        request,
+        "dev/outbox_message.html",
+        {
+            "name": name,
+            "headers": list(message.items()),
+            "text": text.get_content() if text else "",
+            "html": html.get_content() if html else "",
+            "attachments": attachments,
+        },
+    )

@@ -1,0 +1,140 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth.tokens import default_token_generator
+from django.db.models import Min, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from organizers.forms import (
+    AcceptInviteForm,
+    AccountSettingsForm,
+    InviteForm,
+    LoginForm,
+)
+from organizers.hooks import account_panels, dashboard_warning_providers
+from organizers.permissions import admin_required, organizer_required
+from organizers.services import OrganizerError, invite_organizer
+from webinars.models import Session, Webinar
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user)
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    return render(request, "organizers/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@organizer_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    upcoming_sessions = Session.objects.filter(
+        ends_at__gte=timezone.now(), cancelled_at__isnull=True
+    )
+    webinars = (
+        Webinar.objects.visible_to(request.organizer)
+        .select_related("owner__user")
+        .annotate(next_start=Min("sessions__starts_at"))
+        .prefetch_related(
+            Prefetch("sessions", queryset=upcoming_sessions, to_attr="upcoming")
+        )
+        .order_by("next_start", "-created_at")
+    )
+    return render(
+        request,
+        "organizers/dashboard.html",
+        {"webinars": webinars, "warnings": dashboard_warnings(request)},
+    )
+
+
+def dashboard_warnings(request: HttpRequest) -> list[str]:
+    """Return warnings the apps above register (e.g. paid webinars without Stripe)."""
+    warnings: list[str] = []
+    for provider in dashboard_warning_providers:
+        warnings.extend(provider(request.organizer))
+    return warnings
+
+
+@organizer_required
+@require_http_methods(["GET", "POST"])
+def account_view(request: HttpRequest) -> HttpResponse:
+    organizer = request.organizer
+    account = organizer.account
+    settings_form = None
+    if organizer.is_admin:
+        settings_form = AccountSettingsForm(
+            request.POST or None, instance=account, prefix="settings"
+        )
+        if request.method == "POST" and settings_form.is_valid():
+            settings_form.save()
+            messages.success(request, _("Account settings saved."))
+            return redirect("organizers:account")
+    members = account.organizers.select_related("user").order_by("user__email")
+    panels = [panel(request) for panel in account_panels]
+    return render(
+        request,
+        "organizers/account.html",
+        {
+            "account": account,
+            "members": members,
+            "settings_form": settings_form,
+            "invite_form": InviteForm() if organizer.is_admin else None,
+            "account_panels": [p for p in panels if p],
+        },
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def invite_view(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invited = invite_organizer(
+                invited_by=request.organizer,
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+                **form.cleaned_data,
+            )
+        except OrganizerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invited.email}
+            )
+            return redirect("organizers:account")
+    return render(request, "organizers/invite.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invite(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    user_model = get_user_model()
+    try:
+        user = user_model.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
+    except (ValueError, TypeError, OverflowError, user_model.DoesNotExist):
+        raise Http404 from None
+    if not default_token_generator.check_token(user, token):
+        return render(request, "organizers/invite_invalid.html", status=400)
+    form = AcceptInviteForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        login(request, user, backend="organizers.backends.EmailBackend")
+        messages.success(request, _("Welcome! Your password is set."))
+        return redirect("organizers:dashboard")
+    return render(request, "organizers/accept_invite.html", {"form": form})

@@ -1,0 +1,561 @@
+"""The one door to Stripe: typed calls in, plain values out, one error family.
+
+This is the only module that imports `stripe`. It talks to whatever Stripe the
+settings name: the real API in production, the sandbox in development and
+tests (`STRIPE_API_BASE`). Nothing here knows which one it is.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import stripe
+from django.conf import settings
+from django.utils.translation import gettext as _
+from stripe import oauth_error
+
+logger = logging.getLogger(__name__)
+
+CONNECT_BASE = "https://connect.stripe.com"
+MAX_NETWORK_RETRIES = 2
+# (connect, read) seconds. Checkout is on the registrant's request path, so a
+# slow Stripe must fail fast rather than hold a worker for the SDK's 80 s.
+DEFAULT_TIMEOUT = (3.0, 10.0)
+WEBHOOK_TOLERANCE = 300
+
+
+# -- errors ---------------------------------------------------------------------
+
+
+class GatewayError(Exception):
+    """A Stripe call failed; `message` is safe to show to a user."""
+
+    default_message = "The payment service could not complete this request."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.message = message or _(self.default_message)
+        self.code = code
+        self.request_id = request_id
+        super().__init__(self.message)
+
+
+class CardDeclined(GatewayError):
+    """The card was declined."""
+
+    default_message = "Your card was declined."
+
+
+class StripeUnavailable(GatewayError):
+    """Stripe could not be reached, failed, or asked to slow down, after retries."""
+
+    default_message = (
+        "Payments are temporarily unavailable. Please try again in a few minutes."
+    )
+
+
+class AccountDisconnected(GatewayError):
+    """The connected Stripe account is gone or no longer linked to the platform."""
+
+    default_message = (
+        "The organizer's Stripe account is not connected, so payments are unavailable."
+    )
+
+
+class InvalidRequest(GatewayError):
+    """Stripe refused the request as invalid (amount, currency, unknown id...)."""
+
+    default_message = "The payment request was not accepted."
+
+
+class SignatureInvalid(GatewayError):
+    """A webhook's signature or payload did not verify."""
+
+    default_message = "Invalid webhook signature."
+
+
+# -- values ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """A Checkout Session as the product needs it."""
+
+    id: str
+    url: str | None
+    status: str
+    payment_status: str
+    amount_total: int
+    currency: str
+    payment_intent: str | None
+    expires_at: int
+    client_reference_id: str | None
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PaymentDetails:
+    """A PaymentIntent with its charge and the Stripe fee from its balance."""
+
+    id: str
+    status: str
+    amount: int
+    amount_received: int
+    currency: str
+    charge: str | None
+    application_fee_amount: int | None
+    stripe_fee: int | None
+    amount_refunded: int
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    """A refund and where it stands."""
+
+    id: str
+    status: str
+    amount: int
+    currency: str
+    payment_intent: str | None
+    charge: str | None
+    reason: str | None
+    metadata: dict[str, str]
+    created: int
+
+
+@dataclass(frozen=True)
+class ConnectedAccountToken:
+    """The result of an OAuth code exchange."""
+
+    stripe_user_id: str
+    livemode: bool
+    scope: str
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """What the product shows and checks about a connected account."""
+
+    id: str
+    livemode: bool
+    charges_enabled: bool
+    details_submitted: bool
+    business_name: str | None
+    email: str | None
+    default_currency: str | None
+    country: str | None
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A verified webhook event, as plain data."""
+
+    id: str
+    type: str
+    account: str | None
+    livemode: bool
+    created: int
+    object: dict[str, Any]
+    previous_attributes: dict[str, Any] | None
+    api_version: str | None
+
+
+# -- the client -----------------------------------------------------------------
+
+
+def client() -> stripe.StripeClient:
+    """Return the StripeClient for the current settings (rebuilt when they change)."""
+    timeout = getattr(settings, "STRIPE_TIMEOUT", DEFAULT_TIMEOUT)
+    return _client(
+        settings.STRIPE_SECRET_KEY,
+        getattr(settings, "STRIPE_API_BASE", "") or "",
+        getattr(settings, "STRIPE_CONNECT_CLIENT_ID", "") or "",
+        tuple(timeout) if isinstance(timeout, (list, tuple)) else (timeout, timeout),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _client(
+    api_key: str, base: str, client_id: str, timeout: tuple[float, float]
+) -> stripe.StripeClient:
+    base_addresses = {"api": base, "connect": base} if base else None
+    return stripe.StripeClient(
+        api_key,
+        base_addresses=base_addresses,  # type: ignore[arg-type]
+        client_id=client_id or None,
+        max_network_retries=MAX_NETWORK_RETRIES,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )
+
+
+def _livemode() -> bool:
+    return settings.STRIPE_SECRET_KEY.startswith("sk_live_")
+
+
+def _raise(error: stripe.StripeError, action: str) -> NoReturn:
+    """Log Stripe's request id and raise the matching GatewayError."""
+    request_id = getattr(error, "request_id", None)
+    code = getattr(error, "code", None)
+    logger.warning(
+        "Stripe %s failed: %s (code=%s, request=%s, status=%s)",
+        action,
+        error.user_message or type(error).__name__,
+        code,
+        request_id,
+        error.http_status,
+    )
+    kwargs = {"code": code, "request_id": request_id}
+    if isinstance(error, stripe.CardError):
+        raise CardDeclined(**kwargs) from error
+    if isinstance(error, stripe.PermissionError):
+        raise AccountDisconnected(**kwargs) from error
+    if isinstance(error, oauth_error.InvalidGrantError):
+        raise InvalidRequest(
+            _("The Stripe authorization expired or was already used. Connect again."),
+            code="invalid_grant",
+            request_id=request_id,
+        ) from error
+    if isinstance(error, oauth_error.OAuthError):
+        raise InvalidRequest(**kwargs) from error
+    if isinstance(error, stripe.InvalidRequestError):
+        message = error.user_message or ""
+        if code == "account_invalid" or "No such account" in message:
+            raise AccountDisconnected(**kwargs) from error
+        raise InvalidRequest(**kwargs) from error
+    if isinstance(error, stripe.AuthenticationError):
+        # A wrong or revoked key is the operator's problem; users see an outage.
+        logger.error("Stripe rejected the API key (request=%s)", request_id)
+        raise StripeUnavailable(**kwargs) from error
+    if isinstance(
+        error, (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
+    ):
+        raise StripeUnavailable(**kwargs) from error
+    raise GatewayError(**kwargs) from error
+
+
+def _options(account: str | None, idempotency_key: str | None = None) -> Any:
+    options: dict[str, str] = {}
+    if account:
+        options["stripe_account"] = account
+    if idempotency_key:
+        options["idempotency_key"] = idempotency_key
+    return options
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    """Return an SDK object as plain, recursive dicts and lists."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+def _session(obj: Any) -> CheckoutSession:
+    obj = _plain(obj)
+    intent = obj["payment_intent"]
+    return CheckoutSession(
+        id=obj["id"],
+        url=obj["url"],
+        status=obj["status"],
+        payment_status=obj["payment_status"],
+        amount_total=obj["amount_total"],
+        currency=obj["currency"],
+        payment_intent=intent
+        if isinstance(intent, str) or intent is None
+        else intent["id"],
+        expires_at=obj["expires_at"],
+        client_reference_id=obj["client_reference_id"],
+        metadata=dict(obj["metadata"] or {}),
+    )
+
+
+def _refund(obj: Any) -> RefundResult:
+    obj = _plain(obj)
+    return RefundResult(
+        id=obj["id"],
+        status=obj["status"],
+        amount=obj["amount"],
+        currency=obj["currency"],
+        payment_intent=obj["payment_intent"],
+        charge=obj["charge"],
+        reason=obj["reason"],
+        metadata=dict(obj["metadata"] or {}),
+        created=obj["created"],
+    )
+
+
+# -- Checkout -------------------------------------------------------------------
+
+
+def create_checkout_session(
+    *,
+    account: str,
+    amount: int,
+    currency: str,
+    name: str,
+    customer_email: str,
+    client_reference_id: str,
+    metadata: dict[str, str],
+    success_url: str,
+    cancel_url: str,
+    expires_at: int,
+    locale: str,
+    idempotency_key: str,
+    application_fee_amount: int | None = None,
+) -> CheckoutSession:
+    """Create a one-item Checkout Session as a direct charge on `account`."""
+    intent_data: dict[str, Any] = {"metadata": metadata}
+    if application_fee_amount:
+        intent_data["application_fee_amount"] = application_fee_amount
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": currency.lower(),
+                    "unit_amount": amount,
+                    "product_data": {"name": name},
+                },
+                "quantity": 1,
+            }
+        ],
+        "customer_email": customer_email,
+        "client_reference_id": client_reference_id,
+        "metadata": metadata,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "expires_at": expires_at,
+        "locale": locale,
+        "payment_intent_data": intent_data,
+    }
+    try:
+        obj = client().v1.checkout.sessions.create(
+            params, _options(account, idempotency_key)
+        )
+    except stripe.StripeError as error:
+        _raise(error, "checkout session create")
+    return _session(obj)
+
+
+def retrieve_checkout_session(*, account: str, session_id: str) -> CheckoutSession:
+    """Return a Checkout Session of `account`."""
+    try:
+        obj = client().v1.checkout.sessions.retrieve(
+            session_id, None, _options(account)
+        )
+    except stripe.StripeError as error:
+        _raise(error, "checkout session retrieve")
+    return _session(obj)
+
+
+def expire_checkout_session(*, account: str, session_id: str) -> CheckoutSession:
+    """Expire an open Checkout Session so it can no longer be paid."""
+    try:
+        obj = client().v1.checkout.sessions.expire(session_id, None, _options(account))
+    except stripe.StripeError as error:
+        _raise(error, "checkout session expire")
+    return _session(obj)
+
+
+# -- payments and refunds -------------------------------------------------------
+
+
+def retrieve_payment(*, account: str, payment_intent: str) -> PaymentDetails:
+    """Return a PaymentIntent with its charge and the Stripe fee kept on it."""
+    try:
+        intent = client().v1.payment_intents.retrieve(
+            payment_intent,
+            {"expand": ["latest_charge.balance_transaction"]},
+            _options(account),
+        )
+    except stripe.StripeError as error:
+        _raise(error, "payment intent retrieve")
+    intent = _plain(intent)
+    charge = intent["latest_charge"]
+    stripe_fee = None
+    amount_refunded = 0
+    charge_id = None
+    if charge is not None:
+        charge_id = charge["id"]
+        amount_refunded = charge["amount_refunded"]
+        txn = charge["balance_transaction"]
+        if txn is not None and not isinstance(txn, str):
+            # On a direct charge the platform's application fee is among the
+            # fees; the organizer's "Stripe fee" is Stripe's own part only.
+            stripe_fee = sum(
+                detail["amount"]
+                for detail in txn["fee_details"]
+                if detail["type"] == "stripe_fee"
+            )
+    return PaymentDetails(
+        id=intent["id"],
+        status=intent["status"],
+        amount=intent["amount"],
+        amount_received=intent["amount_received"],
+        currency=intent["currency"],
+        charge=charge_id,
+        application_fee_amount=intent["application_fee_amount"],
+        stripe_fee=stripe_fee,
+        amount_refunded=amount_refunded,
+        metadata=dict(intent["metadata"] or {}),
+    )
+
+
+def create_refund(
+    *,
+    account: str,
+    payment_intent: str,
+    amount: int | None,
+    reason: str | None,
+    idempotency_key: str,
+    metadata: dict[str, str],
+    refund_application_fee: bool = False,
+) -> RefundResult:
+    """Refund all (`amount=None`) or part of a payment."""
+    params: dict[str, Any] = {"payment_intent": payment_intent, "metadata": metadata}
+    if amount is not None:
+        params["amount"] = amount
+    if reason:
+        params["reason"] = reason
+    if refund_application_fee:
+        params["refund_application_fee"] = True
+    try:
+        obj = client().v1.refunds.create(params, _options(account, idempotency_key))
+    except stripe.StripeError as error:
+        _raise(error, "refund create")
+    return _refund(obj)
+
+
+def retrieve_refund(*, account: str, refund_id: str) -> RefundResult:
+    """Return a refund of `account`."""
+    try:
+        obj = client().v1.refunds.retrieve(refund_id, None, _options(account))
+    except stripe.StripeError as error:
+        _raise(error, "refund retrieve")
+    return _refund(obj)
+
+
+def list_refunds_for_payment(
+    *, account: str, payment_intent: str
+) -> list[RefundResult]:
+    """Return every refund of a payment, newest first, including dashboard ones."""
+    try:
+        page = client().v1.refunds.list(
+            {"payment_intent": payment_intent, "limit": 100}, _options(account)
+        )
+        return [_refund(obj) for obj in page.auto_paging_iter()]
+    except stripe.StripeError as error:
+        _raise(error, "refund list")
+
+
+# -- Connect --------------------------------------------------------------------
+
+
+def oauth_authorize_url(*, state: str, redirect_uri: str) -> str:
+    """Return the Stripe page where an admin links an existing Stripe account."""
+    base = getattr(settings, "STRIPE_API_BASE", "") or CONNECT_BASE
+    stripe_client = client()
+    url = stripe_client.oauth.authorize_url(
+        {
+            "response_type": "code",
+            "scope": "read_write",
+            "state": state,
+            "redirect_uri": redirect_uri,
+        }
+    )
+    # The SDK builds on the client's connect base, which is `base` already.
+    assert url.startswith(base), url  # noqa: S101 - a configuration invariant
+    return url
+
+
+def oauth_exchange_code(*, code: str) -> ConnectedAccountToken:
+    """Exchange the `code` Stripe sent back for the connected account's id."""
+    try:
+        token = client().oauth.token({"grant_type": "authorization_code", "code": code})
+    except stripe.StripeError as error:
+        _raise(error, "oauth token")
+    token = _plain(token)
+    return ConnectedAccountToken(
+        stripe_user_id=token["stripe_user_id"],
+        livemode=bool(token["livemode"]),
+        scope=token["scope"],
+    )
+
+
+def oauth_deauthorize(*, account: str) -> bool:
+    """Unlink `account`; return False if it was not linked (already unlinked)."""
+    try:
+        client().oauth.deauthorize({"stripe_user_id": account})
+    except oauth_error.InvalidClientError as error:
+        logger.info(
+            "Stripe account %s was not connected (request=%s)",
+            account,
+            error.request_id,
+        )
+        return False
+    except stripe.StripeError as error:
+        _raise(error, "oauth deauthorize")
+    return True
+
+
+def retrieve_account(*, account: str) -> AccountInfo:
+    """Return the connected account's state (charges enabled, names)."""
+    try:
+        obj = client().v1.accounts.retrieve(account)
+    except stripe.StripeError as error:
+        _raise(error, "account retrieve")
+    obj = _plain(obj)
+    profile = obj["business_profile"] or {}
+    dashboard = (obj["settings"] or {}).get("dashboard") or {}
+    return AccountInfo(
+        id=obj["id"],
+        livemode=_livemode(),
+        charges_enabled=bool(obj["charges_enabled"]),
+        details_submitted=bool(obj["details_submitted"]),
+        business_name=profile.get("name") or dashboard.get("display_name"),
+        email=obj["email"],
+        default_currency=obj["default_currency"],
+        country=obj["country"],
+    )
+
+
+# -- webhooks -------------------------------------------------------------------
+
+
+def parse_webhook(
+    *, payload: bytes, sig_header: str, secrets: list[str]
+) -> WebhookEvent:
+    """Verify the signature against any of `secrets` and return the event."""
+    text = payload.decode("utf-8", errors="replace")
+    for secret in filter(None, secrets):
+        try:
+            stripe.WebhookSignature.verify_header(
+                text, sig_header, secret, WEBHOOK_TOLERANCE
+            )
+        except stripe.SignatureVerificationError:
+            continue
+        break
+    else:
+        raise SignatureInvalid()
+    try:
+        data = json.loads(text)
+        body = data["data"]
+        return WebhookEvent(
+            id=data["id"],
+            type=data["type"],
+            account=data.get("account"),
+            livemode=bool(data.get("livemode")),
+            created=int(data["created"]),
+            object=dict(body["object"]),
+            previous_attributes=body.get("previous_attributes"),
+            api_version=data.get("api_version"),
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise SignatureInvalid(_("Invalid webhook payload.")) from error

@@ -1,0 +1,365 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from organizers.models import Account, Organizer
+from webinars.models import Webinar
+
+CURRENCIES = ["USD", "AUD", "CAD", "CHF", "DKK", "EUR", "GBP", "MXN", "NOK", "SEK"]
+CURRENCY_CHOICES = [(c, c) for c in CURRENCIES]
+# Stripe's minimum charge per currency, in minor units.
+MINIMUM_AMOUNTS = {
+    "USD": 50,
+    "AUD": 50,
+    "CAD": 50,
+    "CHF": 50,
+    "DKK": 250,
+    "EUR": 50,
+    "GBP": 30,
+    "MXN": 1000,
+    "NOK": 300,
+    "SEK": 300,
+}
+MAXIMUM_AMOUNT = 99_999_999
+
+
+class StripeConnection(models.Model):
+    """A Stripe account linked to a Tessera account, or to one organizer of it."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="stripe_connections"
+    )
+    # Null for an account-wide connection; set when each organizer connects their own.
+    organizer = models.ForeignKey(
+        Organizer,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="stripe_connections",
+    )
+    stripe_account_id = models.CharField(_("Stripe account"), max_length=64)
+    livemode = models.BooleanField(default=False)
+    charges_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    business_name = models.CharField(max_length=200, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    connected_at = models.DateTimeField(auto_now_add=True)
+    # When Stripe last told the account's state: older account.updated events
+    # (delivered out of order) must not undo newer ones.
+    synced_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Stripe connection")
+        verbose_name_plural = _("Stripe connections")
+        ordering = ["-connected_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(disconnected_at__isnull=True, organizer__isnull=True),
+                name="one_live_account_connection",
+            ),
+            models.UniqueConstraint(
+                fields=["organizer"],
+                condition=Q(disconnected_at__isnull=True, organizer__isnull=False),
+                name="one_live_organizer_connection",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.stripe_account_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.disconnected_at is None
+
+    @property
+    def is_usable(self) -> bool:
+        """Tell whether payments can be taken through this connection now."""
+        return self.is_active and self.charges_enabled
+
+    @property
+    def masked_id(self) -> str:
+        return f"acct_…{self.stripe_account_id[-4:]}"
+
+
+class Price(models.Model):
+    """What a webinar costs. Amounts are integers in minor units."""
+
+    webinar = models.OneToOneField(
+        Webinar, on_delete=models.CASCADE, related_name="price"
+    )
+    enabled = models.BooleanField(_("accept payments"), default=False)
+    amount = models.PositiveIntegerField(_("price"), default=0)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=CURRENCY_CHOICES, default="USD"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__lte=MAXIMUM_AMOUNT), name="price_amount_max"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+class PriceTier(models.Model):
+    """A scheduled price (early bird) valid until a moment."""
+
+    price = models.ForeignKey(Price, on_delete=models.CASCADE, related_name="tiers")
+    amount = models.PositiveIntegerField(_("price"))
+    ends_at = models.DateTimeField(_("until"))
+
+    class Meta:
+        ordering = ["ends_at"]
+        verbose_name = _("price tier")
+        verbose_name_plural = _("price tiers")
+
+    def __str__(self) -> str:
+        return f"{self.amount} until {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class PriceChange(models.Model):
+    """The history of price changes: who changed what, and when."""
+
+    price = models.ForeignKey(Price, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class DiscountCode(models.Model):
+    webinar = models.ForeignKey(
+        Webinar, on_delete=models.CASCADE, related_name="discount_codes"
+    )
+    code = models.CharField(_("code"), max_length=40)
+    amount = models.PositiveIntegerField(_("price with the code"))
+    max_uses = models.PositiveIntegerField(_("maximum uses"), null=True, blank=True)
+    uses = models.PositiveIntegerField(_("uses"), default=0)
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("discount code")
+        verbose_name_plural = _("discount codes")
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Upper("code"),
+                "webinar",
+                name="discount_code_unique_per_webinar",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(uses__lte=models.F("max_uses")),
+                name="discount_code_uses_within_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Payment(models.Model):
+    """One Checkout attempt and what Stripe says of it."""
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Created")
+        OPEN = "open", _("Checkout open")
+        PROCESSING = "processing", _("Processing")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        REFUNDED = "refunded", _("Refunded")
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="payments"
+    )
+    webinar = models.ForeignKey(
+        Webinar, on_delete=models.PROTECT, related_name="payments"
+    )
+    stripe_account_id = models.CharField(max_length=64)
+    checkout_session_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True
+    )
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    charge_id = models.CharField(max_length=255, blank=True, db_index=True)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    amount_refunded = models.PositiveIntegerField(default=0)
+    application_fee = models.PositiveIntegerField(default=0)
+    stripe_fee = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.CREATED
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    flagged_reason = models.TextField(blank=True)
+    # Disputes (chargebacks), recorded from charge.dispute.* webhooks.
+    dispute_id = models.CharField(max_length=255, blank=True)
+    dispute_status = models.CharField(max_length=40, blank=True)
+    dispute_reason = models.CharField(max_length=100, blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_refunded__lte=models.F("amount")),
+                name="payment_refunds_within_amount",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.checkout_session_id or self.pk}: {self.amount} {self.currency}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"tessera-checkout-{self.pk}"
+
+    @property
+    def refundable(self) -> int:
+        return self.amount - self.amount_refunded
+
+
+class Refund(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        PENDING = "pending", _("Pending")
+        REQUIRES_ACTION = "requires_action", _("Requires action")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.PositiveIntegerField()
+    reason = models.CharField(max_length=200, blank=True)
+    stripe_refund_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.REQUESTED
+    )
+    failure_reason = models.CharField(max_length=200, blank=True)
+    external = models.BooleanField(
+        default=False, help_text=_("Made in the Stripe dashboard, not in Tessera.")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    # Off when the flow that made the refund already tells the registrant
+    # (automatic refund, denial): no second "refund" email then.
+    notify_registrant = models.BooleanField(
+        default=True,
+        help_text=_("Email the registrant when the refund succeeds."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.payment.currency} ({self.status})"
+
+
+class StripeEvent(models.Model):
+    """Every webhook event received: the audit trail and the dedup key."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    stripe_account_id = models.CharField(max_length=64, blank=True)
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"
+
+
+class StripeDisconnection(models.Model):
+    """A Stripe connection that ended: who, when, and which webinars became free."""
+
+    class Source(models.TextChoices):
+        CONSOLE = "console", _("Disconnected in Tessera")
+        REPLACED = "replaced", _("Replaced by another Stripe account")
+        STRIPE = "stripe", _("Disconnected from Stripe's side")
+
+    connection = models.ForeignKey(
+        StripeConnection, on_delete=models.CASCADE, related_name="disconnections"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="stripe_disconnections"
+    )
+    stripe_account_id = models.CharField(max_length=64)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    disconnected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    disconnected_at = models.DateTimeField(auto_now_add=True)
+    webinars = models.ManyToManyField(Webinar, blank=True, related_name="+")
+    # Titles as they were, so the record reads the same after a webinar is renamed.
+    webinar_titles = models.JSONField(default=list, blank=True)
+    expired_sessions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-disconnected_at", "-pk"]
+        verbose_name = _("Stripe disconnection")
+        verbose_name_plural = _("Stripe disconnections")
+
+    def __str__(self) -> str:
+        return f"{self.stripe_account_id} ({self.source})"

@@ -1,0 +1,146 @@
+"""What a registration costs now: regular price, early-bird tiers, discount codes.
+
+The current price is derived from the time (the first tier not yet past, else
+the regular price), so an early bird switches without any scheduled job.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from payments.models import DiscountCode, Price, PriceTier
+from webinars.models import Webinar
+
+DEFAULT_CURRENCY = "USD"
+
+
+class PricingError(Exception):
+    """A price cannot be given (e.g. an unusable code); the message is safe to show."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The price one registrant pays, in minor units, and why."""
+
+    amount: int
+    currency: str
+    # True when payments are enabled and there is something to pay.
+    paid: bool
+    discount_code: DiscountCode | None
+    # When the running early-bird tier ends (None when no tier applies).
+    tier_ends_at: datetime | None
+    regular_amount: int
+
+
+def invalid_code_message() -> str:
+    """Return the one message for every kind of unusable code."""
+    # One message for unknown, expired, exhausted and inactive codes, so that
+    # guessing reveals nothing about which codes exist.
+    return _("This discount code is not valid.")
+
+
+def current_tier(*, tiers: list[PriceTier], at: datetime) -> PriceTier | None:
+    """Return the first tier (by end) not yet past at `at`, or None."""
+    for tier in sorted(tiers, key=lambda t: t.ends_at):
+        if at < tier.ends_at:
+            return tier
+    return None
+
+
+def code_is_usable(code: DiscountCode, *, at: datetime) -> bool:
+    """Tell whether the code is usable at `at`: active, in its window, uses left."""
+    if not code.active:
+        return False
+    if code.valid_from is not None and at < code.valid_from:
+        return False
+    if code.valid_until is not None and at >= code.valid_until:
+        return False
+    return code.max_uses is None or code.uses < code.max_uses
+
+
+def find_code(*, webinar: Webinar, code: str) -> DiscountCode | None:
+    """Return the webinar's code matching `code` whatever its case, or None."""
+    code = code.strip()
+    if not code or len(code) > 40:
+        return None
+    return DiscountCode.objects.filter(webinar=webinar, code__iexact=code).first()
+
+
+def quote(
+    *,
+    webinar: Webinar,
+    code: str = "",
+    at: datetime | None = None,
+    assume_enabled: bool = False,
+) -> Quote:
+    """Return what a registration costs at `at` (now by default), with `code`.
+
+    A free webinar (payments off, or no price set) costs 0 whatever the code;
+    `assume_enabled` prices it as if payments were on (the organizer's preview).
+    Raise PricingError when a code is given but cannot be used.
+    """
+    at = at or timezone.now()
+    price = Price.objects.filter(webinar=webinar).first()
+    if price is None or not (price.enabled or assume_enabled):
+        return Quote(
+            amount=0,
+            currency=price.currency if price else DEFAULT_CURRENCY,
+            paid=False,
+            discount_code=None,
+            tier_ends_at=None,
+            regular_amount=price.amount if price else 0,
+        )
+    tier = current_tier(tiers=list(price.tiers.all()), at=at)
+    amount = tier.amount if tier else price.amount
+    discount = None
+    if code.strip():
+        discount = find_code(webinar=webinar, code=code)
+        if discount is None or not code_is_usable(discount, at=at):
+            raise PricingError(invalid_code_message())
+        # A code never makes it dearer than the running price.
+        amount = min(amount, discount.amount)
+    return Quote(
+        amount=amount,
+        currency=price.currency,
+        paid=amount > 0,
+        discount_code=discount,
+        # The tier's end matters only while the tier sets the price.
+        tier_ends_at=tier.ends_at if tier and amount == tier.amount else None,
+        regular_amount=price.amount,
+    )
+
+
+def reserve_code_use(*, code: DiscountCode) -> None:
+    """Count one use of the code now, or raise PricingError if none is left.
+
+    Call it inside the registration's transaction: the conditional UPDATE
+    takes the row lock, so two racers for the last use cannot both win (on
+    PostgreSQL the second re-checks the condition once the first commits).
+    A use held by an unpaid checkout counts until release_code_use().
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        updated = (
+            DiscountCode.objects.filter(pk=code.pk, active=True)
+            .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+            .filter(Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
+            .update(uses=F("uses") + 1)
+        )
+        if not updated:
+            raise PricingError(invalid_code_message())
+    code.refresh_from_db(fields=["uses"])
+
+
+def release_code_use(*, code: DiscountCode) -> None:
+    """Give back one use of the code (its checkout expired or was abandoned)."""
+    DiscountCode.objects.filter(pk=code.pk, uses__gt=0).update(uses=F("uses") - 1)
+    code.refresh_from_db(fields=["uses"])

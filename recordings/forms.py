@@ -1,0 +1,177 @@
+import re
+
+from django import forms
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+
+from organizers.models import Organizer
+from payments.models import MAXIMUM_AMOUNT, MINIMUM_AMOUNTS
+from payments.money import MoneyError, format_money, parse_money
+from recordings.models import Recording
+from webinars.models import Session, Webinar
+
+DURATION_RE = re.compile(r"^(?:(\d+):)?(?:(\d+):)?(\d+)$")
+
+
+class SessionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Session) -> str:
+        return f"{obj.webinar.title} — {obj.local_start():%Y-%m-%d %H:%M}"
+
+
+def session_choices(organizer: Organizer) -> "forms.QuerySet":
+    return (
+        Session.objects.filter(
+            webinar__in=Webinar.objects.visible_to(organizer).values("pk"),
+            cancelled_at__isnull=True,
+        )
+        .select_related("webinar")
+        .order_by("-starts_at")
+    )
+
+
+def parse_duration(value: str) -> int | None:
+    """Read "1:02:03", "62:03" or "3723" as seconds; empty is None."""
+    value = value.strip()
+    if not value:
+        return None
+    match = DURATION_RE.match(value)
+    if not match:
+        raise forms.ValidationError(
+            _("Give the duration as seconds, mm:ss or hh:mm:ss.")
+        )
+    parts = [int(p) for p in value.split(":")]
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return seconds
+
+
+class RecordingSourceForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    session = SessionChoiceField(
+        label=_("Recording of session"),
+        queryset=Session.objects.none(),
+        required=False,
+        empty_label=_("(none)"),
+        help_text=_(
+            "With “attach recordings automatically” on in the account, a "
+            "recording of a session that has no video is attached to it."
+        ),
+    )
+    duration = forms.CharField(
+        label=_("Duration"),
+        required=False,
+        max_length=20,
+        help_text=_("hh:mm:ss. Read from the file when left empty."),
+    )
+
+    def __init__(self, *args: object, organizer: Organizer, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = session_choices(organizer)
+
+    def clean_duration(self) -> int | None:
+        return parse_duration(self.cleaned_data["duration"])
+
+
+class UploadForm(RecordingSourceForm):
+    file = forms.FileField(
+        label=_("Video file"),
+        help_text=_("MP4, WebM or Ogg."),
+        allow_empty_file=True,  # the service says "empty" in its own words
+    )
+    field_order = ["file", "title", "session", "duration"]
+
+
+class ExternalForm(RecordingSourceForm):
+    url = forms.CharField(label=_("Video URL"), max_length=1000)
+    field_order = ["url", "title", "session", "duration"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        if not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError(
+                _("The video URL must start with http:// or https://.")
+            )
+        URLValidator(schemes=["http", "https"])(url)
+        return url
+
+
+class RenameForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+
+
+class AvailabilityForm(forms.Form):
+    view_limit = forms.IntegerField(
+        label=_("View limit"),
+        required=False,
+        min_value=1,
+        help_text=_("How many registrants may watch. Empty: the participant limit."),
+    )
+    available_until = forms.DateTimeField(
+        label=_("Available until (UTC)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+
+
+class AttachForm(forms.Form):
+    recording = forms.ModelChoiceField(
+        label=_("Recording"), queryset=Recording.objects.none()
+    )
+    session = forms.ModelChoiceField(
+        label=_("Session"),
+        queryset=Session.objects.none(),
+        required=False,
+        empty_label=_("All sessions"),
+    )
+
+    def __init__(
+        self, *args: object, organizer: Organizer, webinar: Webinar, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recording"].queryset = Recording.objects.visible_to(organizer)
+        self.fields["session"].queryset = webinar.sessions.filter(
+            cancelled_at__isnull=True
+        )
+        self.fields["session"].label_from_instance = lambda s: (
+            f"{s.local_start():%Y-%m-%d %H:%M}"
+        )
+
+
+class ReplayPriceForm(forms.Form):
+    amount = forms.CharField(
+        label=_("Replay price"),
+        required=False,
+        max_length=30,
+        help_text=_("Empty: the webinar's price. Discount codes apply too."),
+    )
+
+    def __init__(self, *args: object, currency: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.fields["amount"].label = _("Replay price (%(currency)s)") % {
+            "currency": currency
+        }
+
+    def clean_amount(self) -> int | None:
+        text = self.cleaned_data["amount"].strip()
+        if not text:
+            return None
+        try:
+            amount = parse_money(text, self.currency)
+        except MoneyError as error:
+            raise forms.ValidationError(str(error)) from error
+        if amount and amount < MINIMUM_AMOUNTS.get(self.currency, 0):
+            raise forms.ValidationError(
+                _("Stripe's minimum for %(currency)s is %(amount)s.")
+                % {
+                    "currency": self.currency,
+                    "amount": format_money(
+                        MINIMUM_AMOUNTS[self.currency], self.currency
+                    ),
+                }
+            )
+        if amount > MAXIMUM_AMOUNT:
+            raise forms.ValidationError(_("This amount is too large."))
+        return amount

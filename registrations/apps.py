@@ -1,0 +1,40 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegistrationsConfig(AppConfig):
+    name = "registrations"
+    verbose_name = _("Registrations")
+
+    def ready(self) -> None:
+        from registrations import refund_handlers
+
+        refund_handlers.register()
+
+        # The outbox's Celery tasks (autodiscovery only imports tasks.py).
+        from registrations import tasks_email  # noqa: F401
+        from registrations.views_emails import email_panel
+        from webinars.hooks import webinar_panels
+
+        webinar_panels.append(email_panel)
+
+        # The registration flow: Checkout webhooks, sweeps, console, members.
+        from registrations import (
+            handlers,  # noqa: F401 - registers the checkout.session.* handlers
+            tasks,  # noqa: F401 - registers the sweeps
+        )
+        from registrations.services import register_member
+        from registrations.views_console import registrants_panel
+        from webinars.hooks import member_added_handlers
+
+        if registrants_panel not in webinar_panels:
+            webinar_panels.insert(0, registrants_panel)
+        if register_member not in member_added_handlers:
+            member_added_handlers.append(register_member)
+
+        # The pricing preview shows the registration page's own form.
+        from payments import hooks as payment_hooks
+        from registrations.forms import RegistrationForm
+
+        if RegistrationForm not in payment_hooks.registration_form_factory:
+            payment_hooks.registration_form_factory.append(RegistrationForm)

@@ -1,0 +1,343 @@
+import functools
+import secrets
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from payments.models import CURRENCY_CHOICES, DiscountCode, Payment
+from webinars.models import Session, Webinar
+
+
+def new_token() -> str:
+    """Return a 43-character unguessable token for links in emails."""
+    return secrets.token_urlsafe(32)
+
+
+class RegistrantQuerySet(models.QuerySet):
+    def holding_seats(self) -> "RegistrantQuerySet":
+        """Registrants that occupy a seat: confirmed, awaiting approval, or held.
+
+        Panelists and co-organizers join free and never take a seat.
+        """
+        now = timezone.now()
+        live_hold = SeatHold.objects.filter(
+            registrant=models.OuterRef("pk"),
+            released_at__isnull=True,
+            consumed_at__isnull=True,
+            expires_at__gt=now,
+        )
+        return self.exclude(
+            source__in=[Registrant.Source.PANELIST, Registrant.Source.CO_ORGANIZER]
+        ).filter(
+            Q(status__in=[Registrant.Status.CONFIRMED, Registrant.Status.AWAITING])
+            | (Q(status=Registrant.Status.PENDING) & Q(models.Exists(live_hold)))
+        )
+
+
+class Registrant(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending_payment", _("Pending payment")
+        AWAITING = "awaiting_approval", _("Awaiting approval")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DENIED = "denied", _("Denied")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+        EXPIRED = "expired", _("Checkout abandoned")
+
+    class Source(models.TextChoices):
+        PAID = "paid", _("Paid")
+        FREE = "free", _("Free")
+        CODE = "code", _("Discount code")
+        PANELIST = "panelist", _("Panelist")
+        CO_ORGANIZER = "co_organizer", _("Co-organizer")
+
+    webinar = models.ForeignKey(
+        Webinar, on_delete=models.CASCADE, related_name="registrants"
+    )
+    # For individual-session series: the session chosen. Null: all sessions.
+    session = models.ForeignKey(
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="registrants",
+    )
+    email = models.EmailField(_("email"))
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    answers = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    amount = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, blank=True)
+    discount_code = models.ForeignKey(
+        DiscountCode,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrants",
+    )
+    payment = models.OneToOneField(
+        Payment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrant",
+    )
+    join_token = models.CharField(max_length=64, unique=True, default=new_token)
+    cancel_token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Set from the List-Unsubscribe link: no more reminders or follow-ups.
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RegistrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("registrant")
+        verbose_name_plural = _("registrants")
+        indexes = [models.Index(fields=["webinar", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class SeatHold(models.Model):
+    """A seat kept for a registrant while they pay; expires with Checkout."""
+
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.CASCADE, related_name="holds"
+    )
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="holds"
+    )
+    expires_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"hold {self.pk} until {self.expires_at}"
+
+
+class JoinDevice(models.Model):
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.CASCADE, related_name="devices"
+    )
+    device_id = models.CharField(max_length=64)
+    user_agent = models.CharField(max_length=400, blank=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registrant", "device_id"], name="join_device_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.device_id
+
+
+class RefundRequest(models.Model):
+    """A registrant's request for a refund outside the policy, for the organizer."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Waiting for the organizer")
+        APPROVED = "approved", _("Refunded")
+        DECLINED = "declined", _("Declined")
+
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.CASCADE, related_name="refund_requests"
+    )
+    message = models.TextField(_("message"), blank=True)
+    outcome = models.CharField(
+        max_length=20, choices=Outcome.choices, default=Outcome.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    refund = models.ForeignKey(
+        "payments.Refund",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registrant"],
+                condition=Q(outcome="open"),
+                name="one_open_refund_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"refund request {self.pk} ({self.outcome})"
+
+
+@functools.cache
+def message_id_domain(from_email: str) -> str:
+    return parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
+
+
+def new_message_id() -> str:
+    """Return a Message-ID kept for the life of an email, retries included."""
+    domain = message_id_domain(settings.DEFAULT_FROM_EMAIL)
+    return f"<{secrets.token_hex(16)}@{domain}>"
+
+
+class EmailLogQuerySet(models.QuerySet):
+    def due(self, now: "timezone.datetime | None" = None) -> "EmailLogQuerySet":
+        """Queued emails whose time has come and that no live worker holds."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(leased_until__isnull=True) | Q(leased_until__lt=now),
+            status=EmailLog.Status.QUEUED,
+            sent_at__isnull=True,
+            scheduled_for__lte=now,
+        )
+
+
+class EmailLog(models.Model):
+    """The outbox: one row per email, sent at most once and retried until sent."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Confirmation")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+        REMINDER = "reminder", _("Reminder")
+        FOLLOWUP_ATTENDED = "followup_attended", _("Follow-up (attended)")
+        FOLLOWUP_ABSENT = "followup_absent", _("Follow-up (absent)")
+        CANCELLED = "cancelled", _("Cancellation")
+        REFUND = "refund", _("Refund")
+        AUTO_REFUNDED = "auto_refunded", _("Automatic refund")
+        NEW_PAID_REGISTRATION = (
+            "new_paid_registration",
+            _("Organizer: new paid registration"),
+        )
+        LIMIT_REACHED = "limit_reached", _("Organizer: registration limit reached")
+        ORGANIZER_AUTO_REFUNDED = (
+            "organizer_auto_refunded",
+            _("Organizer: payment refunded automatically"),
+        )
+        DELIVERY_FAILED = "delivery_failed", _("Organizer: email not delivered")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        # No longer applies when its time came (session cancelled, registrant
+        # cancelled, session already started...).
+        DROPPED = "dropped", _("Not sent")
+
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.CASCADE, related_name="emails"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    session = models.ForeignKey(
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="emails",
+    )
+    # session id, or 0 for "no session": NULLs never collide in a unique
+    # constraint (SQLite and PostgreSQL alike), so the key needs a real value.
+    session_key = models.PositiveBigIntegerField(default=0)
+    # Tells apart several emails of one kind for the same registrant and
+    # session: a reminder's offset in minutes, a confirmation's resend number.
+    variant = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    scheduled_for = models.DateTimeField(default=timezone.now)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    lease_id = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    recipient = models.CharField(max_length=320, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, default=new_message_id)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EmailLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registrant", "kind", "session_key", "variant"],
+                name="email_log_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_for"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to registrant {self.registrant_id}"
+
+    @property
+    def is_for_organizer(self) -> bool:
+        return self.kind in ORGANIZER_KINDS
+
+
+ORGANIZER_KINDS = frozenset(
+    {
+        EmailLog.Kind.NEW_PAID_REGISTRATION,
+        EmailLog.Kind.LIMIT_REACHED,
+        EmailLog.Kind.ORGANIZER_AUTO_REFUNDED,
+        EmailLog.Kind.DELIVERY_FAILED,
+    }
+)
+
+
+class JoinRecord(models.Model):
+    """A registrant sent to a session's room: attendance for follow-ups."""
+
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.CASCADE, related_name="join_records"
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="join_records"
+    )
+    first_joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registrant", "session"], name="join_record_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registrant_id} joined {self.session_id}"

@@ -1,0 +1,155 @@
+"""A registrant pays on the sandbox, gets the confirmation and joins from 3 devices.
+
+Also: a 0 code registers without ever meeting Stripe, and in manual approval
+mode the organizer approves a paid registrant from the console.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from payments.models import Payment
+from registrations import emails
+from registrations.models import Registrant
+from tests import factories
+from tests.registrations.checkout_support import make_paid_webinar
+from tests.sandbox_fixtures import PAY_CARD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def app(live_server, settings, stripe_sandbox):
+    """The live app with its dev outbox (DEBUG) and links to itself.
+
+    The success page fulfils the payment by itself, so no webhook endpoint is
+    registered here: on SQLite's shared in-memory test database a webhook
+    request racing the success page would hit "table is locked". Webhooks are
+    covered in tests/registrations/test_checkout_webhooks.py.
+    """
+    settings.DEBUG = True
+    settings.SITE_URL = live_server.url
+    # pytest-django swaps in the locmem backend; the dev outbox reads files.
+    settings.EMAIL_BACKEND = "config.mail.EmlFileBackend"
+    return live_server
+
+
+def new_page(browser):
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def fill_form(page, *, email, code=""):
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_label("Last name").fill("Lovelace")
+    page.get_by_label("Email").fill(email)
+    if code:
+        page.get_by_label("Discount code").fill(code)
+
+
+def pay_on_the_sandbox(page):
+    expect(page.locator("h1.item")).to_be_visible()
+    page.fill("input[name=card_number]", PAY_CARD)
+    page.get_by_role("button", name="Pay").click()
+
+
+def join_link_from_the_outbox(page, app, *, subject):
+    """Send the queued emails, open the one with `subject`, return its join link."""
+    emails.send_due_emails()
+    page.goto(f"{app.url}/dev/outbox/")
+    page.get_by_role("link", name=subject).first.click()
+    link = page.locator("pre a[href*='/join/']").first
+    expect(link).to_be_visible()
+    return link.get_attribute("href")
+
+
+def test_register_pay_get_the_email_and_join_from_three_devices(
+    app, browser, organizer, stripe_sandbox
+):
+    webinar = make_paid_webinar(
+        owner=organizer,
+        stripe_account=stripe_sandbox.demo_account,
+        title="Project management for beginners",
+    )
+    page = new_page(browser)
+    page.goto(app.url + webinar.get_registration_url())
+    expect(page.locator("#price-amount")).to_have_text("€50.00")
+    fill_form(page, email="ada@example.com")
+    page.get_by_role("button", name="Register and pay").click()
+
+    pay_on_the_sandbox(page)
+
+    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+    assert page.url.startswith(app.url)
+    registrant = Registrant.objects.get()
+    assert registrant.status == Registrant.Status.CONFIRMED
+    assert registrant.payment.status == Payment.Status.PAID
+
+    join_url = join_link_from_the_outbox(
+        page, app, subject="You're registered: Project management for beginners"
+    )
+    assert join_url == f"{app.url}/join/{registrant.join_token}/"
+
+    devices = [new_page(browser) for _ in range(4)]
+    for device in devices[:3]:
+        device.goto(join_url)
+        expect(device.get_by_role("heading", name=webinar.title)).to_be_visible()
+    answer = devices[3].goto(join_url)
+    assert answer.status == 403
+    expect(devices[3].get_by_text("Device limit reached")).to_be_visible()
+
+
+def test_a_zero_code_registers_without_meeting_stripe(
+    app, browser, organizer, stripe_sandbox
+):
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account, title="Agile"
+    )
+    factories.DiscountCodeFactory(webinar=webinar, code="GUEST", amount=0)
+    # Any call to Stripe would fail now.
+    stripe_sandbox.inject_fault("500", count=100)
+    page = new_page(browser)
+    page.goto(app.url + webinar.get_registration_url())
+    fill_form(page, email="guest@example.com", code="guest")
+    page.get_by_role("button", name="Register and pay").click()
+
+    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+    assert page.url.startswith(app.url)
+    assert not Payment.objects.exists()
+    join_link_from_the_outbox(page, app, subject="You're registered: Agile")
+
+
+def test_manual_approval_pay_then_approved_in_the_console(
+    app, browser, organizer, stripe_sandbox
+):
+    webinar = make_paid_webinar(
+        owner=organizer,
+        stripe_account=stripe_sandbox.demo_account,
+        title="Vetted clinic",
+        approval="manual",
+    )
+    page = new_page(browser)
+    page.goto(app.url + webinar.get_registration_url())
+    fill_form(page, email="vetted@example.com")
+    page.get_by_role("button", name="Register and pay").click()
+    pay_on_the_sandbox(page)
+    expect(
+        page.get_by_role("heading", name="Awaiting the organizer's approval")
+    ).to_be_visible()
+
+    console = new_page(browser)
+    console.goto(f"{app.url}/login/?next=/console/webinars/{webinar.pk}/registrants/")
+    console.get_by_label("Email").fill(organizer.email)
+    console.get_by_label("Password").fill("secret-pass-1")
+    console.get_by_role("button", name="Log in").click()
+    console.get_by_role("button", name="Approve").click()
+    expect(
+        console.get_by_text("Approved: the registrant gets their link.")
+    ).to_be_visible()
+
+    registrant = Registrant.objects.get()
+    assert registrant.status == Registrant.Status.CONFIRMED
+    join_url = join_link_from_the_outbox(
+        page, app, subject="Your registration is approved: Vetted clinic"
+    )
+    assert join_url.endswith(f"/join/{registrant.join_token}/")

@@ -1,0 +1,87 @@
+"""An organizer sets a price, an early bird and codes, then previews the page."""
+
+import zoneinfo
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from payments.models import DiscountCode, Price
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NBSP = "\u00a0"
+
+
+def test_organizer_prices_a_webinar_and_previews_it_in_two_languages(
+    live_server, browser_page
+):
+    organizer = factories.OrganizerFactory()
+    webinar = factories.WebinarFactory(owner=organizer, title="Budgeting basics")
+    factories.StripeConnectionFactory(account=organizer.account)
+    page = browser_page
+    section = f"{live_server.url}/console/webinars/{webinar.pk}/payments/"
+
+    page.goto(f"{live_server.url}/login/?next=/console/webinars/{webinar.pk}/")
+    page.get_by_label("Email").fill(organizer.email)
+    page.get_by_label("Password").fill("secret-pass-1")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Manage price and codes").click()
+    expect(page).to_have_url(section)
+
+    price_form = page.locator("form[action$='/payments/price/']")
+    price_form.get_by_label("Regular price").fill("100.00")
+    price_form.get_by_label("Currency").select_option("USD")
+    price_form.get_by_role("button", name="Save price").click()
+    expect(page.get_by_text("Price saved.")).to_be_visible()
+
+    page.get_by_role("button", name="Turn payments on").click()
+    expect(page.get_by_text("Payments are on.")).to_be_visible()
+
+    ends = timezone.now() + timedelta(days=2)
+    local_end = ends.astimezone(zoneinfo.ZoneInfo(webinar.timezone))
+    tier_form = page.locator("form[action$='/payments/tiers/']")
+    tier_form.get_by_label("Early-bird price").fill("80.00")
+    tier_form.get_by_label("Until").fill(local_end.strftime("%Y-%m-%dT%H:%M"))
+    tier_form.get_by_role("button", name="Add tier").click()
+    expect(page.get_by_text("Early-bird price added.")).to_be_visible()
+
+    code_form = page.locator("form[action$='/payments/codes/']")
+    for code, amount in (("FREE", "0"), ("EARLY", "50.00")):
+        code_form.get_by_label("Code", exact=True).fill(code)
+        code_form.get_by_label("Price with the code").fill(amount)
+        code_form.get_by_role("button", name="Create code").click()
+        expect(page.get_by_text(f"Code {code} created.")).to_be_visible()
+    # A bad code gets its message beside the field, and nothing is saved.
+    code_form.get_by_label("Code", exact=True).fill("free")
+    code_form.get_by_label("Price with the code").fill("10")
+    code_form.get_by_role("button", name="Create code").click()
+    expect(page.get_by_text("already exists for this webinar")).to_be_visible()
+
+    price = Price.objects.get(webinar=webinar)
+    assert (price.amount, price.currency, price.enabled) == (10000, "USD", True)
+    assert price.tiers.get().amount == 8000
+    assert dict(DiscountCode.objects.values_list("code", "amount")) == {
+        "FREE": 0,
+        "EARLY": 5000,
+    }
+
+    page.goto(section)
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("#price-amount")).to_have_text("US$80.00")
+    expect(page.locator("#price-regular")).to_contain_text("US$100.00")
+    expect(page.locator("#price-tier-end")).to_contain_text("Early-bird price until")
+    page.get_by_label("Discount code").fill("early")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#price-amount")).to_have_text("US$50.00")
+    page.get_by_label("Discount code").fill("FREE")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#price-amount")).to_have_text("Free")
+
+    page.goto(f"{section}preview/?lang=fr")
+    amount = page.locator("#price-amount").text_content()
+    assert amount == f"80,00{NBSP}$US"
+    assert f"100,00{NBSP}$US" in page.locator("#price-regular").text_content()
+    assert DiscountCode.objects.get(code="EARLY").uses == 0

@@ -1,0 +1,73 @@
+"""An organizer cancels a paid registrant with a partial refund; a registrant
+cancels within the refund policy and is refunded automatically."""
+
+import pytest
+from playwright.sync_api import expect
+
+from payments.models import Refund
+from registrations import refunds
+from registrations.models import Registrant
+from tests import factories
+from tests.registrations.refund_support import pay_registrant, refunded_in_stripe
+from webinars.models import Webinar
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def paid(stripe_sandbox):
+    organizer = factories.OrganizerFactory()
+    webinar = factories.WebinarFactory(owner=organizer, title="Budgeting basics")
+    refunds.save_policy(
+        webinar=webinar,
+        policy=Webinar.RefundPolicy.FULL_UNTIL,
+        hours_before=24,
+        percent=100,
+    )
+    acct = stripe_sandbox.create_account(default_currency="eur")
+    return pay_registrant(
+        sandbox=stripe_sandbox, webinar=webinar, account=acct, amount=5000
+    )
+
+
+def test_organizer_cancels_a_paid_registrant_with_a_partial_refund(
+    live_server, paid, browser_page
+):
+    page = browser_page
+    organizer = paid.webinar.owner
+    page.goto(f"{live_server.url}/login/?next=/console/webinars/{paid.webinar_id}/")
+    page.get_by_label("Email").fill(organizer.email)
+    page.get_by_label("Password").fill("secret-pass-1")
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("link", name="Payments and refunds").click()
+    page.get_by_role("link", name="Cancel or refund").click()
+    page.get_by_label("Cancel and refund part").check()
+    page.get_by_label("Amount to refund").fill("12.50")
+    page.get_by_role("button", name="Review").click()
+
+    expect(page.locator("#this-refund")).to_contain_text("€12.50")
+    expect(page.get_by_text("Stripe keeps its fee")).to_be_visible()
+    page.get_by_role("button", name="Confirm").click()
+
+    expect(page.get_by_text("Refunded €12.50.")).to_be_visible()
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.CANCELLED
+    assert paid.payment.amount_refunded == 1250
+    assert refunded_in_stripe(paid.payment) == 1250
+
+
+def test_registrant_cancels_within_the_policy_and_is_refunded(
+    live_server, paid, browser_page
+):
+    page = browser_page
+    page.goto(f"{live_server.url}/cancel/{paid.cancel_token}/")
+    expect(page.get_by_text("Full refund if you cancel up to 24 hours")).to_be_visible()
+    page.get_by_role("button", name="Cancel and get €50.00 back").click()
+
+    expect(page.get_by_text("Your registration is cancelled.")).to_be_visible()
+    expect(page.get_by_text("€50.00")).to_be_visible()
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.REFUNDED
+    assert Refund.objects.get().status == Refund.Status.SUCCEEDED
+    assert refunded_in_stripe(paid.payment) == 5000

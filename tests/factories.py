@@ -1,0 +1,176 @@
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from organizers.models import Account, Organizer
+from payments.models import DiscountCode, Price, PriceTier, StripeConnection
+from webinars.models import Session, Webinar, WebinarMember
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    name = factory.Sequence(lambda n: f"Account {n}")
+    participant_limit = 100
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}@example.com")
+    email = factory.SelfAttribute("username")
+    first_name = "Pat"
+    last_name = factory.Sequence(lambda n: f"Person{n}")
+    password = factory.PostGenerationMethodCall("set_password", "secret-pass-1")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class OrganizerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organizer
+
+    user = factory.SubFactory(UserFactory)
+    account = factory.SubFactory(AccountFactory)
+    role = Organizer.Role.ORGANIZER
+
+
+class WebinarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Webinar
+        skip_postgeneration_save = True
+
+    account = factory.SelfAttribute("owner.account")
+    owner = factory.SubFactory(OrganizerFactory)
+    title = factory.Sequence(lambda n: f"Webinar {n}")
+    description = "Learn things."
+    timezone = "Europe/Paris"
+    registration_limit = 100
+
+    @factory.post_generation
+    def sessions(obj, create, extracted, **kwargs):  # noqa: N805
+        """Give the webinar one session next week unless sessions=0 is passed."""
+        if not create:
+            return
+        count = 1 if extracted is None else extracted
+        start = timezone.now().replace(microsecond=0) + timedelta(days=7)
+        for index in range(count):
+            SessionFactory(webinar=obj, starts_at=start + timedelta(days=7 * index))
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    webinar = factory.SubFactory(WebinarFactory, sessions=0)
+    starts_at = factory.LazyFunction(
+        lambda: timezone.now().replace(microsecond=0) + timedelta(days=7)
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=1))
+    broadcast_url = "https://meet.example.com/room"
+
+
+class WebinarMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebinarMember
+
+    webinar = factory.SubFactory(WebinarFactory)
+    role = WebinarMember.Role.CO_ORGANIZER
+    email = factory.Sequence(lambda n: f"member{n}@example.com")
+
+
+class PriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Price
+
+    webinar = factory.SubFactory(WebinarFactory)
+    enabled = True
+    amount = 10000
+    currency = "USD"
+
+
+class PriceTierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceTier
+
+    price = factory.SubFactory(PriceFactory)
+    amount = 8000
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+
+
+class DiscountCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DiscountCode
+
+    webinar = factory.SubFactory(WebinarFactory)
+    code = factory.Sequence(lambda n: f"CODE{n}")
+    amount = 5000
+
+
+class StripeConnectionFactory(factory.django.DjangoModelFactory):
+    """An account-wide connection with charges enabled."""
+
+    class Meta:
+        model = StripeConnection
+
+    account = factory.SubFactory(AccountFactory)
+    stripe_account_id = factory.Sequence(lambda n: f"acct_test{n:010d}")
+    charges_enabled = True
+    details_submitted = True
+    business_name = "Test Ltd"
+
+
+class RegistrantFactory(factory.django.DjangoModelFactory):
+    """A confirmed registrant of a webinar (free unless amount/currency given)."""
+
+    class Meta:
+        model = "registrations.Registrant"
+
+    webinar = factory.SubFactory(WebinarFactory)
+    email = factory.Sequence(lambda n: f"registrant{n}@example.com")
+    first_name = "Sam"
+    last_name = factory.Sequence(lambda n: f"Registrant{n}")
+    language = "en"
+    status = "confirmed"
+    source = "free"
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+def sample_webm(seconds: int = 2):
+    """Return a small playable WebM generated in Python, as a ContentFile."""
+    from django.core.files.base import ContentFile
+
+    from recordings.samplevideo import build_webm
+
+    return ContentFile(build_webm(seconds=seconds), name="test.webm")
+
+
+class RecordingFactory(factory.django.DjangoModelFactory):
+    """A recording in an account's library, with a small generated WebM file."""
+
+    class Meta:
+        model = "recordings.Recording"
+
+    account = factory.SubFactory(AccountFactory)
+    title = factory.Sequence(lambda n: f"Recording {n}")
+    content_type = "video/webm"
+    file = factory.LazyFunction(sample_webm)
+    size = factory.LazyAttribute(lambda o: o.file.size)
+    duration_seconds = 2
+
+
+class PostSessionVideoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recordings.PostSessionVideo"
+
+    recording = factory.SubFactory(RecordingFactory)
+    webinar = factory.SubFactory(WebinarFactory)
+    session = None

@@ -1,0 +1,140 @@
+"""Every object the sandbox returns has exactly the keys of Stripe's fixture."""
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from tests.sandbox_fixtures import session_params
+
+DEMO = "acct_1TesseraDemo0001"
+
+
+@cache
+def stripe_fixture(object_type: str) -> dict[str, Any]:
+    shared = os.environ.get("SHARED_DIR") or Path(settings.BASE_DIR).parent / "shared"
+    path = Path(shared) / "stripe" / "fixtures3.json"
+    return json.loads(path.read_text())["resources"][object_type]
+
+
+def keys(obj: Any) -> set[str]:
+    return set(obj.to_dict() if hasattr(obj, "to_dict") else obj)
+
+
+@pytest.fixture
+def paid(stripe_sandbox, stripe_sdk):
+    """A paid, partly refunded session on the demo account."""
+    options = {"stripe_account": DEMO}
+    session = stripe_sdk.v1.checkout.sessions.create(session_params(), options)
+    stripe_sandbox.complete(session["id"])
+    session = stripe_sdk.v1.checkout.sessions.retrieve(session["id"], None, options)
+    intent = stripe_sdk.v1.payment_intents.retrieve(
+        session["payment_intent"], None, options
+    )
+    charge = stripe_sdk.v1.charges.retrieve(intent["latest_charge"], None, options)
+    refund = stripe_sdk.v1.refunds.create(
+        {"payment_intent": intent["id"], "amount": 1000}, options
+    )
+    return {
+        "checkout.session": session,
+        "payment_intent": intent,
+        "charge": charge,
+        "refund": refund,
+        "balance_transaction": stripe_sdk.v1.balance_transactions.retrieve(
+            charge["balance_transaction"], None, options
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "object_type",
+    ["checkout.session", "payment_intent", "charge", "refund", "balance_transaction"],
+)
+def test_payment_objects_have_the_keys_of_stripes_fixture(paid, object_type):
+    assert keys(paid[object_type]) == set(stripe_fixture(object_type))
+    assert paid[object_type]["object"] == object_type
+
+
+def test_an_open_session_has_the_keys_of_stripes_fixture(stripe_sandbox, stripe_sdk):
+    session = stripe_sdk.v1.checkout.sessions.create(session_params())
+
+    assert keys(session) == set(stripe_fixture("checkout.session"))
+
+
+def test_a_refund_balance_transaction_has_the_keys_of_stripes_fixture(paid, stripe_sdk):
+    options = {"stripe_account": DEMO}
+    refund = stripe_sdk.v1.refunds.retrieve(paid["refund"]["id"], None, options)
+    txn = stripe_sdk.v1.balance_transactions.retrieve(
+        refund["balance_transaction"], None, options
+    )
+
+    assert keys(txn) == set(stripe_fixture("balance_transaction"))
+    assert txn["amount"] == -1000
+
+
+def test_accounts_have_the_keys_of_stripes_fixture(stripe_sandbox, stripe_sdk):
+    created = stripe_sandbox.create_account()
+
+    for account in (
+        stripe_sdk.v1.accounts.retrieve(DEMO),
+        stripe_sdk.v1.accounts.retrieve(created),
+        stripe_sdk.v1.accounts.retrieve_current(None, {"stripe_account": DEMO}),
+    ):
+        assert keys(account) == set(stripe_fixture("account"))
+
+
+def test_connect_events_have_the_fixture_keys_plus_account(paid, stripe_sdk):
+    events = stripe_sdk.v1.events.list(None, {"stripe_account": DEMO})
+
+    assert events.data
+    for event in events.data:
+        # Stripe's fixture shows a platform event; Connect events add `account`.
+        assert keys(event) == set(stripe_fixture("event")) | {"account"}
+        assert event["account"] == DEMO
+
+
+def test_platform_events_have_exactly_the_fixture_keys(stripe_sandbox, stripe_sdk):
+    session = stripe_sdk.v1.checkout.sessions.create(session_params())
+    stripe_sandbox.complete(session["id"])
+
+    events = stripe_sdk.v1.events.list()
+
+    assert {e["type"] for e in events.data} >= {"checkout.session.completed"}
+    for event in events.data:
+        assert keys(event) == set(stripe_fixture("event"))
+
+
+def test_event_payloads_carry_objects_with_the_fixture_keys(paid, stripe_sdk):
+    events = stripe_sdk.v1.events.list(None, {"stripe_account": DEMO}).data
+    by_type = {event["type"]: event for event in events}
+
+    completed = by_type["checkout.session.completed"]["data"]["object"]
+    refunded = by_type["charge.refunded"]["data"]["object"]
+    created = by_type["refund.created"]["data"]["object"]
+
+    assert keys(completed) == set(stripe_fixture("checkout.session"))
+    assert keys(refunded) == set(stripe_fixture("charge"))
+    assert keys(created) == set(stripe_fixture("refund"))
+
+
+def test_disputes_line_items_and_endpoints_have_the_fixture_keys(
+    paid, stripe_sandbox, stripe_sdk
+):
+    options = {"stripe_account": DEMO}
+    dispute = stripe_sandbox.dispute(paid["charge"]["id"])
+    stripe_sandbox.register_webhook("http://127.0.0.1:9/hook/", "whsec_x")
+
+    items = stripe_sdk.v1.checkout.sessions.line_items.list(
+        paid["checkout.session"]["id"], None, options
+    )
+    endpoints = stripe_sdk.v1.webhook_endpoints.list()
+
+    assert keys(stripe_sdk.v1.disputes.retrieve(dispute["id"], None, options)) == set(
+        stripe_fixture("dispute")
+    )
+    assert keys(items.data[0]) == set(stripe_fixture("item"))
+    assert keys(endpoints.data[0]) == set(stripe_fixture("webhook_endpoint"))

@@ -1,0 +1,147 @@
+"""Helpers of the registration tests: a paid webinar on the sandbox, webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from django.test import Client
+
+from payments.models import Payment
+from registrations.models import EmailLog, Registrant, SeatHold
+from tests import factories
+from tests.sandbox_fixtures import SandboxHandle, WebhookReceiver
+from webinars.models import Webinar
+
+
+def make_paid_webinar(
+    *,
+    owner: Any,
+    stripe_account: str,
+    amount: int = 5000,
+    currency: str = "EUR",
+    **kwargs: Any,
+) -> Webinar:
+    """Return a webinar sold through `stripe_account` at `amount`."""
+    webinar = factories.WebinarFactory(owner=owner, account=owner.account, **kwargs)
+    factories.PriceFactory(webinar=webinar, amount=amount, currency=currency)
+    if not owner.account.stripe_connections.filter(
+        disconnected_at__isnull=True
+    ).exists():
+        factories.StripeConnectionFactory(
+            account=owner.account, stripe_account_id=stripe_account
+        )
+    return webinar
+
+
+def form_data(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.com",
+        "discount_code": "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def register(client: Client, webinar: Webinar, **overrides: Any) -> Any:
+    """Submit the registration form; return the response."""
+    return client.post(webinar.get_registration_url(), form_data(**overrides))
+
+
+def session_id_of(checkout_url: str) -> str:
+    """Return the Checkout Session id at the end of a sandbox checkout URL."""
+    return urlparse(checkout_url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def success_path(webinar: Webinar, session_id: str) -> str:
+    return f"/register/{webinar.registration_key}/paid/?session_id={session_id}"
+
+
+def cancel_path(checkout_url: str, sandbox: SandboxHandle) -> str:
+    """Press Cancel on the sandbox page; return the app path it sends back to."""
+    answer = sandbox.cancel(session_id_of(checkout_url))
+    location = urlparse(answer.location or "")
+    return f"{location.path}?{location.query}"
+
+
+def snapshot(webinar: Webinar) -> list[tuple]:
+    """Return the observable state of a webinar's registrations, for comparison."""
+    rows = []
+    for registrant in Registrant.objects.filter(webinar=webinar).order_by("pk"):
+        payment = registrant.payment
+        holds = SeatHold.objects.filter(registrant=registrant)
+        rows.append(
+            (
+                registrant.email,
+                registrant.status,
+                payment.status if payment else None,
+                payment.amount if payment else None,
+                payment.stripe_fee if payment else None,
+                bool(payment and payment.payment_intent_id),
+                bool(payment and payment.charge_id),
+                payment.flagged_reason if payment else None,
+                sorted(
+                    (h.released_at is not None, h.consumed_at is not None)
+                    for h in holds
+                ),
+                sorted(
+                    EmailLog.objects.filter(registrant=registrant).values_list(
+                        "kind", flat=True
+                    )
+                ),
+                list(payment.refunds.values_list("amount", "status"))
+                if payment
+                else [],
+            )
+        )
+    return rows
+
+
+def email_kinds(registrant: Registrant) -> list[str]:
+    return sorted(registrant.emails.values_list("kind", flat=True))
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+class Webhooks:
+    """Receive the sandbox's webhooks and post them, signed, to /stripe/webhook/.
+
+    Handlers then run inside the test's transaction through the test client.
+    """
+
+    def __init__(
+        self, sandbox: SandboxHandle, receiver: WebhookReceiver, client: Client
+    ) -> None:
+        self.sandbox = sandbox
+        self.receiver = receiver
+        self.client = client
+        self.done = 0
+        sandbox.register_app_webhooks(receiver.url)
+
+    def collect(self, prefix: str = "checkout.session.") -> list[Any]:
+        """Return the new deliveries whose type starts with `prefix`."""
+        self.sandbox.drain_webhooks()
+        with self.receiver.lock:
+            deliveries = self.receiver.deliveries[self.done :]
+            self.done = len(self.receiver.deliveries)
+        return [d for d in deliveries if d.json()["type"].startswith(prefix)]
+
+    def post(self, delivery: Any) -> int:
+        response = self.client.post(
+            "/stripe/webhook/",
+            data=delivery.body,
+            content_type="application/json",
+            headers={"Stripe-Signature": delivery.headers["stripe-signature"]},
+        )
+        return response.status_code
+
+    def deliver(self, deliveries: list[Any]) -> list[int]:
+        return [self.post(d) for d in deliveries]
+
+
+def paid_count(webinar: Webinar) -> int:
+    return Payment.objects.filter(webinar=webinar, status=Payment.Status.PAID).count()

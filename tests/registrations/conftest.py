@@ -1,0 +1,16 @@
+import pytest
+
+from tests.registrations.checkout_support import Webhooks, make_paid_webinar
+
+
+@pytest.fixture
+def paid_webinar(organizer, stripe_sandbox):
+    """A one-session webinar at 50.00 EUR, sold through the sandbox demo account."""
+    return make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+
+
+@pytest.fixture
+def webhooks(stripe_sandbox, webhook_receiver, client):
+    return Webhooks(stripe_sandbox, webhook_receiver, client)

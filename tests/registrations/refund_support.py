@@ -1,0 +1,186 @@
+"""Helpers of the refund tests: paid registrants on the sandbox, webhook delivery."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.test import Client
+from django.utils import timezone
+
+from payments import gateway
+from payments.models import Payment, Refund
+from registrations.models import Registrant
+from tests.sandbox_fixtures import SandboxHandle, WebhookReceiver
+from webinars.models import Session, Webinar
+
+
+def pay_registrant(
+    *,
+    sandbox: SandboxHandle,
+    webinar: Webinar,
+    account: str,
+    amount: int = 5000,
+    currency: str = "EUR",
+    email: str | None = None,
+    session: Session | None = None,
+    status: str = Registrant.Status.CONFIRMED,
+) -> Registrant:
+    """Pay a Checkout Session on the sandbox and record the paid registrant."""
+    registrant = Registrant.objects.create(
+        webinar=webinar,
+        session=session,
+        email=email or f"reg{Registrant.objects.count() + 1}@example.com",
+        first_name="Regina",
+        last_name=f"Payer{Registrant.objects.count() + 1}",
+        status=Registrant.Status.PENDING,
+        source=Registrant.Source.PAID,
+        amount=amount,
+        currency=currency,
+    )
+    payment = Payment.objects.create(
+        account=webinar.account,
+        webinar=webinar,
+        stripe_account_id=account,
+        amount=amount,
+        currency=currency,
+    )
+    checkout = gateway.create_checkout_session(
+        account=account,
+        amount=amount,
+        currency=currency,
+        name=webinar.title,
+        customer_email=registrant.email,
+        client_reference_id=str(registrant.pk),
+        metadata={"registrant": str(registrant.pk)},
+        success_url="http://testserver/paid/?session={CHECKOUT_SESSION_ID}",
+        cancel_url="http://testserver/cancelled/",
+        expires_at=int(time.time()) + 31 * 60,
+        locale="en",
+        idempotency_key=payment.idempotency_key,
+    )
+    answer = sandbox.pay(checkout.id)
+    assert answer.status in (302, 303), answer.text
+    checkout = gateway.retrieve_checkout_session(
+        account=account, session_id=checkout.id
+    )
+    details = gateway.retrieve_payment(
+        account=account, payment_intent=checkout.payment_intent
+    )
+    Payment.objects.filter(pk=payment.pk).update(
+        checkout_session_id=checkout.id,
+        payment_intent_id=checkout.payment_intent,
+        charge_id=details.charge or "",
+        stripe_fee=details.stripe_fee,
+        application_fee=details.application_fee_amount or 0,
+        status=Payment.Status.PAID,
+        paid_at=timezone.now(),
+    )
+    Registrant.objects.filter(pk=registrant.pk).update(
+        status=status, payment=payment, confirmed_at=timezone.now()
+    )
+    registrant.refresh_from_db()
+    return registrant
+
+
+class Webhooks:
+    """Receive the sandbox's webhooks and hand them to the app's endpoint.
+
+    Deliveries land on a recording receiver; `deliver()` posts each one, with
+    its Stripe signature, to /stripe/webhook/ through the Django test client,
+    so handlers run inside the test's transaction.
+    """
+
+    def __init__(
+        self, sandbox: SandboxHandle, receiver: WebhookReceiver, client: Client
+    ) -> None:
+        self.sandbox = sandbox
+        self.receiver = receiver
+        self.client = client
+        self.done = 0
+        sandbox.register_app_webhooks(receiver.url)
+
+    def pending(self) -> list[Any]:
+        self.sandbox.drain_webhooks()
+        with self.receiver.lock:
+            deliveries = self.receiver.deliveries[self.done :]
+            self.done = len(self.receiver.deliveries)
+        return deliveries
+
+    def deliver(self, *, order: str = "in_order") -> list[tuple[str, int]]:
+        """Post every new delivery to the app; return (event type, status) pairs."""
+        deliveries = self.pending()
+        if order == "reverse":
+            deliveries = list(reversed(deliveries))
+        results = []
+        for delivery in deliveries:
+            response = self.client.post(
+                "/stripe/webhook/",
+                data=delivery.body,
+                content_type="application/json",
+                headers={"Stripe-Signature": delivery.headers["stripe-signature"]},
+            )
+            results.append((delivery.json()["type"], response.status_code))
+        return results
+
+    def skip(self) -> None:
+        """Drop the deliveries so far (events the test does not want delivered)."""
+        self.pending()
+
+
+def stripe_refunds(payment: Payment) -> list[gateway.RefundResult]:
+    """Return the refunds Stripe holds for a payment (the truth to compare with)."""
+    return gateway.list_refunds_for_payment(
+        account=payment.stripe_account_id, payment_intent=payment.payment_intent_id
+    )
+
+
+def refunded_in_stripe(payment: Payment) -> int:
+    """Return what Stripe counts as refunded on the payment's charge."""
+    return gateway.retrieve_payment(
+        account=payment.stripe_account_id, payment_intent=payment.payment_intent_id
+    ).amount_refunded
+
+
+def our_refunds(payment: Payment) -> list[Refund]:
+    return list(Refund.objects.filter(payment=payment).order_by("pk"))
+
+
+def register_and_pay(
+    *, sandbox: SandboxHandle, webinar: Webinar, amount: int = 5000, email: str
+) -> Registrant:
+    """Register through the product's own flow and pay on the sandbox."""
+    from payments.connect import connection_for
+    from payments.models import Price, StripeConnection
+    from registrations import services
+
+    connection = connection_for(webinar)
+    if connection is None:
+        connection = StripeConnection.objects.create(
+            account=webinar.account,
+            stripe_account_id=sandbox.create_account(default_currency="eur"),
+            charges_enabled=True,
+            details_submitted=True,
+        )
+    Price.objects.update_or_create(
+        webinar=webinar, defaults={"enabled": True, "amount": amount, "currency": "EUR"}
+    )
+    started = services.start_registration(
+        webinar=webinar,
+        first_name="Paula",
+        last_name="Flow",
+        email=email,
+        answers={},
+        base_url="http://testserver",
+    )
+    payment = started.registrant.payment
+    payment.refresh_from_db()
+    answer = sandbox.pay(payment.checkout_session_id)
+    assert answer.status in (302, 303), answer.text
+    services.fulfil_checkout(
+        checkout_session_id=payment.checkout_session_id,
+        account=connection.stripe_account_id,
+    )
+    registrant = Registrant.objects.get(pk=started.registrant.pk)
+    assert registrant.status == Registrant.Status.CONFIRMED
+    return registrant

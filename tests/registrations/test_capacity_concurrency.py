@@ -1,0 +1,120 @@
+"""PostgreSQL: registrants racing for the last seats never oversell."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from registrations import services
+from registrations.models import Registrant, SeatHold
+from tests.registrations.checkout_support import make_paid_webinar
+
+RACERS = 40
+SEATS_LEFT = 10
+
+
+def fill(webinar, count):
+    for n in range(count):
+        Registrant.objects.create(
+            webinar=webinar,
+            email=f"early{n}@example.com",
+            first_name="E",
+            last_name="Arly",
+            status=Registrant.Status.CONFIRMED,
+            source=Registrant.Source.PAID,
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_forty_racers_for_the_last_ten_seats_get_exactly_ten_holds(
+    organizer, stripe_sandbox
+):
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+    webinar.registration_limit = 50
+    webinar.save()
+    fill(webinar, webinar.registration_limit - SEATS_LEFT)
+    barrier = threading.Barrier(RACERS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def race(n: int) -> None:
+        try:
+            barrier.wait()
+            try:
+                services.start_registration(
+                    webinar=webinar,
+                    first_name="Racer",
+                    last_name=str(n),
+                    email=f"racer{n}@example.com",
+                    answers={},
+                    base_url="http://testserver/",
+                )
+                outcome = "held"
+            except services.WebinarFull:
+                outcome = "full"
+            except Exception as error:  # noqa: BLE001 - reported below
+                outcome = f"error: {error!r}"
+            with lock:
+                outcomes.append(outcome)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(set(outcomes)) == ["full", "held"], outcomes
+    assert outcomes.count("held") == SEATS_LEFT
+    assert outcomes.count("full") == RACERS - SEATS_LEFT
+    assert SeatHold.objects.filter(registrant__webinar=webinar).count() == SEATS_LEFT
+    assert services.seats_taken(webinar=webinar) == webinar.registration_limit
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racers_for_one_series_session_never_oversell_it(organizer):
+    from tests import factories
+
+    webinar = factories.WebinarFactory(
+        owner=organizer,
+        account=organizer.account,
+        registration_type="individual_session",
+        registration_limit=3,
+        sessions=2,
+    )
+    session = webinar.sessions.first()
+    barrier = threading.Barrier(12)
+    held = []
+
+    def race(n: int) -> None:
+        try:
+            barrier.wait()
+            try:
+                services.start_registration(
+                    webinar=webinar,
+                    first_name="R",
+                    last_name=str(n),
+                    email=f"s{n}@example.com",
+                    answers={},
+                    session=session,
+                    base_url="http://testserver/",
+                )
+                held.append(n)
+            except services.WebinarFull:
+                pass
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(held) == 3
+    assert services.seats_taken(webinar=webinar, session=session) == 3

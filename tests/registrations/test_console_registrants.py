@@ -1,0 +1,233 @@
+"""The console's registrant list: roles, filters, approval, resend, devices, CSV."""
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+
+from payments.models import Refund
+from registrations.models import EmailLog, JoinDevice, Registrant
+from tests import factories
+from tests.registrations.checkout_support import register, session_id_of, success_path
+
+pytestmark = pytest.mark.django_db
+
+
+def make(webinar, n, **kwargs):
+    defaults = {
+        "webinar": webinar,
+        "email": f"person{n}@example.com",
+        "first_name": "Per",
+        "last_name": f"Son{n}",
+        "status": Registrant.Status.CONFIRMED,
+        "source": Registrant.Source.FREE,
+    }
+    defaults.update(kwargs)
+    return Registrant.objects.create(**defaults)
+
+
+def url(webinar, suffix="registrants/"):
+    return f"/console/webinars/{webinar.pk}/{suffix}"
+
+
+def test_list_shows_registrants_with_status_amount_and_code(login, organizer, webinar):
+    code = factories.DiscountCodeFactory(webinar=webinar, code="EARLY")
+    make(webinar, 1, amount=2500, currency="EUR", discount_code=code)
+    make(webinar, 2, status=Registrant.Status.AWAITING)
+
+    response = login(organizer).get(url(webinar))
+
+    assert response.status_code == 200
+    text = response.text
+    assert "person1@example.com" in text and "person2@example.com" in text
+    assert "€25.00" in text and "EARLY" in text
+    assert "Approve" in text and "Deny and refund" in text
+
+
+def test_filters_by_status_and_searches_by_email(login, organizer, webinar):
+    make(webinar, 1)
+    make(webinar, 2, status=Registrant.Status.AWAITING)
+    make(webinar, 3, email="special@corp.example")
+    client = login(organizer)
+
+    awaiting = client.get(url(webinar) + "?status=awaiting_approval").text
+    assert "person2@" in awaiting and "person1@" not in awaiting
+    found = client.get(url(webinar) + "?q=CORP").text
+    assert "special@corp.example" in found and "person1@" not in found
+    bad = client.get(url(webinar) + "?status=nonsense&page=abc")
+    assert bad.status_code == 200
+
+
+def test_list_is_paginated(login, organizer, webinar):
+    for n in range(55):
+        make(webinar, n)
+    client = login(organizer)
+
+    first = client.get(url(webinar))
+    second = client.get(url(webinar) + "?page=2")
+
+    assert "Page 1 of 2" in first.text
+    assert second.text.count("@example.com</span>") == 5
+
+
+def test_list_query_count_does_not_grow_with_registrants(
+    login, organizer, webinar, django_assert_max_num_queries
+):
+    client = login(organizer)
+    code = factories.DiscountCodeFactory(webinar=webinar, code="X")
+    for n in range(30):
+        make(webinar, n, discount_code=code, session=webinar.sessions.get())
+    with django_assert_max_num_queries(10):
+        assert client.get(url(webinar)).status_code == 200
+
+
+def test_other_tenants_get_a_404(client, webinar):
+    stranger = factories.OrganizerFactory()
+    registrant = make(webinar, 1, status=Registrant.Status.AWAITING)
+    client.force_login(stranger.user)
+
+    assert client.get(url(webinar)).status_code == 404
+    assert client.get(url(webinar, "registrants.csv")).status_code == 404
+    answer = client.post(url(webinar, f"registrants/{registrant.pk}/approve/"))
+    assert answer.status_code == 404
+    registrant.refresh_from_db()
+    assert registrant.status == Registrant.Status.AWAITING
+
+
+def test_organizer_who_does_not_manage_the_webinar_gets_a_404(login, account, webinar):
+    colleague = factories.OrganizerFactory(account=account, role="organizer")
+    assert login(colleague).get(url(webinar)).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, webinar):
+    assert client.get(url(webinar)).status_code == 302
+
+
+def test_unknown_action_or_registrant_is_a_404(login, organizer, webinar):
+    registrant = make(webinar, 1)
+    client = login(organizer)
+    assert (
+        client.post(url(webinar, f"registrants/{registrant.pk}/explode/")).status_code
+        == 404
+    )
+    assert client.post(url(webinar, "registrants/999999/approve/")).status_code == 404
+    assert (
+        client.get(url(webinar, f"registrants/{registrant.pk}/approve/")).status_code
+        == 405
+    )
+
+
+def test_approve_confirms_and_sends_the_approved_email(login, organizer, webinar):
+    registrant = make(webinar, 1, status=Registrant.Status.AWAITING)
+
+    login(organizer).post(url(webinar, f"registrants/{registrant.pk}/approve/"))
+
+    registrant.refresh_from_db()
+    assert registrant.status == Registrant.Status.CONFIRMED
+    assert registrant.confirmed_at is not None
+    assert list(registrant.emails.values_list("kind", flat=True)) == ["approved"]
+
+
+def test_approving_twice_sends_one_email(login, organizer, webinar):
+    registrant = make(webinar, 1, status=Registrant.Status.AWAITING)
+    client = login(organizer)
+    for _ in range(2):
+        client.post(url(webinar, f"registrants/{registrant.pk}/approve/"))
+    assert registrant.emails.count() == 1
+
+
+def test_approving_a_confirmed_or_denied_registrant_is_refused(
+    login, organizer, webinar
+):
+    registrant = make(webinar, 1, status=Registrant.Status.DENIED)
+    response = login(organizer).post(
+        url(webinar, f"registrants/{registrant.pk}/approve/"), follow=True
+    )
+    assert "Only registrants awaiting approval" in response.text
+    registrant.refresh_from_db()
+    assert registrant.status == Registrant.Status.DENIED
+
+
+def test_deny_refunds_the_payment_in_full_and_tells_the_registrant(
+    client,
+    login,
+    organizer,
+    stripe_sandbox,
+    django_capture_on_commit_callbacks,
+):
+    from tests.registrations.checkout_support import make_paid_webinar
+
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account, approval="manual"
+    )
+    session_id = session_id_of(register(Client(), webinar)["Location"])
+    stripe_sandbox.pay(session_id)
+    Client().get(success_path(webinar, session_id))
+    registrant = Registrant.objects.get()
+    assert registrant.status == Registrant.Status.AWAITING
+
+    with django_capture_on_commit_callbacks(execute=True):
+        login(organizer).post(url(webinar, f"registrants/{registrant.pk}/deny/"))
+
+    registrant.refresh_from_db()
+    assert registrant.status == Registrant.Status.DENIED
+    refund = Refund.objects.get()
+    assert refund.amount == 5000
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert stripe_sandbox.object(refund.stripe_refund_id)["amount"] == 5000
+    assert "denied" in registrant.emails.values_list("kind", flat=True)
+    assert client.get(f"/join/{registrant.join_token}/").status_code == 403
+
+
+def test_resend_confirmation_queues_a_new_copy(login, organizer, webinar):
+    registrant = make(webinar, 1)
+    client = login(organizer)
+
+    client.post(url(webinar, f"registrants/{registrant.pk}/resend/"))
+    client.post(url(webinar, f"registrants/{registrant.pk}/resend/"))
+
+    assert (
+        EmailLog.objects.filter(registrant=registrant, kind="confirmation").count() == 2
+    )
+
+
+def test_reset_devices_forgets_them(login, organizer, webinar):
+    registrant = make(webinar, 1)
+    for _ in range(3):
+        Client().get(f"/join/{registrant.join_token}/")
+
+    login(organizer).post(url(webinar, f"registrants/{registrant.pk}/reset_devices/"))
+
+    assert not JoinDevice.objects.exists()
+
+
+def test_csv_export_is_streamed_and_filtered(login, organizer, webinar):
+    make(webinar, 1, amount=2500, currency="EUR")
+    make(webinar, 2, status=Registrant.Status.AWAITING)
+    make(webinar, 3, first_name="=HYPERLINK(1)")
+
+    response = login(organizer).get(url(webinar, "registrants.csv"))
+
+    assert response.streaming
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["id", "email", "first_name"]
+    assert len(rows) == 4
+    assert any(row[2] == "'=HYPERLINK(1)" for row in rows)
+    awaiting = login(organizer).get(
+        url(webinar, "registrants.csv") + "?status=awaiting_approval"
+    )
+    body = b"".join(awaiting.streaming_content).decode()
+    assert body.count("\n") == 2
+
+
+def test_webinar_page_links_to_the_list_with_counts(login, organizer, webinar):
+    make(webinar, 1)
+    make(webinar, 2, status=Registrant.Status.AWAITING)
+
+    response = login(organizer).get(f"/console/webinars/{webinar.pk}/")
+
+    assert url(webinar) in response.text
+    assert "2 of 100 seats taken." in response.text
+    assert "1 registrant awaits your approval." in response.text

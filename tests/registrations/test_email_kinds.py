@@ -1,0 +1,342 @@
+"""Every email kind, in English and French, delivered to a real SMTP server."""
+
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+from django.utils import timezone
+
+from payments.models import Payment, Refund
+from registrations import emails
+from registrations.calendar import ics_for
+from registrations.hooks import watch_link_providers
+from registrations.models import EmailLog, JoinRecord
+from tests import factories
+from tests.registrations.smtp_sink import SmtpSink
+
+Kind = EmailLog.Kind
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def smtp(settings):
+    with SmtpSink() as sink:
+        sink.use(settings)
+        yield sink
+
+
+@pytest.fixture
+def paid_registrant(webinar):
+    payment = Payment.objects.create(
+        account=webinar.account,
+        webinar=webinar,
+        stripe_account_id="acct_1TesseraDemo0001",
+        checkout_session_id="cs_test_emails",
+        amount=4900,
+        currency="eur",
+        status=Payment.Status.PAID,
+    )
+    return factories.RegistrantFactory(
+        webinar=webinar,
+        email="ada@example.com",
+        first_name="Ada",
+        last_name="Lovelace",
+        amount=4900,
+        currency="eur",
+        source="paid",
+        payment=payment,
+    )
+
+
+def send_one(registrant, kind: str, **kwargs) -> EmailLog:
+    log = emails.queue_email(registrant=registrant, kind=kind, **kwargs)
+    emails.send_due_emails()
+    log.refresh_from_db()
+    return log
+
+
+def bodies(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    return text, html
+
+
+def test_confirmation_carries_join_link_cancel_link_amount_and_invitation(
+    smtp, paid_registrant, settings
+):
+    log = send_one(paid_registrant, Kind.CONFIRMATION)
+
+    assert log.status == EmailLog.Status.SENT
+    (message,) = smtp.to("ada@example.com")
+    text, html = bodies(message)
+    join = f"{settings.SITE_URL}/join/{paid_registrant.join_token}/"
+    cancel = f"{settings.SITE_URL}/cancel/{paid_registrant.cancel_token}/"
+    for body in (text, html):
+        assert join in body
+        assert cancel in body
+        assert "Do not share this link" in body
+        assert "€49.00" in body
+    assert '<html lang="en">' in html
+    assert message["Message-ID"] == log.message_id
+    assert message["Date"]
+    assert message["List-Unsubscribe"] is None
+    (invite,) = [
+        part
+        for part in message.iter_attachments()
+        if part.get_content_type() == "text/calendar"
+    ]
+    assert invite.get_param("method") == "REQUEST"
+    assert "METHOD:REQUEST" in invite.get_content()
+    assert f"UID:tessera-r{paid_registrant.pk}-s" in invite.get_content()
+
+
+def test_confirmation_is_from_the_organizer_name_with_reply_to_their_address(
+    smtp, paid_registrant, settings
+):
+    settings.DEFAULT_FROM_EMAIL = "Tessera <noreply@tessera.example>"
+    owner = paid_registrant.webinar.owner
+    send_one(paid_registrant, Kind.CONFIRMATION)
+
+    (message,) = smtp.messages
+    assert message["From"].addresses[0].addr_spec == "noreply@tessera.example"
+    assert message["From"].addresses[0].display_name == owner.user.get_full_name()
+    assert message["Reply-To"] == owner.email
+
+
+def test_french_registrant_gets_french_email_declared_as_french(smtp, paid_registrant):
+    paid_registrant.language = "fr"
+    paid_registrant.save()
+    send_one(paid_registrant, Kind.CONFIRMATION)
+
+    (message,) = smtp.messages
+    text, html = bodies(message)
+    assert '<html lang="fr">' in html
+    # Amounts and dates are formatted for French readers whatever the catalogue.
+    assert "49,00\xa0€" in text or "49,00 €" in text
+    assert any(
+        day in text
+        for day in ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi")
+        + ("dimanche",)
+    )
+
+
+REGISTRANT_KINDS = [
+    Kind.CONFIRMATION,
+    Kind.AWAITING_APPROVAL,
+    Kind.APPROVED,
+    Kind.DENIED,
+    Kind.REMINDER,
+    Kind.FOLLOWUP_ATTENDED,
+    Kind.FOLLOWUP_ABSENT,
+    Kind.CANCELLED,
+    Kind.REFUND,
+    Kind.AUTO_REFUNDED,
+]
+STATUS_FOR = {
+    Kind.AWAITING_APPROVAL: "awaiting_approval",
+    Kind.DENIED: "denied",
+    Kind.CANCELLED: "cancelled",
+    Kind.REFUND: "refunded",
+    Kind.AUTO_REFUNDED: "refunded",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("kind", REGISTRANT_KINDS)
+def test_every_registrant_email_is_delivered_in_the_registrants_language(
+    smtp, paid_registrant, kind, language
+):
+    paid_registrant.language = language
+    paid_registrant.status = STATUS_FOR.get(kind, "confirmed")
+    paid_registrant.save()
+    session = paid_registrant.webinar.sessions.get()
+    kwargs = {}
+    if kind == Kind.REMINDER:
+        session.starts_at = timezone.now() + timedelta(minutes=30)
+        session.ends_at = session.starts_at + timedelta(hours=1)
+        session.save()
+        kwargs = {"session": session, "variant": 60}
+    elif kind in (Kind.FOLLOWUP_ATTENDED, Kind.FOLLOWUP_ABSENT):
+        kwargs = {"session": session}
+
+    log = send_one(paid_registrant, kind, **kwargs)
+
+    assert log.status == EmailLog.Status.SENT, log.last_error
+    (message,) = smtp.to("ada@example.com")
+    text, html = bodies(message)
+    assert f'<html lang="{language}">' in html
+    assert paid_registrant.webinar.title in message["Subject"]
+    assert "Ada" in text
+    assert message["Message-ID"] == log.message_id
+    unsubscribable = kind in (
+        Kind.REMINDER,
+        Kind.FOLLOWUP_ATTENDED,
+        Kind.FOLLOWUP_ABSENT,
+    )
+    assert (message["List-Unsubscribe"] is not None) == unsubscribable
+    calendars = [
+        part.get_param("method")
+        for part in message.iter_attachments()
+        if part.get_content_type() == "text/calendar"
+    ]
+    expected = {
+        Kind.CONFIRMATION: ["REQUEST"],
+        Kind.APPROVED: ["REQUEST"],
+        Kind.CANCELLED: ["CANCEL"],
+    }.get(kind, [])
+    assert calendars == expected
+
+
+ORGANIZER_KINDS = [
+    Kind.NEW_PAID_REGISTRATION,
+    Kind.LIMIT_REACHED,
+    Kind.ORGANIZER_AUTO_REFUNDED,
+    Kind.DELIVERY_FAILED,
+]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("kind", ORGANIZER_KINDS)
+def test_organizer_notifications_go_to_the_webinar_owner(
+    smtp, paid_registrant, kind, language, settings
+):
+    settings.LANGUAGE_CODE = language
+    paid_registrant.webinar.notify_paid_registrations = True
+    paid_registrant.webinar.save()
+    owner_email = paid_registrant.webinar.owner.email
+
+    log = send_one(paid_registrant, kind)
+
+    assert log.status == EmailLog.Status.SENT, log.last_error
+    (message,) = smtp.to(owner_email)
+    text, html = bodies(message)
+    assert f'<html lang="{language}">' in html
+    assert "ada@example.com" in text or kind == Kind.LIMIT_REACHED
+    assert message["Auto-Submitted"] == "auto-generated"
+
+
+def test_refund_notice_states_amount_and_currency(smtp, paid_registrant):
+    refund = Refund.objects.create(
+        payment=paid_registrant.payment,
+        amount=1500,
+        idempotency_key="refund-test-1",
+        status=Refund.Status.SUCCEEDED,
+    )
+    send_one(paid_registrant, Kind.REFUND, variant=refund.pk)
+
+    text, html = bodies(smtp.messages[0])
+    assert "€15.00" in text
+    assert "(EUR)" in text
+
+
+def test_denied_email_tells_the_payment_is_refunded(smtp, paid_registrant):
+    paid_registrant.status = "denied"
+    paid_registrant.save()
+    send_one(paid_registrant, Kind.DENIED)
+
+    text, _html = bodies(smtp.messages[0])
+    assert "€49.00 is refunded in full" in text
+
+
+def test_followup_carries_the_personal_watch_link_from_the_recordings_hook(
+    smtp, paid_registrant
+):
+    session = paid_registrant.webinar.sessions.get()
+
+    def provider(registrant, for_session):
+        return f"https://watch.example/{registrant.pk}/{for_session.pk}/"
+
+    watch_link_providers.append(provider)
+    try:
+        send_one(paid_registrant, Kind.FOLLOWUP_ATTENDED, session=session)
+    finally:
+        watch_link_providers.remove(provider)
+
+    text, html = bodies(smtp.messages[0])
+    link = f"https://watch.example/{paid_registrant.pk}/{session.pk}/"
+    assert link in text
+    assert link in html
+
+
+def test_followup_uses_the_webinars_own_text(smtp, paid_registrant):
+    webinar = paid_registrant.webinar
+    webinar.followup_absent_text = "Here are the slides we promised."
+    webinar.save()
+    send_one(paid_registrant, Kind.FOLLOWUP_ABSENT, session=webinar.sessions.get())
+
+    text, html = bodies(smtp.messages[0])
+    assert "Here are the slides we promised." in text
+    assert "Here are the slides we promised." in html
+
+
+def test_paid_confirmation_tells_the_organizer_when_opted_in(smtp, paid_registrant):
+    paid_registrant.webinar.notify_paid_registrations = True
+    paid_registrant.webinar.save()
+
+    emails.queue_email(registrant=paid_registrant, kind=Kind.CONFIRMATION)
+    emails.send_due_emails()
+
+    assert len(smtp.to(paid_registrant.webinar.owner.email)) == 1
+    assert len(smtp.to("ada@example.com")) == 1
+
+
+def test_paid_confirmation_does_not_tell_the_organizer_by_default(
+    smtp, paid_registrant
+):
+    emails.queue_email(registrant=paid_registrant, kind=Kind.CONFIRMATION)
+    emails.send_due_emails()
+
+    assert smtp.to(paid_registrant.webinar.owner.email) == []
+
+
+def test_filling_the_last_seat_tells_the_organizer_the_limit_is_reached(smtp, webinar):
+    webinar.registration_limit = 2
+    webinar.save()
+    first = factories.RegistrantFactory(webinar=webinar)
+    emails.queue_email(registrant=first, kind=Kind.CONFIRMATION)
+    assert not EmailLog.objects.filter(kind=Kind.LIMIT_REACHED).exists()
+
+    second = factories.RegistrantFactory(webinar=webinar)
+    emails.queue_email(registrant=second, kind=Kind.CONFIRMATION)
+    emails.send_due_emails()
+
+    (notice,) = smtp.to(webinar.owner.email)
+    assert "limit of 2 is reached" in notice.get_body(("plain",)).get_content()
+
+
+def test_automatic_refund_tells_registrant_and_organizer(smtp, paid_registrant):
+    paid_registrant.status = "refunded"
+    paid_registrant.save()
+
+    emails.queue_email(registrant=paid_registrant, kind=Kind.AUTO_REFUNDED)
+    emails.send_due_emails()
+
+    assert len(smtp.to("ada@example.com")) == 1
+    assert len(smtp.to(paid_registrant.webinar.owner.email)) == 1
+
+
+def test_cancellation_carries_a_cancel_invitation_with_the_same_uid(
+    smtp, paid_registrant
+):
+    session = paid_registrant.webinar.sessions.get()
+    request = ics_for(paid_registrant).decode()
+    paid_registrant.status = "cancelled"
+    paid_registrant.save()
+
+    send_one(paid_registrant, Kind.CANCELLED)
+
+    (part,) = list(smtp.messages[0].iter_attachments())
+    cancel = part.get_content()
+    uid = f"UID:tessera-r{paid_registrant.pk}-s{session.pk}@"
+    assert uid in request
+    assert uid in cancel
+    assert "METHOD:CANCEL" in cancel
+    assert "STATUS:CANCELLED" in cancel
+
+
+def test_attendance_is_read_from_join_records(paid_registrant):
+    session = paid_registrant.webinar.sessions.get()
+    JoinRecord.objects.create(registrant=paid_registrant, session=session)
+    from registrations.reminders import attended_ids
+
+    assert attended_ids(session, [paid_registrant.pk]) == {paid_registrant.pk}

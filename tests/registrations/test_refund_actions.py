@@ -1,0 +1,363 @@
+"""Organizer actions on a registrant: cancel and/or refund, exactly once."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from payments.models import Payment, Refund
+from registrations import refunds
+from registrations.models import EmailLog, Registrant
+from tests import factories
+from tests.registrations.refund_support import (
+    pay_registrant,
+    refunded_in_stripe,
+    stripe_refunds,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def acct(stripe_sandbox):
+    return stripe_sandbox.create_account(default_currency="eur")
+
+
+@pytest.fixture
+def paid(stripe_sandbox, webinar, acct):
+    return pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)
+
+
+def url(registrant):
+    return reverse(
+        "registrations:refund_registrant", args=[registrant.webinar_id, registrant.pk]
+    )
+
+
+def review(client, registrant, **data):
+    return client.post(url(registrant), {"step": "review", **data})
+
+
+def confirm(client, registrant, capture, *, token=None, **data):
+    token = token or refunds.new_refund_token()
+    with capture(execute=True):
+        return client.post(url(registrant), {"step": "confirm", "token": token, **data})
+
+
+def test_confirmation_shows_paid_refunded_this_refund_and_stripe_fee(
+    login, organizer, paid
+):
+    client = login(organizer)
+    response = review(client, paid, action="cancel_partial", amount="12.50")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "€50.00" in page  # paid
+    assert "€0.00" in page  # already refunded
+    assert "€12.50" in page  # this refund
+    fee = refunds.format_money(paid.payment.stripe_fee, "EUR")
+    assert paid.payment.stripe_fee > 0
+    assert fee in page
+    assert 'name="token"' in page
+    assert not Refund.objects.exists()
+
+
+def test_cancel_with_full_refund_refunds_everything_and_cancels(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    response = confirm(
+        client, paid, django_capture_on_commit_callbacks, action="cancel_full"
+    )
+    assert response.status_code == 302
+    paid.refresh_from_db()
+    payment = paid.payment
+    assert payment.amount_refunded == 5000
+    assert payment.status == Payment.Status.REFUNDED
+    assert paid.status == Registrant.Status.REFUNDED
+    assert paid.cancelled_at is not None
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert refund.stripe_refund_id
+    assert refund.requested_by == organizer.user
+    assert refunded_in_stripe(payment) == 5000
+    kinds = set(EmailLog.objects.filter(registrant=paid).values_list("kind", flat=True))
+    assert {"cancelled", "refund"} <= kinds
+
+
+def test_cancel_with_partial_refund_refunds_the_amount_and_cancels(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    confirm(
+        client,
+        paid,
+        django_capture_on_commit_callbacks,
+        action="cancel_partial",
+        amount="20",
+    )
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.CANCELLED
+    assert paid.payment.amount_refunded == 2000
+    assert paid.payment.status == Payment.Status.PAID
+    assert refunded_in_stripe(paid.payment) == 2000
+
+
+def test_cancel_without_refund_keeps_the_money(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    confirm(client, paid, django_capture_on_commit_callbacks, action="cancel_only")
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.CANCELLED
+    assert paid.payment.amount_refunded == 0
+    assert not Refund.objects.exists()
+    assert stripe_refunds(paid.payment) == []
+    assert EmailLog.objects.filter(registrant=paid, kind="cancelled").exists()
+
+
+def test_refund_part_without_cancelling_keeps_the_registration(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    confirm(
+        client,
+        paid,
+        django_capture_on_commit_callbacks,
+        action="refund_partial",
+        amount="10,00",
+    )
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.CONFIRMED
+    assert paid.payment.amount_refunded == 1000
+    assert not EmailLog.objects.filter(registrant=paid, kind="cancelled").exists()
+    assert EmailLog.objects.filter(registrant=paid, kind="refund").exists()
+
+
+def test_free_registrant_can_be_cancelled(
+    login, organizer, webinar, django_capture_on_commit_callbacks
+):
+    registrant = Registrant.objects.create(
+        webinar=webinar,
+        email="free@example.com",
+        first_name="Free",
+        last_name="Person",
+        status=Registrant.Status.CONFIRMED,
+        source=Registrant.Source.FREE,
+    )
+    client = login(organizer)
+    confirm(
+        client, registrant, django_capture_on_commit_callbacks, action="cancel_only"
+    )
+    registrant.refresh_from_db()
+    assert registrant.status == Registrant.Status.CANCELLED
+
+
+def test_submitting_the_same_confirmation_twice_refunds_once(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    token = refunds.new_refund_token()
+    for _ in range(2):
+        response = confirm(
+            client,
+            paid,
+            django_capture_on_commit_callbacks,
+            token=token,
+            action="refund_partial",
+            amount="15",
+        )
+        assert response.status_code == 302
+    assert Refund.objects.count() == 1
+    assert len(stripe_refunds(paid.payment)) == 1
+    paid.payment.refresh_from_db()
+    assert paid.payment.amount_refunded == 1500
+
+
+def test_stripe_down_leaves_the_refund_requested_and_a_retry_sends_it_once(
+    login, organizer, paid, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    # The SDK makes three attempts (two retries): all answer 500.
+    stripe_sandbox.inject_fault("500", count=3)
+    response = confirm(
+        client, paid, django_capture_on_commit_callbacks, action="cancel_full"
+    )
+    assert response.status_code == 302
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.REQUESTED
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.CANCELLED
+    # Nothing more fits while the refund is in flight.
+    assert refunds.refundable_amount(paid.payment) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert refunds.retry_requested_refunds(older_than=refunds.timedelta(0)) == 0
+        assert refunds.retry_requested_refunds(older_than=refunds.timedelta(0)) == 0
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert len(stripe_refunds(paid.payment)) == 1
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.REFUNDED
+
+
+def test_a_lost_answer_is_replayed_by_the_idempotency_key(
+    login, organizer, paid, stripe_sandbox, settings, django_capture_on_commit_callbacks
+):
+    # Stripe makes the refund but the answer never arrives in time: the SDK
+    # retries with the same key and gets the first refund back.
+    settings.STRIPE_TIMEOUT = (3.0, 0.5)
+    stripe_sandbox.inject_fault("timeout", count=1, delay=1.5)
+    client = login(organizer)
+    confirm(
+        client,
+        paid,
+        django_capture_on_commit_callbacks,
+        action="refund_partial",
+        amount="5",
+    )
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert len(stripe_refunds(paid.payment)) == 1
+    assert refunded_in_stripe(paid.payment) == 500
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("50.01", "At most €50.00 can be refunded."),
+        ("0", "The amount must be more than zero."),
+        ("-5", "The amount cannot be negative."),
+        ("abc", "Enter an amount such as 49.00."),
+        ("1.005", "Use at most 2 decimals for EUR."),
+        ("", "Enter the amount to refund."),
+    ],
+)
+def test_bad_amounts_are_refused_with_a_message(
+    login, organizer, paid, amount, message
+):
+    client = login(organizer)
+    response = review(client, paid, action="cancel_partial", amount=amount)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Refund.objects.exists()
+
+
+def test_a_forged_amount_at_confirmation_is_checked_again(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    response = confirm(
+        client,
+        paid,
+        django_capture_on_commit_callbacks,
+        action="refund_partial",
+        amount="999",
+    )
+    assert response.status_code == 302
+    assert not Refund.objects.exists()
+
+
+def test_unpaid_registrant_cannot_be_refunded(login, organizer, webinar, acct):
+    payment = Payment.objects.create(
+        account=webinar.account,
+        webinar=webinar,
+        stripe_account_id=acct,
+        amount=5000,
+        currency="EUR",
+        status=Payment.Status.OPEN,
+    )
+    registrant = Registrant.objects.create(
+        webinar=webinar,
+        email="unpaid@example.com",
+        first_name="Un",
+        last_name="Paid",
+        status=Registrant.Status.PENDING,
+        source=Registrant.Source.PAID,
+        payment=payment,
+    )
+    client = login(organizer)
+    response = review(client, registrant, action="refund_partial", amount="10")
+    assert response.status_code == 400
+    assert "has not paid" in response.content.decode()
+
+
+def test_fully_refunded_payment_cannot_be_refunded_again(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    confirm(
+        client,
+        paid,
+        django_capture_on_commit_callbacks,
+        action="refund_partial",
+        amount="50",
+    )
+    response = review(client, paid, action="refund_partial", amount="1")
+    assert response.status_code == 400
+    assert "already fully refunded" in response.content.decode()
+    response = review(client, paid, action="cancel_full")
+    assert response.status_code == 400
+    assert Refund.objects.count() == 1
+
+
+def test_cancelled_registrant_cannot_be_cancelled_again(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    confirm(client, paid, django_capture_on_commit_callbacks, action="cancel_only")
+    response = review(client, paid, action="cancel_full")
+    assert response.status_code == 400
+    assert "already cancelled" in response.content.decode()
+
+
+def test_registrant_of_another_webinar_is_a_404(login, organizer, paid):
+    other = factories.WebinarFactory(owner=organizer)
+    client = login(organizer)
+    response = client.get(
+        reverse("registrations:refund_registrant", args=[other.pk, paid.pk])
+    )
+    assert response.status_code == 404
+
+
+def test_organizer_of_another_account_gets_a_404(login, paid):
+    stranger = factories.OrganizerFactory(role="admin")
+    client = login(stranger)
+    assert client.get(url(paid)).status_code == 404
+    response = client.post(
+        url(paid),
+        {"step": "confirm", "action": "cancel_full", "token": "x" * 32},
+    )
+    assert response.status_code == 404
+    assert not Refund.objects.exists()
+
+
+def test_a_malformed_token_is_refused(login, organizer, paid):
+    client = login(organizer)
+    response = client.post(
+        url(paid), {"step": "confirm", "action": "cancel_full", "token": "short"}
+    )
+    assert response.status_code == 302
+    assert not Refund.objects.exists()
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.CONFIRMED
+
+
+def test_failed_refund_mail_and_refund_page(
+    login, organizer, paid, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    # A disputed charge cannot be refunded: Stripe refuses, the organizer sees why.
+    stripe_sandbox.dispute(paid.payment.charge_id)
+    client = login(organizer)
+    confirm(
+        client,
+        paid,
+        django_capture_on_commit_callbacks,
+        action="refund_partial",
+        amount="5",
+    )
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.FAILED
+    assert "disputed" in refund.failure_reason
+    assert refunds.refundable_amount(paid.payment) == 5000
+    assert any("A refund failed" in m.subject for m in mail.outbox)
+    page = client.get(url(paid)).content.decode()
+    assert "charge_disputed" in page

@@ -1,0 +1,77 @@
+"""Refunds never exceed what was paid, whatever mix of actions and events."""
+
+import contextlib
+import random
+
+import pytest
+
+from payments.models import Payment, Refund
+from registrations import refunds
+from tests.registrations.refund_support import (
+    Webhooks,
+    pay_registrant,
+    refunded_in_stripe,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_refunds_never_exceed_what_was_paid(
+    stripe_sandbox,
+    webhook_receiver,
+    client,
+    webinar,
+    django_capture_on_commit_callbacks,
+):
+    acct = stripe_sandbox.create_account(default_currency="eur")
+    registrant = pay_registrant(
+        sandbox=stripe_sandbox, webinar=webinar, account=acct, amount=5000
+    )
+    hooks = Webhooks(stripe_sandbox, webhook_receiver, client)
+    rng = random.Random(9)
+    payment = registrant.payment
+    for step in range(14):
+        choice = rng.choice(["ours", "ours", "dashboard", "pending", "settle", "down"])
+        amount = rng.randint(1, 2500)
+        with django_capture_on_commit_callbacks(execute=True):
+            if choice == "dashboard":
+                left = 5000 - refunded_in_stripe(payment)
+                if left:
+                    stripe_sandbox.dashboard_refund(
+                        charge=payment.charge_id, amount=min(amount, left)
+                    )
+            elif choice == "settle":
+                for row in Refund.objects.filter(status=Refund.Status.PENDING):
+                    outcome = rng.choice(["succeeded", "failed"])
+                    stripe_sandbox.settle_refund(row.stripe_refund_id, outcome)
+            else:
+                stripe_sandbox.refunds_pending(choice == "pending")
+                if choice == "down":
+                    stripe_sandbox.inject_fault("500", count=3)
+                with contextlib.suppress(refunds.RefundError):
+                    refunds.perform_action(
+                        registrant=registrant,
+                        action="refund_partial",
+                        amount=amount,
+                        token=refunds.new_refund_token(),
+                        requested_by=None,
+                    )
+            hooks.deliver()
+            if step % 3 == 2:
+                refunds.retry_requested_refunds(older_than=refunds.timedelta(0))
+        payment = Payment.objects.get(pk=payment.pk)
+        assert refunds.committed_amount(payment) <= payment.amount
+        assert payment.amount_refunded <= payment.amount
+        succeeded = sum(
+            r.amount for r in payment.refunds.filter(status=Refund.Status.SUCCEEDED)
+        )
+        assert succeeded == payment.amount_refunded
+    # Settle what is left and compare with Stripe's own count.
+    stripe_sandbox.refunds_pending(False)
+    with django_capture_on_commit_callbacks(execute=True):
+        refunds.retry_requested_refunds(older_than=refunds.timedelta(0))
+        for row in Refund.objects.filter(status=Refund.Status.PENDING):
+            stripe_sandbox.settle_refund(row.stripe_refund_id, "succeeded")
+        hooks.deliver()
+    payment.refresh_from_db()
+    assert payment.amount_refunded == refunded_in_stripe(payment) <= payment.amount

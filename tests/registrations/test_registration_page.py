@@ -1,0 +1,403 @@
+"""The public registration page: details, price, form, bad input, free flow."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from payments.models import Payment
+from registrations import services
+from registrations.models import EmailLog, Registrant, SeatHold
+from tests import factories
+from tests.registrations.checkout_support import form_data, register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_page_shows_details_sessions_in_the_webinar_timezone_and_free(client, webinar):
+    response = client.get(webinar.get_registration_url())
+
+    assert response.status_code == 200
+    text = response.text
+    assert webinar.title in text
+    session = webinar.sessions.get()
+    local = session.local_start()
+    assert "Europe/Paris" in text
+    assert f"UTC{local:%z}" in text
+    # The time shown is the webinar's local time, not UTC.
+    assert local.strftime("%-I:%M") in text or local.strftime("%-I") in text
+    assert f"{local:%z}" != "+0000"
+    assert "Free" in text
+    for name in ("first_name", "last_name", "email", "discount_code"):
+        assert f'name="{name}"' in text
+
+
+def test_page_shows_the_price_of_a_paid_webinar(client, paid_webinar):
+    response = client.get(paid_webinar.get_registration_url())
+
+    assert "€50.00" in response.text
+    assert "Register and pay" in response.text
+
+
+def test_unknown_registration_key_is_a_404(client, db):
+    assert client.get("/register/no-such-key-here/").status_code == 404
+    assert client.get("/register/%27%3B--/").status_code == 404
+
+
+def test_free_registration_is_confirmed_at_once_without_stripe(client, webinar):
+    response = register(client, webinar)
+
+    assert response.status_code == 303
+    registrant = Registrant.objects.get()
+    assert registrant.status == Registrant.Status.CONFIRMED
+    assert registrant.source == Registrant.Source.FREE
+    assert registrant.payment is None
+    assert not Payment.objects.exists() and not SeatHold.objects.exists()
+    page = client.get(response["Location"])
+    assert "You're registered" in page.text
+    assert registrant.join_token in page.text
+    assert list(registrant.emails.values_list("kind", flat=True)) == ["confirmation"]
+
+
+def test_free_registration_in_manual_mode_awaits_approval(client, webinar):
+    webinar.approval = "manual"
+    webinar.save()
+
+    page = client.get(register(client, webinar)["Location"])
+
+    assert Registrant.objects.get().status == Registrant.Status.AWAITING
+    assert "Awaiting the organizer" in page.text
+    assert EmailLog.objects.get().kind == "awaiting_approval"
+
+
+def test_zero_code_registers_for_free_and_never_meets_stripe(
+    client, paid_webinar, stripe_sandbox
+):
+    code = factories.DiscountCodeFactory(webinar=paid_webinar, code="FREE", amount=0)
+    stripe_sandbox.inject_fault("500", count=100)
+
+    response = register(client, paid_webinar, discount_code="free")
+
+    assert response.status_code == 303
+    assert response["Location"].startswith("/register/")
+    registrant = Registrant.objects.get()
+    assert registrant.status == Registrant.Status.CONFIRMED
+    assert registrant.source == Registrant.Source.CODE
+    assert registrant.discount_code == code and registrant.amount == 0
+    assert not Payment.objects.exists()
+    code.refresh_from_db()
+    assert code.uses == 1
+
+
+def test_discount_code_sets_the_checkout_amount_and_reserves_a_use(
+    client, paid_webinar, stripe_sandbox
+):
+    code = factories.DiscountCodeFactory(webinar=paid_webinar, code="HALF", amount=2500)
+
+    register(client, paid_webinar, discount_code="HALF")
+
+    payment = Payment.objects.get()
+    assert payment.amount == 2500
+    assert stripe_sandbox.object(payment.checkout_session_id)["amount_total"] == 2500
+    code.refresh_from_db()
+    assert code.uses == 1
+
+
+def test_released_hold_gives_the_code_use_back(client, paid_webinar, stripe_sandbox):
+    code = factories.DiscountCodeFactory(
+        webinar=paid_webinar, code="ONE", amount=2500, max_uses=1
+    )
+    register(client, paid_webinar, discount_code="ONE")
+    SeatHold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    services.release_expired_holds()
+
+    code.refresh_from_db()
+    assert code.uses == 0
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["NOPE", "EXPIRED", "USEDUP", "OFF"],
+)
+def test_unusable_codes_all_get_one_message(client, paid_webinar, stripe_sandbox, code):
+    now = timezone.now()
+    factories.DiscountCodeFactory(
+        webinar=paid_webinar, code="EXPIRED", valid_until=now - timedelta(days=1)
+    )
+    factories.DiscountCodeFactory(
+        webinar=paid_webinar, code="USEDUP", max_uses=1, uses=1
+    )
+    factories.DiscountCodeFactory(webinar=paid_webinar, code="OFF", active=False)
+
+    response = register(client, paid_webinar, discount_code=code)
+
+    assert response.status_code == 200
+    assert "This discount code is not valid." in response.text
+    assert not Registrant.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"first_name": ""},
+        {"last_name": ""},
+        {"email": ""},
+        {"email": "not-an-email"},
+        {"first_name": "x" * 101},
+        {"discount_code": "c" * 41},
+        {"email": None, "first_name": None, "last_name": None},
+    ],
+)
+def test_missing_or_malformed_fields_are_refused(client, webinar, overrides):
+    response = client.post(webinar.get_registration_url(), form_data(**overrides))
+
+    assert response.status_code == 200
+    assert 'class="errorlist"' in response.text
+    assert not Registrant.objects.exists()
+
+
+def test_required_disclaimer_left_unticked_is_refused(client, webinar):
+    webinar.questions = [
+        {
+            "id": "d1",
+            "label": "I accept the terms",
+            "kind": "disclaimer",
+            "required": True,
+        },
+        {"id": "t1", "label": "Company", "kind": "text", "required": False},
+    ]
+    webinar.save()
+
+    refused = register(client, webinar)
+    assert "Please tick this box" in refused.text
+    assert not Registrant.objects.exists()
+
+    accepted = register(client, webinar, q_d1="on", q_t1="Analytical Engines")
+    assert accepted.status_code == 303
+    assert Registrant.objects.get().answers == {"d1": True, "t1": "Analytical Engines"}
+
+
+def test_required_text_question_must_be_answered(client, webinar):
+    webinar.questions = [
+        {"id": "t1", "label": "Role", "kind": "text", "required": True}
+    ]
+    webinar.save()
+
+    assert register(client, webinar).status_code == 200
+    assert register(client, webinar, q_t1="CTO").status_code == 303
+
+
+def series(organizer, sessions=3, limit=2):
+    return factories.WebinarFactory(
+        owner=organizer,
+        account=organizer.account,
+        registration_type="individual_session",
+        registration_limit=limit,
+        sessions=sessions,
+    )
+
+
+def test_series_registrant_chooses_a_session(client, organizer):
+    webinar = series(organizer)
+    chosen = webinar.sessions.all()[1]
+
+    assert register(client, webinar, session=chosen.pk).status_code == 303
+
+    assert Registrant.objects.get().session == chosen
+
+
+def test_series_without_a_session_choice_is_refused(client, organizer):
+    webinar = series(organizer)
+    response = register(client, webinar)
+    assert response.status_code == 200
+    assert not Registrant.objects.exists()
+
+
+def test_session_of_another_webinar_is_refused(client, organizer, webinar):
+    mine = series(organizer)
+    foreign = webinar.sessions.get()
+
+    response = register(client, mine, session=foreign.pk)
+
+    assert response.status_code == 200
+    assert "Choose one of the sessions." in response.text
+    assert not Registrant.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "99999999", "1.5"])
+def test_malformed_session_value_is_refused(client, organizer, value):
+    response = register(client, series(organizer), session=value)
+    assert response.status_code == 200
+    assert not Registrant.objects.exists()
+
+
+def test_full_session_is_disabled_and_refused(client, organizer):
+    webinar = series(organizer, limit=1)
+    first = webinar.sessions.first()
+    register(client, webinar, session=first.pk, email="a@example.com")
+
+    page = client.get(webinar.get_registration_url())
+    assert "disabled" in page.text and "full" in page.text
+    response = register(client, webinar, session=first.pk, email="b@example.com")
+
+    assert response.status_code == 200
+    assert "This session is full." in response.text
+    assert Registrant.objects.count() == 1
+    other = webinar.sessions.last()
+    assert (
+        register(client, webinar, session=other.pk, email="b@example.com").status_code
+        == 303
+    )
+
+
+def test_full_webinar_shows_full_and_creates_nothing(client, webinar):
+    webinar.registration_limit = 1
+    webinar.save()
+    register(client, webinar, email="first@example.com")
+
+    page = client.get(webinar.get_registration_url())
+    assert "This webinar is full." in page.text
+    response = register(client, webinar, email="second@example.com")
+
+    assert "This webinar is full." in response.text
+    assert Registrant.objects.count() == 1
+
+
+def test_full_detected_at_start_shows_the_full_page(client, webinar):
+    webinar.registration_limit = 1
+    webinar.save()
+    with pytest.raises(services.WebinarFull):
+        for n in range(2):
+            services.start_registration(
+                webinar=webinar,
+                first_name="A",
+                last_name="B",
+                email=f"p{n}@example.com",
+                answers={},
+                base_url="http://testserver/",
+            )
+    assert Registrant.objects.count() == 1
+
+
+def test_already_registered_email_is_told_and_offered_a_resend(client, webinar):
+    register(client, webinar)
+
+    response = register(client, webinar, email="ADA@example.com")
+
+    assert "You are already registered" in response.text
+    assert Registrant.objects.count() == 1
+    resent = client.post(
+        f"/register/{webinar.registration_key}/resend/",
+        {"email": "ada@example.com"},
+        follow=True,
+    )
+    assert "on its way again" in resent.text
+    assert EmailLog.objects.filter(kind="confirmation").count() == 2
+
+
+def test_already_registered_paid_registrant_is_not_charged_again(
+    client, paid_webinar, stripe_sandbox
+):
+    from tests.registrations.checkout_support import session_id_of, success_path
+
+    session_id = session_id_of(register(client, paid_webinar)["Location"])
+    stripe_sandbox.pay(session_id)
+    client.get(success_path(paid_webinar, session_id))
+
+    response = register(client, paid_webinar)
+
+    assert response.status_code == 200
+    assert "You are already registered" in response.text
+    assert Payment.objects.count() == 1
+
+
+def test_resend_with_a_bad_or_unknown_email_says_nothing_useful(client, webinar):
+    url = f"/register/{webinar.registration_key}/resend/"
+    assert client.post(url, {"email": "bad"}).status_code == 302
+    assert client.post(url, {"email": "nobody@example.com"}).status_code == 302
+    assert client.get(url).status_code == 405
+    assert not EmailLog.objects.exists()
+
+
+def test_cancelled_webinar_is_closed(client, webinar):
+    webinar.cancelled_at = timezone.now()
+    webinar.save()
+
+    page = client.get(webinar.get_registration_url())
+    assert "registration is closed" in page.text
+    response = register(client, webinar)
+    assert response.status_code == 200
+    assert not Registrant.objects.exists()
+
+
+def test_webinar_whose_sessions_are_over_is_closed(client, organizer):
+    webinar = factories.WebinarFactory(
+        owner=organizer, account=organizer.account, sessions=0
+    )
+    start = timezone.now() - timedelta(days=2)
+    factories.SessionFactory(webinar=webinar, starts_at=start)
+
+    assert (
+        "Registration for this webinar is closed."
+        in client.get(webinar.get_registration_url()).text
+    )
+    assert register(client, webinar).status_code == 200
+    assert not Registrant.objects.exists()
+
+
+def test_paid_webinar_without_a_usable_connection_is_unavailable(client, organizer):
+    webinar = factories.WebinarFactory(owner=organizer, account=organizer.account)
+    factories.PriceFactory(webinar=webinar)
+
+    page = client.get(webinar.get_registration_url())
+    assert "temporarily unavailable" in page.text
+    assert register(client, webinar).status_code == 200
+    assert not Registrant.objects.exists()
+
+
+def test_language_of_the_page_goes_to_the_registrant_and_checkout(
+    client, paid_webinar, stripe_sandbox
+):
+    client.cookies["django_language"] = "fr"
+    response = register(client, paid_webinar)
+
+    registrant = Registrant.objects.get()
+    assert registrant.language == "fr"
+    session_id = registrant.payment.checkout_session_id
+    assert stripe_sandbox.object(session_id)["locale"] == "fr"
+    assert response.status_code == 303
+
+
+def test_page_query_count_does_not_grow_with_sessions_codes_registrants(
+    client, organizer, stripe_sandbox, django_assert_max_num_queries
+):
+    from tests.registrations.checkout_support import make_paid_webinar
+
+    small = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+    big = make_paid_webinar(
+        owner=organizer,
+        stripe_account=stripe_sandbox.demo_account,
+        sessions=12,
+        registration_type="individual_session",
+    )
+    factories.PriceTierFactory(price=big.price)
+    for n in range(15):
+        factories.DiscountCodeFactory(webinar=big, code=f"C{n}")
+    for n, session in enumerate(big.sessions.all()):
+        Registrant.objects.create(
+            webinar=big,
+            session=session,
+            email=f"r{n}@example.com",
+            first_name="R",
+            last_name="S",
+            status=Registrant.Status.CONFIRMED,
+            source=Registrant.Source.PAID,
+        )
+
+    for webinar in (small, big):
+        with django_assert_max_num_queries(8):
+            response = client.get(webinar.get_registration_url())
+        assert response.status_code == 200

@@ -1,0 +1,216 @@
+"""Bad input on the webinar console forms: a message, nothing saved."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from webinars.models import Session, Webinar
+
+pytestmark = pytest.mark.django_db
+
+
+def create_payload(**overrides) -> dict:
+    day = (timezone.now() + timedelta(days=10)).date()
+    payload = {
+        "title": "Budgeting 101",
+        "description": "Money matters.",
+        "kind": "live",
+        "timezone": "Europe/Paris",
+        "registration_type": "all_sessions",
+        "registration_limit": "100",
+        "approval": "automatic",
+        "schedule-date": day.isoformat(),
+        "schedule-start_time": "14:00",
+        "schedule-end_time": "15:00",
+        "schedule-recurrence": "none",
+        "schedule-occurrences": "1",
+        "schedule-broadcast_url": "https://meet.example.com/r",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def post_create(client, organizer, **overrides):
+    client.force_login(organizer.user)
+    return client.post(reverse("webinars:create"), create_payload(**overrides))
+
+
+def test_creates_webinar_with_one_session_in_its_timezone(client, organizer):
+    response = post_create(client, organizer)
+    webinar = Webinar.objects.get(title="Budgeting 101")
+    assert response.status_code == 302
+    session = webinar.sessions.get()
+    assert session.local_start().hour == 14
+    assert session.ends_at - session.starts_at == timedelta(hours=1)
+    assert webinar.owner == organizer
+
+
+def test_creates_weekly_series(client, organizer):
+    post_create(
+        client,
+        organizer,
+        **{"schedule-recurrence": "weekly", "schedule-occurrences": "4"},
+    )
+    starts = list(Webinar.objects.get().sessions.values_list("starts_at", flat=True))
+    assert len(starts) == 4
+    assert starts[1] - starts[0] in (
+        timedelta(days=7),
+        timedelta(days=7, hours=1),
+        timedelta(days=7, hours=-1),
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"schedule-end_time": "13:00"}, "end_time", "end after it starts"),
+        ({"registration_limit": "1001"}, "registration_limit", "at most 1000"),
+        ({"registration_limit": "0"}, "registration_limit", "at least 1"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "Unknown time zone"),
+        (
+            {"schedule-recurrence": "daily", "schedule-occurrences": "51"},
+            "occurrences",
+            "at most 50",
+        ),
+        ({"title": ""}, "title", "required"),
+        ({"schedule-date": "not-a-date"}, "date", "valid date"),
+    ],
+)
+def test_create_rejects_bad_input(client, organizer, overrides, field, message):
+    response = post_create(client, organizer, **overrides)
+    assert response.status_code == 200
+    forms = [response.context["form"], response.context["schedule"]]
+    errors = " ".join(str(e) for f in forms for e in f.errors.get(field, []))
+    assert message in errors
+    assert not Webinar.objects.exists()
+
+
+def test_session_in_the_past_is_refused(client, organizer):
+    yesterday = (timezone.now() - timedelta(days=1)).date().isoformat()
+    response = post_create(client, organizer, **{"schedule-date": yesterday})
+    assert "cannot start in the past" in str(response.context["schedule"].errors)
+    assert not Session.objects.exists()
+
+
+def test_on_demand_webinar_needs_no_schedule(client, organizer):
+    response = post_create(
+        client,
+        organizer,
+        kind="on_demand",
+        **{"schedule-date": "", "schedule-start_time": ""},
+    )
+    assert response.status_code == 302
+    assert Webinar.objects.get().sessions.count() == 0
+
+
+def test_edit_session_refuses_end_before_start(client, organizer, webinar):
+    session = webinar.sessions.get()
+    client.force_login(organizer.user)
+    url = reverse("webinars:session_edit", args=[webinar.pk, session.pk])
+    response = client.post(
+        url,
+        {
+            "starts_at": "2030-01-10T15:00",
+            "ends_at": "2030-01-10T14:00",
+            "broadcast_url": "",
+        },
+    )
+    assert "end after it starts" in str(response.context["form"].errors)
+    old_start = session.starts_at
+    session.refresh_from_db()
+    assert session.starts_at == old_start
+
+
+def test_edit_session_reads_times_in_the_webinars_timezone(client, organizer, webinar):
+    session = webinar.sessions.get()
+    client.force_login(organizer.user)
+    url = reverse("webinars:session_edit", args=[webinar.pk, session.pk])
+    client.post(
+        url,
+        {"starts_at": "2030-01-10T15:00", "ends_at": "2030-01-10T16:00"},
+    )
+    session.refresh_from_db()
+    assert session.starts_at.isoformat() == "2030-01-10T14:00:00+00:00"
+
+
+def test_member_with_bad_email_is_refused(client, organizer, webinar):
+    client.force_login(organizer.user)
+    response = client.post(
+        reverse("webinars:member_add", args=[webinar.pk]),
+        {"email": "not-an-email", "role": "panelist"},
+    )
+    assert response.status_code == 400
+    assert "valid email" in str(response.context["member_form"].errors)
+    assert not webinar.members.exists()
+
+
+def test_duplicate_co_organizer_is_refused(client, organizer, webinar):
+    client.force_login(organizer.user)
+    url = reverse("webinars:member_add", args=[webinar.pk])
+    client.post(url, {"email": "co@example.com", "role": "co_organizer"})
+    response = client.post(url, {"email": "CO@example.com", "role": "co_organizer"})
+    assert response.status_code == 400
+    assert "already" in str(response.context["member_form"].errors)
+    assert webinar.members.count() == 1
+
+
+def test_co_organizer_from_same_account_gets_console_access(client, organizer, webinar):
+    from tests.factories import OrganizerFactory
+
+    colleague = OrganizerFactory(account=organizer.account)
+    client.force_login(organizer.user)
+    client.post(
+        reverse("webinars:member_add", args=[webinar.pk]),
+        {"email": colleague.email.upper(), "role": "co_organizer"},
+    )
+    client.force_login(colleague.user)
+    assert client.get(reverse("webinars:detail", args=[webinar.pk])).status_code == 200
+
+
+def test_question_requires_a_label(client, organizer, webinar):
+    client.force_login(organizer.user)
+    response = client.post(
+        reverse("webinars:question_add", args=[webinar.pk]),
+        {"label": "", "kind": "text"},
+    )
+    assert response.status_code == 400
+    webinar.refresh_from_db()
+    assert webinar.questions == []
+
+
+def test_disclaimer_question_is_always_required(client, organizer, webinar):
+    client.force_login(organizer.user)
+    client.post(
+        reverse("webinars:question_add", args=[webinar.pk]),
+        {"label": "I accept the terms", "kind": "disclaimer"},
+    )
+    webinar.refresh_from_db()
+    assert webinar.questions[0]["required"] is True
+
+
+def test_removing_an_unknown_question_says_so(client, organizer, webinar):
+    client.force_login(organizer.user)
+    response = client.post(
+        reverse("webinars:question_remove", args=[webinar.pk, "nope"]), follow=True
+    )
+    assert "does not exist" in response.content.decode()
+
+
+def test_session_with_registrants_is_not_deleted(client, organizer, webinar):
+    from registrations.models import Registrant
+
+    session = webinar.sessions.get()
+    Registrant.objects.create(
+        webinar=webinar,
+        session=session,
+        email="r@example.com",
+        first_name="R",
+        last_name="S",
+        status="confirmed",
+        source="free",
+    )
+    client.force_login(organizer.user)
+    client.post(reverse("webinars:session_delete", args=[webinar.pk, session.pk]))
+    assert Session.objects.filter(pk=session.pk).exists()

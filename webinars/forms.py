@@ -1,0 +1,223 @@
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from organizers.models import Account
+from webinars.models import Session, Webinar, WebinarMember
+
+MAX_OCCURRENCES = 50
+TIMEZONES = sorted(zoneinfo.available_timezones())
+
+
+class WebinarForm(forms.ModelForm):
+    timezone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        initial="UTC",
+        widget=forms.TextInput(attrs={"list": "timezones", "autocomplete": "off"}),
+        help_text=_("For example Europe/Paris or America/New_York."),
+    )
+
+    class Meta:
+        model = Webinar
+        fields = [
+            "title",
+            "description",
+            "kind",
+            "timezone",
+            "registration_type",
+            "registration_limit",
+            "approval",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args: object, account: Account, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.fields["registration_limit"].initial = account.participant_limit
+        self.fields["registration_limit"].help_text = _(
+            "At most %(cap)s (10 times your plan's participant limit)."
+        ) % {"cap": account.max_registration_limit}
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data["timezone"].strip()
+        if value not in zoneinfo.available_timezones():
+            raise forms.ValidationError(
+                _("Unknown time zone: %(tz)s."), params={"tz": value}
+            )
+        return value
+
+    def clean_registration_limit(self) -> int:
+        value = self.cleaned_data["registration_limit"]
+        if value is None or value < 1:
+            raise forms.ValidationError(_("The registration limit must be at least 1."))
+        cap = self.account.max_registration_limit
+        if value > cap:
+            raise forms.ValidationError(
+                _(
+                    "The registration limit can be at most %(cap)s "
+                    "(10 times the participant limit)."
+                ),
+                params={"cap": cap},
+            )
+        return value
+
+
+class ScheduleForm(forms.Form):
+    """One session, or a daily or weekly series of them, in the webinar's time zone."""
+
+    class Recurrence:
+        NONE = "none"
+        DAILY = "daily"
+        WEEKLY = "weekly"
+
+    RECURRENCE_CHOICES = [
+        ("none", _("One session")),
+        ("daily", _("Daily")),
+        ("weekly", _("Weekly")),
+    ]
+
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    start_time = forms.TimeField(
+        label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    end_time = forms.TimeField(
+        label=_("Ends at"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    recurrence = forms.ChoiceField(
+        label=_("Repeat"), choices=RECURRENCE_CHOICES, initial="none"
+    )
+    occurrences = forms.IntegerField(
+        label=_("Number of sessions"),
+        min_value=1,
+        initial=1,
+        help_text=_("At most %(max)s.") % {"max": MAX_OCCURRENCES},
+    )
+    broadcast_url = forms.URLField(
+        label=_("Broadcast URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("The live room registrants join."),
+    )
+
+    def __init__(self, *args: object, tz: str = "UTC", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+    def clean_occurrences(self) -> int:
+        value = self.cleaned_data["occurrences"]
+        if value > MAX_OCCURRENCES:
+            raise forms.ValidationError(
+                _("A series can have at most %(max)s sessions."),
+                params={"max": MAX_OCCURRENCES},
+            )
+        return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
+        if day is None or start is None or end is None:
+            return data
+        if end <= start:
+            self.add_error("end_time", _("The session must end after it starts."))
+            return data
+        if data.get("recurrence") == "none" and data.get("occurrences", 1) > 1:
+            self.add_error(
+                "occurrences", _("Choose daily or weekly to create several sessions.")
+            )
+            return data
+        try:
+            tzinfo = zoneinfo.ZoneInfo(self.tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            tzinfo = zoneinfo.ZoneInfo("UTC")
+        if self.local(day, start, tzinfo) <= timezone.now():
+            self.add_error("date", _("The session cannot start in the past."))
+        return data
+
+    @staticmethod
+    def local(day: date, moment: time, tzinfo: zoneinfo.ZoneInfo) -> datetime:
+        return datetime.combine(day, moment).replace(tzinfo=tzinfo)
+
+    def occurrences_utc(self, tz: str) -> list[tuple[datetime, datetime]]:
+        """Return each session's (start, end) as aware datetimes."""
+        data = self.cleaned_data
+        tzinfo = zoneinfo.ZoneInfo(tz)
+        step = {"none": 0, "daily": 1, "weekly": 7}[data["recurrence"]]
+        count = data["occurrences"] if step else 1
+        result = []
+        for index in range(count):
+            day = data["date"] + timedelta(days=step * index)
+            result.append(
+                (
+                    self.local(day, data["start_time"], tzinfo),
+                    self.local(day, data["end_time"], tzinfo),
+                )
+            )
+        return result
+
+
+class SessionForm(forms.ModelForm):
+    """Edit one session's times (in the webinar's time zone) and broadcast URL."""
+
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+    )
+    broadcast_url = forms.URLField(
+        label=_("Broadcast URL"), required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Session
+        fields = ["starts_at", "ends_at", "broadcast_url"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", _("The session must end after it starts."))
+        if start and start <= timezone.now() and "starts_at" in self.changed_data:
+            self.add_error("starts_at", _("The session cannot start in the past."))
+        return data
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=WebinarMember.Role.choices)
+
+    def __init__(self, *args: object, webinar: Webinar, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.webinar = webinar
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if self.webinar.members.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("%(email)s is already a co-organizer or panelist of this webinar."),
+                params={"email": email},
+            )
+        return email
+
+
+class QuestionForm(forms.Form):
+    KIND_CHOICES = [
+        ("text", _("Text answer")),
+        ("disclaimer", _("Disclaimer to accept")),
+    ]
+    label = forms.CharField(label=_("Question or disclaimer text"), max_length=500)
+    kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
+    required = forms.BooleanField(label=_("Required"), required=False, initial=True)

@@ -1,0 +1,85 @@
+"""Operations on webinars, their sessions and their members."""
+
+import secrets
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from organizers.models import Organizer
+from webinars import hooks
+from webinars.models import Session, Webinar, WebinarMember
+
+
+class WebinarError(Exception):
+    """A failure whose message is safe to show to the user."""
+
+
+def create_webinar(
+    *,
+    owner: Organizer,
+    fields: dict,
+    sessions: list[tuple[datetime, datetime]],
+    broadcast_url: str = "",
+) -> Webinar:
+    """Create a webinar owned by the organizer, with its sessions."""
+    with transaction.atomic():
+        webinar = Webinar(account=owner.account, owner=owner, **fields)
+        webinar.full_clean()
+        webinar.save()
+        add_sessions(webinar=webinar, sessions=sessions, broadcast_url=broadcast_url)
+    return webinar
+
+
+def add_sessions(
+    *, webinar: Webinar, sessions: list[tuple[datetime, datetime]], broadcast_url: str
+) -> list[Session]:
+    return Session.objects.bulk_create(
+        Session(
+            webinar=webinar, starts_at=start, ends_at=end, broadcast_url=broadcast_url
+        )
+        for start, end in sessions
+    )
+
+
+def add_member(*, webinar: Webinar, email: str, name: str, role: str) -> WebinarMember:
+    """Invite a co-organizer or panelist by email."""
+    with transaction.atomic():
+        if webinar.members.filter(email__iexact=email).exists():
+            raise WebinarError(_("This person is already on the webinar."))
+        organizer = (
+            Organizer.objects.filter(account=webinar.account, user__email__iexact=email)
+            .exclude(pk=webinar.owner_id)
+            .first()
+        )
+        member = WebinarMember.objects.create(
+            webinar=webinar, email=email, name=name, role=role, organizer=organizer
+        )
+        for handler in hooks.member_added_handlers:
+            transaction.on_commit(lambda h=handler: h(member))
+    return member
+
+
+def add_question(*, webinar: Webinar, label: str, kind: str, required: bool) -> None:
+    with transaction.atomic():
+        webinar = Webinar.objects.select_for_update().get(pk=webinar.pk)
+        webinar.questions = [
+            *webinar.questions,
+            {
+                "id": secrets.token_hex(4),
+                "label": label,
+                "kind": kind,
+                "required": required or kind == "disclaimer",
+            },
+        ]
+        webinar.save(update_fields=["questions", "updated_at"])
+
+
+def remove_question(*, webinar: Webinar, question_id: str) -> None:
+    with transaction.atomic():
+        webinar = Webinar.objects.select_for_update().get(pk=webinar.pk)
+        remaining = [q for q in webinar.questions if q.get("id") != question_id]
+        if len(remaining) == len(webinar.questions):
+            raise WebinarError(_("That question does not exist."))
+        webinar.questions = remaining
+        webinar.save(update_fields=["questions", "updated_at"])

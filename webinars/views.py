@@ -1,0 +1,215 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from organizers.permissions import organizer_required
+from webinars import services
+from webinars.forms import (
+    TIMEZONES,
+    MemberForm,
+    QuestionForm,
+    ScheduleForm,
+    SessionForm,
+    WebinarForm,
+)
+from webinars.hooks import webinar_panels
+from webinars.models import Session, Webinar
+
+
+def managed_webinar(request: HttpRequest, pk: int) -> Webinar:
+    """Return the webinar if the organizer may manage it; a 404 otherwise."""
+    return get_object_or_404(
+        Webinar.objects.visible_to(request.organizer).select_related(
+            "account", "owner__user"
+        ),
+        pk=pk,
+    )
+
+
+@organizer_required
+@require_http_methods(["GET", "POST"])
+def webinar_create(request: HttpRequest) -> HttpResponse:
+    account = request.organizer.account
+    data = request.POST or None
+    form = WebinarForm(data, account=account)
+    tz = request.POST.get("timezone", "UTC") if data else "UTC"
+    schedule = ScheduleForm(data, tz=tz, prefix="schedule")
+    if request.method == "POST":
+        form_ok = form.is_valid()
+        # On-demand webinars have no sessions.
+        on_demand = form_ok and form.cleaned_data["kind"] == Webinar.Kind.ON_DEMAND
+        schedule.tz = form.cleaned_data["timezone"] if form_ok else "UTC"
+        schedule_ok = on_demand or schedule.is_valid()
+        if form_ok and schedule_ok:
+            webinar = services.create_webinar(
+                owner=request.organizer,
+                fields=form.cleaned_data,
+                sessions=[]
+                if on_demand
+                else schedule.occurrences_utc(form.cleaned_data["timezone"]),
+                broadcast_url=""
+                if on_demand
+                else schedule.cleaned_data["broadcast_url"],
+            )
+            messages.success(request, _("Webinar created."))
+            return redirect(webinar)
+    return render(
+        request,
+        "webinars/webinar_form.html",
+        {"form": form, "schedule": schedule, "timezones": TIMEZONES, "creating": True},
+    )
+
+
+@organizer_required
+def webinar_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    sessions = webinar.sessions.all()
+    members = webinar.members.all()
+    panels = [panel(request, webinar) for panel in webinar_panels]
+    return render(
+        request,
+        "webinars/webinar_detail.html",
+        {
+            "webinar": webinar,
+            "sessions": sessions,
+            "members": members,
+            "member_form": MemberForm(webinar=webinar),
+            "question_form": QuestionForm(),
+            "schedule": ScheduleForm(tz=webinar.timezone, prefix="schedule"),
+            "registration_url": request.build_absolute_uri(
+                webinar.get_registration_url()
+            ),
+            "panels": [p for p in panels if p],
+            "now": timezone.now(),
+        },
+    )
+
+
+@organizer_required
+@require_http_methods(["GET", "POST"])
+def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    form = WebinarForm(request.POST or None, instance=webinar, account=webinar.account)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Webinar saved."))
+        return redirect(webinar)
+    return render(
+        request,
+        "webinars/webinar_form.html",
+        {"form": form, "webinar": webinar, "timezones": TIMEZONES, "creating": False},
+    )
+
+
+@organizer_required
+@require_http_methods(["GET", "POST"])
+def sessions_add(request: HttpRequest, pk: int) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    form = ScheduleForm(request.POST or None, tz=webinar.timezone, prefix="schedule")
+    if request.method == "POST" and form.is_valid():
+        services.add_sessions(
+            webinar=webinar,
+            sessions=form.occurrences_utc(webinar.timezone),
+            broadcast_url=form.cleaned_data["broadcast_url"],
+        )
+        messages.success(request, _("Sessions added."))
+        return redirect(webinar)
+    return render(
+        request, "webinars/sessions_add.html", {"webinar": webinar, "schedule": form}
+    )
+
+
+@organizer_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    session = get_object_or_404(Session, webinar=webinar, pk=session_pk)
+    with timezone.override(webinar.tzinfo):
+        form = SessionForm(request.POST or None, instance=session)
+        if request.method == "POST" and form.is_valid():
+            form.save()
+            messages.success(request, _("Session saved."))
+            return redirect(webinar)
+        return render(
+            request,
+            "webinars/session_form.html",
+            {"webinar": webinar, "session": session, "form": form},
+        )
+
+
+@organizer_required
+@require_POST
+def session_delete(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    session = get_object_or_404(Session, webinar=webinar, pk=session_pk)
+    if session.registrants.exists() or session.holds.exists():
+        messages.error(
+            request,
+            _("This session has registrants: cancel it instead of deleting it."),
+        )
+    else:
+        session.delete()
+        messages.success(request, _("Session deleted."))
+    return redirect(webinar)
+
+
+@organizer_required
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    form = MemberForm(request.POST, webinar=webinar)
+    if form.is_valid():
+        try:
+            services.add_member(webinar=webinar, **form.cleaned_data)
+        except services.WebinarError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Invitation added."))
+        return redirect(webinar)
+    return render(
+        request,
+        "webinars/member_form.html",
+        {"webinar": webinar, "member_form": form},
+        status=400,
+    )
+
+
+@organizer_required
+@require_POST
+def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    member = get_object_or_404(webinar.members, pk=member_pk)
+    member.delete()
+    messages.success(request, _("Removed %(email)s.") % {"email": member.email})
+    return redirect(webinar)
+
+
+@organizer_required
+@require_POST
+def question_add(request: HttpRequest, pk: int) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        services.add_question(webinar=webinar, **form.cleaned_data)
+        messages.success(request, _("Question added."))
+        return redirect(webinar)
+    return render(
+        request,
+        "webinars/question_form.html",
+        {"webinar": webinar, "question_form": form},
+        status=400,
+    )
+
+
+@organizer_required
+@require_POST
+def question_remove(request: HttpRequest, pk: int, question_id: str) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    try:
+        services.remove_question(webinar=webinar, question_id=question_id)
+    except services.WebinarError as error:
+        messages.error(request, str(error))
+    return redirect(webinar)
