@@ -112,7 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = ["organizers.backends.EmailBackend"]
 LOGIN_URL = "organizers:login"
-LOGIN_REDIRECT_URL = "organizers:dashboard"
+LOGIN_REDIRECT_URL = "webinars:dashboard"
 LOGOUT_REDIRECT_URL = "organizers:login"
 
 LANGUAGE_CODE = "en"

@@ -6,12 +6,12 @@ from django.views.generic import RedirectView
 from config import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="organizers:dashboard"), name="home"),
+    path("", RedirectView.as_view(pattern_name="webinars:dashboard"), name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("organizers.urls")),
-    path("console/webinars/", include("webinars.urls")),
+    path("console/", include("webinars.urls")),
     path("", include("payments.urls")),
     path("", include("registrations.urls")),
     path("", include("recordings.urls")),

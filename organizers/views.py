@@ -2,10 +2,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.tokens import default_token_generator
-from django.db.models import Min, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -17,10 +15,9 @@ from organizers.forms import (
     InviteForm,
     LoginForm,
 )
-from organizers.hooks import account_panels, dashboard_warning_providers
+from organizers.hooks import account_panels
 from organizers.permissions import admin_required, organizer_required
 from organizers.services import OrganizerError, invite_organizer
-from webinars.models import Session, Webinar
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,35 +38,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
-
-
-@organizer_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    upcoming_sessions = Session.objects.filter(
-        ends_at__gte=timezone.now(), cancelled_at__isnull=True
-    )
-    webinars = (
-        Webinar.objects.visible_to(request.organizer)
-        .select_related("owner__user")
-        .annotate(next_start=Min("sessions__starts_at"))
-        .prefetch_related(
-            Prefetch("sessions", queryset=upcoming_sessions, to_attr="upcoming")
-        )
-        .order_by("next_start", "-created_at")
-    )
-    return render(
-        request,
-        "organizers/dashboard.html",
-        {"webinars": webinars, "warnings": dashboard_warnings(request)},
-    )
-
-
-def dashboard_warnings(request: HttpRequest) -> list[str]:
-    """Return warnings the apps above register (e.g. paid webinars without Stripe)."""
-    warnings: list[str] = []
-    for provider in dashboard_warning_providers:
-        warnings.extend(provider(request.organizer))
-    return warnings
 
 
 @organizer_required
@@ -136,5 +104,5 @@ def accept_invite(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
         form.save()
         login(request, user, backend="organizers.backends.EmailBackend")
         messages.success(request, _("Welcome! Your password is set."))
-        return redirect("organizers:dashboard")
+        return redirect("webinars:dashboard")
     return render(request, "organizers/accept_invite.html", {"form": form})

@@ -14,7 +14,7 @@ PO = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 def test_console_renders_in_french(client, organizer, webinar):
     client.force_login(organizer.user)
     client.post(reverse("set_language"), {"language": "fr", "next": "/"})
-    page = client.get(reverse("organizers:dashboard")).content.decode()
+    page = client.get(reverse("webinars:dashboard")).content.decode()
     assert '<html lang="fr">' in page
     assert "Planifier un webinaire" in page
 

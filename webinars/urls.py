@@ -4,29 +4,30 @@ from webinars import views
 
 app_name = "webinars"
 urlpatterns = [
-    path("new/", views.webinar_create, name="create"),
-    path("<int:pk>/", views.webinar_detail, name="detail"),
-    path("<int:pk>/edit/", views.webinar_edit, name="edit"),
-    path("<int:pk>/sessions/add/", views.sessions_add, name="sessions_add"),
+    path("", views.dashboard, name="dashboard"),
+    path("webinars/new/", views.webinar_create, name="create"),
+    path("webinars/<int:pk>/", views.webinar_detail, name="detail"),
+    path("webinars/<int:pk>/edit/", views.webinar_edit, name="edit"),
+    path("webinars/<int:pk>/sessions/add/", views.sessions_add, name="sessions_add"),
     path(
-        "<int:pk>/sessions/<int:session_pk>/edit/",
+        "webinars/<int:pk>/sessions/<int:session_pk>/edit/",
         views.session_edit,
         name="session_edit",
     ),
     path(
-        "<int:pk>/sessions/<int:session_pk>/delete/",
+        "webinars/<int:pk>/sessions/<int:session_pk>/delete/",
         views.session_delete,
         name="session_delete",
     ),
-    path("<int:pk>/members/add/", views.member_add, name="member_add"),
+    path("webinars/<int:pk>/members/add/", views.member_add, name="member_add"),
     path(
-        "<int:pk>/members/<int:member_pk>/remove/",
+        "webinars/<int:pk>/members/<int:member_pk>/remove/",
         views.member_remove,
         name="member_remove",
     ),
-    path("<int:pk>/questions/add/", views.question_add, name="question_add"),
+    path("webinars/<int:pk>/questions/add/", views.question_add, name="question_add"),
     path(
-        "<int:pk>/questions/<str:question_id>/remove/",
+        "webinars/<int:pk>/questions/<str:question_id>/remove/",
         views.question_remove,
         name="question_remove",
     ),

@@ -1,10 +1,12 @@
 from django.contrib import messages
+from django.db.models import Min, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from organizers.hooks import dashboard_warning_providers
 from organizers.permissions import organizer_required
 from webinars import services
 from webinars.forms import (
@@ -17,6 +19,35 @@ from webinars.forms import (
 )
 from webinars.hooks import webinar_panels
 from webinars.models import Session, Webinar
+
+
+@organizer_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    upcoming_sessions = Session.objects.filter(
+        ends_at__gte=timezone.now(), cancelled_at__isnull=True
+    )
+    webinars = (
+        Webinar.objects.visible_to(request.organizer)
+        .select_related("owner__user")
+        .annotate(next_start=Min("sessions__starts_at"))
+        .prefetch_related(
+            Prefetch("sessions", queryset=upcoming_sessions, to_attr="upcoming")
+        )
+        .order_by("next_start", "-created_at")
+    )
+    return render(
+        request,
+        "webinars/dashboard.html",
+        {"webinars": webinars, "warnings": dashboard_warnings(request)},
+    )
+
+
+def dashboard_warnings(request: HttpRequest) -> list[str]:
+    """Return warnings the apps above register (e.g. paid webinars without Stripe)."""
+    warnings: list[str] = []
+    for provider in dashboard_warning_providers:
+        warnings.extend(provider(request.organizer))
+    return warnings
 
 
 def managed_webinar(request: HttpRequest, pk: int) -> Webinar:

@@ -16,7 +16,7 @@ def test_organizer_logs_in_with_email_in_any_case(client, organizer):
         {"email": organizer.email.upper(), "password": "secret-pass-1"},
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("organizers:dashboard")
+    assert response["Location"] == reverse("webinars:dashboard")
 
 
 def test_wrong_password_says_so_without_revealing_which(client, organizer):
@@ -49,14 +49,14 @@ def test_login_ignores_offsite_next(client, organizer):
             "next": "https://evil.example.com/",
         },
     )
-    assert response["Location"] == reverse("organizers:dashboard")
+    assert response["Location"] == reverse("webinars:dashboard")
 
 
 def test_logout_needs_post(client, organizer):
     client.force_login(organizer.user)
     assert client.get(reverse("organizers:logout")).status_code == 405
     assert client.post(reverse("organizers:logout")).status_code == 302
-    assert client.get(reverse("organizers:dashboard")).status_code == 302
+    assert client.get(reverse("webinars:dashboard")).status_code == 302
 
 
 @pytest.mark.django_db(transaction=True)

@@ -79,7 +79,7 @@ def test_anonymous_is_sent_to_login_from_every_console_page(client, webinar):
 def test_user_without_membership_gets_404(client, webinar):
     user = factories.UserFactory()
     client.force_login(user)
-    assert client.get(reverse("organizers:dashboard")).status_code == 404
+    assert client.get(reverse("webinars:dashboard")).status_code == 404
     assert client.get(reverse("webinars:detail", args=[webinar.pk])).status_code == 404
 
 
@@ -91,7 +91,7 @@ def test_dashboard_lists_only_what_the_role_may_see(client, account, webinar, pe
 
     def titles(member):
         client.force_login(member.user)
-        return client.get(reverse("organizers:dashboard")).content.decode()
+        return client.get(reverse("webinars:dashboard")).content.decode()
 
     assert webinar.title in titles(people["owner"])
     assert hidden.title not in titles(people["owner"])
