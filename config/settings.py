@@ -14,7 +14,13 @@ env = environ.Env()
 DEV_SECRET_KEY = "dev-insecure-tessera-key-change-me"  # noqa: S105
 SANDBOX_SECRET_KEY = "sk_test_sandbox"  # noqa: S105
 
-DEBUG = env.bool("DEBUG", default=True)
+# Production always sets a real Stripe key; with one, DEBUG defaults to off so a
+# forgotten DEBUG never exposes the development pages.
+DEBUG = env.bool(
+    "DEBUG",
+    default=env.str("STRIPE_SECRET_KEY", default=SANDBOX_SECRET_KEY)
+    == SANDBOX_SECRET_KEY,
+)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 PORT = env.int("PORT", default=8000)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

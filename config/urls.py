@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from config import views
@@ -10,6 +12,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path(
+        "favicon.ico",
+        # Lazy: the manifest storage resolves the hashed name at request time.
+        RedirectView.as_view(url=lazy(static, str)("favicon.svg")),
+        name="favicon",
+    ),
     path("", include("organizers.urls")),
     path("console/", include("webinars.urls")),
     path("", include("payments.urls")),

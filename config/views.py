@@ -65,9 +65,14 @@ def outbox_messages() -> list[Path]:
     return sorted(folder.glob("*.eml"), reverse=True)
 
 
+def outbox_enabled() -> bool:
+    """The dev outbox exists only in development, with the file email backend."""
+    return settings.DEBUG and settings.EMAIL_BACKEND == "config.mail.EmlFileBackend"
+
+
 def outbox(request: HttpRequest) -> HttpResponse:
     """List the emails written to var/mail/ (development only)."""
-    if not settings.DEBUG:
+    if not outbox_enabled():
         raise Http404
     rows = []
     for path in outbox_messages()[:500]:
@@ -88,7 +93,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 def outbox_message(request: HttpRequest, name: str) -> HttpResponse:
     """Show one email of the development outbox."""
-    if not settings.DEBUG:
+    if not outbox_enabled():
         raise Http404
     path = Path(settings.EMAIL_FILE_PATH) / f"{name}.eml"
     if "/" in name or ".." in name or not path.is_file():

@@ -225,7 +225,7 @@ def add_tier(
         _record(
             price,
             user,
-            _("Early-bird price %(p)s added, until %(when)s.")
+            _("Early-bird price %(p)s added (until %(when)s).")
             % {
                 "p": format_money(amount, price.currency),
                 "when": _when(ends_at, webinar),

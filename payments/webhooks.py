@@ -7,15 +7,16 @@ Apps higher up the ladder register handlers in their AppConfig.ready():
     @handles("checkout.session.completed")
     def on_completed(event: WebhookEvent) -> None: ...
 
-A handler runs inside the transaction that marks the event processed, so an
-exception rolls both back and the endpoint answers 500: Stripe retries.
+A handler runs outside any transaction and opens its own after reading what it
+needs from Stripe; it must be idempotent. An exception leaves the event
+unprocessed and the endpoint answers 500: Stripe retries.
 """
 
 import logging
 from collections import defaultdict
 from collections.abc import Callable
 
-from django.db import transaction
+from django.conf import settings
 from django.utils import timezone
 
 from payments.gateway import WebhookEvent
@@ -41,7 +42,7 @@ def handles(*event_types: str) -> Callable[[Handler], Handler]:
 
 def process_event(event: WebhookEvent, payload: dict) -> int:
     """Store and process one verified event; return the HTTP status to answer."""
-    StripeEvent.objects.get_or_create(
+    stored, _ = StripeEvent.objects.get_or_create(
         event_id=event.id,
         defaults={
             "type": event.type,
@@ -50,21 +51,28 @@ def process_event(event: WebhookEvent, payload: dict) -> int:
             "payload": payload,
         },
     )
+    if stored.processed_at is not None:
+        return 200
+    if event.livemode != settings.STRIPE_LIVEMODE:
+        # A live Connect endpoint also receives connected accounts' test-mode
+        # events; a test deauthorization must not unlink the live connection.
+        StripeEvent.objects.filter(pk=stored.pk).update(
+            processed_at=timezone.now(), error="ignored: other mode"
+        )
+        return 200
     try:
-        with transaction.atomic():
-            # The row lock makes concurrent duplicate deliveries wait for each other.
-            stored = StripeEvent.objects.select_for_update().get(event_id=event.id)
-            if stored.processed_at is not None:
-                return 200
-            for handler in handlers.get(event.type, []):
-                handler(event)
-            stored.processed_at = timezone.now()
-            stored.error = ""
-            stored.save(update_fields=["processed_at", "error"])
+        # No transaction around the handlers: a handler re-reads Stripe before
+        # it takes its own locks, so no network call runs while a row is locked.
+        # Handlers are idempotent, so a retry after a failure is safe.
+        for handler in handlers.get(event.type, []):
+            handler(event)
     except Exception as error:
         logger.exception("Stripe event %s (%s) failed", event.id, event.type)
-        StripeEvent.objects.filter(event_id=event.id).update(
+        StripeEvent.objects.filter(pk=stored.pk).update(
             error=f"{error.__class__.__name__}: {error}"[:2000]
         )
         return 500
+    StripeEvent.objects.filter(pk=stored.pk).update(
+        processed_at=timezone.now(), error=""
+    )
     return 200

@@ -6,6 +6,8 @@ another connected account, or on no payment of ours, is logged and ignored.
 
 import logging
 
+from django.db import transaction
+
 from payments.gateway import WebhookEvent
 from payments.webhooks import handles
 from registrations import refunds
@@ -16,7 +18,8 @@ logger = logging.getLogger(__name__)
 @handles("refund.created", "refund.updated", "refund.failed")
 def on_refund(event: WebhookEvent) -> None:
     """Follow one refund's status, ours or one made in the Stripe dashboard."""
-    refunds.sync_refund(account=event.account, stripe_refund=event.object)
+    with transaction.atomic():
+        refunds.sync_refund(account=event.account, stripe_refund=event.object)
 
 
 @handles("charge.refunded")
@@ -28,7 +31,8 @@ def on_charge_refunded(event: WebhookEvent) -> None:
         # The charge's list omits these when Stripe sends the refund ids only.
         stripe_refund.setdefault("charge", charge.get("id"))
         stripe_refund.setdefault("payment_intent", charge.get("payment_intent"))
-        refunds.sync_refund(account=event.account, stripe_refund=stripe_refund)
+        with transaction.atomic():
+            refunds.sync_refund(account=event.account, stripe_refund=stripe_refund)
     if (charge.get("refunds") or {}).get("has_more"):
         # The remaining refunds arrive with their own refund.* events.
         logger.info("Charge %s lists more than one page of refunds", charge.get("id"))
@@ -37,13 +41,17 @@ def on_charge_refunded(event: WebhookEvent) -> None:
 @handles("charge.dispute.created", "charge.dispute.updated")
 def on_dispute_opened(event: WebhookEvent) -> None:
     """Flag the registrant's payment and tell the organizer."""
-    refunds.record_dispute(account=event.account, dispute=event.object, closed=False)
+    with transaction.atomic():
+        refunds.record_dispute(
+            account=event.account, dispute=event.object, closed=False
+        )
 
 
 @handles("charge.dispute.closed")
 def on_dispute_closed(event: WebhookEvent) -> None:
     """Record how a dispute ended (won or lost)."""
-    refunds.record_dispute(account=event.account, dispute=event.object, closed=True)
+    with transaction.atomic():
+        refunds.record_dispute(account=event.account, dispute=event.object, closed=True)
 
 
 def register() -> None:

@@ -294,8 +294,17 @@ def _cancel_registrant(
 
 
 def _submit_on_commit(refund: Refund) -> None:
+    """Send the refund to Stripe right after commit (the console shows the answer)."""
     refund_id = refund.pk
     transaction.on_commit(lambda: submit_refund(refund_id=refund_id), robust=True)
+
+
+def _queue_on_commit(refund: Refund) -> None:
+    """Queue the Stripe call after commit, so a public page never waits on it."""
+    from registrations.tasks_refunds import submit_refund_task
+
+    refund_id = refund.pk
+    transaction.on_commit(lambda: submit_refund_task.delay(refund_id), robust=True)
 
 
 # -- talking to Stripe --------------------------------------------------------------
@@ -717,7 +726,7 @@ def self_cancel(*, registrant: Registrant, at: datetime | None = None) -> Refund
                     "reason": _("Cancelled by the registrant within the policy"),
                 },
             )
-            _submit_on_commit(refund)
+            _queue_on_commit(refund)
         registrant.refund_requests.filter(outcome=RefundRequest.Outcome.OPEN).update(
             outcome=RefundRequest.Outcome.DECLINED, answered_at=timezone.now()
         )
@@ -946,6 +955,7 @@ def cancel_webinar(
             SeatHold.objects.filter(session=session, released_at__isnull=True).update(
                 released_at=now
             )
+        _close_open_checkouts(webinar=webinar, session=session)
         key = batch_key(webinar=webinar, session=session)
         for row in preview.rows:
             registrant = row.registrant
@@ -970,6 +980,28 @@ def cancel_webinar(
 
         transaction.on_commit(lambda: run_cancellation_refunds.delay(key), robust=True)
     return key
+
+
+def _close_open_checkouts(*, webinar: Webinar, session: Session | None) -> None:
+    """Release the holds of checkouts in the cancelled scope; expire them after commit.
+
+    Their Checkout Sessions could otherwise still be paid. A session already
+    complete at Stripe is fulfilled, then refunded because the webinar is cancelled.
+    """
+    from registrations import services
+
+    pending = Registrant.objects.filter(
+        webinar=webinar,
+        status=Registrant.Status.PENDING,
+        payment__status__in=services.OPEN_PAYMENT,
+    )
+    if webinar.cancelled_at is None:
+        if session is None or not webinar.is_series:
+            # One session of an all-sessions webinar: the others still run.
+            return
+        pending = pending.filter(session=session)
+    for registrant in pending.order_by("pk"):
+        services.release_registration(registrant=registrant, expire_at_stripe=True)
 
 
 def send_cancellation_refunds(*, key: str) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 Status = Registrant.Status
 # An async payment (bank debit) keeps its seat while the bank settles it.
 PROCESSING_HOLD = timedelta(days=7)
+# A processing payment is asked about again this long after each look, so the
+# reconcile sweep does not spend every run on payments the bank is still settling.
+PROCESSING_RECHECK = timedelta(hours=1)
 # Stripe's own expiry and webhook get this long before the sweep asks Stripe.
 RECONCILE_GRACE = timedelta(minutes=2)
 RECONCILE_BATCH = 100
@@ -154,6 +157,11 @@ def start_registration(
     )
     if registrant.status != Status.PENDING:
         return Registration(registrant=registrant, checkout_url=None)
+    if registrant.payment is not None and registrant.payment.checkout_url:
+        # The same email's earlier Checkout is still open: send them back to it.
+        return Registration(
+            registrant=registrant, checkout_url=registrant.payment.checkout_url
+        )
     try:
         url = open_checkout(registrant=registrant, base_url=base_url)
     except gateway.GatewayError as error:
@@ -197,6 +205,11 @@ def _hold_seat(
                 _("You are already registered for this webinar with this email."),
                 registrant=existing,
             )
+        earlier = _earlier_checkout(
+            webinar=webinar, email=email, session=session, code=code
+        )
+        if earlier is not None:
+            return earlier
         # The live seats do not limit a replay; the recording's view limit does.
         limited = mode is None or mode.kind != "replay"
         if (
@@ -360,6 +373,57 @@ def _existing_registration(
     if session is not None:
         registrants = registrants.filter(session=session)
     return registrants.first()
+
+
+def _earlier_checkout(
+    *, webinar: Webinar, email: str, session: Session | None, code: str
+) -> Registrant | None:
+    """Return this email's pending registration whose Checkout is still open.
+
+    One email pays for one seat: a second registration while the first Checkout
+    is open goes back to that Checkout. When the first cannot be reused (another
+    code, Stripe never answered), its hold is released and its Checkout expired
+    after commit, so only the new Checkout can be paid. Raise RegistrationError
+    when an earlier payment is already being processed.
+    """
+    now = timezone.now()
+    pending = (
+        Registrant.objects.filter(
+            webinar=webinar,
+            session=session,
+            email__iexact=email,
+            status=Status.PENDING,
+            holds__released_at__isnull=True,
+            holds__consumed_at__isnull=True,
+            holds__expires_at__gt=now,
+        )
+        .select_related("payment", "discount_code")
+        .distinct()
+        .order_by("-pk")
+    )
+    reusable = None
+    for registrant in pending:
+        payment = registrant.payment
+        if payment is None:
+            continue
+        if payment.status == Payment.Status.PROCESSING:
+            raise RegistrationError(
+                _(
+                    "Your earlier payment for this webinar is being processed: you "
+                    "will get an email as soon as it is confirmed."
+                )
+            )
+        earlier_code = registrant.discount_code.code if registrant.discount_code else ""
+        if (
+            reusable is None
+            and payment.status == Payment.Status.OPEN
+            and payment.checkout_url
+            and earlier_code.casefold() == code.strip().casefold()
+        ):
+            reusable = registrant
+            continue
+        release_registration(registrant=registrant, expire_at_stripe=True)
+    return reusable
 
 
 def find_registration(*, webinar: Webinar, email: str) -> Registrant | None:
@@ -638,16 +702,20 @@ def _close_unpaid(payment: Payment, registrant: Registrant, status: str) -> None
 def _mark_processing(
     payment: Payment, registrant: Registrant, checkout: gateway.CheckoutSession
 ) -> None:
+    now = timezone.now()
+    # The sweep asks again later, not every minute (see reconcile_checkouts).
+    payment.expires_at = now + PROCESSING_RECHECK
     if payment.status == Payment.Status.PROCESSING:
+        payment.save(update_fields=["expires_at"])
         return
     payment.status = Payment.Status.PROCESSING
     payment.payment_intent_id = checkout.payment_intent or payment.payment_intent_id
-    payment.save(update_fields=["status", "payment_intent_id"])
+    payment.save(update_fields=["status", "payment_intent_id", "expires_at"])
     if registrant.status == Status.PENDING:
         # The bank takes days: the seat stays held while it decides.
         SeatHold.objects.filter(
             registrant=registrant, released_at__isnull=True, consumed_at__isnull=True
-        ).update(expires_at=timezone.now() + PROCESSING_HOLD)
+        ).update(expires_at=now + PROCESSING_HOLD)
 
 
 def _settle_paid(
@@ -729,15 +797,20 @@ def _why_not_honoured(payment: Payment, registrant: Registrant) -> str:
         return _("The organizer's payment account is no longer connected.")
     if registrant.status not in (Status.PENDING, Status.EXPIRED):
         return _("This registration is no longer active.")
-    duplicate = (
-        _existing_registration(webinar=webinar, email=registrant.email, session=session)
-        if registrant.status == Status.EXPIRED
-        else None
+    # Pending or lapsed: a second payment of an already registered email is
+    # refunded instead of taking a second seat.
+    duplicate = _existing_registration(
+        webinar=webinar, email=registrant.email, session=session
     )
     if duplicate is not None and duplicate.pk != registrant.pk:
         return _("You were already registered with another payment.")
+    # A hold past its expiry no longer counts in holding_seats(), so its seat
+    # may have been sold again: it goes through the recount below.
     live_hold = SeatHold.objects.filter(
-        registrant=registrant, released_at__isnull=True, consumed_at__isnull=True
+        registrant=registrant,
+        released_at__isnull=True,
+        consumed_at__isnull=True,
+        expires_at__gt=timezone.now(),
     ).exists()
     if live_hold:
         return ""
@@ -782,10 +855,11 @@ def _refund_automatically(
 
 
 def _submit_refund_on_commit(refund: Refund) -> None:
-    from registrations.refunds import submit_refund
+    """Queue the Stripe call of a refund after commit, outside the request."""
+    from registrations.tasks_refunds import submit_refund_task
 
     refund_id = refund.pk
-    transaction.on_commit(lambda: submit_refund(refund_id=refund_id), robust=True)
+    transaction.on_commit(lambda: submit_refund_task.delay(refund_id), robust=True)
 
 
 # -- approval ----------------------------------------------------------------------
@@ -826,7 +900,10 @@ def deny_registrant(*, registrant: Registrant, by: Any = None) -> Registrant:
         locked.cancelled_at = timezone.now()
         locked.save(update_fields=["status", "cancelled_at"])
         if payment is not None and payment.status == Payment.Status.PAID:
-            amount = payment.amount - payment.amount_refunded
+            from registrations.refunds import refundable_amount
+
+            # Refunds still in flight count too, so the total never exceeds paid.
+            amount = refundable_amount(payment)
             if amount > 0:
                 refund, created = Refund.objects.get_or_create(
                     idempotency_key=f"tessera-deny-{payment.pk}",
@@ -913,13 +990,29 @@ def reconcile_checkouts(*, now: Any = None) -> int:
     """
     now = now or timezone.now()
     cutoff = now - RECONCILE_GRACE
-    stale = Payment.objects.filter(
-        status__in=[*OPEN_PAYMENT, Payment.Status.PROCESSING],
-        expires_at__lte=cutoff,
-    ).order_by("expires_at")[:RECONCILE_BATCH]
+    # Open payments (a lost webhook) first: processing ones wait on a bank.
+    stale = (
+        Payment.objects.filter(
+            status__in=[*OPEN_PAYMENT, Payment.Status.PROCESSING],
+            expires_at__lte=cutoff,
+        )
+        .annotate(
+            processing=Case(
+                When(status=Payment.Status.PROCESSING, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("processing", "expires_at", "pk")[:RECONCILE_BATCH]
+    )
     seen = 0
     for payment in stale:
         seen += 1
+        if payment.status == Payment.Status.PROCESSING:
+            # Looked at now: asked again later whatever Stripe answers.
+            Payment.objects.filter(
+                pk=payment.pk, status=Payment.Status.PROCESSING
+            ).update(expires_at=now + PROCESSING_RECHECK)
         if not payment.checkout_session_id:
             Payment.objects.filter(pk=payment.pk, status__in=OPEN_PAYMENT).update(
                 status=Payment.Status.EXPIRED

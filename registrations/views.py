@@ -3,8 +3,10 @@
 import contextlib
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,6 +31,9 @@ DONE_SALT = "registrations.done"
 PROCESSING_REFRESH_SECONDS = 3
 # A confirmation resent from the public page: at most this many copies.
 MAX_PUBLIC_RESENDS = 5
+# Registration attempts one client address may post per window (then 429).
+REGISTER_RATE_LIMIT = 10
+REGISTER_RATE_WINDOW_SECONDS = 60
 
 
 def _webinar(key: str) -> Webinar:
@@ -80,6 +85,10 @@ def _page_context(webinar: Webinar) -> dict:
 def register(request: HttpRequest, key: str) -> HttpResponse:
     """The public registration page of a webinar."""
     webinar = _webinar(key)
+    if request.method == "POST" and _too_many_attempts(request):
+        return render(
+            request, "registrations/too_many.html", {"webinar": webinar}, status=429
+        )
     context = _page_context(webinar)
     form = RegistrationForm(
         request.POST or None,
@@ -130,6 +139,23 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "registrations/register.html", context)
 
 
+def _too_many_attempts(request: HttpRequest) -> bool:
+    """Count a registration attempt of the client's address; True over the limit."""
+    limit = getattr(settings, "REGISTER_RATE_LIMIT", REGISTER_RATE_LIMIT)
+    window = REGISTER_RATE_WINDOW_SECONDS
+    address = request.META.get("REMOTE_ADDR") or "unknown"
+    bucket = int(timezone.now().timestamp()) // window
+    key = f"registrations:register-rate:{address}:{bucket}"
+    cache.add(key, 0, timeout=window * 2)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:
+        # Evicted between add and incr: count this attempt as the first.
+        cache.set(key, 1, timeout=window * 2)
+        attempts = 1
+    return attempts > limit
+
+
 def redirect_303(url: str) -> HttpResponse:
     response = HttpResponse(status=303)
     response["Location"] = url
@@ -151,23 +177,15 @@ def resend(request: HttpRequest, key: str) -> HttpResponse:
         registrant = services.find_registration(
             webinar=webinar, email=form.cleaned_data["email"]
         )
-        if registrant is not None and registrant.status == Registrant.Status.AWAITING:
-            messages.info(
-                request,
-                _(
-                    "Your registration is waiting for the organizer's approval: you "
-                    "will get an email once it is approved."
-                ),
-            )
-        elif registrant is not None:
+        if registrant is not None and registrant.status == Registrant.Status.CONFIRMED:
             sent = registrant.emails.filter(kind="confirmation").count()
             if sent < MAX_PUBLIC_RESENDS:
                 emails.resend_confirmation(registrant=registrant)
-        if registrant is None or registrant.status == Registrant.Status.CONFIRMED:
-            messages.success(
-                request,
-                _("If this email is registered, its confirmation is on its way again."),
-            )
+        # The same answer in every case: the form must not tell who registered.
+        messages.success(
+            request,
+            _("If this email is registered, its confirmation is on its way again."),
+        )
     else:
         messages.error(request, _("Enter a valid email address."))
     return redirect("registrations:register", key=key)
@@ -206,6 +224,10 @@ def _status_page(
             "registrations:join_calendar", args=[registrant.join_token]
         ),
         "language": translation.get_language(),
+        # On demand (no session): "Watch now" (the join link opens the video),
+        # no calendar file.
+        "has_sessions": bool(registrant.session_id)
+        or webinar.sessions.filter(cancelled_at__isnull=True).exists(),
     }
     return render(request, "registrations/complete.html", context)
 

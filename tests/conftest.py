@@ -48,6 +48,17 @@ def _isolated_var(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings, tmp_path) -> None:
+    """Give each test its own in-memory cache (rate-limit counters start at zero)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{tmp_path.name}",
+        }
+    }
+
+
 @pytest.fixture
 def account():
     return factories.AccountFactory()

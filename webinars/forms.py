@@ -3,6 +3,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from organizers.models import Account
@@ -96,7 +97,7 @@ class ScheduleForm(forms.Form):
         label=_("Number of sessions"),
         min_value=1,
         initial=1,
-        help_text=_("At most %(max)s.") % {"max": MAX_OCCURRENCES},
+        help_text=lazy(lambda: _("At most %(max)s.") % {"max": MAX_OCCURRENCES}, str)(),
     )
     broadcast_url = forms.URLField(
         label=_("Broadcast URL"),

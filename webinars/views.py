@@ -176,7 +176,12 @@ def session_edit(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse
 def session_delete(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
     session = get_object_or_404(Session, webinar=webinar, pk=session_pk)
-    if session.registrants.exists() or session.holds.exists():
+    # Whole-webinar registrants have no session of their own: the last session
+    # of a webinar with registrants is cancelled, never deleted.
+    last_with_registrants = (
+        webinar.registrants.exists() and webinar.sessions.count() == 1
+    )
+    if last_with_registrants or session.registrants.exists() or session.holds.exists():
         messages.error(
             request,
             _("This session has registrants: cancel it instead of deleting it."),

@@ -15,8 +15,9 @@ border-radius:8px;box-shadow:0 2px 8px rgba(0,0,0,.08)}
 .amount{font-size:2rem;font-weight:600;margin:.25rem 0 1rem}
 label{display:block;margin:1rem 0 .3rem;font-size:.9rem}
 input{width:100%;padding:.6rem;font-size:1rem;box-sizing:border-box}
-button{margin-top:1rem;padding:.7rem 1.2rem;font-size:1rem;cursor:pointer}
-.primary{background:#635bff;color:#fff;border:0;border-radius:4px}
+button{margin-top:1rem;padding:.7rem 1.2rem;font-size:1rem;line-height:1.2;
+cursor:pointer;background:#fff;color:#1a1f36;border:1px solid #635bff;border-radius:4px}
+.primary{background:#635bff;color:#fff}
 .error{color:#df1b41;margin-top:.8rem}
 .muted{color:#697386;font-size:.85rem}
 """

@@ -145,3 +145,19 @@ class Webhooks:
 
 def paid_count(webinar: Webinar) -> int:
     return Payment.objects.filter(webinar=webinar, status=Payment.Status.PAID).count()
+
+
+def run_refund_tasks() -> list[str]:
+    """Do the Celery worker's job: run the queued submit_refund_task of each refund.
+
+    Public pages and webhooks only queue the Stripe call (submit_refund_task);
+    tests run it here, where they then look at Stripe's state.
+    """
+    from payments.models import Refund
+    from registrations.tasks_refunds import submit_refund_task
+
+    requested = Refund.objects.filter(status=Refund.Status.REQUESTED).order_by("pk")
+    return [
+        submit_refund_task.run(refund_id)
+        for refund_id in requested.values_list("pk", flat=True)
+    ]

@@ -9,6 +9,7 @@ from registrations import services
 from registrations.models import Registrant, SeatHold
 from tests.registrations.checkout_support import (
     register,
+    run_refund_tasks,
     session_id_of,
     snapshot,
     success_path,
@@ -166,6 +167,8 @@ def test_amount_mismatch_is_flagged_refunded_and_not_fulfilled(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert webhooks.deliver(webhooks.collect()) == [200]
+    with django_capture_on_commit_callbacks(execute=True):
+        run_refund_tasks()
 
     payment = Payment.objects.get()
     assert "5000" in payment.flagged_reason
@@ -213,6 +216,8 @@ def test_late_payment_without_a_seat_is_refunded_automatically(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert webhooks.deliver(webhooks.collect()) == [200, 200]
+    with django_capture_on_commit_callbacks(execute=True):
+        run_refund_tasks()
 
     late.refresh_from_db()
     assert late.status in (Registrant.Status.CANCELLED, Registrant.Status.REFUNDED)

@@ -9,7 +9,12 @@ from django.test import Client
 from payments.models import Refund
 from registrations.models import EmailLog, JoinDevice, Registrant
 from tests import factories
-from tests.registrations.checkout_support import register, session_id_of, success_path
+from tests.registrations.checkout_support import (
+    register,
+    run_refund_tasks,
+    session_id_of,
+    success_path,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +174,8 @@ def test_deny_refunds_the_payment_in_full_and_tells_the_registrant(
 
     with django_capture_on_commit_callbacks(execute=True):
         login(organizer).post(url(webinar, f"registrants/{registrant.pk}/deny/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_refund_tasks()
 
     registrant.refresh_from_db()
     assert registrant.status == Registrant.Status.DENIED

@@ -6,7 +6,11 @@ from django.core import mail
 from payments.models import Payment, Refund
 from registrations import emails, services
 from registrations.models import Registrant
-from tests.registrations.checkout_support import register, session_id_of
+from tests.registrations.checkout_support import (
+    register,
+    run_refund_tasks,
+    session_id_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +42,8 @@ def test_auto_refunded_registrant_gets_exactly_one_email(
 
     with django_capture_on_commit_callbacks(execute=True):
         deliver_everything(webhooks)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_refund_tasks()
     emails.send_due_emails()
 
     refund = Refund.objects.get()
@@ -71,6 +77,8 @@ def test_denied_registrant_gets_the_denial_and_no_second_refund_email(
 
     with django_capture_on_commit_callbacks(execute=True):
         services.deny_registrant(registrant=registrant)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_refund_tasks()
     with django_capture_on_commit_callbacks(execute=True):
         deliver_everything(webhooks)
     emails.send_due_emails()

@@ -214,3 +214,31 @@ def test_session_with_registrants_is_not_deleted(client, organizer, webinar):
     client.force_login(organizer.user)
     client.post(reverse("webinars:session_delete", args=[webinar.pk, session.pk]))
     assert Session.objects.filter(pk=session.pk).exists()
+
+
+def test_only_session_of_a_webinar_with_registrants_is_not_deleted(
+    client, organizer, webinar
+):
+    from registrations.models import Registrant
+
+    Registrant.objects.create(
+        webinar=webinar,
+        email="whole@example.com",
+        first_name="W",
+        last_name="H",
+        status="confirmed",
+        source="paid",
+    )
+    session = webinar.sessions.get()
+    client.force_login(organizer.user)
+    client.post(reverse("webinars:session_delete", args=[webinar.pk, session.pk]))
+    assert Session.objects.filter(pk=session.pk).exists()
+
+
+def test_unused_session_is_deleted(client, organizer, webinar):
+    from tests.factories import SessionFactory
+
+    spare = SessionFactory(webinar=webinar)
+    client.force_login(organizer.user)
+    client.post(reverse("webinars:session_delete", args=[webinar.pk, spare.pk]))
+    assert not Session.objects.filter(pk=spare.pk).exists()

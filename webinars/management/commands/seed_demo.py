@@ -36,6 +36,7 @@ class Command(BaseCommand):
                     account=account, admin=admin, organizer=organizer, webinars=webinars
                 )
 
+        self.stdout.write(f"Organizer console: {settings.SITE_URL}/login/")
         self.stdout.write("Demo logins (password: demo):")
         self.stdout.write(f"  admin      admin@example.com / {DEMO_PASSWORD}")
         self.stdout.write(f"  organizer  organizer@example.com / {DEMO_PASSWORD}")
