@@ -351,7 +351,8 @@ def refused(request: HttpRequest, grant: WatchGrant, message: str) -> HttpRespon
 
 
 @never_cache
-@require_GET
+# POST: the device continue page (registrations.devices) admits this device.
+@require_http_methods(["GET", "POST"])
 def watch(request: HttpRequest, token: str) -> HttpResponse:
     """A registrant's personal player page."""
     grant = load_grant(token)

@@ -4,6 +4,10 @@ A device is named by a long-lived signed cookie holding a random id from
 `secrets`; the first three device ids a registrant's link sees are remembered
 (JoinDevice rows) and any other gets a 403 page. The organizer can reset them.
 The recordings app reuses `admit_device` for watch links.
+
+Mail security scanners (Outlook Safe Links, Mimecast...) fetch links without
+cookies, so a cookieless GET never takes a slot: it gets a small "Continue"
+page whose POST (sent by a person, or by its script in a real browser) does.
 """
 
 import secrets
@@ -13,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from registrations.models import JoinDevice, Registrant
 
@@ -20,6 +25,7 @@ DEVICE_LIMIT = 3
 COOKIE_NAME = "tessera_device"
 COOKIE_SALT = "registrations.device"
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
+SAFE_METHODS = ("GET", "HEAD")
 
 
 def device_id(request: HttpRequest) -> str | None:
@@ -40,10 +46,14 @@ def admit_device(
     """Return `response_factory()` for a known or new device, or a 403 page.
 
     A device already seen by this registrant is always admitted; a new one only
-    while fewer than `limit` are known. The signed device cookie is (re)set on
-    every admitted response.
+    while fewer than `limit` are known. A GET without a device cookie records
+    nothing and gets the continue page instead, whose POST admits the device.
+    The signed device cookie is (re)set on every admitted response.
     """
-    device = device_id(request) or secrets.token_urlsafe(24)
+    device = device_id(request)
+    if device is None and request.method in SAFE_METHODS:
+        return device_continue_response(request)
+    device = device or secrets.token_urlsafe(24)
     user_agent = request.headers.get("User-Agent", "")[:400]
     if not _remember(
         registrant=registrant, device=device, user_agent=user_agent, limit=limit
@@ -82,6 +92,19 @@ def _remember(
             # The same device's two tabs arrived together: it is known now.
             pass
     return True
+
+
+def device_continue_response(request: HttpRequest) -> HttpResponse:
+    """Return the page whose POST to the same URL admits this device."""
+    html = render_to_string(
+        "registrations/device_continue.html",
+        {"action": request.get_full_path()},
+        request=request,
+    )
+    response = HttpResponse(html)
+    # A shared cache must never hand this page (and its CSRF token) to others.
+    add_never_cache_headers(response)
+    return response
 
 
 def device_limit_response(

@@ -314,7 +314,8 @@ def _refusal(request: HttpRequest, registrant: Registrant) -> HttpResponse:
     )
 
 
-@require_GET
+# POST: the device continue page (registrations.devices) admits this device.
+@require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """A registrant's personal link: details, then the room, then "ended"."""
     registrant = _joining(token)

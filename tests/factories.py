@@ -174,3 +174,20 @@ class PostSessionVideoFactory(factory.django.DjangoModelFactory):
     recording = factory.SubFactory(RecordingFactory)
     webinar = factory.SubFactory(WebinarFactory)
     session = None
+
+
+def open_personal_link(client, url: str, **extra):
+    """Open a /join/ or /watch/ link as a person would; return the answer.
+
+    A GET without a valid device cookie gets the continue page (which records
+    no device); pressing Continue POSTs to the same URL. A known device's GET
+    goes straight through.
+    """
+    from registrations import devices
+
+    page = client.get(url, **extra)
+    if page.status_code == 200 and b"data-device-continue" in page.content:
+        return client.post(url, **extra)
+    # Only a refusal (bad token, no seat) skips the continue page without a cookie.
+    assert devices.COOKIE_NAME in client.cookies or page.status_code in (403, 404)
+    return page

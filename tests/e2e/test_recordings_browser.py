@@ -87,7 +87,11 @@ def test_buyer_watches_replay_and_a_fourth_device_is_refused(
         other.context.close()
 
     fourth = browser.new_context().new_page()
-    response = fourth.goto(watch_url)
+    # The continue page's script POSTs back to the link: that answer refuses.
+    with fourth.expect_response(lambda r: r.request.method == "POST") as posted:
+        fourth.goto(watch_url)
+    response = posted.value
     assert response is not None and response.status == 403
+    expect(fourth.get_by_text("Device limit reached")).to_be_visible()
     expect(fourth.locator("video")).to_have_count(0)
     fourth.context.close()

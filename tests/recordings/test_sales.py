@@ -13,6 +13,7 @@ from recordings.models import PostSessionVideo, WatchGrant
 from registrations.email_content import render_email
 from registrations.models import EmailLog, Registrant
 from tests import factories
+from tests.factories import open_personal_link
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +143,8 @@ def test_replay_with_a_zero_code_needs_no_checkout(client, organizer, stripe_san
     registrant = Registrant.objects.get()
     assert registrant.status == Registrant.Status.CONFIRMED
     token = watch_link_in_confirmation(registrant)
-    assert client.get(reverse("recordings:watch", args=[token])).status_code == 200
+    watch = open_personal_link(client, reverse("recordings:watch", args=[token]))
+    assert watch.status_code == 200
 
 
 def test_someone_already_registered_gets_the_link_again_instead_of_paying(
@@ -177,7 +179,9 @@ def test_on_demand_purchase_gives_immediate_access(client, organizer, stripe_san
     registrant = pay(client, webinar, stripe_sandbox)
     assert registrant.status == Registrant.Status.CONFIRMED
     # The join link of the confirmation leads straight to the video.
-    join = client.get(reverse("registrations:join", args=[registrant.join_token]))
+    join = open_personal_link(
+        client, reverse("registrations:join", args=[registrant.join_token])
+    )
     grant = WatchGrant.objects.get(registrant=registrant, recording=recording)
     assert join.status_code == 302
     assert join["Location"].endswith(f"/watch/{grant.token}/")
@@ -221,7 +225,9 @@ def test_recorded_webinar_plays_the_recording_as_if_live(client, organizer):
     )
     attach_video(webinar)
     registrant = factories.RegistrantFactory(webinar=webinar)
-    page = client.get(reverse("registrations:join", args=[registrant.join_token]))
+    page = open_personal_link(
+        client, reverse("registrations:join", args=[registrant.join_token])
+    )
     assert page.status_code == 200
     content = page.content.decode()
     assert "<video" in content
@@ -233,6 +239,8 @@ def test_recorded_webinar_after_the_session_follows_replay_rules(client, organiz
     webinar = ended_webinar(organizer, kind="recorded")
     attach_video(webinar)
     registrant = factories.RegistrantFactory(webinar=webinar)
-    join = client.get(reverse("registrations:join", args=[registrant.join_token]))
+    join = open_personal_link(
+        client, reverse("registrations:join", args=[registrant.join_token])
+    )
     assert join.status_code == 302
     assert "/watch/" in join["Location"]

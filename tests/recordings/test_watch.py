@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from recordings import services
 from recordings.samplevideo import build_webm
-from registrations.models import Registrant
+from registrations.models import JoinDevice, Registrant
 from tests import factories
+from tests.factories import open_personal_link
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def grant(webinar):
 
 def open_player(client: Client, grant) -> str:
     """Open the watch page, then ask for the media URL as the page's script does."""
-    page = client.get(reverse("recordings:watch", args=[grant.token]))
+    page = open_personal_link(client, reverse("recordings:watch", args=[grant.token]))
     assert page.status_code == 200, page.content
     source = client.get(reverse("recordings:watch_source", args=[grant.token]))
     assert source.status_code == 200
@@ -41,7 +42,7 @@ def test_watch_token_is_unguessable(grant):
 
 
 def test_watch_page_plays_without_putting_the_media_url_in_the_page(client, grant):
-    page = client.get(reverse("recordings:watch", args=[grant.token]))
+    page = open_personal_link(client, reverse("recordings:watch", args=[grant.token]))
     assert page.status_code == 200
     assert "<video" in page.content.decode()
     assert "watch-media" not in page.content.decode()
@@ -168,7 +169,9 @@ def test_view_limit_refuses_new_viewers_but_keeps_earlier_ones(grant, webinar):
     second_grant = services.grant_watch(
         registrant=other_registrant, recording=grant.recording
     )
-    refused = Client().get(reverse("recordings:watch", args=[second_grant.token]))
+    refused = open_personal_link(
+        Client(), reverse("recordings:watch", args=[second_grant.token])
+    )
     assert refused.status_code == 403
     assert "number of viewers" in refused.content.decode()
     # The first viewer may come back.
@@ -186,9 +189,38 @@ def test_view_limit_defaults_to_the_participant_limit(grant):
 def test_fourth_device_is_refused(grant):
     for _ in range(3):
         open_player(Client(), grant)
-    response = Client().get(reverse("recordings:watch", args=[grant.token]))
+    response = open_personal_link(
+        Client(), reverse("recordings:watch", args=[grant.token])
+    )
     assert response.status_code == 403
     assert "3" in response.content.decode()
+
+
+def test_scanner_gets_on_a_watch_link_take_no_device_and_count_no_view(grant):
+    url = reverse("recordings:watch", args=[grant.token])
+
+    scans = [Client().get(url) for _ in range(10)]
+
+    assert {scan.status_code for scan in scans} == {200}
+    assert "Open your personal link on this device" in scans[0].content.decode()
+    assert "<video" not in scans[0].content.decode()
+    assert not JoinDevice.objects.exists()
+    grant.refresh_from_db()
+    assert grant.first_viewed_at is None
+    for _ in range(3):
+        open_player(Client(), grant)
+    assert JoinDevice.objects.filter(registrant=grant.registrant).count() == 3
+
+
+def test_an_admitted_device_reopens_the_watch_link_with_a_get(client, grant):
+    url = reverse("recordings:watch", args=[grant.token])
+    open_player(client, grant)
+
+    page = client.get(url)
+
+    assert page.status_code == 200
+    assert "<video" in page.content.decode()
+    assert JoinDevice.objects.filter(registrant=grant.registrant).count() == 1
 
 
 def test_console_recording_of_another_account_is_404(login):

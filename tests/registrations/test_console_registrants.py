@@ -9,6 +9,7 @@ from django.test import Client
 from payments.models import Refund
 from registrations.models import EmailLog, JoinDevice, Registrant
 from tests import factories
+from tests.factories import open_personal_link
 from tests.registrations.checkout_support import (
     register,
     run_refund_tasks,
@@ -202,7 +203,8 @@ def test_resend_confirmation_queues_a_new_copy(login, organizer, webinar):
 def test_reset_devices_forgets_them(login, organizer, webinar):
     registrant = make(webinar, 1)
     for _ in range(3):
-        Client().get(f"/join/{registrant.join_token}/")
+        open_personal_link(Client(), f"/join/{registrant.join_token}/")
+    assert JoinDevice.objects.count() == 3
 
     login(organizer).post(url(webinar, f"registrants/{registrant.pk}/reset_devices/"))
 

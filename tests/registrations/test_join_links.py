@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from registrations import devices, hooks
 from registrations.models import JoinDevice, JoinRecord, Registrant
+from tests.factories import open_personal_link
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def test_join_token_is_43_unguessable_characters(webinar):
 def test_before_the_session_shows_details_countdown_and_ics(client, webinar):
     registrant = confirmed(webinar)
 
-    response = client.get(join_url(registrant))
+    response = open_personal_link(client, join_url(registrant))
 
     assert response.status_code == 200
     assert webinar.title in response.text
@@ -63,7 +64,7 @@ def test_from_15_minutes_before_it_redirects_to_the_room(client, webinar):
     session = webinar.sessions.get()
 
     with time_machine.travel(session.starts_at - timedelta(minutes=15), tick=False):
-        response = client.get(join_url(registrant))
+        response = open_personal_link(client, join_url(registrant))
 
     assert response.status_code == 302
     assert response["Location"] == session.broadcast_url
@@ -75,7 +76,7 @@ def test_16_minutes_before_it_still_shows_the_details(client, webinar):
     session = webinar.sessions.get()
 
     with time_machine.travel(session.starts_at - timedelta(minutes=16), tick=False):
-        response = client.get(join_url(registrant))
+        response = open_personal_link(client, join_url(registrant))
 
     assert response.status_code == 200
     assert 'http-equiv="refresh"' in response.text
@@ -86,7 +87,7 @@ def test_after_the_end_says_the_session_has_ended(client, webinar):
     session = webinar.sessions.get()
 
     with time_machine.travel(session.ends_at + timedelta(minutes=1), tick=False):
-        response = client.get(join_url(registrant))
+        response = open_personal_link(client, join_url(registrant))
 
     assert response.status_code == 200
     assert "This session has ended." in response.text
@@ -108,7 +109,7 @@ def test_series_link_goes_to_the_chosen_session(client, organizer):
     registrant = confirmed(webinar, session=second)
 
     with time_machine.travel(second.starts_at, tick=False):
-        response = client.get(join_url(registrant))
+        response = open_personal_link(client, join_url(registrant))
 
     assert response["Location"] == factories_url
 
@@ -152,7 +153,7 @@ def test_three_devices_are_admitted_and_the_fourth_is_refused(webinar):
     registrant = confirmed(webinar)
     browsers = [Client() for _ in range(4)]
 
-    answers = [browser.get(join_url(registrant)) for browser in browsers]
+    answers = [open_personal_link(b, join_url(registrant)) for b in browsers]
 
     assert [a.status_code for a in answers] == [200, 200, 200, 403]
     assert "Device limit reached" in answers[3].text
@@ -160,13 +161,13 @@ def test_three_devices_are_admitted_and_the_fourth_is_refused(webinar):
     assert JoinDevice.objects.filter(registrant=registrant).count() == 3
     # A known device keeps working, again and again.
     assert browsers[0].get(join_url(registrant)).status_code == 200
-    assert browsers[3].get(join_url(registrant)).status_code == 403
+    assert open_personal_link(browsers[3], join_url(registrant)).status_code == 403
 
 
 def test_device_cookie_is_signed_httponly_and_long_lived(client, webinar):
     registrant = confirmed(webinar)
 
-    response = client.get(join_url(registrant))
+    response = open_personal_link(client, join_url(registrant))
 
     cookie = response.cookies[devices.COOKIE_NAME]
     assert cookie["httponly"]
@@ -177,23 +178,23 @@ def test_device_cookie_is_signed_httponly_and_long_lived(client, webinar):
 def test_forged_device_cookie_counts_as_a_new_device(webinar):
     registrant = confirmed(webinar)
     for _ in range(3):
-        Client().get(join_url(registrant))
+        open_personal_link(Client(), join_url(registrant))
     forger = Client()
     known = JoinDevice.objects.first().device_id
     forger.cookies[devices.COOKIE_NAME] = known
 
-    assert forger.get(join_url(registrant)).status_code == 403
+    assert open_personal_link(forger, join_url(registrant)).status_code == 403
 
 
 def test_organizer_reset_lets_new_devices_in(webinar):
     registrant = confirmed(webinar)
     for _ in range(3):
-        Client().get(join_url(registrant))
-    assert Client().get(join_url(registrant)).status_code == 403
+        open_personal_link(Client(), join_url(registrant))
+    assert open_personal_link(Client(), join_url(registrant)).status_code == 403
 
     assert devices.reset_devices(registrant=registrant) == 3
 
-    assert Client().get(join_url(registrant)).status_code == 200
+    assert open_personal_link(Client(), join_url(registrant)).status_code == 200
 
 
 def test_devices_are_counted_per_registrant(webinar):
@@ -201,9 +202,9 @@ def test_devices_are_counted_per_registrant(webinar):
     second = confirmed(webinar, email="b@example.com")
     browser = Client()
     for _ in range(3):
-        Client().get(join_url(first))
+        open_personal_link(Client(), join_url(first))
 
-    assert browser.get(join_url(second)).status_code == 200
+    assert open_personal_link(browser, join_url(second)).status_code == 200
     assert browser.get(join_url(first)).status_code == 403
 
 
@@ -217,9 +218,84 @@ def test_a_hook_can_take_over_the_join_page(client, webinar):
 
     hooks.join_page_overrides.append(player)
     try:
-        response = client.get(join_url(registrant))
+        response = open_personal_link(client, join_url(registrant))
     finally:
         hooks.join_page_overrides.remove(player)
 
     assert response.text == "the player"
     assert JoinDevice.objects.count() == 1
+
+
+def test_a_cookieless_get_shows_the_continue_page_and_records_no_device(webinar):
+    registrant = confirmed(webinar)
+    session = webinar.sessions.get()
+
+    # Mail scanners (Safe Links, Mimecast) fetch the link without cookies.
+    with time_machine.travel(session.starts_at - timedelta(minutes=5), tick=False):
+        scans = [Client().get(join_url(registrant)) for _ in range(10)]
+
+    assert {scan.status_code for scan in scans} == {200}
+    page = scans[0].text
+    assert "Open your personal link on this device" in page
+    assert 'method="post"' in page
+    assert f'action="{join_url(registrant)}"' in page
+    assert "csrfmiddlewaretoken" in page
+    assert "no-store" in scans[0]["Cache-Control"]
+    assert devices.COOKIE_NAME not in scans[0].cookies
+    assert not JoinDevice.objects.exists()
+    assert not JoinRecord.objects.exists()
+    # All three slots are still free for the registrant's own devices.
+    answers = [open_personal_link(Client(), join_url(registrant)) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert JoinDevice.objects.filter(registrant=registrant).count() == 3
+
+
+def test_continue_post_records_the_device_and_sets_its_cookie(webinar):
+    registrant = confirmed(webinar)
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(join_url(registrant))
+    token = page.context["csrf_token"]
+
+    response = browser.post(join_url(registrant), {"csrfmiddlewaretoken": token})
+
+    assert response.status_code == 200
+    assert webinar.title in response.text
+    assert devices.COOKIE_NAME in response.cookies
+    assert JoinDevice.objects.filter(registrant=registrant).count() == 1
+
+
+def test_continue_post_without_csrf_token_is_refused(webinar):
+    registrant = confirmed(webinar)
+    browser = Client(enforce_csrf_checks=True)
+
+    assert browser.post(join_url(registrant)).status_code == 403
+    assert not JoinDevice.objects.exists()
+
+
+def test_a_fourth_device_continuing_gets_the_device_limit_page(webinar):
+    registrant = confirmed(webinar)
+    for _ in range(3):
+        open_personal_link(Client(), join_url(registrant))
+    fourth = Client()
+
+    assert fourth.get(join_url(registrant)).status_code == 200
+    refused = fourth.post(join_url(registrant))
+
+    assert refused.status_code == 403
+    assert "Device limit reached" in refused.text
+    assert JoinDevice.objects.filter(registrant=registrant).count() == 3
+
+
+def test_an_admitted_device_goes_straight_through_on_get(webinar):
+    registrant = confirmed(webinar)
+    session = webinar.sessions.get()
+    browser = Client()
+    open_personal_link(browser, join_url(registrant))
+
+    with time_machine.travel(session.starts_at - timedelta(minutes=5), tick=False):
+        response = browser.get(join_url(registrant))
+
+    assert response.status_code == 302
+    assert response["Location"] == session.broadcast_url
+    assert JoinRecord.objects.filter(registrant=registrant, session=session).exists()
+    assert JoinDevice.objects.filter(registrant=registrant).count() == 1

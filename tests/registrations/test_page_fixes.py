@@ -13,6 +13,7 @@ from recordings.models import PostSessionVideo
 from registrations.email_content import render_email
 from registrations.models import Registrant
 from tests import factories
+from tests.factories import open_personal_link
 from tests.registrations.checkout_support import register
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,9 @@ def test_on_demand_done_page_offers_watch_now_and_no_calendar(client, organizer)
 
     assert "Watch now" in page
     assert registrant.join_token in page
-    join = client.get(reverse("registrations:join", args=[registrant.join_token]))
+    join = open_personal_link(
+        client, reverse("registrations:join", args=[registrant.join_token])
+    )
     assert join.status_code == 302 and "/watch/" in join["Location"]
     assert "Your personal join link" not in page
     assert "calendar-link" not in page and ".ics" not in page
