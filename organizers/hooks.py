@@ -1,22 +1,72 @@
-"""Extension points that higher apps plug into from their AppConfig.ready().
+"""Extension points: how a lower app lets higher apps plug in without importing them.
 
-Lower apps never import higher ones; they expose lists like these instead.
+The apps form a ladder (organizers, webinars, payments, registrations,
+recordings) and imports only go down it. Where a lower app must call into a
+higher one, it declares a `Hook` in its own `hooks.py`, with a docstring that
+says who calls it, with what, and what a receiver may do. Higher apps register
+their receivers in `AppConfig.ready()` with `hook.register(function)`.
+
+This module declares the `Hook` type and the organizers app's own hooks.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
 
-from organizers.models import Organizer
+F = TypeVar("F", bound=Callable[..., Any])
 
-# Each provider takes the current organizer and returns warning texts for the dashboard.
-dashboard_warning_providers: list[Callable[[Organizer], list[str]]] = []
 
-# Each panel provider takes the request and returns {"template": ..., "context": {...}}
-# shown on the account page, or None.
-account_panels: list[Callable] = []
+class Hook(Generic[F]):
+    """An ordered list of receivers that a higher app fills in ``ready()``.
 
-# Called by seed_demo inside its transaction, with keyword arguments
-# account, admin, organizer and webinars (a dict title -> Webinar).
-seed_demo_extensions: list[Callable] = []
+    Registering the same function twice keeps one entry, so ``ready()`` may
+    run more than once (as it does under some test runners).
+    """
 
-# Called by seed_demo after seeding with account=...; each returns lines to print.
-seed_demo_report: list[Callable] = []
+    def __init__(self, name: str, doc: str) -> None:
+        self.name = name
+        self.__doc__ = doc
+        self._receivers: list[F] = []
+
+    def __repr__(self) -> str:
+        return f"<Hook {self.name}: {len(self._receivers)} receivers>"
+
+    def __iter__(self) -> Iterator[F]:
+        return iter(list(self._receivers))
+
+    def __len__(self) -> int:
+        return len(self._receivers)
+
+    def __bool__(self) -> bool:
+        return bool(self._receivers)
+
+    def __contains__(self, receiver: object) -> bool:
+        return receiver in self._receivers
+
+    def register(self, receiver: F, *, first: bool = False) -> F:
+        """Add a receiver (once); with ``first``, ahead of those already there."""
+        if receiver not in self._receivers:
+            if first:
+                self._receivers.insert(0, receiver)
+            else:
+                self._receivers.append(receiver)
+        return receiver
+
+    def unregister(self, receiver: F) -> None:
+        """Remove a receiver if it is there (tests use this to restore a hook)."""
+        if receiver in self._receivers:
+            self._receivers.remove(receiver)
+
+    def first(self) -> F | None:
+        """Return the first receiver, or None when nothing is registered."""
+        return self._receivers[0] if self._receivers else None
+
+
+account_panels: Hook[Callable[..., dict | None]] = Hook(
+    "organizers.account_panels",
+    """Panels on the account page.
+
+    Called by organizers.views.account with the request; each receiver returns
+    {"template": ..., "context": {...}} to show a panel, or None. The payments
+    app adds the Stripe connection panel.
+    """,
+)

@@ -16,26 +16,17 @@ class PaymentsConfig(AppConfig):
         from payments import connect, connect_handlers, views_connect  # noqa: F401
         from webinars import hooks as webinar_hooks
 
-        for registry, provider in (
-            (organizer_hooks.account_panels, views_connect.account_panel),
-            (organizer_hooks.dashboard_warning_providers, connect.dashboard_warnings),
-            (organizer_hooks.seed_demo_extensions, connect.connect_demo_account),
-            (organizer_hooks.seed_demo_report, connect.report_demo_account),
-            (webinar_hooks.webinar_panels, views_connect.webinar_panel),
-        ):
-            if provider not in registry:
-                registry.append(provider)
+        organizer_hooks.account_panels.register(views_connect.account_panel)
+        webinar_hooks.dashboard_warning_providers.register(connect.dashboard_warnings)
+        webinar_hooks.seed_demo_extensions.register(connect.connect_demo_account)
+        webinar_hooks.seed_demo_report.register(connect.report_demo_account)
+        webinar_hooks.webinar_panels.register(views_connect.webinar_panel)
 
     def ready_pricing(self) -> None:
         """Plug prices and discount codes into the webinar page and seed_demo."""
-        from organizers import hooks as organizer_hooks
         from payments import services, views_pricing
         from webinars import hooks as webinar_hooks
 
-        for registry, provider in (
-            (webinar_hooks.webinar_panels, views_pricing.webinar_panel),
-            # After connect's extension, which links the demo Stripe account.
-            (organizer_hooks.seed_demo_extensions, services.seed_demo_pricing),
-        ):
-            if provider not in registry:
-                registry.append(provider)
+        webinar_hooks.webinar_panels.register(views_pricing.webinar_panel)
+        # After connect's extension, which links the demo Stripe account.
+        webinar_hooks.seed_demo_extensions.register(services.seed_demo_pricing)

@@ -1,25 +1,31 @@
-"""Extension points for higher apps (registered in their AppConfig.ready())."""
+"""Extension points of the payments app (see organizers.hooks for the pattern)."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from organizers.hooks import Hook
+
 if TYPE_CHECKING:
     from django import forms
 
-# The registration page's form, for the organizer's preview (payments may not
-# import registrations). Each entry is called as
-# `factory(webinar=..., sessions=[...], full_session_ids=set(), initial={...})`
-# and returns an unbound form with the page's fields; the preview uses the
-# first entry and never validates or saves it. The registrations app adds its
-# RegistrationForm.
-registration_form_factory: list[Callable[..., "forms.Form"]] = []
+registration_form_factory: Hook[Callable[..., "forms.Form"]] = Hook(
+    "payments.registration_form_factory",
+    """The registration page's form, for the organizer's price preview.
+
+    payments may not import registrations, so the registrations app registers
+    its RegistrationForm here. The preview calls the first receiver as
+    `factory(webinar=..., sessions=[...], full_session_ids=set(), initial={...})`
+    and only renders the unbound form; it never validates or saves it.
+    """,
+)
 
 
 def registration_form(**kwargs: Any) -> "forms.Form":
     """Build the registration page's form through the first registered factory."""
-    if not registration_form_factory:
+    factory = registration_form_factory.first()
+    if factory is None:
         raise RuntimeError(
             "payments.hooks.registration_form_factory is empty: the registrations "
             "app must register its form in RegistrationsConfig.ready()."
         )
-    return registration_form_factory[0](**kwargs)
+    return factory(**kwargs)

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -192,6 +192,21 @@ class DiscountCode(models.Model):
         return self.code
 
 
+class PaymentQuerySet(models.QuerySet):
+    def lock(self, pk: int) -> "Payment":
+        """Lock one Payment row until the transaction ends, and return it.
+
+        The Payment row is the lock that serialises everything that changes
+        what a payment is worth: fulfilment, refunds, disputes, denial. Take it
+        before locking its Registrant, always in that order, so two operations
+        never wait on each other. Refuses to run outside transaction.atomic(),
+        where the lock would be released at once.
+        """
+        if not transaction.get_connection(self.db).in_atomic_block:
+            raise RuntimeError("Payment.objects.lock() needs transaction.atomic().")
+        return self.select_for_update().get(pk=pk)
+
+
 class Payment(models.Model):
     """One Checkout attempt and what Stripe says of it."""
 
@@ -236,6 +251,8 @@ class Payment(models.Model):
     disputed_at = models.DateTimeField(null=True, blank=True)
     dispute_closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = PaymentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -251,10 +268,6 @@ class Payment(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"tessera-checkout-{self.pk}"
-
-    @property
-    def refundable(self) -> int:
-        return self.amount - self.amount_refunded
 
 
 class Refund(models.Model):

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import (
     Http404,
     HttpRequest,
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from organizers.permissions import organizer_required
+from organizers.ratelimit import too_many
 from payments import hooks, services
 from payments.connect import connection_for
 from payments.forms import (
@@ -38,7 +38,7 @@ from payments.models import MAXIMUM_AMOUNT, MINIMUM_AMOUNTS, DiscountCode, Price
 from payments.money import format_amount, format_money
 from payments.pricing import PricingError, Quote, invalid_code_message, quote
 from webinars.models import Webinar
-from webinars.views import managed_webinar
+from webinars.permissions import managed_webinar
 
 # Codes shown in the table; the CSV export has them all.
 CODES_SHOWN = 200
@@ -491,24 +491,6 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 # -- the code check used by the registration page ----------------------------------
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _too_many_checks(request: HttpRequest) -> bool:
-    """Count this client's checks in the current minute; tell if over the limit."""
-    minute = int(timezone.now().timestamp() // 60)
-    key = f"payments:code-check:{_client_ip(request)}:{minute}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # Evicted between add and incr: start counting again.
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count > CODE_CHECKS_PER_MINUTE
-
-
 def _code_answer(*, valid: bool, q: Quote, message: str) -> dict[str, Any]:
     return {
         "valid": valid,
@@ -530,7 +512,7 @@ def code_check(request: HttpRequest, key: str) -> JsonResponse:
 
 
 def _check_code(request: HttpRequest, key: str) -> JsonResponse:
-    if _too_many_checks(request):
+    if too_many(request, scope="code-check", limit=CODE_CHECKS_PER_MINUTE, window=60):
         return JsonResponse(
             {
                 "valid": False,

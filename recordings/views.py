@@ -27,7 +27,7 @@ from recordings.models import PostSessionVideo, Recording, WatchGrant
 from recordings.services import RecordingError
 from registrations.models import Registrant
 from webinars.models import Session, Webinar
-from webinars.views import managed_webinar
+from webinars.permissions import managed_webinar
 
 
 def managed_recording(request: HttpRequest, pk: int) -> Recording:

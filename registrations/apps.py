@@ -16,7 +16,7 @@ class RegistrationsConfig(AppConfig):
         from registrations.views_emails import email_panel
         from webinars.hooks import webinar_panels
 
-        webinar_panels.append(email_panel)
+        webinar_panels.register(email_panel)
 
         # The registration flow: Checkout webhooks, sweeps, console, members.
         from registrations import (
@@ -27,14 +27,11 @@ class RegistrationsConfig(AppConfig):
         from registrations.views_console import registrants_panel
         from webinars.hooks import member_added_handlers
 
-        if registrants_panel not in webinar_panels:
-            webinar_panels.insert(0, registrants_panel)
-        if register_member not in member_added_handlers:
-            member_added_handlers.append(register_member)
+        webinar_panels.register(registrants_panel, first=True)
+        member_added_handlers.register(register_member)
 
         # The pricing preview shows the registration page's own form.
         from payments import hooks as payment_hooks
         from registrations.forms import RegistrationForm
 
-        if RegistrationForm not in payment_hooks.registration_form_factory:
-            payment_hooks.registration_form_factory.append(RegistrationForm)
+        payment_hooks.registration_form_factory.register(RegistrationForm)

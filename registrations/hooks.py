@@ -1,8 +1,10 @@
-"""Extension points for higher apps (registered in their AppConfig.ready())."""
+"""Extension points of the registrations app (see organizers.hooks for the pattern)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from organizers.hooks import Hook
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -10,34 +12,59 @@ if TYPE_CHECKING:
     from registrations.models import Registrant
     from webinars.models import Session, Webinar
 
-# Each provider takes (registrant, session) and returns the registrant's
-# personal watch link (an absolute URL) for that session's post-session video,
-# or, with session None, for the replay or on-demand video bought; else None.
-# Follow-ups (with their session), confirmations and approvals (session None)
-# carry the first link a provider returns.
-watch_link_providers: list[Callable[["Registrant", "Session | None"], str | None]] = []
+WatchLinkProvider = Callable[["Registrant", "Session | None"], "str | None"]
+JoinPageOverride = Callable[
+    ["HttpRequest", "Registrant", "Session | None"], "HttpResponse | None"
+]
 
-# Each override takes (request, registrant, session) and returns the response
-# of the join page (e.g. the recordings app's player for a recorded webinar),
-# or None to leave the join page as it is. `session` is the session the join
-# link points at now (None when the webinar has no session left). The first
-# response returned wins; the device limit has already admitted the request.
-join_page_overrides: list[
-    Callable[["HttpRequest", "Registrant", "Session | None"], "HttpResponse | None"]
-] = []
+watch_link_providers: Hook[WatchLinkProvider] = Hook(
+    "registrations.watch_link_providers",
+    """The registrant's personal watch link, for the emails.
 
-# Each provider takes a webinar and returns a RegistrationMode when the
-# registration page sells something other than the live sessions (the
-# recordings app: the replay of an ended webinar, or an on-demand video), or
-# None. With a mode, registration stays open after the last session ended and
-# takes no session (start_registration with session=None); `amount`, when not
-# None, replaces the webinar's regular price (discount codes still apply);
-# `notice` is shown on the registration page. The first mode returned wins.
-registration_modes: list[Callable[["Webinar"], "RegistrationMode | None"]] = []
+    Each provider takes (registrant, session) and returns the registrant's
+    personal watch link (an absolute URL) for that session's post-session
+    video, or, with session None, for the replay or on-demand video bought;
+    else None. Follow-ups (with their session), confirmations and approvals
+    (session None) carry the first link a provider returns.
+    """,
+)
 
-# Called after commit with each registrant who has just become confirmed
-# (paid, free, discount code, approved), e.g. to grant a replay at once.
-registrant_confirmed_handlers: list[Callable[["Registrant"], None]] = []
+join_page_overrides: Hook[JoinPageOverride] = Hook(
+    "registrations.join_page_overrides",
+    """Another response for the join page.
+
+    Each override takes (request, registrant, session) and returns the
+    response of the join page (e.g. the recordings app's player for a recorded
+    webinar), or None to leave the join page as it is. `session` is the session
+    the join link points at now (None when the webinar has no session left).
+    The first response returned wins; the device limit has already admitted
+    the request.
+    """,
+)
+
+registration_modes: Hook[Callable[["Webinar"], "RegistrationMode | None"]] = Hook(
+    "registrations.registration_modes",
+    """What the registration page sells when it is not the live sessions.
+
+    Each provider takes a webinar and returns a RegistrationMode when the
+    registration page sells something other than the live sessions (the
+    recordings app: the replay of an ended webinar, or an on-demand video), or
+    None. With a mode, registration stays open after the last session ended
+    and takes no session (start_registration with session=None); `amount`,
+    when not None, replaces the webinar's regular price (discount codes still
+    apply); `notice` is shown on the registration page. The first mode
+    returned wins.
+    """,
+)
+
+registrant_confirmed_handlers: Hook[Callable[["Registrant"], None]] = Hook(
+    "registrations.registrant_confirmed_handlers",
+    """A registrant has just become confirmed (paid, free, code, approved).
+
+    Called after commit with the confirmed Registrant, e.g. to grant a replay
+    at once. A receiver's exception is logged and does not undo anything.
+    """,
+)
 
 
 @dataclass(frozen=True)

@@ -56,16 +56,12 @@ def on_dispute_closed(event: WebhookEvent) -> None:
 
 def register() -> None:
     """Plug refunds into the console, the dashboard, seed_demo and Celery."""
-    from organizers import hooks as organizer_hooks
     from registrations import (
         tasks_refunds,  # noqa: F401 - registers the tasks
         views_refunds,
     )
     from webinars import hooks as webinar_hooks
 
-    if views_refunds.refunds_panel not in webinar_hooks.webinar_panels:
-        webinar_hooks.webinar_panels.append(views_refunds.refunds_panel)
-    if refunds.refund_warnings not in organizer_hooks.dashboard_warning_providers:
-        organizer_hooks.dashboard_warning_providers.append(refunds.refund_warnings)
-    if refunds.seed_demo_policy not in organizer_hooks.seed_demo_extensions:
-        organizer_hooks.seed_demo_extensions.append(refunds.seed_demo_policy)
+    webinar_hooks.webinar_panels.register(views_refunds.refunds_panel)
+    webinar_hooks.dashboard_warning_providers.register(refunds.refund_warnings)
+    webinar_hooks.seed_demo_extensions.register(refunds.seed_demo_policy)

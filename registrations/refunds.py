@@ -276,7 +276,7 @@ def _lock_payment(registrant: Registrant) -> Payment | None:
     if registrant.payment_id is None:
         return None
     # The Payment row is the lock that serialises refunds of one payment.
-    return Payment.objects.select_for_update().get(pk=registrant.payment_id)
+    return Payment.objects.lock(registrant.payment_id)
 
 
 def _cancel_registrant(
@@ -349,7 +349,7 @@ def submit_refund(*, refund_id: int) -> Refund:
                     refund_id=refund.pk,
                 )
         with transaction.atomic():
-            Payment.objects.select_for_update().get(pk=payment.pk)
+            Payment.objects.lock(payment.pk)
             refund = Refund.objects.get(pk=refund.pk)
             if refund.status == Refund.Status.REQUESTED:
                 _apply_status(
@@ -431,7 +431,7 @@ def sync_refund(
     if payment is None:
         logger.info("Refund %s is for no payment of ours", stripe_refund.get("id"))
         return None
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    payment = Payment.objects.lock(payment.pk)
     stripe_id = stripe_refund["id"]
     refund = Refund.objects.filter(stripe_refund_id=stripe_id).first()
     if refund is None:
@@ -960,9 +960,7 @@ def cancel_webinar(
         for row in preview.rows:
             registrant = row.registrant
             if row.refund_amount > 0:
-                payment = Payment.objects.select_for_update().get(
-                    pk=registrant.payment_id
-                )
+                payment = Payment.objects.lock(registrant.payment_id)
                 Refund.objects.get_or_create(
                     idempotency_key=f"{key}{payment.pk}",
                     defaults={
@@ -1034,7 +1032,7 @@ def record_dispute(*, account: str | None, dispute: dict, closed: bool) -> bool:
             account,
         )
         return False
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    payment = Payment.objects.lock(payment.pk)
     now = timezone.now()
     first = not payment.dispute_id
     payment.dispute_id = dispute.get("id") or payment.dispute_id

@@ -521,7 +521,7 @@ def release_registration(*, registrant: Registrant, expire_at_stripe: bool) -> b
     with transaction.atomic():
         payment = None
         if registrant.payment_id:
-            payment = Payment.objects.select_for_update().get(pk=registrant.payment_id)
+            payment = Payment.objects.lock(registrant.payment_id)
         locked = Registrant.objects.select_for_update().get(pk=registrant.pk)
         if locked.status != Status.PENDING:
             return False
@@ -662,7 +662,7 @@ def apply_checkout(
         )
         # Same lock order as start_registration: capacity row, then the rest.
         _lock_capacity(registrant.webinar, registrant.session)
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        payment = Payment.objects.lock(payment_id)
         registrant = (
             Registrant.objects.select_for_update(of=("self",))
             .select_related("webinar__account", "webinar__owner", "session")
@@ -888,7 +888,7 @@ def deny_registrant(*, registrant: Registrant, by: Any = None) -> Registrant:
     with transaction.atomic():
         payment = None
         if registrant.payment_id:
-            payment = Payment.objects.select_for_update().get(pk=registrant.payment_id)
+            payment = Payment.objects.lock(registrant.payment_id)
         locked = Registrant.objects.select_for_update().get(pk=registrant.pk)
         if locked.status == Status.DENIED:
             return locked

@@ -6,7 +6,6 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from organizers.ratelimit import too_many
 from payments import connect, gateway
 from payments.models import Payment
 from registrations import devices, emails, hooks, services
@@ -85,7 +85,12 @@ def _page_context(webinar: Webinar) -> dict:
 def register(request: HttpRequest, key: str) -> HttpResponse:
     """The public registration page of a webinar."""
     webinar = _webinar(key)
-    if request.method == "POST" and _too_many_attempts(request):
+    if request.method == "POST" and too_many(
+        request,
+        scope="register",
+        limit=getattr(settings, "REGISTER_RATE_LIMIT", REGISTER_RATE_LIMIT),
+        window=REGISTER_RATE_WINDOW_SECONDS,
+    ):
         return render(
             request, "registrations/too_many.html", {"webinar": webinar}, status=429
         )
@@ -137,23 +142,6 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
             {"webinar": webinar, "message": services.full_message(webinar)},
         )
     return render(request, "registrations/register.html", context)
-
-
-def _too_many_attempts(request: HttpRequest) -> bool:
-    """Count a registration attempt of the client's address; True over the limit."""
-    limit = getattr(settings, "REGISTER_RATE_LIMIT", REGISTER_RATE_LIMIT)
-    window = REGISTER_RATE_WINDOW_SECONDS
-    address = request.META.get("REMOTE_ADDR") or "unknown"
-    bucket = int(timezone.now().timestamp()) // window
-    key = f"registrations:register-rate:{address}:{bucket}"
-    cache.add(key, 0, timeout=window * 2)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:
-        # Evicted between add and incr: count this attempt as the first.
-        cache.set(key, 1, timeout=window * 2)
-        attempts = 1
-    return attempts > limit
 
 
 def redirect_303(url: str) -> HttpResponse:

@@ -20,7 +20,7 @@ from registrations import devices, emails, services
 from registrations.forms import RegistrantFilterForm
 from registrations.models import Registrant
 from webinars.models import Webinar
-from webinars.views import managed_webinar
+from webinars.permissions import managed_webinar
 
 PAGE_SIZE = 50
 ACTIONS = ("approve", "deny", "resend", "reset_devices")

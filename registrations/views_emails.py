@@ -22,7 +22,7 @@ from registrations.email_content import (
 from registrations.forms_emails import EmailSettingsForm, ResendForm, format_offsets
 from registrations.models import EmailLog, Registrant
 from webinars.models import Webinar
-from webinars.views import managed_webinar
+from webinars.permissions import managed_webinar
 
 Kind = EmailLog.Kind
 PREVIEW_LANGUAGES = [code for code, _name in settings.LANGUAGES]

@@ -23,7 +23,7 @@ from registrations.forms_refunds import (
 )
 from registrations.models import RefundRequest, Registrant
 from webinars.models import Session, Webinar
-from webinars.views import managed_webinar
+from webinars.permissions import managed_webinar
 
 
 def _registrant(webinar: Webinar, registrant_pk: int) -> Registrant:

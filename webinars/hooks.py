@@ -1,12 +1,59 @@
-"""Extension points for higher apps (registered in their AppConfig.ready())."""
+"""Extension points of the webinars app (see organizers.hooks for the pattern).
+
+Higher apps register receivers in their AppConfig.ready().
+"""
 
 from collections.abc import Callable
 
+from organizers.hooks import Hook
+from organizers.models import Organizer
 from webinars.models import WebinarMember
 
-# Called after commit when a co-organizer or panelist is added to a webinar.
-member_added_handlers: list[Callable[[WebinarMember], None]] = []
+member_added_handlers: Hook[Callable[[WebinarMember], object]] = Hook(
+    "webinars.member_added_handlers",
+    """A co-organizer or panelist was added to a webinar.
 
-# Each panel provider takes (request, webinar) and returns a dict
-# {"template": ..., "context": {...}} rendered on the webinar's console page, or None.
-webinar_panels: list[Callable] = []
+    Called by webinars.services.add_member after commit with the WebinarMember.
+    The registrations app gives the member a free registration and join link.
+    """,
+)
+
+webinar_panels: Hook[Callable[..., dict | None]] = Hook(
+    "webinars.webinar_panels",
+    """Panels on a webinar's console page, in registration order.
+
+    Called by webinars.views.webinar_detail with (request, webinar); each
+    receiver returns {"template": ..., "context": {...}} or None to show nothing.
+    The receiver must check nothing more than the page already did (the
+    organizer may manage the webinar).
+    """,
+)
+
+dashboard_warning_providers: Hook[Callable[[Organizer], list[str]]] = Hook(
+    "webinars.dashboard_warning_providers",
+    """Warnings at the top of the organizer's dashboard.
+
+    Called by webinars.views.dashboard with the current Organizer; each
+    receiver returns a list of texts (already translated), possibly empty.
+    """,
+)
+
+seed_demo_extensions: Hook[Callable[..., None]] = Hook(
+    "webinars.seed_demo_extensions",
+    """Demo data of higher apps, added by `manage.py seed_demo`.
+
+    Called inside seed_demo's transaction with keyword arguments account,
+    admin, organizer and webinars (a dict title -> Webinar). Must be idempotent:
+    seed_demo runs at every `make run`. Receivers run in app order, so a later
+    app may rely on an earlier one's demo data (pricing relies on the demo
+    Stripe connection).
+    """,
+)
+
+seed_demo_report: Hook[Callable[..., list[str]]] = Hook(
+    "webinars.seed_demo_report",
+    """Lines seed_demo prints after seeding, called with account=...
+
+    Each receiver returns a list of lines (logins, URLs, test cards).
+    """,
+)

@@ -193,6 +193,25 @@ class Webinar(models.Model):
     def is_series(self) -> bool:
         return self.registration_type == self.RegistrationType.INDIVIDUAL_SESSION
 
+    def registration_closed_reason(
+        self, *, has_upcoming_session: bool, sells_recording: bool = False
+    ) -> str:
+        """Return why the registration page takes no registration, or "" if open.
+
+        The one rule for the registration page, the organizer's preview and
+        start_registration. `has_upcoming_session`: a session that is neither
+        cancelled nor over is left; `sells_recording`: the page sells a replay
+        or an on-demand video (registrations' registration_modes hook), which
+        needs no session. A chosen session's own state is checked by the caller.
+        """
+        if self.cancelled_at is not None:
+            return _("This webinar is cancelled.")
+        if sells_recording or self.kind == self.Kind.ON_DEMAND:
+            return ""
+        if not has_upcoming_session:
+            return _("Registration for this webinar is closed.")
+        return ""
+
     def can_be_managed_by(self, organizer: Organizer) -> bool:
         """Tell whether the organizer may manage it (owner, co-organizer, admin)."""
         if organizer.account_id != self.account_id:

@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from organizers.hooks import dashboard_warning_providers
 from organizers.permissions import organizer_required
 from webinars import services
 from webinars.forms import (
@@ -17,8 +16,9 @@ from webinars.forms import (
     SessionForm,
     WebinarForm,
 )
-from webinars.hooks import webinar_panels
+from webinars.hooks import dashboard_warning_providers, webinar_panels
 from webinars.models import Session, Webinar
+from webinars.permissions import managed_webinar
 
 
 @organizer_required
@@ -48,16 +48,6 @@ def dashboard_warnings(request: HttpRequest) -> list[str]:
     for provider in dashboard_warning_providers:
         warnings.extend(provider(request.organizer))
     return warnings
-
-
-def managed_webinar(request: HttpRequest, pk: int) -> Webinar:
-    """Return the webinar if the organizer may manage it; a 404 otherwise."""
-    return get_object_or_404(
-        Webinar.objects.visible_to(request.organizer).select_related(
-            "account", "owner__user"
-        ),
-        pk=pk,
-    )
 
 
 @organizer_required

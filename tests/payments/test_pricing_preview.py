@@ -224,9 +224,11 @@ def test_preview_fails_loudly_without_a_registration_form(webinar, paid, login):
     from payments import hooks
 
     saved = list(hooks.registration_form_factory)
-    hooks.registration_form_factory.clear()
+    for factory in saved:
+        hooks.registration_form_factory.unregister(factory)
     try:
         with pytest.raises(RuntimeError, match="registration_form_factory"):
             preview(login(webinar.owner), webinar)
     finally:
-        hooks.registration_form_factory[:] = saved
+        for factory in saved:
+            hooks.registration_form_factory.register(factory)

@@ -246,11 +246,11 @@ def test_followup_carries_the_personal_watch_link_from_the_recordings_hook(
     def provider(registrant, for_session):
         return f"https://watch.example/{registrant.pk}/{for_session.pk}/"
 
-    watch_link_providers.append(provider)
+    watch_link_providers.register(provider)
     try:
         send_one(paid_registrant, Kind.FOLLOWUP_ATTENDED, session=session)
     finally:
-        watch_link_providers.remove(provider)
+        watch_link_providers.unregister(provider)
 
     text, html = bodies(smtp.messages[0])
     link = f"https://watch.example/{paid_registrant.pk}/{session.pk}/"

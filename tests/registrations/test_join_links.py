@@ -216,11 +216,11 @@ def test_a_hook_can_take_over_the_join_page(client, webinar):
     def player(request, registrant, session):
         return HttpResponse("the player") if registrant.webinar.kind == "live" else None
 
-    hooks.join_page_overrides.append(player)
+    hooks.join_page_overrides.register(player)
     try:
         response = open_personal_link(client, join_url(registrant))
     finally:
-        hooks.join_page_overrides.remove(player)
+        hooks.join_page_overrides.unregister(player)
 
     assert response.text == "the player"
     assert JoinDevice.objects.count() == 1

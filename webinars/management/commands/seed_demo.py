@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from organizers import hooks
 from organizers.models import Account, Organizer
+from webinars import hooks
 from webinars.models import Session, Webinar
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo login
