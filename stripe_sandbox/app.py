@@ -69,10 +69,7 @@ class SandboxApp:
             self.store,
             self.deliverer,
             startup=Startup(
-                client_id=client_id,
-                webhook_url=webhook_url,
-                webhook_secret=webhook_secret,
-                connect_webhook_secret=connect_webhook_secret,
+                client_id, webhook_url, webhook_secret, connect_webhook_secret
             ),
             options=options,
         )

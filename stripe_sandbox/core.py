@@ -75,6 +75,11 @@ class SandboxCore:
         self.options = Options(**vars(self.default_options))
         self._outbox: list[dict[str, Any]] = []
         self._outbox_lock = threading.Lock()
+        with store.transaction():
+            self.bootstrap()
+
+    def bootstrap(self) -> None:
+        """Create what exists before any request; `sandbox.Sandbox` fills this in."""
 
     def now(self) -> int:
         """Return the sandbox's time: the wall clock plus any advance."""

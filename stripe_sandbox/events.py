@@ -27,8 +27,7 @@ def webhook_endpoint(
 ) -> dict[str, Any]:
     """Return a webhook endpoint; the secret is kept for signing deliveries."""
     return {
-        "api_version": None,
-        "application": None,
+        **dict.fromkeys(("api_version", "application")),
         "created": created,
         "description": description,
         "enabled_events": enabled_events,

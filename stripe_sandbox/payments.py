@@ -254,28 +254,24 @@ class PaymentsMixin(CheckoutMixin, BalanceMixin):
             return "Your card number is incorrect.", session
         if card.outcome == "declined":
             return card.message or "Your card was declined.", session
-        now = self.now()
         intent_data = session["_payment_intent_data"]
-        amount = session["amount_total"]
-        currency = session["currency"]
-        fee = intent_data["application_fee_amount"]
         intent_id = new_id("pi_3")
         charge_id = new_id("ch_3")
-        method_id = new_id("pm_1")
         email = session["customer_email"]
-        description = intent_data["description"]
+        shared = {
+            "created": self.now(),
+            "amount": session["amount_total"],
+            "currency": session["currency"],
+            "description": intent_data["description"],
+            "application_fee_amount": intent_data["application_fee_amount"],
+            "payment_method": new_id("pm_1"),
+        }
         charge = charge_object(
             charge_id=charge_id,
-            created=now,
-            amount=amount,
-            currency=currency,
             status="succeeded" if card.outcome == "paid" else "pending",
             payment_intent_id=intent_id,
-            payment_method=method_id,
             metadata=dict(intent_data["metadata"]),
-            description=description,
             email=email,
-            application_fee_amount=fee,
             balance_transaction=None,
             card={
                 "brand": card.brand,
@@ -283,19 +279,15 @@ class PaymentsMixin(CheckoutMixin, BalanceMixin):
                 "fingerprint": _fingerprint(number),
             },
             account_name=self.display_name(account),
+            **shared,
         )
         intent = payment_intent_object(
             intent_id=intent_id,
-            created=now,
-            amount=amount,
-            currency=currency,
             status="succeeded" if card.outcome == "paid" else "processing",
             metadata=dict(intent_data["metadata"]),
-            description=description,
             receipt_email=email,
-            application_fee_amount=fee,
-            payment_method=method_id,
             latest_charge=charge_id,
+            **shared,
         )
         if card.outcome == "paid":
             self.settle_charge(charge, account)

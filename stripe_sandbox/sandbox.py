@@ -17,8 +17,7 @@ from . import (
     payments,
     refunds,
 )
-from .core import ApiRoute, Control, Options, Startup
-from .delivery import Deliverer
+from .core import ApiRoute, Control, Options
 from .disputes import DisputesMixin
 from .errors import invalid
 from .oauth import OAuthMixin
@@ -30,7 +29,6 @@ from .objects import (
 )
 from .payments import PaymentsMixin
 from .refunds import RefundsMixin
-from .store import Store
 
 API_ROUTES: list[ApiRoute] = [
     *checkout.API_ROUTES,
@@ -56,18 +54,6 @@ CONTROLS: list[Control] = [
 class Sandbox(OAuthMixin, PaymentsMixin, RefundsMixin, DisputesMixin):
     """Stripe's behaviour on top of a `Store`; callers hold `store.lock`."""
 
-    def __init__(
-        self,
-        store: Store,
-        deliverer: Deliverer,
-        *,
-        startup: Startup,
-        options: Options | None = None,
-    ) -> None:
-        super().__init__(store, deliverer, startup=startup, options=options)
-        with store.transaction():
-            self._bootstrap()
-
     def advance_clock(self, seconds: int) -> int:
         """Move the sandbox clock forward and expire what that makes due."""
         if seconds < 0:
@@ -83,9 +69,9 @@ class Sandbox(OAuthMixin, PaymentsMixin, RefundsMixin, DisputesMixin):
         self.options = Options(**vars(self.default_options))
         self.discard_outbox()
         self.deliverer.clear()
-        self._bootstrap()
+        self.bootstrap()
 
-    def _bootstrap(self) -> None:
+    def bootstrap(self) -> None:
         """Create the platform and demo accounts and the startup endpoints."""
         created = self.now()
         seeds = [
