@@ -7,9 +7,11 @@ Only `django_mount` (included by `config/urls.py` when `STRIPE_SANDBOX` is on),
 
 Layout, from the bottom up: `errors`, `encoding`, `store`, `objects` (ids and
 shapes shared by several resources), `params`, `delivery` (webhook signing and
-retries); `core` (clock, reading and rendering objects, list pages); one module
-per Stripe resource (`events`, `accounts`, `oauth`, `checkout`, `balance`,
-`payments`, `refunds`, `disputes`); `sandbox` (all of them together);
-`responses`, `faults`, `checkout_page`, `controls`, `app` (the WSGI app and
-router); `server`, `__main__`, `django_mount`.
+retries), `line_items`; `core` (clock, reading and rendering objects, list
+pages); one module per Stripe resource (`events` with webhook endpoints,
+`accounts`, `oauth`, `checkout`, `balance`, `payments` for PaymentIntents and
+charges, `refunds`, `disputes`); `sandbox` (all of them together); `web`
+(requests and responses), `pages` (HTML), `checkout_page`, `faults`,
+`controls` (the `/_sandbox/` test controls) and `app` (the WSGI app and its
+router); `server`, `__main__` and `django_mount` on top.
 """
