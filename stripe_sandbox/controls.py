@@ -90,8 +90,6 @@ class Controls:
             match = pattern.match(name)
             if match:
                 return handler(self.sandbox, params, **match.groupdict())
-        if name == "clock/advance":
-            return {"now": self.sandbox.advance_clock(int(params.get("seconds", 0)))}
         raise ApiError(f"Unrecognized control: /_sandbox/{name}", status=404)
 
     def _configure(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,10 @@ API_ROUTES: list[ApiRoute] = [
     *oauth.API_ROUTES,
 ]
 CONTROLS: list[Control] = [
+    (
+        r"clock/advance",
+        lambda s, p: {"now": s.advance_clock(int(p.get("seconds", 0)))},
+    ),
     *accounts.CONTROLS,
     *checkout.CONTROLS,
     *checkout_page.CONTROLS,
