@@ -254,7 +254,7 @@ def run(*, workdir: Path, seconds: float = 8.0) -> dict[str, Any]:
             [
                 sys.executable,
                 "-m",
-                "payments.sandbox",
+                "stripe_sandbox",
                 "--port",
                 str(sandbox_port),
                 "--dir",

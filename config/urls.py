@@ -29,4 +29,4 @@ urlpatterns = [
 
 if settings.STRIPE_SANDBOX:
     # The offline Stripe stand-in, only in the embedded default (no real key set).
-    urlpatterns += [path("_stripe/", include("payments.sandbox.urls"))]
+    urlpatterns += [path("_stripe/", include("stripe_sandbox.django_mount"))]

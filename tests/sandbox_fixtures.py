@@ -25,7 +25,10 @@ from typing import Any
 import pytest
 import stripe
 
-from payments.sandbox import DEMO_ACCOUNT, SandboxApp, SandboxServer, WebhookConfig
+from stripe_sandbox.app import SandboxApp
+from stripe_sandbox.delivery import WebhookConfig
+from stripe_sandbox.objects import DEMO_ACCOUNT
+from stripe_sandbox.server import SandboxServer
 
 SANDBOX_KEY = "sk_test_sandbox"
 PAY_CARD = "4242 4242 4242 4242"

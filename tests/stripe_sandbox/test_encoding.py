@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pytest
 from stripe._encode import _api_encode
 
-from payments.sandbox.encoding import FormError, decode
+from stripe_sandbox.encoding import FormError, decode
 
 
 def test_nested_lists_and_dicts_are_rebuilt():

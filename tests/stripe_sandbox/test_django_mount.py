@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import RequestFactory
 
-from payments.sandbox import urls as sandbox_urls
+from stripe_sandbox import django_mount as sandbox_urls
 
 
 @pytest.fixture

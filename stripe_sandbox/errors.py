@@ -67,3 +67,12 @@ def invalid(
 ) -> ApiError:
     """Return a 400 `invalid_request_error`."""
     return ApiError(message, param=param, code=code)
+
+
+def missing_param(name: str, *, param: str | None = None) -> ApiError:
+    """Return Stripe's 400 for a required parameter left out."""
+    return invalid(
+        f"Missing required param: {name}.",
+        param=param or name,
+        code="parameter_missing",
+    )

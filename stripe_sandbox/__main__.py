@@ -1,4 +1,4 @@
-"""Run the sandbox on its own: `python -m payments.sandbox --port 12111`."""
+"""Run the sandbox on its own: `python -m stripe_sandbox --port 12111`."""
 
 from __future__ import annotations
 

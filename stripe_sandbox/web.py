@@ -1,0 +1,118 @@
+"""Read WSGI requests and build the responses the sandbox answers with."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from .encoding import FormError, decode
+from .errors import ApiError, OAuthError, invalid
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+REASONS = {
+    200: "OK",
+    302: "Found",
+    303: "See Other",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Request Failed",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
+
+
+@dataclass
+class Response:
+    """A status, headers and body, turned into a WSGI answer by `SandboxApp`."""
+
+    status: int
+    body: bytes
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0
+
+
+def json_response(
+    status: int, body: Any, headers: list[tuple[str, str]] | None = None
+) -> Response:
+    """Return a JSON response such as Stripe's API sends."""
+    payload = json.dumps(body, indent=2).encode()
+    return Response(
+        status, payload, [("Content-Type", "application/json"), *(headers or [])]
+    )
+
+
+def error_response(error: ApiError | OAuthError) -> Response:
+    """Return the JSON answer of an API or OAuth error."""
+    headers = list(getattr(error, "headers", {}).items())
+    return json_response(error.status, error.body(), headers)
+
+
+def html_response(status: int, text: str) -> Response:
+    """Return an HTML page."""
+    return Response(
+        status, text.encode(), [("Content-Type", "text/html; charset=utf-8")]
+    )
+
+
+def redirect(url: str, status: int = 303) -> Response:
+    """Return a redirect to `url`."""
+    return Response(status, b"", [("Location", url)])
+
+
+def with_query(url: str, params: dict[str, str]) -> str:
+    """Return `url` with `params` added to its query string."""
+    parts = urlsplit(url)
+    query = "&".join(filter(None, [parts.query, urlencode(params)]))
+    return urlunsplit(parts._replace(query=query))
+
+
+def read_params(environ: Environ) -> dict[str, Any]:
+    """Return the query string and the form or JSON body, decoded together."""
+    try:
+        params = decode(environ.get("QUERY_STRING", ""))
+        body = _body(environ)
+        if body:
+            if environ.get("CONTENT_TYPE", "").startswith("application/json"):
+                params.update(json.loads(body))
+            else:
+                params.update(decode(body.decode()))
+    except (FormError, ValueError) as error:
+        raise invalid(str(error)) from None
+    return params
+
+
+def _body(environ: Environ) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= 0:
+        return b""
+    return environ["wsgi.input"].read(length)
+
+
+def check_key(environ: Environ) -> None:
+    """Refuse a request without a test-mode secret key, as Stripe does (401)."""
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    if not key:
+        raise ApiError(
+            "You did not provide an API key. You need to provide your API key "
+            "in the Authorization header, using Bearer auth (e.g. "
+            "'Authorization: Bearer YOUR_SECRET_KEY').",
+            status=401,
+        )
+    if not key.startswith("sk_test_"):
+        raise ApiError(
+            f"Invalid API Key provided: {key[:8]}{'*' * 4}{key[-4:]}",
+            status=401,
+            code="api_key_invalid",
+        )
