@@ -22,16 +22,20 @@ library_patterns = [
     ),
 ]
 
-# console/webinars/<pk>/recordings/...: the webinar page's video panel.
-webinar_patterns = [
-    path("attach/", webinar_panel.attach, name="attach"),
-    path("<int:video_pk>/detach/", webinar_panel.detach, name="detach"),
-    path("replay-price/", webinar_panel.replay_price, name="replay_price"),
-]
-
 urlpatterns = [
     path("console/recordings/", include(library_patterns)),
-    path("console/webinars/<int:pk>/recordings/", include(webinar_patterns)),
+    # The webinar page's post-session video panel.
+    path(
+        "console/webinars/<int:pk>/recordings/",
+        include(
+            [
+                path("attach/", webinar_panel.attach, name="attach"),
+                path("<int:video_pk>/detach/", webinar_panel.detach, name="detach"),
+                path("replay-price/", webinar_panel.replay_price, name="replay_price"),
+            ]
+        ),
+    ),
+    # A registrant's personal watch link.
     path(
         "watch/<str:token>/",
         include(

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.db.models import Min, Prefetch
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -139,7 +140,7 @@ def sessions_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Sessions added."))
         return redirect(webinar)
     return render(
-        request, "webinars/sessions_add.html", {"webinar": webinar, "schedule": form}
+        request, "webinars/sessions_add.html", {"webinar": webinar, "form": form}
     )
 
 
@@ -182,6 +183,13 @@ def session_delete(request: HttpRequest, pk: int, session_pk: int) -> HttpRespon
     return redirect(webinar)
 
 
+def form_refused(
+    request: HttpRequest, template: str, webinar: Webinar, form: Form
+) -> HttpResponse:
+    """Show a form of the webinar page again, alone, with its errors."""
+    return render(request, template, {"webinar": webinar, "form": form}, status=400)
+
+
 @organizer_required
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -195,12 +203,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Invitation added."))
         return redirect(webinar)
-    return render(
-        request,
-        "webinars/member_form.html",
-        {"webinar": webinar, "member_form": form},
-        status=400,
-    )
+    return form_refused(request, "webinars/member_form.html", webinar, form)
 
 
 @organizer_required
@@ -222,12 +225,7 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
         services.add_question(webinar=webinar, **form.cleaned_data)
         messages.success(request, _("Question added."))
         return redirect(webinar)
-    return render(
-        request,
-        "webinars/question_form.html",
-        {"webinar": webinar, "question_form": form},
-        status=400,
-    )
+    return form_refused(request, "webinars/question_form.html", webinar, form)
 
 
 @organizer_required
