@@ -78,10 +78,22 @@ def webinar_create(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Webinar created."))
             return redirect(webinar)
+    return webinar_form_page(request, form, schedule=schedule)
+
+
+def webinar_form_page(
+    request: HttpRequest, form: WebinarForm, **context: object
+) -> HttpResponse:
+    """Render the webinar form: editing with ``webinar=``, else creating."""
     return render(
         request,
         "webinars/webinar_form.html",
-        {"form": form, "schedule": schedule, "timezones": TIMEZONES, "creating": True},
+        {
+            "form": form,
+            "timezones": TIMEZONES,
+            "creating": "webinar" not in context,
+            **context,
+        },
     )
 
 
@@ -119,11 +131,7 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.save()
         messages.success(request, _("Webinar saved."))
         return redirect(webinar)
-    return render(
-        request,
-        "webinars/webinar_form.html",
-        {"form": form, "webinar": webinar, "timezones": TIMEZONES, "creating": False},
-    )
+    return webinar_form_page(request, form, webinar=webinar)
 
 
 @organizer_required
@@ -167,18 +175,11 @@ def session_edit(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse
 def session_delete(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
     session = get_object_or_404(Session, webinar=webinar, pk=session_pk)
-    # Whole-webinar registrants have no session of their own: the last session
-    # of a webinar with registrants is cancelled, never deleted.
-    last_with_registrants = (
-        webinar.registrants.exists() and webinar.sessions.count() == 1
-    )
-    if last_with_registrants or session.registrants.exists() or session.holds.exists():
-        messages.error(
-            request,
-            _("This session has registrants: cancel it instead of deleting it."),
-        )
+    try:
+        services.delete_session(session=session)
+    except services.WebinarError as error:
+        messages.error(request, str(error))
     else:
-        session.delete()
         messages.success(request, _("Session deleted."))
     return redirect(webinar)
 
@@ -211,7 +212,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
     member = get_object_or_404(webinar.members, pk=member_pk)
-    member.delete()
+    services.remove_member(member=member)
     messages.success(request, _("Removed %(email)s.") % {"email": member.email})
     return redirect(webinar)
 

@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations.models import Registrant
-from tests.factories import OrganizerFactory, SessionFactory
+from tests.factories import OrganizerFactory, RegistrantFactory, SessionFactory
 from webinars.models import Session, Webinar
 
 pytestmark = pytest.mark.django_db
@@ -193,41 +192,28 @@ def test_removing_an_unknown_question_says_so(client, organizer, webinar):
     assert "does not exist" in response.content.decode()
 
 
+def delete_session(client, organizer, session) -> bool:
+    """Ask the console to delete the session; return whether it is gone."""
+    client.force_login(organizer.user)
+    client.post(
+        reverse("webinars:session_delete", args=[session.webinar_id, session.pk])
+    )
+    return not Session.objects.filter(pk=session.pk).exists()
+
+
 def test_session_with_registrants_is_not_deleted(client, organizer, webinar):
     session = webinar.sessions.get()
-    Registrant.objects.create(
-        webinar=webinar,
-        session=session,
-        email="r@example.com",
-        first_name="R",
-        last_name="S",
-        status="confirmed",
-        source="free",
-    )
-    client.force_login(organizer.user)
-    client.post(reverse("webinars:session_delete", args=[webinar.pk, session.pk]))
-    assert Session.objects.filter(pk=session.pk).exists()
+    RegistrantFactory(webinar=webinar, session=session, source="free")
+    assert not delete_session(client, organizer, session)
 
 
 def test_only_session_of_a_webinar_with_registrants_is_not_deleted(
     client, organizer, webinar
 ):
-    Registrant.objects.create(
-        webinar=webinar,
-        email="whole@example.com",
-        first_name="W",
-        last_name="H",
-        status="confirmed",
-        source="paid",
-    )
-    session = webinar.sessions.get()
-    client.force_login(organizer.user)
-    client.post(reverse("webinars:session_delete", args=[webinar.pk, session.pk]))
-    assert Session.objects.filter(pk=session.pk).exists()
+    RegistrantFactory(webinar=webinar, source="paid")
+    assert not delete_session(client, organizer, webinar.sessions.get())
 
 
 def test_unused_session_is_deleted(client, organizer, webinar):
     spare = SessionFactory(webinar=webinar)
-    client.force_login(organizer.user)
-    client.post(reverse("webinars:session_delete", args=[webinar.pk, spare.pk]))
-    assert not Session.objects.filter(pk=spare.pk).exists()
+    assert delete_session(client, organizer, spare)
