@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from organizers import views
 
@@ -6,14 +6,7 @@ app_name = "organizers"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
-    path(
-        "console/account/",
-        include(
-            [
-                path("", views.account_view, name="account"),
-                path("invite/", views.invite_view, name="invite"),
-            ]
-        ),
-    ),
+    path("console/account/", views.account_view, name="account"),
+    path("console/account/invite/", views.invite_view, name="invite"),
     path("invite/<str:uidb64>/<str:token>/", views.accept_invite, name="accept_invite"),
 ]

@@ -184,8 +184,9 @@ class AttachForm(forms.Form):
 
 
 class ReplayPriceForm(forms.Form):
+    """The replay's own price, typed in the webinar's currency."""
+
     amount = forms.CharField(
-        label=_("Replay price"),
         required=False,
         max_length=30,
         help_text=_("Empty: the webinar's price. Discount codes apply too."),
@@ -194,6 +195,7 @@ class ReplayPriceForm(forms.Form):
     def __init__(self, *args: object, currency: str, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.currency = currency
+        # The label names the currency, so it is set per form.
         self.fields["amount"].label = _("Replay price (%(currency)s)") % {
             "currency": currency
         }

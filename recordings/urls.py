@@ -22,28 +22,18 @@ library_patterns = [
     ),
 ]
 
+# console/webinars/<pk>/recordings/...: the webinar page's video panel.
+panel_patterns = [
+    path("attach/", webinar_panel.attach, name="attach"),
+    path("<int:video_pk>/detach/", webinar_panel.detach, name="detach"),
+    path("replay-price/", webinar_panel.replay_price, name="replay_price"),
+]
+
 urlpatterns = [
     path("console/recordings/", include(library_patterns)),
-    # The webinar page's post-session video panel.
-    path(
-        "console/webinars/<int:pk>/recordings/",
-        include(
-            [
-                path("attach/", webinar_panel.attach, name="attach"),
-                path("<int:video_pk>/detach/", webinar_panel.detach, name="detach"),
-                path("replay-price/", webinar_panel.replay_price, name="replay_price"),
-            ]
-        ),
-    ),
-    # A registrant's personal watch link.
-    path(
-        "watch/<str:token>/",
-        include(
-            [
-                path("", watch.watch_page, name="watch"),
-                path("source/", watch.watch_source, name="watch_source"),
-            ]
-        ),
-    ),
+    path("console/webinars/<int:pk>/recordings/", include(panel_patterns)),
+    # A registrant's personal watch link, and its short-lived media URL.
+    path("watch/<str:token>/", watch.watch_page, name="watch"),
+    path("watch/<str:token>/source/", watch.watch_source, name="watch_source"),
     path("watch-media/<str:signed>/", watch.watch_media, name="watch_media"),
 ]
