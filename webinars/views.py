@@ -219,6 +219,17 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 
 @organizer_required
 @require_POST
+def question_remove(request: HttpRequest, pk: int, question_id: str) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    try:
+        services.remove_question(webinar=webinar, question_id=question_id)
+    except services.WebinarError as error:
+        messages.error(request, str(error))
+    return redirect(webinar)
+
+
+@organizer_required
+@require_POST
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
     form = QuestionForm(request.POST)
@@ -227,14 +238,3 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Question added."))
         return redirect(webinar)
     return form_refused(request, "webinars/question_form.html", webinar, form)
-
-
-@organizer_required
-@require_POST
-def question_remove(request: HttpRequest, pk: int, question_id: str) -> HttpResponse:
-    webinar = managed_webinar(request, pk)
-    try:
-        services.remove_question(webinar=webinar, question_id=question_id)
-    except services.WebinarError as error:
-        messages.error(request, str(error))
-    return redirect(webinar)
