@@ -14,7 +14,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,16 +23,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bench.common import bench_webinar, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_THREADS = 4
 SERVER_WORKERS = 2
 SERVER_THREADS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(port: int, path: str = "/healthz", timeout: float = 30) -> None:
@@ -183,32 +178,28 @@ def measure(port: int, target: Target, *, seconds: float, prime: str) -> Result:
 
 def seed(stripe_account: str) -> dict[str, Any]:
     """Create an account, an organizer and a paid webinar; return keys and ids."""
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from organizers.models import Account, Organizer
     from payments.models import Price, StripeConnection
-    from webinars.models import Session, Webinar
+    from webinars.models import Session
 
-    account = Account.objects.create(name="Bench", participant_limit=100_000)
-    user = get_user_model().objects.create_user(
-        "bench@example.com", "bench@example.com", "bench-pass-1"
+    webinar = bench_webinar(
+        participant_limit=100_000,
+        registration_limit=1_000_000,
+        title="Benchmarking for beginners",
+        description="How fast is fast enough?",
+        user={
+            "username": "bench@example.com",
+            "email": "bench@example.com",
+            "password": "bench-pass-1",
+        },
     )
-    owner = Organizer.objects.create(user=user, account=account, role="admin")
     StripeConnection.objects.create(
-        account=account,
+        account=webinar.account,
         stripe_account_id=stripe_account,
         charges_enabled=True,
         details_submitted=True,
         business_name="Bench Ltd",
-    )
-    webinar = Webinar.objects.create(
-        account=account,
-        owner=owner,
-        title="Benchmarking for beginners",
-        description="How fast is fast enough?",
-        timezone="Europe/Paris",
-        registration_limit=1_000_000,
     )
     start = timezone.now().replace(microsecond=0) + timezone.timedelta(days=7)
     for week in range(3):

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,11 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from bench.common import bench_webinar, free_port
 
 
 def serve_sink(port: int) -> None:
@@ -90,29 +85,23 @@ class Sink:
 
 def seed(count: int) -> Any:
     """Create a webinar starting in 30 minutes with ``count`` confirmed registrants."""
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from organizers.models import Account, Organizer
     from registrations.models import Registrant
-    from webinars.models import Session, Webinar
+    from webinars.models import Session
 
     now = timezone.now()
-    account = Account.objects.create(name="Bench", participant_limit=count)
-    user = get_user_model().objects.create_user(
-        username=f"bench-{now.timestamp()}@example.com",
-        email="bench-owner@example.com",
-        first_name="Bench",
-        last_name="Owner",
-    )
-    owner = Organizer.objects.create(user=user, account=account, role="admin")
-    webinar = Webinar.objects.create(
-        account=account,
-        owner=owner,
+    webinar = bench_webinar(
+        participant_limit=count,
+        registration_limit=count,
         title="Reminder benchmark",
         description="A webinar with many registrants.",
-        timezone="Europe/Paris",
-        registration_limit=count,
+        user={
+            "username": f"bench-{now.timestamp()}@example.com",
+            "email": "bench-owner@example.com",
+            "first_name": "Bench",
+            "last_name": "Owner",
+        },
     )
     start = now + timedelta(minutes=30)
     session = Session.objects.create(

@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from config.celery import app
+
 
 def check_database() -> str:
     try:
@@ -33,8 +35,6 @@ def check_cache() -> str:
 
 
 def check_broker() -> str:
-    from config.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

@@ -7,16 +7,18 @@ class RecordingsConfig(AppConfig):
     verbose_name = _("Recordings")
 
     def ready(self) -> None:
-        from recordings import demo, services, views
+        from recordings import demo, sales, watch
+        from recordings.views import watch as watch_views
+        from recordings.views import webinar_panel
         from registrations import hooks as registration_hooks
         from webinars import hooks as webinar_hooks
 
-        webinar_hooks.webinar_panels.register(views.webinar_panel)
-        registration_hooks.watch_link_providers.register(services.watch_link)
-        registration_hooks.join_page_overrides.register(views.join_override)
-        registration_hooks.registration_modes.register(services.registration_mode)
+        webinar_hooks.webinar_panels.register(webinar_panel.webinar_panel)
+        registration_hooks.watch_link_providers.register(watch.watch_link)
+        registration_hooks.join_page_overrides.register(watch_views.join_override)
+        registration_hooks.registration_modes.register(sales.registration_mode)
         registration_hooks.registrant_confirmed_handlers.register(
-            services.grant_on_confirmation
+            watch.grant_on_confirmation
         )
         webinar_hooks.seed_demo_extensions.register(demo.seed_demo)
         webinar_hooks.seed_demo_report.register(demo.seed_report)

@@ -66,22 +66,18 @@ def seed_demo(
         webinar=webinar, code="FREE", defaults={"amount": 0}
     )
     recording = demo_video(account=account, organizer=organizer)
-    PostSessionVideo.objects.get_or_create(
-        webinar=webinar,
-        session=None,
-        defaults={"recording": recording, "attached_by": organizer},
-    )
-    recorded = webinars.get(RECORDED_TITLE)
-    if recorded is not None:
-        # The recorded webinar plays the same video at its session's time.
-        PostSessionVideo.objects.get_or_create(
-            webinar=recorded,
-            session=None,
-            defaults={"recording": recording, "attached_by": organizer},
-        )
+    # The recorded webinar plays the same video at its session's time.
+    for target in (webinar, webinars.get(RECORDED_TITLE)):
+        if target is not None:
+            PostSessionVideo.objects.get_or_create(
+                webinar=target,
+                session=None,
+                defaults={"recording": recording, "attached_by": organizer},
+            )
 
 
 def seed_report(*, account: Account) -> list[str]:
+    """The seed_demo report: where to buy and watch the on-demand webinar."""
     webinar = Webinar.objects.filter(account=account, title=ON_DEMAND_TITLE).first()
     if webinar is None:
         return []

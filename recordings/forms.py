@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from organizers.models import Organizer
 from payments.models import MAXIMUM_AMOUNT, MINIMUM_AMOUNTS
 from payments.money import MoneyError, format_money, parse_money
+from recordings import library
+from recordings.library import RecordingDetails
 from recordings.models import Recording
 from webinars.models import Session, Webinar
 
@@ -46,7 +48,23 @@ def parse_duration(value: str) -> int | None:
     return seconds
 
 
+class DurationField(forms.CharField):
+    """A duration typed as seconds, mm:ss or hh:mm:ss; cleaned to seconds or None."""
+
+    def clean(self, value: str) -> int | None:
+        return parse_duration(super().clean(value))
+
+
 class RecordingSourceForm(forms.Form):
+    """A new recording for the library; subclasses add its source and save it.
+
+    ``source_field`` names the field a refusal of the service is shown on,
+    ``context_name`` the library page's variable that holds the form.
+    """
+
+    source_field: str
+    context_name: str
+
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     session = SessionChoiceField(
         label=_("Recording of session"),
@@ -58,7 +76,7 @@ class RecordingSourceForm(forms.Form):
             "recording of a session that has no video is attached to it."
         ),
     )
-    duration = forms.CharField(
+    duration = DurationField(
         label=_("Duration"),
         required=False,
         max_length=20,
@@ -69,8 +87,18 @@ class RecordingSourceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = session_choices(organizer)
 
-    def clean_duration(self) -> int | None:
-        return parse_duration(self.cleaned_data["duration"])
+    def details(self) -> RecordingDetails:
+        """Return what the valid form says about the new recording."""
+        data = self.cleaned_data
+        return RecordingDetails(
+            title=data["title"],
+            session=data["session"],
+            duration_seconds=data["duration"],
+        )
+
+    def save(self, *, organizer: Organizer) -> Recording:
+        """Add the recording to the organizer's library; RecordingError if refused."""
+        raise NotImplementedError
 
 
 class UploadForm(RecordingSourceForm):
@@ -80,11 +108,27 @@ class UploadForm(RecordingSourceForm):
         allow_empty_file=True,  # the service says "empty" in its own words
     )
     field_order = ["file", "title", "session", "duration"]
+    source_field = "file"
+    context_name = "upload_form"
+
+    def save(self, *, organizer: Organizer) -> Recording:
+        return library.upload_recording(
+            organizer=organizer,
+            uploaded=self.cleaned_data["file"],
+            details=self.details(),
+        )
 
 
 class ExternalForm(RecordingSourceForm):
     url = forms.CharField(label=_("Video URL"), max_length=1000)
     field_order = ["url", "title", "session", "duration"]
+    source_field = "url"
+    context_name = "external_form"
+
+    def save(self, *, organizer: Organizer) -> Recording:
+        return library.add_external_recording(
+            organizer=organizer, url=self.cleaned_data["url"], details=self.details()
+        )
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"].strip()
@@ -140,8 +184,9 @@ class AttachForm(forms.Form):
 
 
 class ReplayPriceForm(forms.Form):
+    """The replay's own price, typed in the webinar's currency."""
+
     amount = forms.CharField(
-        label=_("Replay price"),
         required=False,
         max_length=30,
         help_text=_("Empty: the webinar's price. Discount codes apply too."),
@@ -150,6 +195,7 @@ class ReplayPriceForm(forms.Form):
     def __init__(self, *args: object, currency: str, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.currency = currency
+        # The label names the currency, so it is set per form.
         self.fields["amount"].label = _("Replay price (%(currency)s)") % {
             "currency": currency
         }

@@ -1,36 +1,39 @@
-from django.urls import path
+from django.urls import include, path
 
-from recordings import views
+from recordings.views import library, watch, webinar_panel
 
 app_name = "recordings"
+
+# console/recordings/...: the library, then one recording of it.
+library_patterns = [
+    path("", library.recording_list, name="list"),
+    path("upload/", library.recording_upload, name="upload"),
+    path("external/", library.recording_add_external, name="add_external"),
+    path(
+        "<int:pk>/",
+        include(
+            [
+                path("", library.recording_detail, name="detail"),
+                path("delete/", library.recording_delete, name="delete"),
+                path("publish/", library.recording_publish, name="publish"),
+                path("media/", library.recording_media, name="media"),
+            ]
+        ),
+    ),
+]
+
+# console/webinars/<pk>/recordings/...: the webinar page's video panel.
+panel_patterns = [
+    path("attach/", webinar_panel.attach, name="attach"),
+    path("<int:video_pk>/detach/", webinar_panel.detach, name="detach"),
+    path("replay-price/", webinar_panel.replay_price, name="replay_price"),
+]
+
 urlpatterns = [
-    path("console/recordings/", views.recording_list, name="list"),
-    path("console/recordings/upload/", views.recording_upload, name="upload"),
-    path(
-        "console/recordings/external/",
-        views.recording_add_external,
-        name="add_external",
-    ),
-    path("console/recordings/<int:pk>/", views.recording_detail, name="detail"),
-    path("console/recordings/<int:pk>/delete/", views.recording_delete, name="delete"),
-    path(
-        "console/recordings/<int:pk>/publish/",
-        views.recording_publish,
-        name="publish",
-    ),
-    path("console/recordings/<int:pk>/media/", views.recording_media, name="media"),
-    path("console/webinars/<int:pk>/recordings/attach/", views.attach, name="attach"),
-    path(
-        "console/webinars/<int:pk>/recordings/<int:video_pk>/detach/",
-        views.detach,
-        name="detach",
-    ),
-    path(
-        "console/webinars/<int:pk>/recordings/replay-price/",
-        views.replay_price,
-        name="replay_price",
-    ),
-    path("watch/<str:token>/", views.watch, name="watch"),
-    path("watch/<str:token>/source/", views.watch_source, name="watch_source"),
-    path("watch-media/<str:signed>/", views.watch_media, name="watch_media"),
+    path("console/recordings/", include(library_patterns)),
+    path("console/webinars/<int:pk>/recordings/", include(panel_patterns)),
+    # A registrant's personal watch link, and its short-lived media URL.
+    path("watch/<str:token>/", watch.watch_page, name="watch"),
+    path("watch/<str:token>/source/", watch.watch_source, name="watch_source"),
+    path("watch-media/<str:signed>/", watch.watch_media, name="watch_media"),
 ]

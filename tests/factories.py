@@ -2,10 +2,15 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from organizers.models import Account, Organizer
 from payments.models import DiscountCode, Price, PriceTier, StripeConnection
+from recordings.models import PostSessionVideo, Recording
+from recordings.samplevideo import build_webm
+from registrations import devices
+from registrations.models import Registrant
 from webinars.models import Session, Webinar, WebinarMember
 
 
@@ -132,7 +137,7 @@ class RegistrantFactory(factory.django.DjangoModelFactory):
     """A confirmed registrant of a webinar (free unless amount/currency given)."""
 
     class Meta:
-        model = "registrations.Registrant"
+        model = Registrant
 
     webinar = factory.SubFactory(WebinarFactory)
     email = factory.Sequence(lambda n: f"registrant{n}@example.com")
@@ -144,12 +149,8 @@ class RegistrantFactory(factory.django.DjangoModelFactory):
     confirmed_at = factory.LazyFunction(timezone.now)
 
 
-def sample_webm(seconds: int = 2):
+def sample_webm(seconds: int = 2) -> ContentFile:
     """Return a small playable WebM generated in Python, as a ContentFile."""
-    from django.core.files.base import ContentFile
-
-    from recordings.samplevideo import build_webm
-
     return ContentFile(build_webm(seconds=seconds), name="test.webm")
 
 
@@ -157,19 +158,19 @@ class RecordingFactory(factory.django.DjangoModelFactory):
     """A recording in an account's library, with a small generated WebM file."""
 
     class Meta:
-        model = "recordings.Recording"
+        model = Recording
 
-    account = factory.SubFactory(AccountFactory)
-    title = factory.Sequence(lambda n: f"Recording {n}")
-    content_type = "video/webm"
     file = factory.LazyFunction(sample_webm)
     size = factory.LazyAttribute(lambda o: o.file.size)
+    content_type = "video/webm"
     duration_seconds = 2
+    account = factory.SubFactory(AccountFactory)
+    title = factory.Sequence(lambda n: f"Recording {n}")
 
 
 class PostSessionVideoFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "recordings.PostSessionVideo"
+        model = PostSessionVideo
 
     recording = factory.SubFactory(RecordingFactory)
     webinar = factory.SubFactory(WebinarFactory)
@@ -183,8 +184,6 @@ def open_personal_link(client, url: str, **extra):
     no device); pressing Continue POSTs to the same URL. A known device's GET
     goes straight through.
     """
-    from registrations import devices
-
     page = client.get(url, **extra)
     if page.status_code == 200 and b"data-device-continue" in page.content:
         return client.post(url, **extra)

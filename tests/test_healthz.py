@@ -1,6 +1,10 @@
 import contextlib
 
 import pytest
+from django.core.cache import caches
+from django.db import connection
+
+from config.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +17,6 @@ def test_healthz_reports_every_part_up(client):
 
 
 def test_healthz_is_503_when_the_broker_is_down(client, settings):
-    from config.celery import app
-
     old = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
@@ -27,8 +29,6 @@ def test_healthz_is_503_when_the_broker_is_down(client, settings):
 
 
 def test_healthz_is_503_when_the_cache_is_down(client, settings):
-    from django.core.cache import caches
-
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -44,8 +44,6 @@ def test_healthz_is_503_when_the_cache_is_down(client, settings):
 
 
 def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
-    from django.db import connection
-
     def refuse(*args, **kwargs):
         raise connection.Database.OperationalError("server closed the connection")
 

@@ -42,6 +42,21 @@ def add_sessions(
     )
 
 
+def delete_session(*, session: Session) -> None:
+    """Delete a session nobody holds a place in; WebinarError otherwise."""
+    webinar = session.webinar
+    # Whole-webinar registrants have no session of their own: the last session
+    # of a webinar with registrants is cancelled, never deleted.
+    last_with_registrants = (
+        webinar.registrants.exists() and webinar.sessions.count() == 1
+    )
+    if last_with_registrants or session.registrants.exists() or session.holds.exists():
+        raise WebinarError(
+            _("This session has registrants: cancel it instead of deleting it.")
+        )
+    session.delete()
+
+
 def add_member(*, webinar: Webinar, email: str, name: str, role: str) -> WebinarMember:
     """Invite a co-organizer or panelist by email."""
     with transaction.atomic():
@@ -58,6 +73,11 @@ def add_member(*, webinar: Webinar, email: str, name: str, role: str) -> Webinar
         for handler in hooks.member_added_handlers:
             transaction.on_commit(lambda h=handler: h(member))
     return member
+
+
+def remove_member(*, member: WebinarMember) -> None:
+    """Take a co-organizer or panelist off the webinar."""
+    member.delete()
 
 
 def add_question(*, webinar: Webinar, label: str, kind: str, required: bool) -> None:

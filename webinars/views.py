@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.db.models import Min, Prefetch
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -77,10 +78,22 @@ def webinar_create(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Webinar created."))
             return redirect(webinar)
+    return webinar_form_page(request, form, schedule=schedule)
+
+
+def webinar_form_page(
+    request: HttpRequest, form: WebinarForm, **context: object
+) -> HttpResponse:
+    """Render the webinar form: editing with ``webinar=``, else creating."""
     return render(
         request,
         "webinars/webinar_form.html",
-        {"form": form, "schedule": schedule, "timezones": TIMEZONES, "creating": True},
+        {
+            "form": form,
+            "timezones": TIMEZONES,
+            "creating": "webinar" not in context,
+            **context,
+        },
     )
 
 
@@ -118,11 +131,7 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.save()
         messages.success(request, _("Webinar saved."))
         return redirect(webinar)
-    return render(
-        request,
-        "webinars/webinar_form.html",
-        {"form": form, "webinar": webinar, "timezones": TIMEZONES, "creating": False},
-    )
+    return webinar_form_page(request, form, webinar=webinar)
 
 
 @organizer_required
@@ -139,7 +148,7 @@ def sessions_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Sessions added."))
         return redirect(webinar)
     return render(
-        request, "webinars/sessions_add.html", {"webinar": webinar, "schedule": form}
+        request, "webinars/sessions_add.html", {"webinar": webinar, "form": form}
     )
 
 
@@ -166,20 +175,20 @@ def session_edit(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse
 def session_delete(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
     session = get_object_or_404(Session, webinar=webinar, pk=session_pk)
-    # Whole-webinar registrants have no session of their own: the last session
-    # of a webinar with registrants is cancelled, never deleted.
-    last_with_registrants = (
-        webinar.registrants.exists() and webinar.sessions.count() == 1
-    )
-    if last_with_registrants or session.registrants.exists() or session.holds.exists():
-        messages.error(
-            request,
-            _("This session has registrants: cancel it instead of deleting it."),
-        )
+    try:
+        services.delete_session(session=session)
+    except services.WebinarError as error:
+        messages.error(request, str(error))
     else:
-        session.delete()
         messages.success(request, _("Session deleted."))
     return redirect(webinar)
+
+
+def form_refused(
+    request: HttpRequest, template: str, webinar: Webinar, form: Form
+) -> HttpResponse:
+    """Show a form of the webinar page again, alone, with its errors."""
+    return render(request, template, {"webinar": webinar, "form": form}, status=400)
 
 
 @organizer_required
@@ -195,12 +204,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Invitation added."))
         return redirect(webinar)
-    return render(
-        request,
-        "webinars/member_form.html",
-        {"webinar": webinar, "member_form": form},
-        status=400,
-    )
+    return form_refused(request, "webinars/member_form.html", webinar, form)
 
 
 @organizer_required
@@ -208,8 +212,19 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
     member = get_object_or_404(webinar.members, pk=member_pk)
-    member.delete()
+    services.remove_member(member=member)
     messages.success(request, _("Removed %(email)s.") % {"email": member.email})
+    return redirect(webinar)
+
+
+@organizer_required
+@require_POST
+def question_remove(request: HttpRequest, pk: int, question_id: str) -> HttpResponse:
+    webinar = managed_webinar(request, pk)
+    try:
+        services.remove_question(webinar=webinar, question_id=question_id)
+    except services.WebinarError as error:
+        messages.error(request, str(error))
     return redirect(webinar)
 
 
@@ -222,20 +237,4 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
         services.add_question(webinar=webinar, **form.cleaned_data)
         messages.success(request, _("Question added."))
         return redirect(webinar)
-    return render(
-        request,
-        "webinars/question_form.html",
-        {"webinar": webinar, "question_form": form},
-        status=400,
-    )
-
-
-@organizer_required
-@require_POST
-def question_remove(request: HttpRequest, pk: int, question_id: str) -> HttpResponse:
-    webinar = managed_webinar(request, pk)
-    try:
-        services.remove_question(webinar=webinar, question_id=question_id)
-    except services.WebinarError as error:
-        messages.error(request, str(error))
-    return redirect(webinar)
+    return form_refused(request, "webinars/question_form.html", webinar, form)

@@ -2,6 +2,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from recordings import videos
+from recordings.errors import RecordingError
 from recordings.models import PostSessionVideo, Recording
 from recordings.samplevideo import build_webm
 from tests import factories
@@ -50,31 +52,27 @@ def test_mp4_upload_reads_duration_from_moov_at_the_end(login, organizer):
     assert recording.duration_seconds == 90
 
 
-def test_upload_that_is_not_a_video_is_refused(login, organizer):
-    client = login(organizer)
-    fake = SimpleUploadedFile("film.mp4", b"<html>not a video</html>", "video/mp4")
-    response = client.post(reverse("recordings:upload"), {"file": fake})
+def assert_upload_refused(client, upload: SimpleUploadedFile, reason: str) -> None:
+    """Post the upload: a 400 page that gives the reason, and nothing stored."""
+    response = client.post(reverse("recordings:upload"), {"file": upload})
     assert response.status_code == 400
-    assert "not a video" in response.content.decode()
+    assert reason in response.content.decode()
     assert not Recording.objects.exists()
+
+
+def test_upload_that_is_not_a_video_is_refused(login, organizer):
+    fake = SimpleUploadedFile("film.mp4", b"<html>not a video</html>", "video/mp4")
+    assert_upload_refused(login(organizer), fake, "not a video")
 
 
 def test_upload_over_the_size_limit_is_refused(login, organizer, settings):
     settings.RECORDING_MAX_UPLOAD_BYTES = 1000
-    client = login(organizer)
-    response = client.post(reverse("recordings:upload"), {"file": webm_upload()})
-    assert response.status_code == 400
-    assert "too large" in response.content.decode()
-    assert not Recording.objects.exists()
+    assert_upload_refused(login(organizer), webm_upload(), "too large")
 
 
 def test_empty_upload_is_refused(login, organizer):
-    client = login(organizer)
     empty = SimpleUploadedFile("empty.webm", b"", "video/webm")
-    response = client.post(reverse("recordings:upload"), {"file": empty})
-    assert response.status_code == 400
-    assert "empty" in response.content.decode()
-    assert not Recording.objects.exists()
+    assert_upload_refused(login(organizer), empty, "empty")
 
 
 def test_upload_without_a_file_says_so(login, organizer):
@@ -198,13 +196,9 @@ def test_attaching_a_recording_of_another_account_is_refused(login, organizer, w
 
 
 def test_service_refuses_cross_account_attachment(organizer, webinar):
-    from recordings import services
-
     foreign = factories.RecordingFactory()
-    with pytest.raises(services.RecordingError):
-        services.attach_recording(
-            organizer=organizer, recording=foreign, webinar=webinar
-        )
+    with pytest.raises(RecordingError):
+        videos.attach_recording(organizer=organizer, recording=foreign, webinar=webinar)
 
 
 def test_organizer_preview_serves_ranges(login, organizer):

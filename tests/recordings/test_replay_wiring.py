@@ -1,52 +1,32 @@
 """How the registration flow uses the recordings' hooks: price, page, grants."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from payments.models import Payment
-from recordings import services as recordings
-from recordings.models import PostSessionVideo, WatchGrant
+from recordings import sales
+from recordings.models import WatchGrant
 from registrations import services
 from registrations.email_content import render_email
 from registrations.models import Registrant
 from tests import factories
+from tests.recordings.support import attach_video, ended_webinar, register
 
 pytestmark = pytest.mark.django_db
 
 
-def ended_webinar(organizer, **fields):
-    webinar = factories.WebinarFactory(
-        owner=organizer, account=organizer.account, sessions=0, **fields
-    )
-    start = timezone.now() - timedelta(days=1)
-    factories.SessionFactory(
-        webinar=webinar, starts_at=start, ends_at=start + timedelta(hours=1)
-    )
-    recording = factories.RecordingFactory(account=webinar.account)
-    PostSessionVideo.objects.create(recording=recording, webinar=webinar)
+def replay_webinar(organizer, **fields):
+    """An ended webinar with a video attached: its replay is for sale."""
+    webinar = ended_webinar(organizer, **fields)
+    attach_video(webinar)
     return webinar
 
 
-def register(client, webinar, email="buyer@example.com", code=""):
-    return client.post(
-        reverse("registrations:register", args=[webinar.registration_key]),
-        {
-            "first_name": "Bea",
-            "last_name": "Buyer",
-            "email": email,
-            "discount_code": code,
-        },
-    )
-
-
 def test_replay_price_replaces_the_regular_price(organizer):
-    webinar = ended_webinar(organizer)
+    webinar = replay_webinar(organizer)
     factories.PriceFactory(webinar=webinar, amount=5000, currency="USD")
-    recordings.set_replay_price(webinar=webinar, amount=1500)
-    mode = recordings.registration_mode(webinar)
+    sales.set_replay_price(webinar=webinar, amount=1500)
+    mode = sales.registration_mode(webinar)
     quote = services.price_registration(webinar=webinar, mode=mode)
     assert (quote.amount, quote.regular_amount, quote.paid) == (1500, 1500, True)
 
@@ -55,37 +35,31 @@ def test_replay_price_replaces_the_regular_price(organizer):
 def test_a_code_on_a_replay_charges_the_lower_of_the_two(
     organizer, code_amount, charged
 ):
-    webinar = ended_webinar(organizer)
+    webinar = replay_webinar(organizer)
     factories.PriceFactory(webinar=webinar, amount=5000, currency="USD")
     factories.DiscountCodeFactory(webinar=webinar, code="SAVE", amount=code_amount)
-    recordings.set_replay_price(webinar=webinar, amount=1500)
-    mode = recordings.registration_mode(webinar)
+    sales.set_replay_price(webinar=webinar, amount=1500)
+    mode = sales.registration_mode(webinar)
     quote = services.price_registration(webinar=webinar, code="save", mode=mode)
     assert quote.amount == charged
 
 
 def test_replay_page_shows_the_notice_and_the_replay_price(client, organizer):
-    webinar = ended_webinar(organizer)
+    webinar = replay_webinar(organizer)
     factories.StripeConnectionFactory(account=webinar.account)
     factories.PriceFactory(webinar=webinar, amount=5000, currency="USD")
-    recordings.set_replay_price(webinar=webinar, amount=1250)
+    sales.set_replay_price(webinar=webinar, amount=1250)
     page = client.get(
         reverse("registrations:register", args=[webinar.registration_key])
     ).content.decode()
-    assert recordings.registration_mode(webinar).notice in page
+    assert sales.registration_mode(webinar).notice in page
     assert "US$12.50" in page
     assert "Registration for this webinar is closed" not in page
     assert 'name="first_name"' in page
 
 
 def test_ended_webinar_without_a_recording_stays_closed(client, organizer):
-    webinar = factories.WebinarFactory(
-        owner=organizer, account=organizer.account, sessions=0
-    )
-    start = timezone.now() - timedelta(days=1)
-    factories.SessionFactory(
-        webinar=webinar, starts_at=start, ends_at=start + timedelta(hours=1)
-    )
+    webinar = ended_webinar(organizer)
     page = client.get(
         reverse("registrations:register", args=[webinar.registration_key])
     ).content.decode()
@@ -96,7 +70,7 @@ def test_ended_webinar_without_a_recording_stays_closed(client, organizer):
 
 
 def test_a_full_live_webinar_still_sells_its_replay(client, organizer):
-    webinar = ended_webinar(organizer, registration_limit=1)
+    webinar = replay_webinar(organizer, registration_limit=1)
     factories.RegistrantFactory(webinar=webinar)
     response = register(client, webinar)
     assert response.status_code == 303
@@ -106,7 +80,7 @@ def test_a_full_live_webinar_still_sells_its_replay(client, organizer):
 
 
 def test_a_series_replay_asks_for_no_session(client, organizer):
-    webinar = ended_webinar(organizer, registration_type="individual_session")
+    webinar = replay_webinar(organizer, registration_type="individual_session")
     assert webinar.is_series
     response = register(client, webinar)
     assert response.status_code == 303, response.content.decode()[:1000]
@@ -116,7 +90,7 @@ def test_a_series_replay_asks_for_no_session(client, organizer):
 def test_free_replay_grant_comes_after_commit(
     client, organizer, django_capture_on_commit_callbacks
 ):
-    webinar = ended_webinar(organizer)
+    webinar = replay_webinar(organizer)
     with django_capture_on_commit_callbacks(execute=True):
         assert register(client, webinar).status_code == 303
     registrant = Registrant.objects.get()
@@ -127,7 +101,7 @@ def test_free_replay_grant_comes_after_commit(
 def test_approved_replay_registrant_gets_the_grant_and_the_link(
     client, organizer, django_capture_on_commit_callbacks
 ):
-    webinar = ended_webinar(organizer, approval="manual")
+    webinar = replay_webinar(organizer, approval="manual")
     register(client, webinar)
     registrant = Registrant.objects.get()
     assert registrant.status == Registrant.Status.AWAITING

@@ -1,33 +1,23 @@
 """Replay and on-demand sales on the registration URL, and the emails' watch links."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from payments.models import Payment
-from recordings import services
-from recordings.models import PostSessionVideo, WatchGrant
+from recordings import sales
+from recordings.models import WatchGrant
 from registrations.email_content import render_email
 from registrations.models import EmailLog, Registrant
 from tests import factories
 from tests.factories import open_personal_link
+from tests.recordings.support import attach_video, ended_webinar, register
 
 pytestmark = pytest.mark.django_db
-
-
-def ended_webinar(organizer, **fields):
-    """A live webinar whose only session ended yesterday, with a video attached."""
-    webinar = factories.WebinarFactory(
-        owner=organizer, account=organizer.account, sessions=0, **fields
-    )
-    start = timezone.now() - timedelta(days=1)
-    factories.SessionFactory(
-        webinar=webinar, starts_at=start, ends_at=start + timedelta(hours=1)
-    )
-    return webinar
 
 
 def on_demand_webinar(organizer):
@@ -36,29 +26,11 @@ def on_demand_webinar(organizer):
     )
 
 
-def attach_video(webinar):
-    recording = factories.RecordingFactory(account=webinar.account)
-    PostSessionVideo.objects.create(recording=recording, webinar=webinar)
-    return recording
-
-
 def sell(webinar, sandbox, amount=2000):
     factories.StripeConnectionFactory(
         account=webinar.account, stripe_account_id=sandbox.demo_account
     )
     factories.PriceFactory(webinar=webinar, amount=amount, currency="USD")
-
-
-def register(client, webinar, email="buyer@example.com", code=""):
-    return client.post(
-        reverse("registrations:register", args=[webinar.registration_key]),
-        {
-            "first_name": "Bea",
-            "last_name": "Buyer",
-            "email": email,
-            "discount_code": code,
-        },
-    )
 
 
 def pay(client, webinar, sandbox) -> Registrant:
@@ -80,7 +52,7 @@ def watch_link_in_confirmation(registrant) -> str:
 def test_registration_page_sells_the_replay_once_the_session_ended(client, organizer):
     webinar = ended_webinar(organizer)
     attach_video(webinar)
-    mode = services.registration_mode(webinar)
+    mode = sales.registration_mode(webinar)
     assert mode is not None and mode.kind == "replay"
     page = client.get(
         reverse("registrations:register", args=[webinar.registration_key])
@@ -89,9 +61,9 @@ def test_registration_page_sells_the_replay_once_the_session_ended(client, organ
 
 
 def test_no_replay_is_sold_without_a_recording_or_before_the_end(organizer, webinar):
-    assert services.registration_mode(ended_webinar(organizer)) is None
+    assert sales.registration_mode(ended_webinar(organizer)) is None
     attach_video(webinar)  # its session is next week
-    assert services.registration_mode(webinar) is None
+    assert sales.registration_mode(webinar) is None
 
 
 def test_separate_replay_price_is_offered(login, organizer):
@@ -101,7 +73,7 @@ def test_separate_replay_price_is_offered(login, organizer):
     login(organizer).post(
         reverse("recordings:replay_price", args=[webinar.pk]), {"amount": "12.50"}
     )
-    assert services.registration_mode(webinar).amount == 1250
+    assert sales.registration_mode(webinar).amount == 1250
 
 
 def test_replay_price_below_stripe_minimum_is_refused(login, organizer):
@@ -113,7 +85,7 @@ def test_replay_price_below_stripe_minimum_is_refused(login, organizer):
         follow=True,
     )
     assert "minimum" in response.content.decode()
-    assert services.replay_amount(webinar) is None
+    assert sales.replay_amount(webinar) is None
 
 
 def test_replay_bought_through_checkout_grants_access_at_once(
@@ -191,10 +163,7 @@ def test_on_demand_purchase_gives_immediate_access(client, organizer, stripe_san
 def test_followup_email_carries_the_personal_watch_link(organizer):
     webinar = ended_webinar(organizer)
     session = webinar.sessions.get()
-    recording = factories.RecordingFactory(account=webinar.account)
-    PostSessionVideo.objects.create(
-        recording=recording, webinar=webinar, session=session
-    )
+    attach_video(webinar, session)
     registrant = factories.RegistrantFactory(webinar=webinar)
     for kind in ("followup_attended", "followup_absent"):
         email = render_email(registrant=registrant, kind=kind, session=session)
@@ -215,6 +184,8 @@ def test_followup_email_has_no_watch_link_without_a_video(organizer):
     assert not WatchGrant.objects.exists()
 
 
+# The clock stands still: the player starts exactly ten minutes in.
+@time_machine.travel(datetime(2029, 11, 20, 9, 30, tzinfo=UTC), tick=False)
 def test_recorded_webinar_plays_the_recording_as_if_live(client, organizer):
     start = timezone.now() - timedelta(minutes=10)
     webinar = factories.WebinarFactory(

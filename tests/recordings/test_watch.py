@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from recordings import services
+from recordings import library, watch
 from recordings.samplevideo import build_webm
 from registrations.models import JoinDevice, Registrant
 from tests import factories
@@ -21,7 +21,7 @@ VIDEO = build_webm(seconds=2)
 def grant(webinar):
     recording = factories.RecordingFactory(account=webinar.account)
     registrant = factories.RegistrantFactory(webinar=webinar)
-    return services.grant_watch(registrant=registrant, recording=recording)
+    return watch.grant_watch(registrant=registrant, recording=recording)
 
 
 def open_player(client: Client, grant) -> str:
@@ -140,7 +140,7 @@ def test_media_stops_as_soon_as_the_registrant_is_refunded(client, grant):
 
 def test_watch_is_refused_after_the_availability_end(client, grant):
     recording = grant.recording
-    services.update_availability(
+    library.update_availability(
         recording=recording,
         view_limit=None,
         available_until=timezone.now() - timedelta(minutes=1),
@@ -152,7 +152,7 @@ def test_watch_is_refused_after_the_availability_end(client, grant):
 
 def test_watch_is_refused_once_unpublished(client, grant):
     url = open_player(client, grant)
-    services.set_published(recording=grant.recording, published=False)
+    library.set_published(recording=grant.recording, published=False)
     response = client.get(reverse("recordings:watch", args=[grant.token]))
     assert response.status_code == 403
     assert "withdrawn" in response.content.decode()
@@ -160,13 +160,13 @@ def test_watch_is_refused_once_unpublished(client, grant):
 
 
 def test_view_limit_refuses_new_viewers_but_keeps_earlier_ones(grant, webinar):
-    services.update_availability(
+    library.update_availability(
         recording=grant.recording, view_limit=1, available_until=None
     )
     first = Client()
     open_player(first, grant)
     other_registrant = factories.RegistrantFactory(webinar=webinar)
-    second_grant = services.grant_watch(
+    second_grant = watch.grant_watch(
         registrant=other_registrant, recording=grant.recording
     )
     refused = open_personal_link(

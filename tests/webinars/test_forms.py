@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.factories import OrganizerFactory, RegistrantFactory, SessionFactory
 from webinars.models import Session, Webinar
 
 pytestmark = pytest.mark.django_db
@@ -135,14 +136,17 @@ def test_edit_session_reads_times_in_the_webinars_timezone(client, organizer, we
     assert session.starts_at.isoformat() == "2030-01-10T14:00:00+00:00"
 
 
-def test_member_with_bad_email_is_refused(client, organizer, webinar):
+def post_on_webinar(client, organizer, webinar, url_name: str, data: dict):
+    """Post to one of the webinar page's forms, logged in as the organizer."""
     client.force_login(organizer.user)
-    response = client.post(
-        reverse("webinars:member_add", args=[webinar.pk]),
-        {"email": "not-an-email", "role": "panelist"},
-    )
+    return client.post(reverse(f"webinars:{url_name}", args=[webinar.pk]), data)
+
+
+def test_member_with_bad_email_is_refused(client, organizer, webinar):
+    bad = {"email": "not-an-email", "role": "panelist"}
+    response = post_on_webinar(client, organizer, webinar, "member_add", bad)
     assert response.status_code == 400
-    assert "valid email" in str(response.context["member_form"].errors)
+    assert "valid email" in str(response.context["form"].errors)
     assert not webinar.members.exists()
 
 
@@ -152,28 +156,21 @@ def test_duplicate_co_organizer_is_refused(client, organizer, webinar):
     client.post(url, {"email": "co@example.com", "role": "co_organizer"})
     response = client.post(url, {"email": "CO@example.com", "role": "co_organizer"})
     assert response.status_code == 400
-    assert "already" in str(response.context["member_form"].errors)
+    assert "already" in str(response.context["form"].errors)
     assert webinar.members.count() == 1
 
 
 def test_co_organizer_from_same_account_gets_console_access(client, organizer, webinar):
-    from tests.factories import OrganizerFactory
-
     colleague = OrganizerFactory(account=organizer.account)
-    client.force_login(organizer.user)
-    client.post(
-        reverse("webinars:member_add", args=[webinar.pk]),
-        {"email": colleague.email.upper(), "role": "co_organizer"},
-    )
+    co = {"email": colleague.email.upper(), "role": "co_organizer"}
+    post_on_webinar(client, organizer, webinar, "member_add", co)
     client.force_login(colleague.user)
     assert client.get(reverse("webinars:detail", args=[webinar.pk])).status_code == 200
 
 
 def test_question_requires_a_label(client, organizer, webinar):
-    client.force_login(organizer.user)
-    response = client.post(
-        reverse("webinars:question_add", args=[webinar.pk]),
-        {"label": "", "kind": "text"},
+    response = post_on_webinar(
+        client, organizer, webinar, "question_add", {"label": "", "kind": "text"}
     )
     assert response.status_code == 400
     webinar.refresh_from_db()
@@ -181,11 +178,8 @@ def test_question_requires_a_label(client, organizer, webinar):
 
 
 def test_disclaimer_question_is_always_required(client, organizer, webinar):
-    client.force_login(organizer.user)
-    client.post(
-        reverse("webinars:question_add", args=[webinar.pk]),
-        {"label": "I accept the terms", "kind": "disclaimer"},
-    )
+    terms = {"label": "I accept the terms", "kind": "disclaimer"}
+    post_on_webinar(client, organizer, webinar, "question_add", terms)
     webinar.refresh_from_db()
     assert webinar.questions[0]["required"] is True
 
@@ -198,47 +192,28 @@ def test_removing_an_unknown_question_says_so(client, organizer, webinar):
     assert "does not exist" in response.content.decode()
 
 
-def test_session_with_registrants_is_not_deleted(client, organizer, webinar):
-    from registrations.models import Registrant
-
-    session = webinar.sessions.get()
-    Registrant.objects.create(
-        webinar=webinar,
-        session=session,
-        email="r@example.com",
-        first_name="R",
-        last_name="S",
-        status="confirmed",
-        source="free",
-    )
+def delete_session(client, organizer, session) -> bool:
+    """Ask the console to delete the session; return whether it is gone."""
     client.force_login(organizer.user)
-    client.post(reverse("webinars:session_delete", args=[webinar.pk, session.pk]))
-    assert Session.objects.filter(pk=session.pk).exists()
+    client.post(
+        reverse("webinars:session_delete", args=[session.webinar_id, session.pk])
+    )
+    return not Session.objects.filter(pk=session.pk).exists()
+
+
+def test_session_with_registrants_is_not_deleted(client, organizer, webinar):
+    session = webinar.sessions.get()
+    RegistrantFactory(webinar=webinar, session=session, source="free")
+    assert not delete_session(client, organizer, session)
 
 
 def test_only_session_of_a_webinar_with_registrants_is_not_deleted(
     client, organizer, webinar
 ):
-    from registrations.models import Registrant
-
-    Registrant.objects.create(
-        webinar=webinar,
-        email="whole@example.com",
-        first_name="W",
-        last_name="H",
-        status="confirmed",
-        source="paid",
-    )
-    session = webinar.sessions.get()
-    client.force_login(organizer.user)
-    client.post(reverse("webinars:session_delete", args=[webinar.pk, session.pk]))
-    assert Session.objects.filter(pk=session.pk).exists()
+    RegistrantFactory(webinar=webinar, source="paid")
+    assert not delete_session(client, organizer, webinar.sessions.get())
 
 
 def test_unused_session_is_deleted(client, organizer, webinar):
-    from tests.factories import SessionFactory
-
     spare = SessionFactory(webinar=webinar)
-    client.force_login(organizer.user)
-    client.post(reverse("webinars:session_delete", args=[webinar.pk, spare.pk]))
-    assert not Session.objects.filter(pk=spare.pk).exists()
+    assert delete_session(client, organizer, spare)

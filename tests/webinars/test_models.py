@@ -1,8 +1,10 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from organizers.models import Account
 from tests import factories
 from webinars.models import Session, Webinar, WebinarMember
 
@@ -41,8 +43,6 @@ def test_member_email_is_unique_per_webinar_ignoring_case(webinar):
 
 
 def test_limit_above_ten_times_participant_limit_fails_validation(organizer):
-    from django.core.exceptions import ValidationError
-
     webinar = Webinar(
         account=organizer.account,
         owner=organizer,
@@ -54,7 +54,5 @@ def test_limit_above_ten_times_participant_limit_fails_validation(organizer):
 
 
 def test_account_participant_limit_must_be_positive():
-    from organizers.models import Account
-
     with pytest.raises(IntegrityError), transaction.atomic():
         Account.objects.create(name="Zero", participant_limit=0)

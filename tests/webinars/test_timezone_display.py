@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from recordings.services import human_size
+from recordings.library import human_size
 from tests.factories import (
     PriceFactory,
     PriceTierFactory,

@@ -1,0 +1,57 @@
+"""Replay and on-demand sales: the registration mode and the replay's price."""
+
+from django.utils.translation import gettext as _
+
+from recordings.models import ReplayOffer
+from recordings.videos import replay_recording
+from registrations.hooks import RegistrationMode
+from webinars.models import Webinar
+
+
+def set_replay_price(*, webinar: Webinar, amount: int | None) -> ReplayOffer:
+    """Sell the replay at ``amount`` (minor units), or at the webinar's price."""
+    offer, _created = ReplayOffer.objects.update_or_create(
+        webinar=webinar, defaults={"amount": amount}
+    )
+    return offer
+
+
+def replay_amount(webinar: Webinar) -> int | None:
+    """Return the replay's own price in minor units; None: the webinar's price."""
+    offer = ReplayOffer.objects.filter(webinar=webinar).first()
+    return offer.amount if offer else None
+
+
+def registration_mode(webinar: Webinar) -> RegistrationMode | None:
+    """The registrations hook: sell the replay or the on-demand video, if any.
+
+    A replay is sold once no live session is left to register for and a
+    recording is attached, available, and has viewer places left: nobody
+    pays for a video they could not watch.
+    """
+    if webinar.cancelled_at is not None:
+        return None
+    recording = replay_recording(webinar)
+    if recording is None or not recording.is_available():
+        return None
+    if recording.grants.count() >= recording.effective_view_limit:
+        return None
+    if webinar.kind == Webinar.Kind.ON_DEMAND:
+        return RegistrationMode(
+            kind="on_demand",
+            notice=_(
+                "On demand: you can watch the video right after registering; "
+                "the link comes by email and on the next page."
+            ),
+            amount=replay_amount(webinar),
+        )
+    if webinar.sessions.active().upcoming().exists():
+        return None
+    return RegistrationMode(
+        kind="replay",
+        notice=_(
+            "This webinar is over: registering gives you its recording, to "
+            "watch right away."
+        ),
+        amount=replay_amount(webinar),
+    )

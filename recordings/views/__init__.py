@@ -1,0 +1,1 @@
+"""The recordings app's pages: the console library, the webinar panel, watching."""

@@ -1,0 +1,135 @@
+"""Watch grants: who may watch which recording, their links, and each view."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recordings import tokens
+from recordings.errors import RecordingError
+from recordings.models import Recording, WatchGrant
+from recordings.videos import recording_for_registrant, video_for
+from registrations.models import Registrant
+from webinars.models import Session
+
+
+def grant_watch(*, registrant: Registrant, recording: Recording) -> WatchGrant:
+    """Return the registrant's grant for the recording, creating it once."""
+    if recording.account_id != registrant.webinar.account_id:
+        raise RecordingError(_("This recording belongs to another account."))
+    grant, _created = WatchGrant.objects.get_or_create(
+        registrant=registrant, recording=recording
+    )
+    return grant
+
+
+def session_grant(registrant: Registrant, session: Session) -> WatchGrant | None:
+    """Return the registrant's grant for the session's post-session video."""
+    if registrant.status != Registrant.Status.CONFIRMED:
+        return None
+    video = video_for(webinar=registrant.webinar, session=session)
+    if video is None or not video.recording.is_available():
+        return None
+    return grant_watch(registrant=registrant, recording=video.recording)
+
+
+def replay_grant(registrant: Registrant) -> WatchGrant | None:
+    """Return the grant of a confirmed replay or on-demand registrant, if any."""
+    if registrant.status != Registrant.Status.CONFIRMED:
+        return None
+    recording = recording_for_registrant(registrant)
+    if recording is None:
+        return None
+    return grant_watch(registrant=registrant, recording=recording)
+
+
+def grant_on_confirmation(registrant: Registrant) -> WatchGrant | None:
+    """The registrations hook: a confirmed replay buyer gets the grant at once."""
+    return replay_grant(registrant)
+
+
+def watch_link(registrant: Registrant, session: Session | None) -> str | None:
+    """The emails' watch_link_providers hook.
+
+    With a session: the personal link to that session's post-session video.
+    Without one (a confirmation): the replay or on-demand video the
+    registrant bought.
+    """
+    if session is None:
+        grant = replay_grant(registrant)
+    else:
+        grant = session_grant(registrant, session)
+    return f"{settings.SITE_URL}{grant.get_absolute_url()}" if grant else None
+
+
+def check_grant(grant: WatchGrant, *, at: datetime | None = None) -> None:
+    """Raise RecordingError saying why the grant cannot be used now."""
+    at = at or timezone.now()
+    registrant = grant.registrant
+    recording = grant.recording
+    if registrant.status == Registrant.Status.REFUNDED:
+        raise RecordingError(
+            _("Your registration was refunded, so this link no longer works.")
+        )
+    if registrant.status == Registrant.Status.CANCELLED:
+        raise RecordingError(
+            _("Your registration was cancelled, so this link no longer works.")
+        )
+    if registrant.status != Registrant.Status.CONFIRMED:
+        raise RecordingError(_("Your registration is not confirmed."))
+    if not recording.is_published:
+        raise RecordingError(_("The organizer has withdrawn this recording."))
+    if recording.available_until is not None and at >= recording.available_until:
+        raise RecordingError(
+            _("This recording was available until %(date)s.")
+            % {
+                "date": timezone.localtime(
+                    recording.available_until, registrant.webinar.tzinfo
+                ).strftime("%Y-%m-%d %H:%M")
+            }
+        )
+    if (
+        grant.first_viewed_at is None
+        and recording.views_used() >= recording.effective_view_limit
+    ):
+        raise RecordingError(
+            _("This recording has reached the number of viewers it allows.")
+        )
+
+
+def admit_view(*, grant: WatchGrant) -> WatchGrant:
+    """Check the grant and count its first view against the view limit."""
+    with transaction.atomic():
+        # The recording row is the view-limit counter's lock: two first
+        # views at once cannot both take the last place.
+        Recording.objects.select_for_update().filter(pk=grant.recording_id).first()
+        grant = WatchGrant.objects.select_related(
+            "registrant__webinar", "recording__account"
+        ).get(pk=grant.pk)
+        check_grant(grant)
+        now = timezone.now()
+        grant.first_viewed_at = grant.first_viewed_at or now
+        grant.last_viewed_at = now
+        WatchGrant.objects.filter(pk=grant.pk).update(
+            first_viewed_at=grant.first_viewed_at, last_viewed_at=now
+        )
+    return grant
+
+
+def media_grant(
+    value: str, *, device_of: Callable[[Registrant], str | None]
+) -> WatchGrant:
+    """Return the grant of a media token, still valid, on the device it names.
+
+    ``device_of`` returns the device id the request carries for a registrant
+    (the signed device cookie), or None.
+    """
+    grant, signed_device = tokens.media_grant(value)
+    device_id = device_of(grant.registrant)
+    if not device_id or signed_device != device_id:
+        raise RecordingError(_("This video link is not valid on this device."))
+    check_grant(grant)
+    return grant
