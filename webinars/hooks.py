@@ -42,7 +42,7 @@ seed_demo_extensions: Hook[Callable[..., None]] = Hook(
     "webinars.seed_demo_extensions",
     """Demo data of higher apps, added by `manage.py seed_demo`.
 
-    Called inside seed_demo's transaction with keyword arguments account,
+    Called inside webinars.demo.seed_demo's transaction with keyword arguments account,
     admin, organizer and webinars (a dict title -> Webinar). Must be idempotent:
     seed_demo runs at every `make run`. Receivers run in app order, so a later
     app may rely on an earlier one's demo data (pricing relies on the demo
