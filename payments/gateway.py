@@ -10,13 +10,22 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import stripe
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from stripe import oauth_error
+
+from payments.gateway_types import (
+    AccountInfo,
+    CheckoutSession,
+    ConnectedAccountToken,
+    PaymentDetails,
+    RefundResult,
+    WebhookEvent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +41,23 @@ WEBHOOK_TOLERANCE = 300
 
 
 class GatewayError(Exception):
-    """A Stripe call failed; `message` is safe to show to a user."""
+    """A Stripe call failed; `message` is safe to show to a user.
 
-    default_message = "The payment service could not complete this request."
+    Each kind's default message is a lazy translation, so it reads in the
+    language of whoever is shown it.
+    """
+
+    message: str | Promise = _("The payment service could not complete this request.")
 
     def __init__(
         self,
-        message: str | None = None,
+        message: str | Promise | None = None,
         *,
         code: str | None = None,
         request_id: str | None = None,
     ) -> None:
-        self.message = message or _(self.default_message)
+        if message:
+            self.message = message
         self.code = code
         self.request_id = request_id
         super().__init__(self.message)
@@ -52,13 +66,13 @@ class GatewayError(Exception):
 class CardDeclined(GatewayError):
     """The card was declined."""
 
-    default_message = "Your card was declined."
+    message = _("Your card was declined.")
 
 
 class StripeUnavailable(GatewayError):
     """Stripe could not be reached, failed, or asked to slow down, after retries."""
 
-    default_message = (
+    message = _(
         "Payments are temporarily unavailable. Please try again in a few minutes."
     )
 
@@ -66,7 +80,7 @@ class StripeUnavailable(GatewayError):
 class AccountDisconnected(GatewayError):
     """The connected Stripe account is gone or no longer linked to the platform."""
 
-    default_message = (
+    message = _(
         "The organizer's Stripe account is not connected, so payments are unavailable."
     )
 
@@ -74,100 +88,13 @@ class AccountDisconnected(GatewayError):
 class InvalidRequest(GatewayError):
     """Stripe refused the request as invalid (amount, currency, unknown id...)."""
 
-    default_message = "The payment request was not accepted."
+    message = _("The payment request was not accepted.")
 
 
 class SignatureInvalid(GatewayError):
     """A webhook's signature or payload did not verify."""
 
-    default_message = "Invalid webhook signature."
-
-
-# -- values ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckoutSession:
-    """A Checkout Session as the product needs it."""
-
-    id: str
-    url: str | None
-    status: str
-    payment_status: str
-    amount_total: int
-    currency: str
-    payment_intent: str | None
-    expires_at: int
-    client_reference_id: str | None
-    metadata: dict[str, str]
-
-
-@dataclass(frozen=True)
-class PaymentDetails:
-    """A PaymentIntent with its charge and the Stripe fee from its balance."""
-
-    id: str
-    status: str
-    amount: int
-    amount_received: int
-    currency: str
-    charge: str | None
-    application_fee_amount: int | None
-    stripe_fee: int | None
-    amount_refunded: int
-    metadata: dict[str, str]
-
-
-@dataclass(frozen=True)
-class RefundResult:
-    """A refund and where it stands."""
-
-    id: str
-    status: str
-    amount: int
-    currency: str
-    payment_intent: str | None
-    charge: str | None
-    reason: str | None
-    metadata: dict[str, str]
-    created: int
-
-
-@dataclass(frozen=True)
-class ConnectedAccountToken:
-    """The result of an OAuth code exchange."""
-
-    stripe_user_id: str
-    livemode: bool
-    scope: str
-
-
-@dataclass(frozen=True)
-class AccountInfo:
-    """What the product shows and checks about a connected account."""
-
-    id: str
-    livemode: bool
-    charges_enabled: bool
-    details_submitted: bool
-    business_name: str | None
-    email: str | None
-    default_currency: str | None
-    country: str | None
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    """A verified webhook event, as plain data."""
-
-    id: str
-    type: str
-    account: str | None
-    livemode: bool
-    created: int
-    object: dict[str, Any]
-    previous_attributes: dict[str, Any] | None
-    api_version: str | None
+    message = _("Invalid webhook signature.")
 
 
 # -- the client -----------------------------------------------------------------
@@ -430,15 +357,6 @@ def create_refund(
         obj = client().v1.refunds.create(params, _options(account, idempotency_key))
     except stripe.StripeError as error:
         _raise(error, "refund create")
-    return _refund(obj)
-
-
-def retrieve_refund(*, account: str, refund_id: str) -> RefundResult:
-    """Return a refund of `account`."""
-    try:
-        obj = client().v1.refunds.retrieve(refund_id, None, _options(account))
-    except stripe.StripeError as error:
-        _raise(error, "refund retrieve")
     return _refund(obj)
 
 

@@ -11,12 +11,9 @@ from django.utils import timezone
 
 from organizers.models import Account
 from payments import gateway
-from payments.connect import (
-    SESSION_KEY,
-    connect_demo_account,
-    dashboard_warnings,
-    selling_state,
-)
+from payments.connect.connections import dashboard_warnings, selling_state
+from payments.connect.oauth import SESSION_KEY
+from payments.demo import connect_demo_account
 from payments.models import Payment, Price, StripeConnection, StripeDisconnection
 from tests import factories
 from tests.sandbox_fixtures import http

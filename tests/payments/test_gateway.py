@@ -135,7 +135,13 @@ def test_refunds_full_partial_and_listed(stripe_sandbox, paid):
     )
     assert partial.metadata == {"by": "7"}
     assert rest.amount == 4000
-    assert gateway.retrieve_refund(account=DEMO, refund_id=partial.id) == partial
+    stored = gateway.client().v1.refunds.retrieve(
+        partial.id, None, {"stripe_account": DEMO}
+    )
+    assert {
+        field.name: stored.to_dict()[field.name]
+        for field in dataclasses.fields(partial)
+    } == dataclasses.asdict(partial)
     listed = gateway.list_refunds_for_payment(
         account=DEMO, payment_intent=paid.payment_intent
     )
