@@ -7,10 +7,12 @@ tests (`STRIPE_API_BASE`). Nothing here knows which one it is.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import stripe
 from django.conf import settings
@@ -28,6 +30,9 @@ from payments.gateway_types import (
 )
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+V = TypeVar("V")
 
 CONNECT_BASE = "https://connect.stripe.com"
 MAX_NETWORK_RETRIES = 2
@@ -179,43 +184,39 @@ def _options(account: str | None, idempotency_key: str | None = None) -> Any:
     return options
 
 
+def _call(action: str, request: Callable[[], T]) -> T:
+    """Run one SDK request; turn a Stripe error into ours (see _raise)."""
+    try:
+        return request()
+    except stripe.StripeError as error:
+        _raise(error, action)
+
+
 def _plain(obj: Any) -> dict[str, Any]:
     """Return an SDK object as plain, recursive dicts and lists."""
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
 
+def _values(cls: type[V], obj: dict[str, Any], **computed: Any) -> V:
+    """Build `cls` from the same-named keys of `obj`, except the `computed` ones."""
+    if "metadata" in obj:
+        computed.setdefault("metadata", dict(obj["metadata"] or {}))
+    names = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return cls(
+        **{name: obj[name] for name in names if name not in computed}, **computed
+    )
+
+
 def _session(obj: Any) -> CheckoutSession:
     obj = _plain(obj)
     intent = obj["payment_intent"]
-    return CheckoutSession(
-        id=obj["id"],
-        url=obj["url"],
-        status=obj["status"],
-        payment_status=obj["payment_status"],
-        amount_total=obj["amount_total"],
-        currency=obj["currency"],
-        payment_intent=intent
-        if isinstance(intent, str) or intent is None
-        else intent["id"],
-        expires_at=obj["expires_at"],
-        client_reference_id=obj["client_reference_id"],
-        metadata=dict(obj["metadata"] or {}),
-    )
+    if not (isinstance(intent, str) or intent is None):
+        intent = intent["id"]
+    return _values(CheckoutSession, obj, payment_intent=intent)
 
 
 def _refund(obj: Any) -> RefundResult:
-    obj = _plain(obj)
-    return RefundResult(
-        id=obj["id"],
-        status=obj["status"],
-        amount=obj["amount"],
-        currency=obj["currency"],
-        payment_intent=obj["payment_intent"],
-        charge=obj["charge"],
-        reason=obj["reason"],
-        metadata=dict(obj["metadata"] or {}),
-        created=obj["created"],
-    )
+    return _values(RefundResult, _plain(obj))
 
 
 # -- Checkout -------------------------------------------------------------------
@@ -262,33 +263,36 @@ def create_checkout_session(
         "locale": locale,
         "payment_intent_data": intent_data,
     }
-    try:
-        obj = client().v1.checkout.sessions.create(
-            params, _options(account, idempotency_key)
+    return _session(
+        _call(
+            "checkout session create",
+            lambda: client().v1.checkout.sessions.create(
+                params, _options(account, idempotency_key)
+            ),
         )
-    except stripe.StripeError as error:
-        _raise(error, "checkout session create")
-    return _session(obj)
+    )
 
 
 def retrieve_checkout_session(*, account: str, session_id: str) -> CheckoutSession:
     """Return a Checkout Session of `account`."""
-    try:
-        obj = client().v1.checkout.sessions.retrieve(
-            session_id, None, _options(account)
+    sessions = client().v1.checkout.sessions
+    return _session(
+        _call(
+            "checkout session retrieve",
+            lambda: sessions.retrieve(session_id, None, _options(account)),
         )
-    except stripe.StripeError as error:
-        _raise(error, "checkout session retrieve")
-    return _session(obj)
+    )
 
 
 def expire_checkout_session(*, account: str, session_id: str) -> CheckoutSession:
     """Expire an open Checkout Session so it can no longer be paid."""
-    try:
-        obj = client().v1.checkout.sessions.expire(session_id, None, _options(account))
-    except stripe.StripeError as error:
-        _raise(error, "checkout session expire")
-    return _session(obj)
+    sessions = client().v1.checkout.sessions
+    return _session(
+        _call(
+            "checkout session expire",
+            lambda: sessions.expire(session_id, None, _options(account)),
+        )
+    )
 
 
 # -- payments and refunds -------------------------------------------------------
@@ -296,15 +300,14 @@ def expire_checkout_session(*, account: str, session_id: str) -> CheckoutSession
 
 def retrieve_payment(*, account: str, payment_intent: str) -> PaymentDetails:
     """Return a PaymentIntent with its charge and the Stripe fee kept on it."""
-    try:
-        intent = client().v1.payment_intents.retrieve(
-            payment_intent,
-            {"expand": ["latest_charge.balance_transaction"]},
-            _options(account),
+    params = {"expand": ["latest_charge.balance_transaction"]}
+    intents = client().v1.payment_intents
+    intent = _plain(
+        _call(
+            "payment intent retrieve",
+            lambda: intents.retrieve(payment_intent, params, _options(account)),
         )
-    except stripe.StripeError as error:
-        _raise(error, "payment intent retrieve")
-    intent = _plain(intent)
+    )
     charge = intent["latest_charge"]
     stripe_fee = None
     amount_refunded = 0
@@ -321,17 +324,12 @@ def retrieve_payment(*, account: str, payment_intent: str) -> PaymentDetails:
                 for detail in txn["fee_details"]
                 if detail["type"] == "stripe_fee"
             )
-    return PaymentDetails(
-        id=intent["id"],
-        status=intent["status"],
-        amount=intent["amount"],
-        amount_received=intent["amount_received"],
-        currency=intent["currency"],
+    return _values(
+        PaymentDetails,
+        intent,
         charge=charge_id,
-        application_fee_amount=intent["application_fee_amount"],
         stripe_fee=stripe_fee,
         amount_refunded=amount_refunded,
-        metadata=dict(intent["metadata"] or {}),
     )
 
 
@@ -353,24 +351,28 @@ def create_refund(
         params["reason"] = reason
     if refund_application_fee:
         params["refund_application_fee"] = True
-    try:
-        obj = client().v1.refunds.create(params, _options(account, idempotency_key))
-    except stripe.StripeError as error:
-        _raise(error, "refund create")
-    return _refund(obj)
+    refunds = client().v1.refunds
+    return _refund(
+        _call(
+            "refund create",
+            lambda: refunds.create(params, _options(account, idempotency_key)),
+        )
+    )
 
 
 def list_refunds_for_payment(
     *, account: str, payment_intent: str
 ) -> list[RefundResult]:
     """Return every refund of a payment, newest first, including dashboard ones."""
-    try:
-        page = client().v1.refunds.list(
-            {"payment_intent": payment_intent, "limit": 100}, _options(account)
-        )
-        return [_refund(obj) for obj in page.auto_paging_iter()]
-    except stripe.StripeError as error:
-        _raise(error, "refund list")
+    params = {"payment_intent": payment_intent, "limit": 100}
+    refunds = client().v1.refunds
+    return _call(
+        "refund list",
+        lambda: [
+            _refund(obj)
+            for obj in refunds.list(params, _options(account)).auto_paging_iter()
+        ],
+    )
 
 
 # -- Connect --------------------------------------------------------------------
@@ -395,11 +397,8 @@ def oauth_authorize_url(*, state: str, redirect_uri: str) -> str:
 
 def oauth_exchange_code(*, code: str) -> ConnectedAccountToken:
     """Exchange the `code` Stripe sent back for the connected account's id."""
-    try:
-        token = client().oauth.token({"grant_type": "authorization_code", "code": code})
-    except stripe.StripeError as error:
-        _raise(error, "oauth token")
-    token = _plain(token)
+    params = {"grant_type": "authorization_code", "code": code}
+    token = _plain(_call("oauth token", lambda: client().oauth.token(params)))
     return ConnectedAccountToken(
         stripe_user_id=token["stripe_user_id"],
         livemode=bool(token["livemode"]),
@@ -425,11 +424,8 @@ def oauth_deauthorize(*, account: str) -> bool:
 
 def retrieve_account(*, account: str) -> AccountInfo:
     """Return the connected account's state (charges enabled, names)."""
-    try:
-        obj = client().v1.accounts.retrieve(account)
-    except stripe.StripeError as error:
-        _raise(error, "account retrieve")
-    obj = _plain(obj)
+    accounts = client().v1.accounts
+    obj = _plain(_call("account retrieve", lambda: accounts.retrieve(account)))
     profile = obj["business_profile"] or {}
     dashboard = (obj["settings"] or {}).get("dashboard") or {}
     return AccountInfo(

@@ -34,54 +34,18 @@ CSV_COLUMNS = [
 ]
 
 
-def _terms(data: dict[str, Any]) -> dict[str, Any]:
-    """Return the code settings a valid code form carries, as service arguments."""
-    return {
-        "amount": data["amount"],
-        "max_uses": data.get("max_uses"),
-        "valid_from": data.get("valid_from"),
-        "valid_until": data.get("valid_until"),
-    }
-
-
 @organizer_required
 @require_POST
 def create_code(request: HttpRequest, pk: int) -> HttpResponse:
-    return submit(
-        request,
-        pk,
-        form_class=CodeForm,
-        form_name="code_form",
-        action=lambda webinar, data: codes.create_code(
-            webinar=webinar,
-            code=data["code"],
-            active=data["active"],
-            user=request.user,
-            **_terms(data),
-        ),
-        success=lambda data: _("Code %(code)s created.") % {"code": data["code"]},
-        anchor="codes",
-    )
+    created = _("Code %(code)s created.")
+    return submit(request, pk, CodeForm, codes.create_code, created, anchor="codes")
 
 
-@organizer_required
-@require_POST
-def generate_codes(request: HttpRequest, pk: int) -> HttpResponse:
-    return submit(
-        request,
-        pk,
-        form_class=GenerateCodesForm,
-        form_name="generate_form",
-        action=lambda webinar, data: codes.generate_codes(
-            webinar=webinar,
-            count=data["count"],
-            prefix=data["prefix"],
-            user=request.user,
-            **_terms(data),
-        ),
-        success=lambda data: _("%(count)d codes generated.") % {"count": data["count"]},
-        anchor="codes",
-    )
+def _renamed(data: dict[str, Any]) -> dict[str, Any]:
+    """Return a code form's values as update_code's arguments (`code` is new_code)."""
+    values = dict(data)
+    values["new_code"] = values.pop("code")
+    return values
 
 
 def _managed_code(request: HttpRequest, pk: int, code_pk: int) -> DiscountCode:
@@ -109,11 +73,7 @@ def edit_code(request: HttpRequest, pk: int, code_pk: int) -> HttpResponse:
         and act(
             form,
             lambda: codes.update_code(
-                code=code,
-                new_code=form.cleaned_data["code"],
-                active=form.cleaned_data["active"],
-                user=request.user,
-                **_terms(form.cleaned_data),
+                code=code, user=request.user, **_renamed(form.cleaned_data)
             ),
         )
     ):
@@ -138,6 +98,15 @@ def deactivate_code(request: HttpRequest, pk: int, code_pk: int) -> HttpResponse
     else:
         messages.success(request, _("Code %(code)s deactivated.") % {"code": code.code})
     return back(code.webinar, "codes")
+
+
+@organizer_required
+@require_POST
+def generate_codes(request: HttpRequest, pk: int) -> HttpResponse:
+    generated = _("%(count)d codes generated.")
+    return submit(
+        request, pk, GenerateCodesForm, codes.generate_codes, generated, anchor="codes"
+    )
 
 
 # -- the CSV export ----------------------------------------------------------------

@@ -38,10 +38,6 @@ from webinars.permissions import managed_webinar
 # Codes shown in the table; the CSV export has them all.
 CODES_SHOWN = 200
 
-# An action run with the webinar and a valid form's cleaned data.
-Action = Callable[[Webinar, dict[str, Any]], object]
-
-
 # -- the payment section -----------------------------------------------------------
 
 
@@ -122,20 +118,27 @@ def back(webinar: Webinar, anchor: str = "") -> HttpResponse:
 def submit(
     request: HttpRequest,
     pk: int,
-    *,
     form_class: type[WebinarForm],
-    form_name: str,
-    action: Action,
-    success: Callable[[dict[str, Any]], str],
+    service: Callable[..., object],
+    success: str,
+    *,
     anchor: str = "",
 ) -> HttpResponse:
-    """Validate the posted form, run the action, and redirect or show the errors."""
+    """Validate the posted form and pass its values to the service.
+
+    The form's fields are the service's arguments; `success` may name them,
+    e.g. "%(code)s". A refusal shows the section again with the form's errors.
+    """
     webinar = managed_webinar(request, pk)
     form = form_class(request.POST, tz=webinar.tzinfo, currency=currency_of(webinar))
-    if form.is_valid() and act(form, lambda: action(webinar, form.cleaned_data)):
-        messages.success(request, success(form.cleaned_data))
+    if form.is_valid() and act(
+        form,
+        lambda: service(webinar=webinar, user=request.user, **form.cleaned_data),
+    ):
+        messages.success(request, success % form.cleaned_data)
         return back(webinar, anchor)
-    return render_section(request, webinar, status=400, **{form_name: form})
+    bound = {f"{form_class.id_prefix}_form": form}
+    return render_section(request, webinar, status=400, **bound)
 
 
 @organizer_required
@@ -172,38 +175,14 @@ def switch_payments(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 @require_POST
 def set_price(request: HttpRequest, pk: int) -> HttpResponse:
-    return submit(
-        request,
-        pk,
-        form_class=PriceForm,
-        form_name="price_form",
-        action=lambda webinar, data: price_changes.set_price(
-            webinar=webinar,
-            amount=data["amount"],
-            currency=data["currency"],
-            user=request.user,
-        ),
-        success=lambda data: _("Price saved."),
-    )
+    return submit(request, pk, PriceForm, price_changes.set_price, _("Price saved."))
 
 
 @organizer_required
 @require_POST
 def add_tier(request: HttpRequest, pk: int) -> HttpResponse:
-    return submit(
-        request,
-        pk,
-        form_class=TierForm,
-        form_name="tier_form",
-        action=lambda webinar, data: price_changes.add_tier(
-            webinar=webinar,
-            amount=data["amount"],
-            ends_at=data["ends_at"],
-            user=request.user,
-        ),
-        success=lambda data: _("Early-bird price added."),
-        anchor="tiers",
-    )
+    added = _("Early-bird price added.")
+    return submit(request, pk, TierForm, price_changes.add_tier, added, anchor="tiers")
 
 
 @organizer_required

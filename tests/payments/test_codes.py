@@ -290,17 +290,10 @@ def test_csv_export_streams_every_code(webinar, priced, owner_client):
     assert "attachment" in response["Content-Disposition"]
     text = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows == [
-        [
-            "code",
-            "price",
-            "currency",
-            "max_uses",
-            "uses",
-            "valid_from",
-            "valid_until",
-            "active",
-        ],
+    assert text.splitlines()[0] == (
+        "code,price,currency,max_uses,uses,valid_from,valid_until,active"
+    )
+    assert rows[1:] == [
         ["ALPHA", "1234.56", "USD", "", "0", "", "", "no"],
         ["BETA", "0.00", "USD", "3", "1", "", "2031-01-01T13:00:00+01:00", "yes"],
     ]

@@ -25,6 +25,12 @@ CONNECT_URL = "/console/stripe/connect/"
 CALLBACK_URL = "/console/stripe/callback/"
 
 
+def assert_nothing_connected(response, message: str) -> None:
+    """The callback page says why, and no connection was stored."""
+    assert message in response.content.decode()
+    assert not StripeConnection.objects.exists()
+
+
 def authorize_at_stripe(
     client, *, decision: str = "authorize", account: str = "", business: str = ""
 ) -> str:
@@ -168,8 +174,7 @@ def test_denied_authorization_stores_nothing(stripe_sandbox, admin, login):
     response = client.get(callback, follow=True)
 
     assert response.status_code == 200
-    assert "declined on Stripe" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "declined on Stripe")
 
 
 def test_forged_state_is_refused_and_stores_nothing(stripe_sandbox, admin, login):
@@ -179,8 +184,7 @@ def test_forged_state_is_refused_and_stores_nothing(stripe_sandbox, admin, login
 
     response = client.get(forged, follow=True)
 
-    assert "not valid any more" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "not valid any more")
 
 
 def test_missing_state_is_refused(stripe_sandbox, admin, login):
@@ -190,8 +194,7 @@ def test_missing_state_is_refused(stripe_sandbox, admin, login):
 
     response = client.get(CALLBACK_URL, {"code": query["code"]}, follow=True)
 
-    assert "not valid any more" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "not valid any more")
 
 
 def test_callback_without_starting_is_refused(stripe_sandbox, admin, login):
@@ -200,8 +203,7 @@ def test_callback_without_starting_is_refused(stripe_sandbox, admin, login):
     )
 
     assert response.status_code == 200
-    assert "not valid any more" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "not valid any more")
 
 
 def test_state_from_another_users_session_is_refused(
@@ -215,8 +217,7 @@ def test_state_from_another_users_session_is_refused(
 
     response = client.get(callback, follow=True)
 
-    assert "not valid any more" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "not valid any more")
 
 
 def test_replayed_callback_is_refused(stripe_sandbox, admin, login):
@@ -243,8 +244,7 @@ def test_reused_code_is_refused_by_stripe(stripe_sandbox, admin, login):
 
     response = client.get(CALLBACK_URL, {"code": code, "state": state}, follow=True)
 
-    assert "expired or been used already" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "expired or been used already")
 
 
 def test_test_mode_account_is_refused_on_a_live_platform(
@@ -256,8 +256,7 @@ def test_test_mode_account_is_refused_on_a_live_platform(
 
     response = client.get(callback, follow=True)
 
-    assert "test-mode Stripe account" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "test-mode Stripe account")
 
 
 def test_stripe_unavailable_during_the_exchange_stores_nothing(
@@ -271,8 +270,7 @@ def test_stripe_unavailable_during_the_exchange_stores_nothing(
     response = client.get(callback, follow=True)
 
     assert response.status_code == 200
-    assert "Stripe is unavailable right now" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "Stripe is unavailable right now")
 
 
 def test_connecting_another_account_replaces_the_first_under_disconnect_rules(
