@@ -275,22 +275,20 @@ def create_checkout_session(
 
 def retrieve_checkout_session(*, account: str, session_id: str) -> CheckoutSession:
     """Return a Checkout Session of `account`."""
-    sessions = client().v1.checkout.sessions
-    return _session(
-        _call(
-            "checkout session retrieve",
-            lambda: sessions.retrieve(session_id, None, _options(account)),
-        )
-    )
+    return _on_session("retrieve", account=account, session_id=session_id)
 
 
 def expire_checkout_session(*, account: str, session_id: str) -> CheckoutSession:
     """Expire an open Checkout Session so it can no longer be paid."""
-    sessions = client().v1.checkout.sessions
+    return _on_session("expire", account=account, session_id=session_id)
+
+
+def _on_session(verb: str, *, account: str, session_id: str) -> CheckoutSession:
+    method = getattr(client().v1.checkout.sessions, verb)
     return _session(
         _call(
-            "checkout session expire",
-            lambda: sessions.expire(session_id, None, _options(account)),
+            f"checkout session {verb}",
+            lambda: method(session_id, None, _options(account)),
         )
     )
 

@@ -64,6 +64,12 @@ def connect(client, sandbox, **kwargs) -> StripeConnection:
     return StripeConnection.objects.get(disconnected_at__isnull=True)
 
 
+def connect_new_account(client, sandbox) -> tuple[str, StripeConnection]:
+    """Create an account at the sandbox, connect it, return its id and connection."""
+    acct = sandbox.create_account()
+    return acct, connect(client, sandbox, account=acct)
+
+
 def linked_at_stripe(acct: str) -> bool:
     """Tell whether the platform may still act on the account at Stripe."""
     try:
@@ -304,8 +310,7 @@ def test_reconnecting_the_same_account_keeps_one_connection(
     stripe_sandbox, admin, organizer, login
 ):
     client = login(admin)
-    acct = stripe_sandbox.create_account()
-    first = connect(client, stripe_sandbox, account=acct)
+    acct, first = connect_new_account(client, stripe_sandbox)
     webinar = paid_webinar(organizer)
     stripe_sandbox.update_account(acct, charges_enabled=False)
 
@@ -377,8 +382,7 @@ def test_disconnect_expires_open_sessions_and_makes_paid_webinars_free(
     stripe_sandbox, admin, organizer, login
 ):
     client = login(admin)
-    acct = stripe_sandbox.create_account()
-    connection = connect(client, stripe_sandbox, account=acct)
+    acct, connection = connect_new_account(client, stripe_sandbox)
     webinar = paid_webinar(organizer, amount=4200)
     other = paid_webinar(organizer, amount=1500)
     open_payment = open_checkout(webinar, connection, amount=4200)
@@ -416,8 +420,7 @@ def test_disconnect_while_stripe_is_unavailable_changes_nothing_and_can_be_retri
     stripe_sandbox, admin, organizer, login
 ):
     client = login(admin)
-    acct = stripe_sandbox.create_account()
-    connection = connect(client, stripe_sandbox, account=acct)
+    acct, connection = connect_new_account(client, stripe_sandbox)
     webinar = paid_webinar(organizer)
     payment = open_checkout(webinar, connection)
     url = f"/console/stripe/{connection.pk}/disconnect/"
@@ -450,8 +453,7 @@ def test_disconnecting_an_account_already_unlinked_at_stripe_still_disconnects(
     stripe_sandbox, admin, organizer, login
 ):
     client = login(admin)
-    acct = stripe_sandbox.create_account()
-    connection = connect(client, stripe_sandbox, account=acct)
+    acct, connection = connect_new_account(client, stripe_sandbox)
     webinar = paid_webinar(organizer)
     stripe_sandbox.deauthorize(acct)
 
