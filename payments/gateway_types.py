@@ -25,33 +25,33 @@ class CheckoutSession:
 
 
 @dataclass(frozen=True)
-class PaymentDetails:
-    """A PaymentIntent with its charge and the Stripe fee from its balance."""
+class Charged:
+    """What a PaymentIntent and a Refund share: an amount that has a status."""
 
     id: str
     status: str
     amount: int
-    amount_received: int
     currency: str
     charge: str | None
-    application_fee_amount: int | None
-    stripe_fee: int | None
-    amount_refunded: int
     metadata: dict[str, str]
 
 
 @dataclass(frozen=True)
-class RefundResult:
+class PaymentDetails(Charged):
+    """A PaymentIntent with its charge and the Stripe fee from its balance."""
+
+    amount_received: int
+    application_fee_amount: int | None
+    stripe_fee: int | None
+    amount_refunded: int
+
+
+@dataclass(frozen=True)
+class RefundResult(Charged):
     """A refund and where it stands."""
 
-    id: str
-    status: str
-    amount: int
-    currency: str
     payment_intent: str | None
-    charge: str | None
     reason: str | None
-    metadata: dict[str, str]
     created: int
 
 
