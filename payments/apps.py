@@ -12,7 +12,7 @@ class PaymentsConfig(AppConfig):
 
     def ready_connect(self) -> None:
         """Plug Stripe Connect into the console, the webhooks and seed_demo."""
-        # Imported for their @handles decorators: the Connect webhook handlers.
+        # `handlers` is imported for its @handles decorators (Connect webhooks).
         from organizers import hooks as organizer_hooks
         from payments import demo
         from payments.connect import connections, handlers  # noqa: F401
