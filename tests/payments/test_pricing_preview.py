@@ -228,3 +228,34 @@ def test_preview_fails_loudly_without_a_registration_form(webinar, paid, login):
     finally:
         for factory in saved:
             hooks.registration_form_factory.register(factory)
+
+
+CLOSED_BANNER = "Registration is closed: no session is still to come."
+
+
+def test_preview_says_registration_is_closed_when_every_session_is_over(
+    webinar, paid, login
+):
+    over = timezone.now().replace(microsecond=0) - timedelta(days=2)
+    webinar.sessions.update(starts_at=over, ends_at=over + timedelta(hours=1))
+    body = preview(login(webinar.owner), webinar).content.decode()
+    assert CLOSED_BANNER in body
+
+
+def test_preview_says_registration_is_closed_for_a_cancelled_webinar(
+    webinar, paid, login
+):
+    Webinar.objects.filter(pk=webinar.pk).update(cancelled_at=timezone.now())
+    body = preview(login(webinar.owner), webinar).content.decode()
+    assert CLOSED_BANNER in body
+
+
+def test_preview_of_an_on_demand_webinar_is_open_without_sessions(organizer, login):
+    on_demand = WebinarFactory(owner=organizer, kind=Webinar.Kind.ON_DEMAND, sessions=0)
+    body = preview(login(organizer), on_demand).content.decode()
+    assert CLOSED_BANNER not in body
+
+
+def test_preview_with_a_session_to_come_has_no_closed_banner(webinar, paid, login):
+    body = preview(login(webinar.owner), webinar).content.decode()
+    assert CLOSED_BANNER not in body
