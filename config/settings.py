@@ -214,9 +214,6 @@ CELERY_BEAT_SCHEDULE = {
 # Stripe. With no key set, everything points at the sandbox on this app's own port.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default=SANDBOX_SECRET_KEY)
 STRIPE_SANDBOX = STRIPE_SECRET_KEY == SANDBOX_SECRET_KEY
-STRIPE_PUBLISHABLE_KEY = env.str(
-    "STRIPE_PUBLISHABLE_KEY", default="pk_test_sandbox" if STRIPE_SANDBOX else ""
-)
 STRIPE_CONNECT_CLIENT_ID = env.str(
     "STRIPE_CONNECT_CLIENT_ID", default="ca_sandbox" if STRIPE_SANDBOX else ""
 )

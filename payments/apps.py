@@ -12,21 +12,27 @@ class PaymentsConfig(AppConfig):
 
     def ready_connect(self) -> None:
         """Plug Stripe Connect into the console, the webhooks and seed_demo."""
+        # `handlers` is imported for its @handles decorators (Connect webhooks).
         from organizers import hooks as organizer_hooks
-        from payments import connect, connect_handlers, views_connect  # noqa: F401
+        from payments import demo
+        from payments.connect import connections, handlers  # noqa: F401
+        from payments.views import connect as connect_views
         from webinars import hooks as webinar_hooks
 
-        organizer_hooks.account_panels.register(views_connect.account_panel)
-        webinar_hooks.dashboard_warning_providers.register(connect.dashboard_warnings)
-        webinar_hooks.seed_demo_extensions.register(connect.connect_demo_account)
-        webinar_hooks.seed_demo_report.register(connect.report_demo_account)
-        webinar_hooks.webinar_panels.register(views_connect.webinar_panel)
+        organizer_hooks.account_panels.register(connect_views.account_panel)
+        webinar_hooks.dashboard_warning_providers.register(
+            connections.dashboard_warnings
+        )
+        webinar_hooks.seed_demo_extensions.register(demo.connect_demo_account)
+        webinar_hooks.seed_demo_report.register(demo.report_demo_account)
+        webinar_hooks.webinar_panels.register(connect_views.webinar_panel)
 
     def ready_pricing(self) -> None:
         """Plug prices and discount codes into the webinar page and seed_demo."""
-        from payments import services, views_pricing
+        from payments import demo
+        from payments.views import pricing as pricing_views
         from webinars import hooks as webinar_hooks
 
-        webinar_hooks.webinar_panels.register(views_pricing.webinar_panel)
-        # After connect's extension, which links the demo Stripe account.
-        webinar_hooks.seed_demo_extensions.register(services.seed_demo_pricing)
+        webinar_hooks.webinar_panels.register(pricing_views.webinar_panel)
+        # After connect_demo_account, which links the demo Stripe account.
+        webinar_hooks.seed_demo_extensions.register(demo.seed_demo_pricing)

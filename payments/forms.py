@@ -1,7 +1,8 @@
 """Console forms for prices, tiers and discount codes.
 
 Forms turn text into values (amounts as people write them, local times in the
-webinar's time zone); the rules about those values live in payments.services.
+webinar's time zone); the rules about those values live in
+payments.price_changes and payments.codes.
 """
 
 import zoneinfo
@@ -13,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from payments.codes import MAX_GENERATED_CODES
 from payments.models import CURRENCY_CHOICES, DiscountCode
 from payments.money import MoneyError, format_amount, parse_money
-from payments.services import MAX_GENERATED_CODES
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 

@@ -7,18 +7,32 @@ tests (`STRIPE_API_BASE`). Nothing here knows which one it is.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import stripe
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from stripe import oauth_error
 
+from payments.gateway_types import (
+    AccountInfo,
+    CheckoutSession,
+    ConnectedAccountToken,
+    PaymentDetails,
+    RefundResult,
+    WebhookEvent,
+)
+
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+V = TypeVar("V")
 
 CONNECT_BASE = "https://connect.stripe.com"
 MAX_NETWORK_RETRIES = 2
@@ -32,18 +46,23 @@ WEBHOOK_TOLERANCE = 300
 
 
 class GatewayError(Exception):
-    """A Stripe call failed; `message` is safe to show to a user."""
+    """A Stripe call failed; `message` is safe to show to a user.
 
-    default_message = "The payment service could not complete this request."
+    Each kind's default message is a lazy translation, so it reads in the
+    language of whoever is shown it.
+    """
+
+    message: str | Promise = _("The payment service could not complete this request.")
 
     def __init__(
         self,
-        message: str | None = None,
+        message: str | Promise | None = None,
         *,
         code: str | None = None,
         request_id: str | None = None,
     ) -> None:
-        self.message = message or _(self.default_message)
+        if message:
+            self.message = message
         self.code = code
         self.request_id = request_id
         super().__init__(self.message)
@@ -52,13 +71,13 @@ class GatewayError(Exception):
 class CardDeclined(GatewayError):
     """The card was declined."""
 
-    default_message = "Your card was declined."
+    message = _("Your card was declined.")
 
 
 class StripeUnavailable(GatewayError):
     """Stripe could not be reached, failed, or asked to slow down, after retries."""
 
-    default_message = (
+    message = _(
         "Payments are temporarily unavailable. Please try again in a few minutes."
     )
 
@@ -66,7 +85,7 @@ class StripeUnavailable(GatewayError):
 class AccountDisconnected(GatewayError):
     """The connected Stripe account is gone or no longer linked to the platform."""
 
-    default_message = (
+    message = _(
         "The organizer's Stripe account is not connected, so payments are unavailable."
     )
 
@@ -74,100 +93,13 @@ class AccountDisconnected(GatewayError):
 class InvalidRequest(GatewayError):
     """Stripe refused the request as invalid (amount, currency, unknown id...)."""
 
-    default_message = "The payment request was not accepted."
+    message = _("The payment request was not accepted.")
 
 
 class SignatureInvalid(GatewayError):
     """A webhook's signature or payload did not verify."""
 
-    default_message = "Invalid webhook signature."
-
-
-# -- values ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckoutSession:
-    """A Checkout Session as the product needs it."""
-
-    id: str
-    url: str | None
-    status: str
-    payment_status: str
-    amount_total: int
-    currency: str
-    payment_intent: str | None
-    expires_at: int
-    client_reference_id: str | None
-    metadata: dict[str, str]
-
-
-@dataclass(frozen=True)
-class PaymentDetails:
-    """A PaymentIntent with its charge and the Stripe fee from its balance."""
-
-    id: str
-    status: str
-    amount: int
-    amount_received: int
-    currency: str
-    charge: str | None
-    application_fee_amount: int | None
-    stripe_fee: int | None
-    amount_refunded: int
-    metadata: dict[str, str]
-
-
-@dataclass(frozen=True)
-class RefundResult:
-    """A refund and where it stands."""
-
-    id: str
-    status: str
-    amount: int
-    currency: str
-    payment_intent: str | None
-    charge: str | None
-    reason: str | None
-    metadata: dict[str, str]
-    created: int
-
-
-@dataclass(frozen=True)
-class ConnectedAccountToken:
-    """The result of an OAuth code exchange."""
-
-    stripe_user_id: str
-    livemode: bool
-    scope: str
-
-
-@dataclass(frozen=True)
-class AccountInfo:
-    """What the product shows and checks about a connected account."""
-
-    id: str
-    livemode: bool
-    charges_enabled: bool
-    details_submitted: bool
-    business_name: str | None
-    email: str | None
-    default_currency: str | None
-    country: str | None
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    """A verified webhook event, as plain data."""
-
-    id: str
-    type: str
-    account: str | None
-    livemode: bool
-    created: int
-    object: dict[str, Any]
-    previous_attributes: dict[str, Any] | None
-    api_version: str | None
+    message = _("Invalid webhook signature.")
 
 
 # -- the client -----------------------------------------------------------------
@@ -252,43 +184,39 @@ def _options(account: str | None, idempotency_key: str | None = None) -> Any:
     return options
 
 
+def _call(action: str, request: Callable[[], T]) -> T:
+    """Run one SDK request; turn a Stripe error into ours (see _raise)."""
+    try:
+        return request()
+    except stripe.StripeError as error:
+        _raise(error, action)
+
+
 def _plain(obj: Any) -> dict[str, Any]:
     """Return an SDK object as plain, recursive dicts and lists."""
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
 
+def _values(cls: type[V], obj: dict[str, Any], **computed: Any) -> V:
+    """Build `cls` from the same-named keys of `obj`, except the `computed` ones."""
+    if "metadata" in obj:
+        computed.setdefault("metadata", dict(obj["metadata"] or {}))
+    names = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return cls(
+        **{name: obj[name] for name in names if name not in computed}, **computed
+    )
+
+
 def _session(obj: Any) -> CheckoutSession:
     obj = _plain(obj)
     intent = obj["payment_intent"]
-    return CheckoutSession(
-        id=obj["id"],
-        url=obj["url"],
-        status=obj["status"],
-        payment_status=obj["payment_status"],
-        amount_total=obj["amount_total"],
-        currency=obj["currency"],
-        payment_intent=intent
-        if isinstance(intent, str) or intent is None
-        else intent["id"],
-        expires_at=obj["expires_at"],
-        client_reference_id=obj["client_reference_id"],
-        metadata=dict(obj["metadata"] or {}),
-    )
+    if not (isinstance(intent, str) or intent is None):
+        intent = intent["id"]
+    return _values(CheckoutSession, obj, payment_intent=intent)
 
 
 def _refund(obj: Any) -> RefundResult:
-    obj = _plain(obj)
-    return RefundResult(
-        id=obj["id"],
-        status=obj["status"],
-        amount=obj["amount"],
-        currency=obj["currency"],
-        payment_intent=obj["payment_intent"],
-        charge=obj["charge"],
-        reason=obj["reason"],
-        metadata=dict(obj["metadata"] or {}),
-        created=obj["created"],
-    )
+    return _values(RefundResult, _plain(obj))
 
 
 # -- Checkout -------------------------------------------------------------------
@@ -335,33 +263,34 @@ def create_checkout_session(
         "locale": locale,
         "payment_intent_data": intent_data,
     }
-    try:
-        obj = client().v1.checkout.sessions.create(
-            params, _options(account, idempotency_key)
+    return _session(
+        _call(
+            "checkout session create",
+            lambda: client().v1.checkout.sessions.create(
+                params, _options(account, idempotency_key)
+            ),
         )
-    except stripe.StripeError as error:
-        _raise(error, "checkout session create")
-    return _session(obj)
+    )
 
 
 def retrieve_checkout_session(*, account: str, session_id: str) -> CheckoutSession:
     """Return a Checkout Session of `account`."""
-    try:
-        obj = client().v1.checkout.sessions.retrieve(
-            session_id, None, _options(account)
-        )
-    except stripe.StripeError as error:
-        _raise(error, "checkout session retrieve")
-    return _session(obj)
+    return _on_session("retrieve", account=account, session_id=session_id)
 
 
 def expire_checkout_session(*, account: str, session_id: str) -> CheckoutSession:
     """Expire an open Checkout Session so it can no longer be paid."""
-    try:
-        obj = client().v1.checkout.sessions.expire(session_id, None, _options(account))
-    except stripe.StripeError as error:
-        _raise(error, "checkout session expire")
-    return _session(obj)
+    return _on_session("expire", account=account, session_id=session_id)
+
+
+def _on_session(verb: str, *, account: str, session_id: str) -> CheckoutSession:
+    method = getattr(client().v1.checkout.sessions, verb)
+    return _session(
+        _call(
+            f"checkout session {verb}",
+            lambda: method(session_id, None, _options(account)),
+        )
+    )
 
 
 # -- payments and refunds -------------------------------------------------------
@@ -369,15 +298,14 @@ def expire_checkout_session(*, account: str, session_id: str) -> CheckoutSession
 
 def retrieve_payment(*, account: str, payment_intent: str) -> PaymentDetails:
     """Return a PaymentIntent with its charge and the Stripe fee kept on it."""
-    try:
-        intent = client().v1.payment_intents.retrieve(
-            payment_intent,
-            {"expand": ["latest_charge.balance_transaction"]},
-            _options(account),
+    params = {"expand": ["latest_charge.balance_transaction"]}
+    intents = client().v1.payment_intents
+    intent = _plain(
+        _call(
+            "payment intent retrieve",
+            lambda: intents.retrieve(payment_intent, params, _options(account)),
         )
-    except stripe.StripeError as error:
-        _raise(error, "payment intent retrieve")
-    intent = _plain(intent)
+    )
     charge = intent["latest_charge"]
     stripe_fee = None
     amount_refunded = 0
@@ -394,17 +322,12 @@ def retrieve_payment(*, account: str, payment_intent: str) -> PaymentDetails:
                 for detail in txn["fee_details"]
                 if detail["type"] == "stripe_fee"
             )
-    return PaymentDetails(
-        id=intent["id"],
-        status=intent["status"],
-        amount=intent["amount"],
-        amount_received=intent["amount_received"],
-        currency=intent["currency"],
+    return _values(
+        PaymentDetails,
+        intent,
         charge=charge_id,
-        application_fee_amount=intent["application_fee_amount"],
         stripe_fee=stripe_fee,
         amount_refunded=amount_refunded,
-        metadata=dict(intent["metadata"] or {}),
     )
 
 
@@ -426,33 +349,28 @@ def create_refund(
         params["reason"] = reason
     if refund_application_fee:
         params["refund_application_fee"] = True
-    try:
-        obj = client().v1.refunds.create(params, _options(account, idempotency_key))
-    except stripe.StripeError as error:
-        _raise(error, "refund create")
-    return _refund(obj)
-
-
-def retrieve_refund(*, account: str, refund_id: str) -> RefundResult:
-    """Return a refund of `account`."""
-    try:
-        obj = client().v1.refunds.retrieve(refund_id, None, _options(account))
-    except stripe.StripeError as error:
-        _raise(error, "refund retrieve")
-    return _refund(obj)
+    refunds = client().v1.refunds
+    return _refund(
+        _call(
+            "refund create",
+            lambda: refunds.create(params, _options(account, idempotency_key)),
+        )
+    )
 
 
 def list_refunds_for_payment(
     *, account: str, payment_intent: str
 ) -> list[RefundResult]:
     """Return every refund of a payment, newest first, including dashboard ones."""
-    try:
-        page = client().v1.refunds.list(
-            {"payment_intent": payment_intent, "limit": 100}, _options(account)
-        )
-        return [_refund(obj) for obj in page.auto_paging_iter()]
-    except stripe.StripeError as error:
-        _raise(error, "refund list")
+    params = {"payment_intent": payment_intent, "limit": 100}
+    refunds = client().v1.refunds
+    return _call(
+        "refund list",
+        lambda: [
+            _refund(obj)
+            for obj in refunds.list(params, _options(account)).auto_paging_iter()
+        ],
+    )
 
 
 # -- Connect --------------------------------------------------------------------
@@ -477,11 +395,8 @@ def oauth_authorize_url(*, state: str, redirect_uri: str) -> str:
 
 def oauth_exchange_code(*, code: str) -> ConnectedAccountToken:
     """Exchange the `code` Stripe sent back for the connected account's id."""
-    try:
-        token = client().oauth.token({"grant_type": "authorization_code", "code": code})
-    except stripe.StripeError as error:
-        _raise(error, "oauth token")
-    token = _plain(token)
+    params = {"grant_type": "authorization_code", "code": code}
+    token = _plain(_call("oauth token", lambda: client().oauth.token(params)))
     return ConnectedAccountToken(
         stripe_user_id=token["stripe_user_id"],
         livemode=bool(token["livemode"]),
@@ -507,11 +422,8 @@ def oauth_deauthorize(*, account: str) -> bool:
 
 def retrieve_account(*, account: str) -> AccountInfo:
     """Return the connected account's state (charges enabled, names)."""
-    try:
-        obj = client().v1.accounts.retrieve(account)
-    except stripe.StripeError as error:
-        _raise(error, "account retrieve")
-    obj = _plain(obj)
+    accounts = client().v1.accounts
+    obj = _plain(_call("account retrieve", lambda: accounts.retrieve(account)))
     profile = obj["business_profile"] or {}
     dashboard = (obj["settings"] or {}).get("dashboard") or {}
     return AccountInfo(

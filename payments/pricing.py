@@ -12,18 +12,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from payments.errors import PricingError
 from payments.models import DiscountCode, Price, PriceTier
 from webinars.models import Webinar
 
 DEFAULT_CURRENCY = "USD"
-
-
-class PricingError(Exception):
-    """A price cannot be given (e.g. an unusable code); the message is safe to show."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
-from payments.gateway import WebhookEvent
+from payments.gateway_types import WebhookEvent
 from payments.models import StripeEvent
 
 logger = logging.getLogger(__name__)

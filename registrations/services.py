@@ -32,7 +32,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payments import connect, gateway, pricing
+from payments import gateway, pricing
+from payments.connect import connections as connect
 from payments.models import Payment, Refund
 from registrations import hooks
 from registrations.emails import queue_email

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from organizers.ratelimit import too_many
-from payments import connect, gateway
+from payments import gateway
+from payments.connect import connections as connect
 from payments.models import Payment
 from registrations import devices, emails, hooks, services
 from registrations.calendar import ics_for

@@ -11,12 +11,9 @@ from django.utils import timezone
 
 from organizers.models import Account
 from payments import gateway
-from payments.connect import (
-    SESSION_KEY,
-    connect_demo_account,
-    dashboard_warnings,
-    selling_state,
-)
+from payments.connect.connections import dashboard_warnings, selling_state
+from payments.connect.oauth import SESSION_KEY
+from payments.demo import connect_demo_account
 from payments.models import Payment, Price, StripeConnection, StripeDisconnection
 from tests import factories
 from tests.sandbox_fixtures import http
@@ -26,6 +23,12 @@ pytestmark = pytest.mark.django_db
 SETTINGS_URL = "/console/stripe/"
 CONNECT_URL = "/console/stripe/connect/"
 CALLBACK_URL = "/console/stripe/callback/"
+
+
+def assert_nothing_connected(response, message: str) -> None:
+    """The callback page says why, and no connection was stored."""
+    assert message in response.content.decode()
+    assert not StripeConnection.objects.exists()
 
 
 def authorize_at_stripe(
@@ -59,6 +62,12 @@ def connect(client, sandbox, **kwargs) -> StripeConnection:
     response = client.get(callback)
     assert response.status_code == 302
     return StripeConnection.objects.get(disconnected_at__isnull=True)
+
+
+def connect_new_account(client, sandbox) -> tuple[str, StripeConnection]:
+    """Create an account at the sandbox, connect it, return its id and connection."""
+    acct = sandbox.create_account()
+    return acct, connect(client, sandbox, account=acct)
 
 
 def linked_at_stripe(acct: str) -> bool:
@@ -171,8 +180,7 @@ def test_denied_authorization_stores_nothing(stripe_sandbox, admin, login):
     response = client.get(callback, follow=True)
 
     assert response.status_code == 200
-    assert "declined on Stripe" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "declined on Stripe")
 
 
 def test_forged_state_is_refused_and_stores_nothing(stripe_sandbox, admin, login):
@@ -182,8 +190,7 @@ def test_forged_state_is_refused_and_stores_nothing(stripe_sandbox, admin, login
 
     response = client.get(forged, follow=True)
 
-    assert "not valid any more" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "not valid any more")
 
 
 def test_missing_state_is_refused(stripe_sandbox, admin, login):
@@ -193,8 +200,7 @@ def test_missing_state_is_refused(stripe_sandbox, admin, login):
 
     response = client.get(CALLBACK_URL, {"code": query["code"]}, follow=True)
 
-    assert "not valid any more" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "not valid any more")
 
 
 def test_callback_without_starting_is_refused(stripe_sandbox, admin, login):
@@ -203,8 +209,7 @@ def test_callback_without_starting_is_refused(stripe_sandbox, admin, login):
     )
 
     assert response.status_code == 200
-    assert "not valid any more" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "not valid any more")
 
 
 def test_state_from_another_users_session_is_refused(
@@ -218,8 +223,7 @@ def test_state_from_another_users_session_is_refused(
 
     response = client.get(callback, follow=True)
 
-    assert "not valid any more" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "not valid any more")
 
 
 def test_replayed_callback_is_refused(stripe_sandbox, admin, login):
@@ -246,8 +250,7 @@ def test_reused_code_is_refused_by_stripe(stripe_sandbox, admin, login):
 
     response = client.get(CALLBACK_URL, {"code": code, "state": state}, follow=True)
 
-    assert "expired or been used already" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "expired or been used already")
 
 
 def test_test_mode_account_is_refused_on_a_live_platform(
@@ -259,8 +262,7 @@ def test_test_mode_account_is_refused_on_a_live_platform(
 
     response = client.get(callback, follow=True)
 
-    assert "test-mode Stripe account" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "test-mode Stripe account")
 
 
 def test_stripe_unavailable_during_the_exchange_stores_nothing(
@@ -274,8 +276,7 @@ def test_stripe_unavailable_during_the_exchange_stores_nothing(
     response = client.get(callback, follow=True)
 
     assert response.status_code == 200
-    assert "Stripe is unavailable right now" in response.content.decode()
-    assert not StripeConnection.objects.exists()
+    assert_nothing_connected(response, "Stripe is unavailable right now")
 
 
 def test_connecting_another_account_replaces_the_first_under_disconnect_rules(
@@ -309,8 +310,7 @@ def test_reconnecting_the_same_account_keeps_one_connection(
     stripe_sandbox, admin, organizer, login
 ):
     client = login(admin)
-    acct = stripe_sandbox.create_account()
-    first = connect(client, stripe_sandbox, account=acct)
+    acct, first = connect_new_account(client, stripe_sandbox)
     webinar = paid_webinar(organizer)
     stripe_sandbox.update_account(acct, charges_enabled=False)
 
@@ -382,8 +382,7 @@ def test_disconnect_expires_open_sessions_and_makes_paid_webinars_free(
     stripe_sandbox, admin, organizer, login
 ):
     client = login(admin)
-    acct = stripe_sandbox.create_account()
-    connection = connect(client, stripe_sandbox, account=acct)
+    acct, connection = connect_new_account(client, stripe_sandbox)
     webinar = paid_webinar(organizer, amount=4200)
     other = paid_webinar(organizer, amount=1500)
     open_payment = open_checkout(webinar, connection, amount=4200)
@@ -421,8 +420,7 @@ def test_disconnect_while_stripe_is_unavailable_changes_nothing_and_can_be_retri
     stripe_sandbox, admin, organizer, login
 ):
     client = login(admin)
-    acct = stripe_sandbox.create_account()
-    connection = connect(client, stripe_sandbox, account=acct)
+    acct, connection = connect_new_account(client, stripe_sandbox)
     webinar = paid_webinar(organizer)
     payment = open_checkout(webinar, connection)
     url = f"/console/stripe/{connection.pk}/disconnect/"
@@ -455,8 +453,7 @@ def test_disconnecting_an_account_already_unlinked_at_stripe_still_disconnects(
     stripe_sandbox, admin, organizer, login
 ):
     client = login(admin)
-    acct = stripe_sandbox.create_account()
-    connection = connect(client, stripe_sandbox, account=acct)
+    acct, connection = connect_new_account(client, stripe_sandbox)
     webinar = paid_webinar(organizer)
     stripe_sandbox.deauthorize(acct)
 

@@ -21,6 +21,16 @@ def refresh_url(connection: StripeConnection) -> str:
     return f"/console/stripe/{connection.pk}/refresh/"
 
 
+def assert_manage_answers(client, connection: StripeConnection, *, disconnect: int):
+    """Check the disconnect page's answer; a refused client changes nothing."""
+    assert client.get(disconnect_url(connection)).status_code == disconnect
+    if disconnect == 404:
+        assert client.post(disconnect_url(connection)).status_code == 404
+        assert client.post(refresh_url(connection)).status_code == 404
+    connection.refresh_from_db()
+    assert connection.is_active
+
+
 @pytest.fixture
 def people(account, admin, organizer, webinar):
     """Everyone the matrix names, around one account and its webinar."""
@@ -75,12 +85,7 @@ def test_account_wide_connection_is_managed_by_admins_only(
 
     assert client.get(SETTINGS_URL).status_code == view
     assert client.post(CONNECT_URL).status_code == connect
-    assert client.get(disconnect_url(account_wide)).status_code == disconnect
-    if disconnect == 404:
-        assert client.post(disconnect_url(account_wide)).status_code == 404
-        assert client.post(refresh_url(account_wide)).status_code == 404
-    account_wide.refresh_from_db()
-    assert account_wide.is_active
+    assert_manage_answers(client, account_wide, disconnect=disconnect)
 
 
 @pytest.mark.parametrize("who", ["organizer", "co_organizer"])
@@ -187,12 +192,7 @@ def test_each_organizer_manages_only_their_own_connection(
     client = client_for(client, people, who)
 
     assert client.post(CONNECT_URL).status_code == connect
-    assert client.get(disconnect_url(organizers_own)).status_code == disconnect
-    if disconnect == 404:
-        assert client.post(disconnect_url(organizers_own)).status_code == 404
-        assert client.post(refresh_url(organizers_own)).status_code == 404
-    organizers_own.refresh_from_db()
-    assert organizers_own.is_active
+    assert_manage_answers(client, organizers_own, disconnect=disconnect)
 
 
 def test_admins_see_who_is_connected_per_organizer(client, people, organizers_own):

@@ -7,7 +7,7 @@ import pytest
 import stripe
 from django.core import mail
 
-from payments.connect import selling_state
+from payments.connect.connections import selling_state
 from payments.models import Price, StripeConnection, StripeDisconnection
 from tests import factories
 from tests.payments.test_connect import paid_webinar

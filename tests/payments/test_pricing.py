@@ -4,7 +4,12 @@ import pytest
 import time_machine
 
 from payments.pricing import PricingError, quote, release_code_use, reserve_code_use
-from tests.factories import DiscountCodeFactory, PriceFactory, PriceTierFactory
+from tests.factories import (
+    DiscountCodeFactory,
+    PriceFactory,
+    PriceTierFactory,
+    WebinarFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +121,6 @@ def test_code_valid_inside_its_window(webinar):
 
 
 def test_code_of_another_webinar_is_invalid(webinar, organizer):
-    from tests.factories import WebinarFactory
-
     PriceFactory(webinar=webinar)
     other = WebinarFactory(owner=organizer)
     DiscountCodeFactory(webinar=other, code="OTHER")

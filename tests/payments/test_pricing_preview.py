@@ -6,8 +6,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from organizers.models import Account
+from organizers.models import Account, Organizer
+from payments import hooks
+from payments.demo import connect_demo_account
 from payments.models import DiscountCode, Payment, Price, StripeConnection
+from payments.pricing import quote
 from tests.factories import (
     DiscountCodeFactory,
     PriceFactory,
@@ -148,14 +151,11 @@ def test_seed_demo_without_the_sandbox_leaves_payments_off(settings):
 
 
 def test_demo_connection_is_not_duplicated_when_one_exists(settings):
-    from organizers.models import Organizer
-    from payments.services import ensure_demo_connection
-
     settings.STRIPE_SANDBOX = True
     seed()
     account = Account.objects.get(name="Demo")
     admin = Organizer.objects.get(account=account, role="admin")
-    ensure_demo_connection(account=account, admin=admin)
+    connect_demo_account(account=account, admin=admin)
     assert StripeConnection.objects.filter(account=account).count() == 1
 
 
@@ -164,8 +164,6 @@ def test_a_series_is_priced_per_session(organizer, login):
         owner=organizer, sessions=2, registration_type="individual_session"
     )
     PriceFactory(webinar=series, amount=2000)
-    from payments.pricing import quote
-
     # The quote is what one registration for one chosen session costs.
     assert quote(webinar=series).amount == 2000
 
@@ -221,8 +219,6 @@ def test_preview_shows_the_registration_pages_own_form(webinar, paid, login):
 
 
 def test_preview_fails_loudly_without_a_registration_form(webinar, paid, login):
-    from payments import hooks
-
     saved = list(hooks.registration_form_factory)
     for factory in saved:
         hooks.registration_form_factory.unregister(factory)
@@ -232,3 +228,34 @@ def test_preview_fails_loudly_without_a_registration_form(webinar, paid, login):
     finally:
         for factory in saved:
             hooks.registration_form_factory.register(factory)
+
+
+CLOSED_BANNER = "Registration is closed: no session is still to come."
+
+
+def test_preview_says_registration_is_closed_when_every_session_is_over(
+    webinar, paid, login
+):
+    over = timezone.now().replace(microsecond=0) - timedelta(days=2)
+    webinar.sessions.update(starts_at=over, ends_at=over + timedelta(hours=1))
+    body = preview(login(webinar.owner), webinar).content.decode()
+    assert CLOSED_BANNER in body
+
+
+def test_preview_says_registration_is_closed_for_a_cancelled_webinar(
+    webinar, paid, login
+):
+    Webinar.objects.filter(pk=webinar.pk).update(cancelled_at=timezone.now())
+    body = preview(login(webinar.owner), webinar).content.decode()
+    assert CLOSED_BANNER in body
+
+
+def test_preview_of_an_on_demand_webinar_is_open_without_sessions(organizer, login):
+    on_demand = WebinarFactory(owner=organizer, kind=Webinar.Kind.ON_DEMAND, sessions=0)
+    body = preview(login(organizer), on_demand).content.decode()
+    assert CLOSED_BANNER not in body
+
+
+def test_preview_with_a_session_to_come_has_no_closed_banner(webinar, paid, login):
+    body = preview(login(webinar.owner), webinar).content.decode()
+    assert CLOSED_BANNER not in body

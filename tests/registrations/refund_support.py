@@ -150,7 +150,7 @@ def register_and_pay(
     *, sandbox: SandboxHandle, webinar: Webinar, amount: int = 5000, email: str
 ) -> Registrant:
     """Register through the product's own flow and pay on the sandbox."""
-    from payments.connect import connection_for
+    from payments.connect.connections import connection_for
     from payments.models import Price, StripeConnection
     from registrations import services
 

@@ -1,13 +1,15 @@
 """Webhook handlers for Connect events about linked Stripe accounts.
 
-Imported from PaymentsConfig.ready(). They run inside the webhook's transaction,
-so they only touch the database: no call to Stripe here.
+Imported from PaymentsConfig.ready() so that @handles registers them. Like
+every handler (see payments.webhooks.process_event), they run outside any
+transaction; the services they call open their own. They only touch the
+database, with no call to Stripe, and are idempotent.
 """
 
 from datetime import UTC, datetime
 
-from payments.connect import handle_deauthorized, sync_account
-from payments.gateway import WebhookEvent
+from payments.connect.account_sync import handle_deauthorized, sync_account
+from payments.gateway_types import WebhookEvent
 from payments.webhooks import handles
 
 

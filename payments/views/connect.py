@@ -11,19 +11,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from organizers.models import Account
 from organizers.permissions import organizer_required
-from payments.connect import (
-    ConnectError,
+from payments.connect.account_sync import refresh_connection
+from payments.connect.connections import (
     active_connection,
-    complete_connect,
     connection_for,
     connection_target,
-    disconnect_stripe,
     may_manage,
     open_paid_webinars,
-    refresh_connection,
     selling_state,
-    start_connect,
 )
+from payments.connect.disconnect import disconnect_stripe
+from payments.connect.oauth import complete_connect, start_connect
+from payments.errors import ConnectError
 from payments.models import StripeConnection, StripeDisconnection
 from webinars.models import Webinar
 

@@ -1,3 +1,5 @@
+"""The Stripe webhook endpoint: verify, then hand the event to payments.webhooks."""
+
 import json
 import logging
 

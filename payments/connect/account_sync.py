@@ -1,0 +1,129 @@
+"""Keeping connections as Stripe reports them: account updates and deauthorizations."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from payments import gateway
+from payments.connect.connections import open_paid_webinars
+from payments.connect.disconnect import record_disconnection
+from payments.connect.notices import send_charges_disabled_emails
+from payments.errors import ConnectError
+from payments.gateway_types import AccountInfo
+from payments.models import StripeConnection, StripeDisconnection
+
+
+def unavailable_message() -> str:
+    """Return the message for a Stripe outage while connecting or refreshing."""
+    return _(
+        "Stripe is unavailable right now. Nothing was changed; please try again in "
+        "a few minutes."
+    )
+
+
+def sync_account(
+    *,
+    stripe_account_id: str,
+    charges_enabled: bool,
+    details_submitted: bool,
+    business_name: str | None = None,
+    at: datetime | None = None,
+) -> list[StripeConnection]:
+    """Store what Stripe says of an account; tell organizers if charges stopped.
+
+    `at` is when Stripe said it (an event's `created`); an older statement than
+    the stored one is ignored, since events arrive in any order.
+    """
+    updated = []
+    with transaction.atomic():
+        connections = StripeConnection.objects.select_for_update().filter(
+            stripe_account_id=stripe_account_id, disconnected_at__isnull=True
+        )
+        for connection in connections:
+            if at is not None and connection.synced_at and at < connection.synced_at:
+                continue
+            was_enabled = connection.charges_enabled
+            connection.charges_enabled = charges_enabled
+            connection.details_submitted = details_submitted
+            if business_name:
+                connection.business_name = business_name[:200]
+            connection.synced_at = at or timezone.now()
+            connection.save(
+                update_fields=[
+                    "charges_enabled",
+                    "details_submitted",
+                    "business_name",
+                    "synced_at",
+                ]
+            )
+            updated.append(connection)
+            if was_enabled and not charges_enabled:
+                webinar_ids = list(
+                    open_paid_webinars(connection).values_list("pk", flat=True)
+                )
+                if webinar_ids:
+                    transaction.on_commit(
+                        lambda ids=webinar_ids, pk=connection.pk: (
+                            send_charges_disabled_emails(
+                                connection_id=pk, webinar_ids=ids
+                            )
+                        ),
+                        robust=True,
+                    )
+    return updated
+
+
+def store_account_info(
+    connection: StripeConnection, *, info: AccountInfo
+) -> StripeConnection:
+    """Store a freshly retrieved account state; return the connection updated."""
+    result = sync_account(
+        stripe_account_id=connection.stripe_account_id,
+        charges_enabled=info.charges_enabled,
+        details_submitted=info.details_submitted,
+        business_name=info.business_name,
+    )
+    return next((c for c in result if c.pk == connection.pk), connection)
+
+
+def refresh_connection(*, connection: StripeConnection) -> StripeConnection:
+    """Ask Stripe for the account's state now and store it."""
+    if not connection.is_active:
+        raise ConnectError(_("This Stripe account is disconnected."))
+    try:
+        info = gateway.retrieve_account(account=connection.stripe_account_id)
+    except gateway.AccountDisconnected as failure:
+        raise ConnectError(
+            _(
+                "Stripe says this account is no longer connected to Tessera. "
+                "Disconnect it here and connect again."
+            )
+        ) from failure
+    except gateway.GatewayError as failure:
+        raise ConnectError(unavailable_message()) from failure
+    return store_account_info(connection, info=info)
+
+
+def handle_deauthorized(
+    *, stripe_account_id: str, at: datetime | None = None
+) -> list[StripeDisconnection]:
+    """Apply a disconnection made from Stripe's side (no call to Stripe)."""
+    records = []
+    connections = StripeConnection.objects.filter(
+        stripe_account_id=stripe_account_id, disconnected_at__isnull=True
+    )
+    for connection in connections:
+        # A late event about an earlier link must not end a newer connection.
+        if at is not None and connection.connected_at.replace(microsecond=0) > at:
+            continue
+        with transaction.atomic():
+            record = record_disconnection(
+                connection=connection,
+                user=None,
+                source=StripeDisconnection.Source.STRIPE,
+            )
+        if record is not None:
+            records.append(record)
+    return records

@@ -1,0 +1,149 @@
+"""Which connection sells a webinar, and who may manage which connection."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from organizers.models import Account, Organizer
+from payments.models import Price, StripeConnection
+from webinars.models import Webinar
+
+SellingState = Literal["free", "paid", "unavailable"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The connection an organizer manages: the account's, or their own."""
+
+    account: Account
+    organizer: Organizer | None
+
+    def current(self) -> StripeConnection | None:
+        return StripeConnection.objects.filter(
+            account=self.account,
+            organizer=self.organizer,
+            disconnected_at__isnull=True,
+        ).first()
+
+
+# -- who sells what ---------------------------------------------------------------
+
+
+def active_connection(
+    *, account: Account, organizer: Organizer | None = None
+) -> StripeConnection | None:
+    """Return the live connection of the account, or of its organizer."""
+    qs = StripeConnection.objects.filter(account=account, disconnected_at__isnull=True)
+    if account.stripe_scope == Account.StripeScope.ORGANIZER:
+        if organizer is None:
+            return None
+        return qs.filter(organizer=organizer).first()
+    return qs.filter(organizer__isnull=True).first()
+
+
+def connection_for(webinar: Webinar) -> StripeConnection | None:
+    """Return the connection that sells this webinar: the account's, or its owner's."""
+    return active_connection(account=webinar.account, organizer=webinar.owner)
+
+
+def can_sell(webinar: Webinar) -> bool:
+    """Tell whether a connection with charges enabled sells this webinar now."""
+    connection = connection_for(webinar)
+    return connection is not None and connection.is_usable
+
+
+def selling_state(webinar: Webinar) -> SellingState:
+    """Tell whether the webinar registers for free, sells, or cannot sell right now.
+
+    "unavailable" means payments are on but no connection can take them (not
+    connected, or Stripe disabled charges): the registration page must not
+    register for free then.
+    """
+    price = Price.objects.filter(webinar=webinar).first()
+    if price is None or not price.enabled:
+        return "free"
+    return "paid" if can_sell(webinar) else "unavailable"
+
+
+def sold_webinars(connection: StripeConnection) -> QuerySet[Webinar]:
+    """Return the webinars this connection sells under the account's current scope."""
+    account = connection.account
+    qs = Webinar.objects.filter(account=account)
+    if connection.organizer_id is None:
+        if account.stripe_scope != Account.StripeScope.ACCOUNT:
+            return qs.none()
+        return qs
+    if account.stripe_scope != Account.StripeScope.ORGANIZER:
+        return qs.none()
+    return qs.filter(owner_id=connection.organizer_id)
+
+
+def with_open_registration(qs: QuerySet[Webinar]) -> QuerySet[Webinar]:
+    """Keep webinars that still take registrations (not cancelled, not over)."""
+    now = timezone.now()
+    return (
+        qs.filter(cancelled_at__isnull=True)
+        .filter(
+            Q(kind=Webinar.Kind.ON_DEMAND)
+            | Q(sessions__ends_at__gte=now, sessions__cancelled_at__isnull=True)
+        )
+        .distinct()
+    )
+
+
+def open_paid_webinars(connection: StripeConnection) -> QuerySet[Webinar]:
+    """Return the paid webinars with open registration this connection sells."""
+    return with_open_registration(
+        sold_webinars(connection).filter(price__enabled=True)
+    ).order_by("title", "pk")
+
+
+# -- permissions -------------------------------------------------------------------
+
+
+def connection_target(organizer: Organizer) -> Target | None:
+    """Return the connection this organizer may manage under the current scope."""
+    account = organizer.account
+    if account.stripe_scope == Account.StripeScope.ORGANIZER:
+        return Target(account=account, organizer=organizer)
+    if organizer.is_admin:
+        return Target(account=account, organizer=None)
+    return None
+
+
+def may_manage(*, organizer: Organizer, connection: StripeConnection) -> bool:
+    """Tell whether the organizer may disconnect or refresh this connection."""
+    if connection.account_id != organizer.account_id:
+        return False
+    if connection.organizer_id is None:
+        return organizer.is_admin
+    return connection.organizer_id == organizer.pk
+
+
+# -- the console dashboard (webinars.hooks.dashboard_warning_providers) -------------
+
+
+def dashboard_warnings(organizer: Organizer) -> list[str]:
+    """Warn about paid webinars that cannot take payments now."""
+    candidates = with_open_registration(
+        Webinar.objects.visible_to(organizer).filter(price__enabled=True)
+    ).select_related("account", "owner")
+    stuck = [w for w in candidates.order_by("title") if selling_state(w) != "paid"]
+    if not stuck:
+        return []
+    titles = ", ".join(w.title for w in stuck)
+    return [
+        ngettext(
+            "%(count)d paid webinar cannot take payments because no Stripe account "
+            "with charges enabled is connected: %(titles)s. Registration is "
+            "unavailable until Stripe is connected (Payments settings).",
+            "%(count)d paid webinars cannot take payments because no Stripe account "
+            "with charges enabled is connected: %(titles)s. Registration is "
+            "unavailable until Stripe is connected (Payments settings).",
+            len(stuck),
+        )
+        % {"count": len(stuck), "titles": titles}
+    ]

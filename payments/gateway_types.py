@@ -1,0 +1,92 @@
+"""The plain values payments.gateway returns: what the product needs from Stripe.
+
+Kept apart from the gateway so that code reading them (webhook handlers,
+services) needs no import of the module that talks to Stripe.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """A Checkout Session as the product needs it."""
+
+    id: str
+    url: str | None
+    status: str
+    payment_status: str
+    amount_total: int
+    currency: str
+    payment_intent: str | None
+    expires_at: int
+    client_reference_id: str | None
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Charged:
+    """What a PaymentIntent and a Refund share: an amount that has a status."""
+
+    id: str
+    status: str
+    amount: int
+    currency: str
+    charge: str | None
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PaymentDetails(Charged):
+    """A PaymentIntent with its charge and the Stripe fee from its balance."""
+
+    amount_received: int
+    application_fee_amount: int | None
+    stripe_fee: int | None
+    amount_refunded: int
+
+
+@dataclass(frozen=True)
+class RefundResult(Charged):
+    """A refund and where it stands."""
+
+    payment_intent: str | None
+    reason: str | None
+    created: int
+
+
+@dataclass(frozen=True)
+class ConnectedAccountToken:
+    """The result of an OAuth code exchange."""
+
+    stripe_user_id: str
+    livemode: bool
+    scope: str
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """What the product shows and checks about a connected account."""
+
+    id: str
+    livemode: bool
+    charges_enabled: bool
+    details_submitted: bool
+    business_name: str | None
+    email: str | None
+    default_currency: str | None
+    country: str | None
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A verified webhook event, as plain data."""
+
+    id: str
+    type: str
+    account: str | None
+    livemode: bool
+    created: int
+    object: dict[str, Any]
+    previous_attributes: dict[str, Any] | None
+    api_version: str | None

@@ -1,0 +1,1 @@
+"""Views of the payments app, one module per area."""
