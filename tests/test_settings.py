@@ -12,7 +12,6 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 20 + "production-secret-key-0123456789abcdef",
     "ALLOWED_HOSTS": "webinars.example.com",
     "STRIPE_SECRET_KEY": "sk_live_abc123",
-    "STRIPE_PUBLISHABLE_KEY": "pk_live_abc123",
     "STRIPE_CONNECT_CLIENT_ID": "ca_live123",
     "STRIPE_WEBHOOK_SECRET": "whsec_live_platform",
     "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_live_connect",
