@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from payments.models import Refund
-from registrations import refunds
 from registrations.models import Registrant
+from registrations.refunds.self_service import save_policy
 from tests import factories
 from tests.registrations.checkout_support import run_refund_tasks
 from tests.registrations.refund_support import pay_registrant, refunded_in_stripe
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def paid(stripe_sandbox):
     organizer = factories.OrganizerFactory()
     webinar = factories.WebinarFactory(owner=organizer, title="Budgeting basics")
-    refunds.save_policy(
+    save_policy(
         webinar=webinar,
         policy=Webinar.RefundPolicy.FULL_UNTIL,
         hours_before=24,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from celery.exceptions import Retry
 from django.test import Client
 
-from payments.models import Payment
+from payments.models import Payment, Refund
 from registrations.models import EmailLog, Registrant, SeatHold
+from registrations.refunds.stripe_sync import submit_refund_task
 from tests import factories
 from tests.sandbox_fixtures import SandboxHandle, WebhookReceiver
 from webinars.models import Webinar
@@ -153,11 +155,21 @@ def run_refund_tasks() -> list[str]:
     Public pages and webhooks only queue the Stripe call (submit_refund_task);
     tests run it here, where they then look at Stripe's state.
     """
-    from payments.models import Refund
-    from registrations.tasks_refunds import submit_refund_task
-
     requested = Refund.objects.filter(status=Refund.Status.REQUESTED).order_by("pk")
-    return [
-        submit_refund_task.run(refund_id)
-        for refund_id in requested.values_list("pk", flat=True)
-    ]
+    statuses = []
+    for refund_id in requested.values_list("pk", flat=True):
+        try:
+            statuses.append(submit_refund_task.run(refund_id))
+        except Retry:
+            # Stripe unavailable: the worker would try again later.
+            statuses.append(Refund.Status.REQUESTED)
+    return statuses
+
+
+def send_refunds(capture: Any) -> list[str]:
+    """Run the queued refund tasks with their after-commit work (emails, notices).
+
+    `capture` is pytest-django's django_capture_on_commit_callbacks.
+    """
+    with capture(execute=True):
+        return run_refund_tasks()

@@ -9,8 +9,11 @@ from django.test import Client
 from django.utils import timezone
 
 from payments import gateway
-from payments.models import Payment, Refund
+from payments.connect import connection_for
+from payments.models import Payment, Price, Refund, StripeConnection
+from registrations.fulfilment import fulfil_checkout
 from registrations.models import Registrant
+from registrations.registration import start_registration
 from tests.sandbox_fixtures import SandboxHandle, WebhookReceiver
 from webinars.models import Session, Webinar
 
@@ -150,10 +153,6 @@ def register_and_pay(
     *, sandbox: SandboxHandle, webinar: Webinar, amount: int = 5000, email: str
 ) -> Registrant:
     """Register through the product's own flow and pay on the sandbox."""
-    from payments.connect import connection_for
-    from payments.models import Price, StripeConnection
-    from registrations import services
-
     connection = connection_for(webinar)
     if connection is None:
         connection = StripeConnection.objects.create(
@@ -165,7 +164,7 @@ def register_and_pay(
     Price.objects.update_or_create(
         webinar=webinar, defaults={"enabled": True, "amount": amount, "currency": "EUR"}
     )
-    started = services.start_registration(
+    started = start_registration(
         webinar=webinar,
         first_name="Paula",
         last_name="Flow",
@@ -177,7 +176,7 @@ def register_and_pay(
     payment.refresh_from_db()
     answer = sandbox.pay(payment.checkout_session_id)
     assert answer.status in (302, 303), answer.text
-    services.fulfil_checkout(
+    fulfil_checkout(
         checkout_session_id=payment.checkout_session_id,
         account=connection.stripe_account_id,
     )

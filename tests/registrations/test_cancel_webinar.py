@@ -8,9 +8,17 @@ from django.urls import reverse
 
 from payments import gateway
 from payments.models import Refund
-from registrations import refunds
 from registrations.models import EmailLog, Registrant
-from registrations.tasks_refunds import run_cancellation_refunds
+from registrations.refunds.cancellation import (
+    batch_key,
+    cancel_webinar,
+    preview_cancellation,
+    run_cancellation_refunds,
+    send_cancellation_refunds,
+)
+from registrations.refunds.ledger import new_refund_token
+from registrations.refunds.organizer_actions import perform_action
+from registrations.refunds.stripe_sync import submit_refund
 from tests import factories
 from tests.registrations.refund_support import (
     pay_registrant,
@@ -53,11 +61,11 @@ def test_preview_lists_the_registrants_and_the_total_to_refund(
 ):
     first, second = paid_many(stripe_sandbox, webinar, acct, [5000, 3000])
     with django_capture_on_commit_callbacks(execute=True):
-        refunds.perform_action(
+        perform_action(
             registrant=second,
             action="refund_partial",
             amount=1000,
-            token=refunds.new_refund_token(),
+            token=new_refund_token(),
             requested_by=None,
         )
     guest = free_registrant(webinar)
@@ -85,7 +93,7 @@ def test_cancelling_a_webinar_refunds_everyone_in_full_once(
     assert webinar.sessions.get().cancelled_at is not None
     assert Refund.objects.filter(status=Refund.Status.REQUESTED).count() == 3
 
-    key = refunds.batch_key(webinar=webinar, session=None)
+    key = batch_key(webinar=webinar, session=None)
     assert run_cancellation_refunds(key) == 0
     assert run_cancellation_refunds(key) == 0  # a rerun changes nothing
     for registrant in registrants:
@@ -110,13 +118,13 @@ def test_an_interrupted_bulk_cancellation_resumes_without_refunding_twice(
     webinar, stripe_sandbox, acct
 ):
     registrants = paid_many(stripe_sandbox, webinar, acct, [5000, 5000, 5000, 5000])
-    key = refunds.cancel_webinar(webinar=webinar)
+    key = cancel_webinar(webinar=webinar)
     rows = list(Refund.objects.filter(idempotency_key__startswith=key).order_by("pk"))
     assert len(rows) == 4
 
     # The worker sends the first refund, then dies right after Stripe made the
     # second one (its answer never recorded).
-    refunds.submit_refund(refund_id=rows[0].pk)
+    submit_refund(refund_id=rows[0].pk)
     second = rows[1]
     gateway.create_refund(
         account=acct,
@@ -131,11 +139,11 @@ def test_an_interrupted_bulk_cancellation_resumes_without_refunding_twice(
     )
     # The rerun hits Stripe answering 500 (three attempts each) for a while.
     stripe_sandbox.inject_fault("500", count=6)
-    remaining = refunds.send_cancellation_refunds(key=key)
+    remaining = send_cancellation_refunds(key=key)
     assert remaining == 2
     # And resumes once Stripe is back.
-    assert refunds.send_cancellation_refunds(key=key) == 0
-    assert refunds.send_cancellation_refunds(key=key) == 0
+    assert send_cancellation_refunds(key=key) == 0
+    assert send_cancellation_refunds(key=key) == 0
     for registrant in registrants:
         registrant.refresh_from_db()
         assert len(stripe_refunds(registrant.payment)) == 1
@@ -154,12 +162,12 @@ def test_an_all_sessions_series_can_prorate_by_sessions_left(
     )
     first = webinar.sessions.order_by("starts_at").first()
     with time_machine.travel(first.ends_at + timedelta(hours=1), tick=True):
-        preview = refunds.preview_cancellation(webinar=webinar, mode="prorate")
+        preview = preview_cancellation(webinar=webinar, mode="prorate")
         assert preview.mode_choice
         assert (preview.sessions_left, preview.sessions_total) == (3, 4)
         assert preview.rows[0].refund_amount == 749  # 999 * 3 // 4
-        key = refunds.cancel_webinar(webinar=webinar, mode="prorate")
-        refunds.send_cancellation_refunds(key=key)
+        key = cancel_webinar(webinar=webinar, mode="prorate")
+        send_cancellation_refunds(key=key)
     registrant.refresh_from_db()
     assert registrant.payment.amount_refunded == 749
     assert registrant.status == Registrant.Status.CANCELLED
@@ -167,7 +175,7 @@ def test_an_all_sessions_series_can_prorate_by_sessions_left(
 
 def test_an_idempotency_clash_is_reconciled_not_failed(webinar, stripe_sandbox, acct):
     (registrant,) = paid_many(stripe_sandbox, webinar, acct, [5000])
-    key = refunds.cancel_webinar(webinar=webinar)
+    key = cancel_webinar(webinar=webinar)
     row = Refund.objects.get(idempotency_key__startswith=key)
     # Same key, other parameters: Stripe answers with an idempotency error.
     gateway.create_refund(
@@ -178,7 +186,7 @@ def test_an_idempotency_clash_is_reconciled_not_failed(webinar, stripe_sandbox, 
         idempotency_key=row.idempotency_key,
         metadata={"tessera_refund": str(row.pk)},
     )
-    row = refunds.submit_refund(refund_id=row.pk)
+    row = submit_refund(refund_id=row.pk)
     assert row.status == Refund.Status.SUCCEEDED
     assert row.stripe_refund_id
     assert len(stripe_refunds(registrant.payment)) == 1
@@ -192,8 +200,8 @@ def test_cancelling_one_session_of_an_all_sessions_series_keeps_registrations(
         sandbox=stripe_sandbox, webinar=webinar, account=acct, amount=1000
     )
     session = webinar.sessions.order_by("starts_at")[1]
-    key = refunds.cancel_webinar(webinar=webinar, session=session, mode="prorate")
-    refunds.send_cancellation_refunds(key=key)
+    key = cancel_webinar(webinar=webinar, session=session, mode="prorate")
+    send_cancellation_refunds(key=key)
     registrant.refresh_from_db()
     session.refresh_from_db()
     assert session.cancelled_at is not None
@@ -209,7 +217,7 @@ def test_no_refund_mode_cancels_and_tells_everyone_without_refunding(
 ):
     webinar = factories.WebinarFactory(owner=organizer, sessions=2)
     registrant = pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)
-    refunds.cancel_webinar(webinar=webinar, mode="none")
+    cancel_webinar(webinar=webinar, mode="none")
     registrant.refresh_from_db()
     assert registrant.status == Registrant.Status.CANCELLED
     assert not Refund.objects.exists()
@@ -218,7 +226,7 @@ def test_no_refund_mode_cancels_and_tells_everyone_without_refunding(
 
 def test_a_single_session_webinar_always_refunds_in_full(webinar, stripe_sandbox, acct):
     pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)
-    preview = refunds.preview_cancellation(webinar=webinar, mode="none")
+    preview = preview_cancellation(webinar=webinar, mode="none")
     assert not preview.mode_choice
     assert preview.mode == "full"
     assert preview.totals == {"EUR": 5000}
@@ -244,9 +252,7 @@ def test_cancelling_a_session_of_an_individual_series_touches_only_its_registran
     page = client.get(url).content.decode()
     assert on_first.email in page and on_second.email not in page
     client.post(url, {"mode": "full", "confirm": "yes"})
-    refunds.send_cancellation_refunds(
-        key=refunds.batch_key(webinar=webinar, session=first)
-    )
+    send_cancellation_refunds(key=batch_key(webinar=webinar, session=first))
     on_first.refresh_from_db()
     on_second.refresh_from_db()
     assert on_first.status == Registrant.Status.REFUNDED

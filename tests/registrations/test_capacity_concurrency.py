@@ -5,8 +5,9 @@ import threading
 import pytest
 from django.db import connection
 
-from registrations import services
+from registrations.capacity import seats_taken
 from registrations.models import Registrant, SeatHold
+from registrations.registration import WebinarFull, start_registration
 from tests.registrations.checkout_support import make_paid_webinar
 
 RACERS = 40
@@ -44,7 +45,7 @@ def test_forty_racers_for_the_last_ten_seats_get_exactly_ten_holds(
         try:
             barrier.wait()
             try:
-                services.start_registration(
+                start_registration(
                     webinar=webinar,
                     first_name="Racer",
                     last_name=str(n),
@@ -53,7 +54,7 @@ def test_forty_racers_for_the_last_ten_seats_get_exactly_ten_holds(
                     base_url="http://testserver/",
                 )
                 outcome = "held"
-            except services.WebinarFull:
+            except WebinarFull:
                 outcome = "full"
             except Exception as error:  # noqa: BLE001 - reported below
                 outcome = f"error: {error!r}"
@@ -72,7 +73,7 @@ def test_forty_racers_for_the_last_ten_seats_get_exactly_ten_holds(
     assert outcomes.count("held") == SEATS_LEFT
     assert outcomes.count("full") == RACERS - SEATS_LEFT
     assert SeatHold.objects.filter(registrant__webinar=webinar).count() == SEATS_LEFT
-    assert services.seats_taken(webinar=webinar) == webinar.registration_limit
+    assert seats_taken(webinar=webinar) == webinar.registration_limit
 
 
 @pytest.mark.postgres
@@ -95,7 +96,7 @@ def test_racers_for_one_series_session_never_oversell_it(organizer):
         try:
             barrier.wait()
             try:
-                services.start_registration(
+                start_registration(
                     webinar=webinar,
                     first_name="R",
                     last_name=str(n),
@@ -105,7 +106,7 @@ def test_racers_for_one_series_session_never_oversell_it(organizer):
                     base_url="http://testserver/",
                 )
                 held.append(n)
-            except services.WebinarFull:
+            except WebinarFull:
                 pass
         finally:
             connection.close()
@@ -117,4 +118,4 @@ def test_racers_for_one_series_session_never_oversell_it(organizer):
         thread.join()
 
     assert len(held) == 3
-    assert services.seats_taken(webinar=webinar, session=session) == 3
+    assert seats_taken(webinar=webinar, session=session) == 3

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from payments.models import Payment, Refund, StripeEvent
-from registrations import services
+from registrations.capacity import seats_taken
+from registrations.checkout import release_expired_holds
 from registrations.models import Registrant, SeatHold
 from tests.registrations.checkout_support import (
     register,
@@ -150,7 +151,7 @@ def test_expired_event_releases_the_seat(
     registrant = Registrant.objects.get()
     assert registrant.status == Registrant.Status.EXPIRED
     assert registrant.payment.status == Payment.Status.EXPIRED
-    assert services.seats_taken(webinar=paid_webinar) == 0
+    assert seats_taken(webinar=paid_webinar) == 0
 
 
 def test_amount_mismatch_is_flagged_refunded_and_not_fulfilled(
@@ -208,7 +209,7 @@ def test_late_payment_without_a_seat_is_refunded_automatically(
     late = Registrant.objects.get()
     # The hold lapses and the sweep gives the seat away.
     SeatHold.objects.update(expires_at=late.created_at)
-    assert services.release_expired_holds() == 1
+    assert release_expired_holds() == 1
     register(client, paid_webinar, email="grace@example.com")
     grace_id = Payment.objects.exclude(pk=late.payment_id).get().checkout_session_id
     stripe_sandbox.pay(grace_id)
@@ -229,7 +230,7 @@ def test_late_payment_without_a_seat_is_refunded_automatically(
     assert "auto_refunded" in late.emails.values_list("kind", flat=True)
     grace = Registrant.objects.get(email="grace@example.com")
     assert grace.status == Registrant.Status.CONFIRMED
-    assert services.seats_taken(webinar=paid_webinar) == 1
+    assert seats_taken(webinar=paid_webinar) == 1
 
 
 def test_late_payment_with_a_free_seat_is_honoured(
@@ -237,7 +238,7 @@ def test_late_payment_with_a_free_seat_is_honoured(
 ):
     session_id = session_id_of(register(client, paid_webinar)["Location"])
     SeatHold.objects.update(expires_at=Registrant.objects.get().created_at)
-    services.release_expired_holds()
+    release_expired_holds()
     stripe_sandbox.pay(session_id)
 
     webhooks.deliver(webhooks.collect())

@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -127,11 +128,12 @@ def test_favicon_is_linked_and_favicon_ico_redirects_to_it(client, webinar):
 
 
 def test_connection_date_is_not_followed_by_a_second_full_stop(admin):
-    connection = factories.StripeConnectionFactory(
-        account=admin.account,
-        connected_by=admin.user,
-        connected_at=dt.datetime(2026, 11, 24, 19, 49, tzinfo=dt.UTC),
-    )
+    evening = dt.datetime(2026, 11, 24, 19, 49, tzinfo=dt.UTC)
+    # connected_at is set on save: the clock decides the "p.m." shown.
+    with time_machine.travel(evening, tick=False):
+        connection = factories.StripeConnectionFactory(
+            account=admin.account, connected_by=admin.user, connected_at=evening
+        )
 
     with translation.override("en"):
         html = render_to_string(

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from payments.models import Payment
-from registrations import services
+from registrations.capacity import seats_taken
 from registrations.models import EmailLog, Registrant, SeatHold
 from tests.registrations.checkout_support import (
     cancel_path,
@@ -148,7 +148,7 @@ def test_failed_async_payment_releases_the_seat(client, paid_webinar, stripe_san
     payment.refresh_from_db()
     assert payment.status == Payment.Status.FAILED
     assert Registrant.objects.get().status == Registrant.Status.EXPIRED
-    assert services.seats_taken(webinar=paid_webinar) == 0
+    assert seats_taken(webinar=paid_webinar) == 0
 
 
 @pytest.mark.parametrize(
@@ -219,5 +219,5 @@ def test_stripe_unavailable_releases_the_hold_and_says_try_again(
     registrant = Registrant.objects.get()
     assert registrant.status == Registrant.Status.EXPIRED
     assert registrant.payment.status == Payment.Status.EXPIRED
-    assert services.seats_taken(webinar=paid_webinar) == 0
+    assert seats_taken(webinar=paid_webinar) == 0
     assert not EmailLog.objects.exists()

@@ -1,13 +1,18 @@
 """Organizer actions on a registrant: cancel and/or refund, exactly once."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
 from payments.models import Payment, Refund
-from registrations import refunds
+from payments.money import format_money
 from registrations.models import EmailLog, Registrant
+from registrations.refunds.ledger import new_refund_token, refundable_amount
+from registrations.refunds.stripe_sync import retry_requested_refunds
 from tests import factories
+from tests.registrations.checkout_support import send_refunds
 from tests.registrations.refund_support import (
     pay_registrant,
     refunded_in_stripe,
@@ -38,9 +43,22 @@ def review(client, registrant, **data):
 
 
 def confirm(client, registrant, capture, *, token=None, **data):
-    token = token or refunds.new_refund_token()
+    """Confirm an action, then do the worker's job: send its refund to Stripe.
+
+    The organizer's answer never waits for Stripe: right after the POST, every
+    refund is still requested and the page says it waits for Stripe.
+    """
+    token = token or new_refund_token()
     with capture(execute=True):
-        return client.post(url(registrant), {"step": "confirm", "token": token, **data})
+        response = client.post(
+            url(registrant), {"step": "confirm", "token": token, **data}
+        )
+    statuses = set(Refund.objects.values_list("status", flat=True))
+    if Refund.Status.REQUESTED in statuses:
+        page = client.get(url(registrant)).content.decode()
+        assert "Waiting for Stripe" in page
+        send_refunds(capture)
+    return response
 
 
 def test_confirmation_shows_paid_refunded_this_refund_and_stripe_fee(
@@ -53,7 +71,7 @@ def test_confirmation_shows_paid_refunded_this_refund_and_stripe_fee(
     assert "€50.00" in page  # paid
     assert "€0.00" in page  # already refunded
     assert "€12.50" in page  # this refund
-    fee = refunds.format_money(paid.payment.stripe_fee, "EUR")
+    fee = format_money(paid.payment.stripe_fee, "EUR")
     assert paid.payment.stripe_fee > 0
     assert fee in page
     assert 'name="token"' in page
@@ -155,7 +173,7 @@ def test_submitting_the_same_confirmation_twice_refunds_once(
     login, organizer, paid, django_capture_on_commit_callbacks
 ):
     client = login(organizer)
-    token = refunds.new_refund_token()
+    token = new_refund_token()
     for _ in range(2):
         response = confirm(
             client,
@@ -187,11 +205,11 @@ def test_stripe_down_leaves_the_refund_requested_and_a_retry_sends_it_once(
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     # Nothing more fits while the refund is in flight.
-    assert refunds.refundable_amount(paid.payment) == 0
+    assert refundable_amount(paid.payment) == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert refunds.retry_requested_refunds(older_than=refunds.timedelta(0)) == 0
-        assert refunds.retry_requested_refunds(older_than=refunds.timedelta(0)) == 0
+        assert retry_requested_refunds(older_than=timedelta(0)) == 0
+        assert retry_requested_refunds(older_than=timedelta(0)) == 0
     refund.refresh_from_db()
     assert refund.status == Refund.Status.SUCCEEDED
     assert len(stripe_refunds(paid.payment)) == 1
@@ -357,7 +375,40 @@ def test_failed_refund_mail_and_refund_page(
     refund = Refund.objects.get()
     assert refund.status == Refund.Status.FAILED
     assert "disputed" in refund.failure_reason
-    assert refunds.refundable_amount(paid.payment) == 5000
+    assert refundable_amount(paid.payment) == 5000
     assert any("A refund failed" in m.subject for m in mail.outbox)
     page = client.get(url(paid)).content.decode()
     assert "charge_disputed" in page
+
+
+def status_url(registrant):
+    return reverse(
+        "registrations:refund_status", args=[registrant.webinar_id, registrant.pk]
+    )
+
+
+def test_refund_status_says_waiting_until_stripe_answers(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url(paid),
+            {"step": "confirm", "token": new_refund_token(), "action": "cancel_full"},
+        )
+    waiting = client.get(status_url(paid)).json()
+    assert waiting["waiting"] is True
+    assert "Waiting for Stripe" in waiting["html"]
+    assert 'aria-live="polite"' in client.get(url(paid)).content.decode()
+
+    send_refunds(django_capture_on_commit_callbacks)
+
+    answered = client.get(status_url(paid)).json()
+    assert answered["waiting"] is False
+    assert "Waiting for Stripe" not in answered["html"]
+    assert "Succeeded" in answered["html"]
+
+
+def test_refund_status_of_another_account_is_a_404(login, paid):
+    stranger = factories.OrganizerFactory(role="admin")
+    assert login(stranger).get(status_url(paid)).status_code == 404

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from payments.models import Refund
-from registrations import refunds
+from registrations.refunds.ledger import RefundError, new_refund_token
+from registrations.refunds.organizer_actions import perform_action
 from tests.registrations.refund_support import pay_registrant, stripe_refunds
 
 
@@ -19,14 +20,14 @@ def race(registrant, tokens, amount):
     def attempt(token):
         try:
             barrier.wait(timeout=10)
-            outcome = refunds.perform_action(
+            outcome = perform_action(
                 registrant=registrant,
                 action="refund_partial",
                 amount=amount,
                 token=token,
                 requested_by=None,
             )
-        except refunds.RefundError as error:
+        except RefundError as error:
             outcome = error
         finally:
             connection.close()
@@ -48,10 +49,10 @@ def test_only_one_of_two_concurrent_refunds_fits(stripe_sandbox, webinar):
     registrant = pay_registrant(
         sandbox=stripe_sandbox, webinar=webinar, account=acct, amount=5000
     )
-    tokens = [refunds.new_refund_token() for _ in range(4)]
+    tokens = [new_refund_token() for _ in range(4)]
     results = race(registrant, tokens, 3000)
     made = [r for r in results if isinstance(r, Refund)]
-    refused = [r for r in results if isinstance(r, refunds.RefundError)]
+    refused = [r for r in results if isinstance(r, RefundError)]
     assert len(made) == 1 and len(refused) == 3
     assert "At most €20.00" in refused[0].message
     assert Refund.objects.count() == 1
@@ -67,7 +68,7 @@ def test_a_double_click_submitted_twice_at_once_refunds_once(stripe_sandbox, web
     registrant = pay_registrant(
         sandbox=stripe_sandbox, webinar=webinar, account=acct, amount=5000
     )
-    token = refunds.new_refund_token()
+    token = new_refund_token()
     results = race(registrant, [token, token, token], 1000)
     assert all(isinstance(r, Refund) for r in results)
     assert len({r.pk for r in results}) == 1

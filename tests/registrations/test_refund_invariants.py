@@ -2,11 +2,14 @@
 
 import contextlib
 import random
+from datetime import timedelta
 
 import pytest
 
 from payments.models import Payment, Refund
-from registrations import refunds
+from registrations.refunds.ledger import RefundError, committed_amount, new_refund_token
+from registrations.refunds.organizer_actions import perform_action
+from registrations.refunds.stripe_sync import retry_requested_refunds
 from tests.registrations.refund_support import (
     Webhooks,
     pay_registrant,
@@ -48,19 +51,19 @@ def test_refunds_never_exceed_what_was_paid(
                 stripe_sandbox.refunds_pending(choice == "pending")
                 if choice == "down":
                     stripe_sandbox.inject_fault("500", count=3)
-                with contextlib.suppress(refunds.RefundError):
-                    refunds.perform_action(
+                with contextlib.suppress(RefundError):
+                    perform_action(
                         registrant=registrant,
                         action="refund_partial",
                         amount=amount,
-                        token=refunds.new_refund_token(),
+                        token=new_refund_token(),
                         requested_by=None,
                     )
             hooks.deliver()
             if step % 3 == 2:
-                refunds.retry_requested_refunds(older_than=refunds.timedelta(0))
+                retry_requested_refunds(older_than=timedelta(0))
         payment = Payment.objects.get(pk=payment.pk)
-        assert refunds.committed_amount(payment) <= payment.amount
+        assert committed_amount(payment) <= payment.amount
         assert payment.amount_refunded <= payment.amount
         succeeded = sum(
             r.amount for r in payment.refunds.filter(status=Refund.Status.SUCCEEDED)
@@ -69,7 +72,7 @@ def test_refunds_never_exceed_what_was_paid(
     # Settle what is left and compare with Stripe's own count.
     stripe_sandbox.refunds_pending(False)
     with django_capture_on_commit_callbacks(execute=True):
-        refunds.retry_requested_refunds(older_than=refunds.timedelta(0))
+        retry_requested_refunds(older_than=timedelta(0))
         for row in Refund.objects.filter(status=Refund.Status.PENDING):
             stripe_sandbox.settle_refund(row.stripe_refund_id, "succeeded")
         hooks.deliver()

@@ -4,13 +4,23 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 
+from payments import gateway
 from payments.models import Payment, Refund, StripeEvent
-from registrations import refunds
 from registrations.models import EmailLog, Registrant
+from registrations.refunds.ledger import (
+    RefundError,
+    new_refund_token,
+    refundable_amount,
+)
+from registrations.refunds.organizer_actions import perform_action, plan_action
+from registrations.refunds.reports import refund_warnings
+from registrations.refunds.stripe_sync import retry_requested_refunds
+from tests.registrations.checkout_support import send_refunds
 from tests.registrations.refund_support import (
     Webhooks,
     pay_registrant,
@@ -39,13 +49,16 @@ def hooks(stripe_sandbox, webhook_receiver, client, paid):
 
 def refund(paid, capture, *, action="refund_partial", amount=2000, user=None):
     with capture(execute=True):
-        row = refunds.perform_action(
+        row = perform_action(
             registrant=paid,
             action=action,
             amount=amount,
-            token=refunds.new_refund_token(),
+            token=new_refund_token(),
             requested_by=user,
         )
+    # Stripe is asked in the background: the row waits for the worker.
+    assert row.status == Refund.Status.REQUESTED
+    send_refunds(capture)
     row.refresh_from_db()
     return row
 
@@ -58,7 +71,7 @@ def test_pending_refund_succeeds_through_the_webhook(
     assert row.status == Refund.Status.PENDING
     paid.payment.refresh_from_db()
     assert paid.payment.amount_refunded == 0
-    assert refunds.refundable_amount(paid.payment) == 3000
+    assert refundable_amount(paid.payment) == 3000
     assert not EmailLog.objects.filter(kind="refund").exists()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -86,7 +99,7 @@ def test_failed_refund_is_flagged_with_stripes_reason_and_refundable_again(
     row = refund(
         paid, django_capture_on_commit_callbacks, action="cancel_full", amount=None
     )
-    assert refunds.refundable_amount(paid.payment) == 0
+    assert refundable_amount(paid.payment) == 0
     stripe_sandbox.settle_refund(row.stripe_refund_id, "failed")
     with django_capture_on_commit_callbacks(execute=True):
         delivered = hooks.deliver()
@@ -94,7 +107,7 @@ def test_failed_refund_is_flagged_with_stripes_reason_and_refundable_again(
     row.refresh_from_db()
     assert row.status == Refund.Status.FAILED
     assert row.failure_reason
-    assert refunds.refundable_amount(paid.payment) == 5000
+    assert refundable_amount(paid.payment) == 5000
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     assert paid.payment.amount_refunded == 0
@@ -102,14 +115,14 @@ def test_failed_refund_is_flagged_with_stripes_reason_and_refundable_again(
     assert [m.to for m in mail.outbox if "refund failed" in m.subject] == [
         [organizer.email]
     ]
-    warnings = refunds.refund_warnings(organizer)
+    warnings = refund_warnings(organizer)
     assert any("failed" in text for text in warnings)
     page = login(organizer).get(f"/console/webinars/{paid.webinar_id}/refunds/")
     assert row.failure_reason in page.content.decode()
 
     # Refunding again clears the warning.
     refund(paid, django_capture_on_commit_callbacks, amount=5000)
-    assert not any("failed" in text for text in refunds.refund_warnings(organizer))
+    assert not any("failed" in text for text in refund_warnings(organizer))
 
 
 def test_duplicate_and_reversed_events_leave_the_same_state(
@@ -143,8 +156,6 @@ def test_duplicate_and_reversed_events_leave_the_same_state(
 
 
 def _stripe_id(paid):
-    from payments import gateway
-
     found = gateway.list_refunds_for_payment(
         account=paid.payment.stripe_account_id,
         payment_intent=paid.payment.payment_intent_id,
@@ -181,7 +192,7 @@ def test_partial_dashboard_refund_keeps_the_registration(
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CONFIRMED
     assert paid.payment.amount_refunded == 1500
-    assert refunds.refundable_amount(paid.payment) == 3500
+    assert refundable_amount(paid.payment) == 3500
 
 
 def test_dashboard_refund_during_our_refund_never_exceeds_what_was_paid(
@@ -195,12 +206,12 @@ def test_dashboard_refund_during_our_refund_never_exceeds_what_was_paid(
     stripe_sandbox.dashboard_refund(charge=paid.payment.charge_id)
     with django_capture_on_commit_callbacks(execute=True):
         hooks.deliver()
-        refunds.retry_requested_refunds(older_than=refunds.timedelta(0))
+        retry_requested_refunds(older_than=timedelta(0))
     row.refresh_from_db()
     assert row.status == Refund.Status.FAILED
     paid.payment.refresh_from_db()
     assert paid.payment.amount_refunded == 5000 == refunded_in_stripe(paid.payment)
-    assert refunds.refundable_amount(paid.payment) == 0
+    assert refundable_amount(paid.payment) == 0
 
 
 def test_refund_event_of_another_account_is_ignored(
@@ -263,11 +274,9 @@ def test_dispute_flags_the_payment_and_tells_the_organizer(
     assert payment.dispute_reason == "fraudulent"
     assert payment.dispute_closed_at is None
     assert [m.to for m in mail.outbox if "disputed" in m.subject] == [[organizer.email]]
-    assert any("disputed" in w for w in refunds.refund_warnings(organizer))
-    with pytest.raises(refunds.RefundError):
-        refunds.plan_action(
-            registrant=Registrant.objects.get(pk=paid.pk), action="cancel_full"
-        )
+    assert any("disputed" in w for w in refund_warnings(organizer))
+    with pytest.raises(RefundError):
+        plan_action(registrant=Registrant.objects.get(pk=paid.pk), action="cancel_full")
 
     stripe_sandbox.close_dispute(dispute["id"], "lost")
     with django_capture_on_commit_callbacks(execute=True):

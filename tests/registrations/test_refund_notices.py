@@ -4,8 +4,10 @@ import pytest
 from django.core import mail
 
 from payments.models import Payment, Refund
-from registrations import emails, services
+from registrations import emails
+from registrations.approval import deny_registrant
 from registrations.models import Registrant
+from registrations.refunds.stripe_sync import submit_refund
 from tests.registrations.checkout_support import (
     register,
     run_refund_tasks,
@@ -76,7 +78,7 @@ def test_denied_registrant_gets_the_denial_and_no_second_refund_email(
     before = len(mail_to(registrant.email))
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.deny_registrant(registrant=registrant)
+        deny_registrant(registrant=registrant)
     with django_capture_on_commit_callbacks(execute=True):
         run_refund_tasks()
     with django_capture_on_commit_callbacks(execute=True):
@@ -102,8 +104,6 @@ def test_a_refund_made_by_the_organizer_still_gets_its_notice(
     refund = Refund.objects.create(
         payment=payment, amount=1000, idempotency_key=f"refund-test-{payment.pk}"
     )
-    from registrations.refunds import submit_refund
-
     with django_capture_on_commit_callbacks(execute=True):
         submit_refund(refund_id=refund.pk)
         deliver_everything(webhooks)

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from payments.models import Payment
-from registrations import services
+from registrations.checkout import release_expired_holds
 from registrations.models import EmailLog, Registrant, SeatHold
+from registrations.registration import WebinarFull, start_registration
 from tests import factories
 from tests.registrations.checkout_support import form_data, register
 
@@ -110,7 +111,7 @@ def test_released_hold_gives_the_code_use_back(client, paid_webinar, stripe_sand
     register(client, paid_webinar, discount_code="ONE")
     SeatHold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
-    services.release_expired_holds()
+    release_expired_holds()
 
     code.refresh_from_db()
     assert code.uses == 0
@@ -267,9 +268,9 @@ def test_full_webinar_shows_full_and_creates_nothing(client, webinar):
 def test_full_detected_at_start_shows_the_full_page(client, webinar):
     webinar.registration_limit = 1
     webinar.save()
-    with pytest.raises(services.WebinarFull):
+    with pytest.raises(WebinarFull):
         for n in range(2):
-            services.start_registration(
+            start_registration(
                 webinar=webinar,
                 first_name="A",
                 last_name="B",

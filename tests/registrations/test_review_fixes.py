@@ -9,8 +9,13 @@ from django.test import Client
 from django.utils import timezone
 
 from payments.models import Payment, Refund
-from registrations import refunds, services
+from registrations.approval import deny_registrant
+from registrations.capacity import seats_taken
+from registrations.checkout import RECONCILE_BATCH, reconcile_checkouts
 from registrations.models import Registrant, SeatHold
+from registrations.refunds.cancellation import cancel_webinar
+from registrations.refunds.ledger import new_refund_token
+from registrations.refunds.organizer_actions import Action, perform_action
 from tests import factories
 from tests.registrations.checkout_support import (
     make_paid_webinar,
@@ -60,7 +65,7 @@ def test_late_payment_of_an_expired_unswept_hold_is_refunded_when_the_seat_was_r
     assert Registrant.objects.get(email="grace@example.com").status == (
         Registrant.Status.CONFIRMED
     )
-    assert services.seats_taken(webinar=paid_webinar) == 1
+    assert seats_taken(webinar=paid_webinar) == 1
     assert refunded_in_stripe(late.payment) == 5000
 
 
@@ -92,16 +97,16 @@ def test_deny_after_a_pending_partial_refund_never_refunds_more_than_paid(
     registrant = Registrant.objects.get()
     assert registrant.status == Registrant.Status.AWAITING
     # Created but not sent yet: in flight.
-    partial = refunds.perform_action(
+    partial = perform_action(
         registrant=registrant,
-        action=refunds.Action.REFUND_PARTIAL,
+        action=Action.REFUND_PARTIAL,
         amount=2000,
-        token=refunds.new_refund_token(),
+        token=new_refund_token(),
         requested_by=None,
     )
     assert partial.status == Refund.Status.REQUESTED
 
-    services.deny_registrant(registrant=registrant)
+    deny_registrant(registrant=registrant)
     with django_capture_on_commit_callbacks(execute=True):
         run_refund_tasks()
 
@@ -124,7 +129,7 @@ def test_registering_again_with_the_same_email_goes_back_to_the_open_checkout(
     assert again["Location"] == first
     assert Registrant.objects.count() == 1
     assert Payment.objects.count() == 1
-    assert services.seats_taken(webinar=paid_webinar) == 1
+    assert seats_taken(webinar=paid_webinar) == 1
 
 
 def test_registering_again_with_another_code_expires_the_earlier_checkout(
@@ -143,7 +148,7 @@ def test_registering_again_with_another_code_expires_the_earlier_checkout(
     assert earlier.status == Registrant.Status.EXPIRED
     assert latest.status == Registrant.Status.PENDING
     assert latest.payment.amount == 2500
-    assert services.seats_taken(webinar=paid_webinar) == 1
+    assert seats_taken(webinar=paid_webinar) == 1
 
 
 def test_second_payment_of_an_already_registered_email_is_refunded(
@@ -169,7 +174,7 @@ def test_second_payment_of_an_already_registered_email_is_refunded(
     assert "auto_refunded" in first.emails.values_list("kind", flat=True)
     assert Registrant.objects.filter(status=Registrant.Status.CONFIRMED).count() == 1
     assert refunded_in_stripe(first.payment) == 5000
-    assert services.seats_taken(webinar=paid_webinar) == 1
+    assert seats_taken(webinar=paid_webinar) == 1
 
 
 def test_register_posts_are_rate_limited_per_client_address(webinar):
@@ -200,7 +205,7 @@ def test_marking_a_payment_processing_pushes_its_next_check_forward(
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.PROCESSING
     assert payment.expires_at > timezone.now() + timedelta(minutes=50)
-    assert services.reconcile_checkouts() == 0
+    assert reconcile_checkouts() == 0
 
 
 def test_open_payment_is_reconciled_despite_many_stale_processing_ones(
@@ -224,15 +229,15 @@ def test_open_payment_is_reconciled_despite_many_stale_processing_ones(
         for n in range(150)
     )
 
-    services.reconcile_checkouts()
+    reconcile_checkouts()
 
     assert Registrant.objects.get().status == Registrant.Status.CONFIRMED
     looked_at = Payment.objects.filter(
         status=Payment.Status.PROCESSING, expires_at__gt=now
     ).count()
-    assert looked_at == services.RECONCILE_BATCH - 1
+    assert looked_at == RECONCILE_BATCH - 1
     # The next runs reach the rest instead of the same ones again.
-    services.reconcile_checkouts()
+    reconcile_checkouts()
     assert not Payment.objects.filter(
         status=Payment.Status.PROCESSING, expires_at__lte=now
     ).exists()
@@ -247,7 +252,7 @@ def test_cancelling_the_webinar_expires_open_checkouts_and_releases_holds(
     session_id = session_id_of(register(client, paid_webinar)["Location"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        refunds.cancel_webinar(webinar=paid_webinar)
+        cancel_webinar(webinar=paid_webinar)
 
     assert stripe_sandbox.object(session_id)["status"] == "expired"
     registrant = Registrant.objects.get()
@@ -274,7 +279,7 @@ def test_cancelling_one_session_of_a_series_expires_only_its_checkouts(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        refunds.cancel_webinar(webinar=webinar, session=first)
+        cancel_webinar(webinar=webinar, session=first)
 
     assert stripe_sandbox.object(gone)["status"] == "expired"
     assert stripe_sandbox.object(kept)["status"] == "open"
@@ -288,7 +293,7 @@ def test_paying_a_checkout_completed_before_the_cancel_is_refunded(
     stripe_sandbox.pay(session_id)  # paid, but no webhook or return yet
 
     with django_capture_on_commit_callbacks(execute=True):
-        refunds.cancel_webinar(webinar=paid_webinar)
+        cancel_webinar(webinar=paid_webinar)
     with django_capture_on_commit_callbacks(execute=True):
         run_refund_tasks()
 

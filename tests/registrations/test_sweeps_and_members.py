@@ -6,7 +6,9 @@ import pytest
 from django.utils import timezone
 
 from payments.models import Payment
-from registrations import services, tasks
+from registrations.capacity import seats_taken
+from registrations.checkout import reconcile_checkouts_task, release_expired_holds_task
+from registrations.members import register_member
 from registrations.models import Registrant, SeatHold
 from tests import factories
 from tests.registrations.checkout_support import register, session_id_of
@@ -22,12 +24,12 @@ def test_expired_holds_are_released_every_minute(client, paid_webinar, stripe_sa
         expires_at=timezone.now() - timedelta(seconds=1)
     )
 
-    assert tasks.release_expired_holds() == 1
-    assert tasks.release_expired_holds() == 0
+    assert release_expired_holds_task() == 1
+    assert release_expired_holds_task() == 0
 
     assert Registrant.objects.get(email="ada@example.com").status == "expired"
     assert Registrant.objects.get(email="kept@example.com").status == "pending_payment"
-    assert services.seats_taken(webinar=paid_webinar) == 1
+    assert seats_taken(webinar=paid_webinar) == 1
 
 
 def test_expired_but_unreleased_holds_do_not_count_as_seats(
@@ -48,11 +50,11 @@ def test_reconcile_fulfils_a_paid_session_whose_webhook_was_lost(
     stripe_sandbox.pay(session_id)
     Payment.objects.update(expires_at=timezone.now() - timedelta(minutes=5))
 
-    assert tasks.reconcile_checkouts() == 1
+    assert reconcile_checkouts_task() == 1
 
     assert Registrant.objects.get().status == Registrant.Status.CONFIRMED
     assert Payment.objects.get().status == Payment.Status.PAID
-    assert tasks.reconcile_checkouts() == 0
+    assert reconcile_checkouts_task() == 0
 
 
 def test_reconcile_closes_an_expired_session(client, paid_webinar, stripe_sandbox):
@@ -60,7 +62,7 @@ def test_reconcile_closes_an_expired_session(client, paid_webinar, stripe_sandbo
     stripe_sandbox.expire(session_id)
     Payment.objects.update(expires_at=timezone.now() - timedelta(minutes=5))
 
-    tasks.reconcile_checkouts()
+    reconcile_checkouts_task()
 
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.EXPIRED
@@ -71,11 +73,11 @@ def test_reconcile_skips_recent_checkouts_and_survives_stripe_outage(
     client, paid_webinar, stripe_sandbox
 ):
     register(client, paid_webinar)
-    assert tasks.reconcile_checkouts() == 0
+    assert reconcile_checkouts_task() == 0
 
     Payment.objects.update(expires_at=timezone.now() - timedelta(minutes=5))
     stripe_sandbox.inject_fault("500", count=3)
-    assert tasks.reconcile_checkouts() == 1
+    assert reconcile_checkouts_task() == 1
     assert Payment.objects.get().status == Payment.Status.OPEN
 
 
@@ -116,12 +118,12 @@ def test_panelists_and_co_organizers_do_not_take_seats(
         )
     factories.WebinarMemberFactory  # noqa: B018 - factories stay importable
 
-    assert services.seats_taken(webinar=webinar) == 0
+    assert seats_taken(webinar=webinar) == 0
     assert register(client, webinar).status_code == 303
     assert Registrant.objects.count() == 2
 
 
 def test_member_registration_is_made_once(webinar):
     member = factories.WebinarMemberFactory(webinar=webinar, role="panelist")
-    first = services.register_member(member)
-    assert services.register_member(member) == first
+    first = register_member(member)
+    assert register_member(member) == first
