@@ -7,8 +7,8 @@ import time_machine
 from django.urls import reverse
 
 from payments import gateway
-from payments.models import Refund
-from registrations.models import EmailLog, Registrant
+from payments.models import Payment, Refund
+from registrations.models import EmailLog, Registrant, SeatHold
 from registrations.refunds.cancellation import (
     batch_key,
     cancel_webinar,
@@ -20,6 +20,12 @@ from registrations.refunds.ledger import new_refund_token
 from registrations.refunds.organizer_actions import perform_action
 from registrations.refunds.stripe_sync import submit_refund
 from tests import factories
+from tests.registrations.checkout_support import (
+    make_paid_webinar,
+    register,
+    run_refund_tasks,
+    session_id_of,
+)
 from tests.registrations.refund_support import (
     pay_registrant,
     refunded_in_stripe,
@@ -272,3 +278,59 @@ def test_another_account_cannot_cancel_the_webinar(login, webinar):
     assert stranger.post(url, {"mode": "full", "confirm": "yes"}).status_code == 404
     webinar.refresh_from_db()
     assert webinar.cancelled_at is None
+
+
+def test_cancelling_the_webinar_expires_open_checkouts_and_releases_holds(
+    client, paid_webinar, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    session_id = session_id_of(register(client, paid_webinar)["Location"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_webinar(webinar=paid_webinar)
+
+    assert stripe_sandbox.object(session_id)["status"] == "expired"
+    registrant = Registrant.objects.get()
+    assert registrant.status != Registrant.Status.PENDING
+    assert registrant.payment.status == Payment.Status.EXPIRED
+    assert not SeatHold.objects.filter(
+        released_at__isnull=True, consumed_at__isnull=True
+    ).exists()
+
+
+def test_cancelling_one_session_of_a_series_expires_only_its_checkouts(
+    client, organizer, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    webinar = make_paid_webinar(
+        owner=organizer,
+        stripe_account=stripe_sandbox.demo_account,
+        sessions=2,
+        registration_type="individual_session",
+    )
+    first, second = webinar.sessions.order_by("starts_at")
+    kept = session_id_of(register(client, webinar, session=second.pk)["Location"])
+    gone = session_id_of(
+        register(client, webinar, session=first.pk, email="b@example.com")["Location"]
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_webinar(webinar=webinar, session=first)
+
+    assert stripe_sandbox.object(gone)["status"] == "expired"
+    assert stripe_sandbox.object(kept)["status"] == "open"
+    assert Registrant.objects.get(session=second).status == Registrant.Status.PENDING
+
+
+def test_paying_a_checkout_completed_before_the_cancel_is_refunded(
+    client, paid_webinar, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    session_id = session_id_of(register(client, paid_webinar)["Location"])
+    stripe_sandbox.pay(session_id)  # paid, but no webhook or return yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_webinar(webinar=paid_webinar)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_refund_tasks()
+
+    payment = Payment.objects.get()
+    assert refunded_in_stripe(payment) == 5000
+    assert Registrant.objects.get().status != Registrant.Status.CONFIRMED

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from payments.models import Refund
 from registrations.models import EmailLog, JoinDevice, Registrant
@@ -240,3 +241,12 @@ def test_webinar_page_links_to_the_list_with_counts(login, organizer, webinar):
     assert url(webinar) in response.text
     assert "2 of 100 seats taken." in response.text
     assert "1 registrant awaits your approval." in response.text
+
+
+def test_registrant_actions_are_kept_apart(client, login, organizer, webinar):
+    factories.RegistrantFactory(webinar=webinar)
+    url = reverse("registrations:registrants", args=[webinar.pk])
+
+    page = login(organizer).get(url).text
+
+    assert '<td class="actions">' in page

@@ -7,9 +7,18 @@ from datetime import timedelta
 import pytest
 
 from payments.models import Payment, Refund
+from registrations.approval import deny_registrant
+from registrations.models import Registrant
 from registrations.refunds.ledger import RefundError, committed_amount, new_refund_token
-from registrations.refunds.organizer_actions import perform_action
+from registrations.refunds.organizer_actions import Action, perform_action
 from registrations.refunds.stripe_sync import retry_requested_refunds
+from tests.registrations.checkout_support import (
+    make_paid_webinar,
+    register,
+    run_refund_tasks,
+    session_id_of,
+    success_path,
+)
 from tests.registrations.refund_support import (
     Webhooks,
     pay_registrant,
@@ -78,3 +87,33 @@ def test_refunds_never_exceed_what_was_paid(
         hooks.deliver()
     payment.refresh_from_db()
     assert payment.amount_refunded == refunded_in_stripe(payment) <= payment.amount
+
+
+def test_deny_after_a_pending_partial_refund_never_refunds_more_than_paid(
+    client, organizer, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account, approval="manual"
+    )
+    session_id = session_id_of(register(client, webinar)["Location"])
+    stripe_sandbox.pay(session_id)
+    client.get(success_path(webinar, session_id))
+    registrant = Registrant.objects.get()
+    assert registrant.status == Registrant.Status.AWAITING
+    # Created but not sent yet: in flight.
+    partial = perform_action(
+        registrant=registrant,
+        action=Action.REFUND_PARTIAL,
+        amount=2000,
+        token=new_refund_token(),
+        requested_by=None,
+    )
+    assert partial.status == Refund.Status.REQUESTED
+
+    deny_registrant(registrant=registrant)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_refund_tasks()
+
+    payment = Payment.objects.get()
+    assert sorted(payment.refunds.values_list("amount", flat=True)) == [2000, 3000]
+    assert refunded_in_stripe(payment) == 5000

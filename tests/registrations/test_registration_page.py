@@ -1,16 +1,27 @@
 """The public registration page: details, price, form, bad input, free flow."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
 from payments.models import Payment
-from registrations.checkout import release_expired_holds
+from registrations.checkout import (
+    release_expired_holds,
+)
 from registrations.models import EmailLog, Registrant, SeatHold
 from registrations.registration import WebinarFull, start_registration
 from tests import factories
-from tests.registrations.checkout_support import form_data, register
+from tests.registrations.checkout_support import (
+    form_data,
+    make_paid_webinar,
+    register,
+    session_id_of,
+    success_path,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -300,7 +311,6 @@ def test_already_registered_email_is_told_and_offered_a_resend(client, webinar):
 def test_already_registered_paid_registrant_is_not_charged_again(
     client, paid_webinar, stripe_sandbox
 ):
-    from tests.registrations.checkout_support import session_id_of, success_path
 
     session_id = session_id_of(register(client, paid_webinar)["Location"])
     stripe_sandbox.pay(session_id)
@@ -373,7 +383,6 @@ def test_language_of_the_page_goes_to_the_registrant_and_checkout(
 def test_page_query_count_does_not_grow_with_sessions_codes_registrants(
     client, organizer, stripe_sandbox, django_assert_max_num_queries
 ):
-    from tests.registrations.checkout_support import make_paid_webinar
 
     small = make_paid_webinar(
         owner=organizer, stripe_account=stripe_sandbox.demo_account
@@ -402,3 +411,81 @@ def test_page_query_count_does_not_grow_with_sessions_codes_registrants(
         with django_assert_max_num_queries(8):
             response = client.get(webinar.get_registration_url())
         assert response.status_code == 200
+
+
+def test_register_posts_are_rate_limited_per_client_address(webinar):
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(10):
+        assert register(client, webinar, email="not-an-email").status_code != 429
+
+    blocked = register(client, webinar, email="not-an-email")
+
+    assert blocked.status_code == 429
+    assert "Too many registration attempts" in blocked.content.decode()
+    other = Client(REMOTE_ADDR="203.0.113.8")
+    assert register(other, webinar, email="not-an-email").status_code != 429
+    assert client.get(webinar.get_registration_url()).status_code == 200
+
+
+def test_resend_answers_the_same_for_awaiting_unknown_and_confirmed(webinar):
+    webinar.approval = "manual"
+    webinar.save()
+    client = Client()
+    register(client, webinar, email="waiting@example.com")
+    assert Registrant.objects.get().status == Registrant.Status.AWAITING
+    url = f"/register/{webinar.registration_key}/resend/"
+
+    answers = []
+    for email in ("waiting@example.com", "nobody@example.com"):
+        page = client.post(url, {"email": email}, follow=True).content.decode()
+        answers.append("waiting for the organizer" in page)
+        assert "If this email is registered" in page
+    assert answers == [False, False]
+
+
+STRIPE_NOTE = "secure page; your seat is kept"
+
+
+def test_apply_is_a_plain_button_hidden_by_css_without_script(client, paid_webinar):
+    page = client.get(paid_webinar.get_registration_url()).text
+
+    assert '<button type="button" class="secondary" id="discount-code-apply"' in page
+    css = (Path(settings.BASE_DIR) / "static/css/app.css").read_text()
+    assert "[hidden] { display:none !important; }" in css
+
+
+def test_free_webinar_page_says_register_without_the_stripe_note(client, webinar):
+    page = client.get(webinar.get_registration_url()).text
+
+    assert 'data-paid="false"' in page
+    assert ">Register</button>" in page
+    assert "Register and pay</button>" not in page
+    assert STRIPE_NOTE not in page
+
+
+def test_paid_page_gives_the_script_both_labels_and_the_note(client, paid_webinar):
+    page = client.get(paid_webinar.get_registration_url()).text
+
+    assert 'data-paid="true"' in page
+    assert 'data-paid-label="Register and pay"' in page
+    assert 'data-free-label="Register"' in page
+    assert 'id="register-pay-note"' in page and STRIPE_NOTE in page
+
+
+def test_code_sent_with_the_form_applies_without_script(client, paid_webinar):
+    factories.DiscountCodeFactory(webinar=paid_webinar, code="FREE", amount=0)
+
+    response = register(client, paid_webinar, discount_code="FREE")
+
+    assert response.status_code == 303
+    assert Registrant.objects.get().status == Registrant.Status.CONFIRMED
+
+
+def test_favicon_is_linked_and_favicon_ico_redirects_to_it(client, webinar):
+    page = client.get(webinar.get_registration_url()).text
+    response = client.get("/favicon.ico")
+
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    assert response.status_code == 302
+    assert response["Location"].endswith("favicon.svg")
+    assert (Path(settings.BASE_DIR) / "static/favicon.svg").exists()

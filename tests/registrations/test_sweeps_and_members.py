@@ -7,11 +7,21 @@ from django.utils import timezone
 
 from payments.models import Payment
 from registrations.capacity import seats_taken
-from registrations.checkout import reconcile_checkouts_task, release_expired_holds_task
+from registrations.checkout import (
+    RECONCILE_BATCH,
+    reconcile_checkouts,
+    reconcile_checkouts_task,
+    release_expired_holds_task,
+)
 from registrations.members import register_member
 from registrations.models import Registrant, SeatHold
 from tests import factories
-from tests.registrations.checkout_support import register, session_id_of
+from tests.registrations.checkout_support import (
+    register,
+    session_id_of,
+    success_path,
+)
+from tests.sandbox_fixtures import ASYNC_CARD
 from webinars import services as webinar_services
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +137,52 @@ def test_member_registration_is_made_once(webinar):
     member = factories.WebinarMemberFactory(webinar=webinar, role="panelist")
     first = register_member(member)
     assert register_member(member) == first
+
+
+def test_marking_a_payment_processing_pushes_its_next_check_forward(
+    client, paid_webinar, stripe_sandbox
+):
+    session_id = session_id_of(register(client, paid_webinar)["Location"])
+    stripe_sandbox.pay(session_id, card=ASYNC_CARD)
+
+    client.get(success_path(paid_webinar, session_id))
+
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.PROCESSING
+    assert payment.expires_at > timezone.now() + timedelta(minutes=50)
+    assert reconcile_checkouts() == 0
+
+
+def test_open_payment_is_reconciled_despite_many_stale_processing_ones(
+    client, paid_webinar, stripe_sandbox
+):
+    session_id = session_id_of(register(client, paid_webinar)["Location"])
+    stripe_sandbox.pay(session_id)  # its webhook is lost
+    now = timezone.now()
+    Payment.objects.update(expires_at=now - timedelta(minutes=10))
+    Payment.objects.bulk_create(
+        Payment(
+            account=paid_webinar.account,
+            webinar=paid_webinar,
+            stripe_account_id=stripe_sandbox.demo_account,
+            checkout_session_id=f"cs_test_processing_{n}",
+            amount=5000,
+            currency="EUR",
+            status=Payment.Status.PROCESSING,
+            expires_at=now - timedelta(days=1),
+        )
+        for n in range(150)
+    )
+
+    reconcile_checkouts()
+
+    assert Registrant.objects.get().status == Registrant.Status.CONFIRMED
+    looked_at = Payment.objects.filter(
+        status=Payment.Status.PROCESSING, expires_at__gt=now
+    ).count()
+    assert looked_at == RECONCILE_BATCH - 1
+    # The next runs reach the rest instead of the same ones again.
+    reconcile_checkouts()
+    assert not Payment.objects.filter(
+        status=Payment.Status.PROCESSING, expires_at__lte=now
+    ).exists()
