@@ -112,7 +112,8 @@ def query_of(url: str) -> dict[str, str]:
 class Webhooks:
     """Receive the sandbox's webhooks and post them, signed, to /stripe/webhook/.
 
-    Handlers then run inside the test's transaction through the test client.
+    Deliveries land on a recording receiver; handlers then run inside the
+    test's transaction through the test client.
     """
 
     def __init__(
@@ -124,13 +125,21 @@ class Webhooks:
         self.done = 0
         sandbox.register_app_webhooks(receiver.url)
 
-    def collect(self, prefix: str = "checkout.session.") -> list[Any]:
-        """Return the new deliveries whose type starts with `prefix`."""
+    def pending(self) -> list[Any]:
+        """Return the deliveries received since the last look."""
         self.sandbox.drain_webhooks()
         with self.receiver.lock:
             deliveries = self.receiver.deliveries[self.done :]
             self.done = len(self.receiver.deliveries)
-        return [d for d in deliveries if d.json()["type"].startswith(prefix)]
+        return deliveries
+
+    def collect(self, prefix: str = "checkout.session.") -> list[Any]:
+        """Return the new deliveries whose type starts with `prefix`."""
+        return [d for d in self.pending() if d.json()["type"].startswith(prefix)]
+
+    def skip(self) -> None:
+        """Drop the deliveries so far (events the test does not want delivered)."""
+        self.pending()
 
     def post(self, delivery: Any) -> int:
         response = self.client.post(
@@ -143,6 +152,13 @@ class Webhooks:
 
     def deliver(self, deliveries: list[Any]) -> list[int]:
         return [self.post(d) for d in deliveries]
+
+    def deliver_all(self, *, order: str = "in_order") -> list[tuple[str, int]]:
+        """Post every new delivery to the app; return (event type, status) pairs."""
+        deliveries = self.pending()
+        if order == "reverse":
+            deliveries = list(reversed(deliveries))
+        return [(d.json()["type"], self.post(d)) for d in deliveries]
 
 
 def paid_count(webinar: Webinar) -> int:

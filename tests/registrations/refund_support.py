@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from django.test import Client
 from django.utils import timezone
 
 from payments import gateway
@@ -14,7 +12,7 @@ from payments.models import Payment, Price, Refund, StripeConnection
 from registrations.fulfilment import fulfil_checkout
 from registrations.models import Registrant
 from registrations.registration import start_registration
-from tests.sandbox_fixtures import SandboxHandle, WebhookReceiver
+from tests.sandbox_fixtures import SandboxHandle
 from webinars.models import Session, Webinar
 
 
@@ -84,51 +82,6 @@ def pay_registrant(
     )
     registrant.refresh_from_db()
     return registrant
-
-
-class Webhooks:
-    """Receive the sandbox's webhooks and hand them to the app's endpoint.
-
-    Deliveries land on a recording receiver; `deliver()` posts each one, with
-    its Stripe signature, to /stripe/webhook/ through the Django test client,
-    so handlers run inside the test's transaction.
-    """
-
-    def __init__(
-        self, sandbox: SandboxHandle, receiver: WebhookReceiver, client: Client
-    ) -> None:
-        self.sandbox = sandbox
-        self.receiver = receiver
-        self.client = client
-        self.done = 0
-        sandbox.register_app_webhooks(receiver.url)
-
-    def pending(self) -> list[Any]:
-        self.sandbox.drain_webhooks()
-        with self.receiver.lock:
-            deliveries = self.receiver.deliveries[self.done :]
-            self.done = len(self.receiver.deliveries)
-        return deliveries
-
-    def deliver(self, *, order: str = "in_order") -> list[tuple[str, int]]:
-        """Post every new delivery to the app; return (event type, status) pairs."""
-        deliveries = self.pending()
-        if order == "reverse":
-            deliveries = list(reversed(deliveries))
-        results = []
-        for delivery in deliveries:
-            response = self.client.post(
-                "/stripe/webhook/",
-                data=delivery.body,
-                content_type="application/json",
-                headers={"Stripe-Signature": delivery.headers["stripe-signature"]},
-            )
-            results.append((delivery.json()["type"], response.status_code))
-        return results
-
-    def skip(self) -> None:
-        """Drop the deliveries so far (events the test does not want delivered)."""
-        self.pending()
 
 
 def stripe_refunds(payment: Payment) -> list[gateway.RefundResult]:

@@ -36,11 +36,6 @@ from webinars.models import Webinar
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def acct(stripe_sandbox):
-    return stripe_sandbox.create_account(default_currency="eur")
-
-
 def paid_many(sandbox, webinar, acct, amounts, **kwargs):
     return [
         pay_registrant(

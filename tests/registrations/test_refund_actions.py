@@ -14,22 +14,11 @@ from registrations.refunds.stripe_sync import retry_requested_refunds
 from tests import factories
 from tests.registrations.checkout_support import send_refunds
 from tests.registrations.refund_support import (
-    pay_registrant,
     refunded_in_stripe,
     stripe_refunds,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def acct(stripe_sandbox):
-    return stripe_sandbox.create_account(default_currency="eur")
-
-
-@pytest.fixture
-def paid(stripe_sandbox, webinar, acct):
-    return pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)
 
 
 def url(registrant):
@@ -61,6 +50,19 @@ def confirm(client, registrant, capture, *, token=None, **data):
     return response
 
 
+@pytest.fixture
+def act(login, organizer, django_capture_on_commit_callbacks):
+    """Confirm an organizer action on a registrant (see confirm)."""
+    client = login(organizer)
+
+    def _act(registrant, *, token=None, **data):
+        return confirm(
+            client, registrant, django_capture_on_commit_callbacks, token=token, **data
+        )
+
+    return _act
+
+
 def test_confirmation_shows_paid_refunded_this_refund_and_stripe_fee(
     login, organizer, paid
 ):
@@ -78,13 +80,8 @@ def test_confirmation_shows_paid_refunded_this_refund_and_stripe_fee(
     assert not Refund.objects.exists()
 
 
-def test_cancel_with_full_refund_refunds_everything_and_cancels(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    response = confirm(
-        client, paid, django_capture_on_commit_callbacks, action="cancel_full"
-    )
+def test_cancel_with_full_refund_refunds_everything_and_cancels(organizer, paid, act):
+    response = act(paid, action="cancel_full")
     assert response.status_code == 302
     paid.refresh_from_db()
     payment = paid.payment
@@ -101,17 +98,8 @@ def test_cancel_with_full_refund_refunds_everything_and_cancels(
     assert {"cancelled", "refund"} <= kinds
 
 
-def test_cancel_with_partial_refund_refunds_the_amount_and_cancels(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    confirm(
-        client,
-        paid,
-        django_capture_on_commit_callbacks,
-        action="cancel_partial",
-        amount="20",
-    )
+def test_cancel_with_partial_refund_refunds_the_amount_and_cancels(paid, act):
+    act(paid, action="cancel_partial", amount="20")
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     assert paid.payment.amount_refunded == 2000
@@ -119,11 +107,8 @@ def test_cancel_with_partial_refund_refunds_the_amount_and_cancels(
     assert refunded_in_stripe(paid.payment) == 2000
 
 
-def test_cancel_without_refund_keeps_the_money(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    confirm(client, paid, django_capture_on_commit_callbacks, action="cancel_only")
+def test_cancel_without_refund_keeps_the_money(paid, act):
+    act(paid, action="cancel_only")
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     assert paid.payment.amount_refunded == 0
@@ -132,14 +117,9 @@ def test_cancel_without_refund_keeps_the_money(
     assert EmailLog.objects.filter(registrant=paid, kind="cancelled").exists()
 
 
-def test_refund_part_without_cancelling_keeps_the_registration(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    confirm(
-        client,
+def test_refund_part_without_cancelling_keeps_the_registration(paid, act):
+    act(
         paid,
-        django_capture_on_commit_callbacks,
         action="refund_partial",
         amount="10,00",
     )
@@ -150,9 +130,7 @@ def test_refund_part_without_cancelling_keeps_the_registration(
     assert EmailLog.objects.filter(registrant=paid, kind="refund").exists()
 
 
-def test_free_registrant_can_be_cancelled(
-    login, organizer, webinar, django_capture_on_commit_callbacks
-):
+def test_free_registrant_can_be_cancelled(webinar, act):
     registrant = Registrant.objects.create(
         webinar=webinar,
         email="free@example.com",
@@ -161,28 +139,15 @@ def test_free_registrant_can_be_cancelled(
         status=Registrant.Status.CONFIRMED,
         source=Registrant.Source.FREE,
     )
-    client = login(organizer)
-    confirm(
-        client, registrant, django_capture_on_commit_callbacks, action="cancel_only"
-    )
+    act(registrant, action="cancel_only")
     registrant.refresh_from_db()
     assert registrant.status == Registrant.Status.CANCELLED
 
 
-def test_submitting_the_same_confirmation_twice_refunds_once(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
+def test_submitting_the_same_confirmation_twice_refunds_once(paid, act):
     token = new_refund_token()
     for _ in range(2):
-        response = confirm(
-            client,
-            paid,
-            django_capture_on_commit_callbacks,
-            token=token,
-            action="refund_partial",
-            amount="15",
-        )
+        response = act(paid, token=token, action="refund_partial", amount="15")
         assert response.status_code == 302
     assert Refund.objects.count() == 1
     assert len(stripe_refunds(paid.payment)) == 1
@@ -191,14 +156,11 @@ def test_submitting_the_same_confirmation_twice_refunds_once(
 
 
 def test_stripe_down_leaves_the_refund_requested_and_a_retry_sends_it_once(
-    login, organizer, paid, stripe_sandbox, django_capture_on_commit_callbacks
+    paid, stripe_sandbox, django_capture_on_commit_callbacks, act
 ):
-    client = login(organizer)
     # The SDK makes three attempts (two retries): all answer 500.
     stripe_sandbox.inject_fault("500", count=3)
-    response = confirm(
-        client, paid, django_capture_on_commit_callbacks, action="cancel_full"
-    )
+    response = act(paid, action="cancel_full")
     assert response.status_code == 302
     refund = Refund.objects.get()
     assert refund.status == Refund.Status.REQUESTED
@@ -218,20 +180,11 @@ def test_stripe_down_leaves_the_refund_requested_and_a_retry_sends_it_once(
 
 
 def test_a_lost_answer_is_replayed_by_the_idempotency_key(
-    login, organizer, paid, stripe_sandbox, settings, django_capture_on_commit_callbacks
+    paid, stripe_sandbox, settings, act
 ):
-    # Stripe makes the refund but the answer never arrives in time: the SDK
-    # retries with the same key and gets the first refund back.
     settings.STRIPE_TIMEOUT = (3.0, 0.5)
     stripe_sandbox.inject_fault("timeout", count=1, delay=1.5)
-    client = login(organizer)
-    confirm(
-        client,
-        paid,
-        django_capture_on_commit_callbacks,
-        action="refund_partial",
-        amount="5",
-    )
+    act(paid, action="refund_partial", amount="5")
     refund = Refund.objects.get()
     assert refund.status == Refund.Status.SUCCEEDED
     assert len(stripe_refunds(paid.payment)) == 1
@@ -259,17 +212,8 @@ def test_bad_amounts_are_refused_with_a_message(
     assert not Refund.objects.exists()
 
 
-def test_a_forged_amount_at_confirmation_is_checked_again(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    response = confirm(
-        client,
-        paid,
-        django_capture_on_commit_callbacks,
-        action="refund_partial",
-        amount="999",
-    )
+def test_a_forged_amount_at_confirmation_is_checked_again(paid, act):
+    response = act(paid, action="refund_partial", amount="999")
     assert response.status_code == 302
     assert not Refund.objects.exists()
 
@@ -298,17 +242,9 @@ def test_unpaid_registrant_cannot_be_refunded(login, organizer, webinar, acct):
     assert "has not paid" in response.content.decode()
 
 
-def test_fully_refunded_payment_cannot_be_refunded_again(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
+def test_fully_refunded_payment_cannot_be_refunded_again(login, organizer, paid, act):
     client = login(organizer)
-    confirm(
-        client,
-        paid,
-        django_capture_on_commit_callbacks,
-        action="refund_partial",
-        amount="50",
-    )
+    act(paid, action="refund_partial", amount="50")
     response = review(client, paid, action="refund_partial", amount="1")
     assert response.status_code == 400
     assert "already fully refunded" in response.content.decode()
@@ -317,11 +253,9 @@ def test_fully_refunded_payment_cannot_be_refunded_again(
     assert Refund.objects.count() == 1
 
 
-def test_cancelled_registrant_cannot_be_cancelled_again(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
+def test_cancelled_registrant_cannot_be_cancelled_again(login, organizer, paid, act):
     client = login(organizer)
-    confirm(client, paid, django_capture_on_commit_callbacks, action="cancel_only")
+    act(paid, action="cancel_only")
     response = review(client, paid, action="cancel_full")
     assert response.status_code == 400
     assert "already cancelled" in response.content.decode()
@@ -360,18 +294,11 @@ def test_a_malformed_token_is_refused(login, organizer, paid):
 
 
 def test_failed_refund_mail_and_refund_page(
-    login, organizer, paid, stripe_sandbox, django_capture_on_commit_callbacks
+    login, organizer, paid, stripe_sandbox, act
 ):
-    # A disputed charge cannot be refunded: Stripe refuses, the organizer sees why.
     stripe_sandbox.dispute(paid.payment.charge_id)
     client = login(organizer)
-    confirm(
-        client,
-        paid,
-        django_capture_on_commit_callbacks,
-        action="refund_partial",
-        amount="5",
-    )
+    act(paid, action="refund_partial", amount="5")
     refund = Refund.objects.get()
     assert refund.status == Refund.Status.FAILED
     assert "disputed" in refund.failure_reason

@@ -13,6 +13,7 @@ from registrations.refunds.ledger import RefundError, committed_amount, new_refu
 from registrations.refunds.organizer_actions import Action, perform_action
 from registrations.refunds.stripe_sync import retry_requested_refunds
 from tests.registrations.checkout_support import (
+    Webhooks,
     make_paid_webinar,
     register,
     run_refund_tasks,
@@ -20,7 +21,6 @@ from tests.registrations.checkout_support import (
     success_path,
 )
 from tests.registrations.refund_support import (
-    Webhooks,
     pay_registrant,
     refunded_in_stripe,
 )
@@ -68,7 +68,7 @@ def test_refunds_never_exceed_what_was_paid(
                         token=new_refund_token(),
                         requested_by=None,
                     )
-            hooks.deliver()
+            hooks.deliver_all()
             if step % 3 == 2:
                 retry_requested_refunds(older_than=timedelta(0))
         payment = Payment.objects.get(pk=payment.pk)
@@ -84,7 +84,7 @@ def test_refunds_never_exceed_what_was_paid(
         retry_requested_refunds(older_than=timedelta(0))
         for row in Refund.objects.filter(status=Refund.Status.PENDING):
             stripe_sandbox.settle_refund(row.stripe_refund_id, "succeeded")
-        hooks.deliver()
+        hooks.deliver_all()
     payment.refresh_from_db()
     assert payment.amount_refunded == refunded_in_stripe(payment) <= payment.amount
 

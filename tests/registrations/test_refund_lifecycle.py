@@ -20,25 +20,14 @@ from registrations.refunds.ledger import (
 from registrations.refunds.organizer_actions import perform_action, plan_action
 from registrations.refunds.reports import refund_warnings
 from registrations.refunds.stripe_sync import retry_requested_refunds
-from tests.registrations.checkout_support import send_refunds
+from tests.registrations.checkout_support import Webhooks, send_refunds
 from tests.registrations.refund_support import (
-    Webhooks,
     pay_registrant,
     refunded_in_stripe,
     register_and_pay,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def acct(stripe_sandbox):
-    return stripe_sandbox.create_account(default_currency="eur")
-
-
-@pytest.fixture
-def paid(stripe_sandbox, webinar, acct):
-    return pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)
 
 
 @pytest.fixture
@@ -75,10 +64,10 @@ def test_pending_refund_succeeds_through_the_webhook(
     assert not EmailLog.objects.filter(kind="refund").exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert all(status == 200 for _, status in hooks.deliver())
+        assert all(status == 200 for _, status in hooks.deliver_all())
     stripe_sandbox.settle_refund(row.stripe_refund_id, "succeeded")
     with django_capture_on_commit_callbacks(execute=True):
-        delivered = hooks.deliver()
+        delivered = hooks.deliver_all()
     assert ("refund.updated", 200) in delivered
     row.refresh_from_db()
     assert row.status == Refund.Status.SUCCEEDED
@@ -102,7 +91,7 @@ def test_failed_refund_is_flagged_with_stripes_reason_and_refundable_again(
     assert refundable_amount(paid.payment) == 0
     stripe_sandbox.settle_refund(row.stripe_refund_id, "failed")
     with django_capture_on_commit_callbacks(execute=True):
-        delivered = hooks.deliver()
+        delivered = hooks.deliver_all()
     assert ("refund.failed", 200) in delivered
     row.refresh_from_db()
     assert row.status == Refund.Status.FAILED
@@ -168,7 +157,7 @@ def test_full_dashboard_refund_is_recorded_and_cancels_the_registration(
 ):
     stripe_sandbox.dashboard_refund(payment_intent=paid.payment.payment_intent_id)
     with django_capture_on_commit_callbacks(execute=True):
-        delivered = hooks.deliver()
+        delivered = hooks.deliver_all()
     assert {("charge.refunded", 200), ("refund.created", 200)} <= set(delivered)
     row = Refund.objects.get()
     assert row.external
@@ -186,7 +175,7 @@ def test_partial_dashboard_refund_keeps_the_registration(
 ):
     stripe_sandbox.dashboard_refund(charge=paid.payment.charge_id, amount=1500)
     with django_capture_on_commit_callbacks(execute=True):
-        hooks.deliver()
+        hooks.deliver_all()
     row = Refund.objects.get()
     assert row.external and row.amount == 1500
     paid.refresh_from_db()
@@ -205,7 +194,7 @@ def test_dashboard_refund_during_our_refund_never_exceeds_what_was_paid(
     assert row.status == Refund.Status.REQUESTED
     stripe_sandbox.dashboard_refund(charge=paid.payment.charge_id)
     with django_capture_on_commit_callbacks(execute=True):
-        hooks.deliver()
+        hooks.deliver_all()
         retry_requested_refunds(older_than=timedelta(0))
     row.refresh_from_db()
     assert row.status == Refund.Status.FAILED
@@ -267,7 +256,7 @@ def test_dispute_flags_the_payment_and_tells_the_organizer(
 ):
     dispute = stripe_sandbox.dispute(paid.payment.charge_id, reason="fraudulent")
     with django_capture_on_commit_callbacks(execute=True):
-        assert ("charge.dispute.created", 200) in hooks.deliver()
+        assert ("charge.dispute.created", 200) in hooks.deliver_all()
     payment = Payment.objects.get(pk=paid.payment_id)
     assert payment.disputed_at is not None
     assert payment.dispute_id == dispute["id"]
@@ -280,7 +269,7 @@ def test_dispute_flags_the_payment_and_tells_the_organizer(
 
     stripe_sandbox.close_dispute(dispute["id"], "lost")
     with django_capture_on_commit_callbacks(execute=True):
-        assert ("charge.dispute.closed", 200) in hooks.deliver()
+        assert ("charge.dispute.closed", 200) in hooks.deliver_all()
     payment.refresh_from_db()
     assert payment.dispute_status == "lost"
     assert payment.dispute_closed_at is not None
@@ -296,7 +285,7 @@ def test_dispute_on_an_unknown_charge_answers_200_and_changes_nothing(
     Payment.objects.all().delete()
     hooks = Webhooks(stripe_sandbox, webhook_receiver, client)
     stripe_sandbox.dispute(charge)
-    assert hooks.deliver() == [("charge.dispute.created", 200)]
+    assert hooks.deliver_all() == [("charge.dispute.created", 200)]
     event = StripeEvent.objects.get(type="charge.dispute.created")
     assert event.processed_at is not None and not event.error
 
@@ -320,7 +309,7 @@ def test_registered_through_the_product_then_refunded_in_app_and_in_stripe(
         payment_intent=registrant.payment.payment_intent_id, amount=4000
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert all(status == 200 for _, status in hooks.deliver())
+        assert all(status == 200 for _, status in hooks.deliver_all())
     registrant.refresh_from_db()
     payment = registrant.payment
     assert payment.amount_refunded == 5000 == refunded_in_stripe(payment)

@@ -29,11 +29,6 @@ FULL = Webinar.RefundPolicy.FULL_UNTIL
 PERCENT = Webinar.RefundPolicy.PERCENT_UNTIL
 
 
-@pytest.fixture
-def acct(stripe_sandbox):
-    return stripe_sandbox.create_account(default_currency="eur")
-
-
 def set_policy(webinar, policy=FULL, hours=24, percent=100):
     return save_policy(
         webinar=webinar, policy=policy, hours_before=hours, percent=percent

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def acct(stripe_sandbox):
-    return stripe_sandbox.create_account(default_currency="eur")
-
-
-@pytest.fixture
 def sales(stripe_sandbox, webinar, acct, django_capture_on_commit_callbacks):
     first = pay_registrant(
         sandbox=stripe_sandbox, webinar=webinar, account=acct, amount=5000
