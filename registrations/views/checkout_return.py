@@ -2,6 +2,7 @@
 
 import contextlib
 import re
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -59,13 +60,21 @@ def _status_page(
     return render(request, "registrations/complete.html", context)
 
 
+def _signed_registrant(
+    request: HttpRequest, key: str, read_token: Callable[[str], Registrant | None]
+) -> tuple[Webinar, Registrant]:
+    """Return the webinar of `key` and the registrant its ?r= token names, or 404."""
+    webinar = webinar_for_key(key)
+    registrant = read_token(request.GET.get("r", ""))
+    if registrant is None or registrant.webinar_id != webinar.pk:
+        raise Http404
+    return webinar, registrant
+
+
 @require_GET
 def done(request: HttpRequest, key: str) -> HttpResponse:
     """The page after a free registration (no Checkout)."""
-    webinar = webinar_for_key(key)
-    registrant = registrant_from_done_token(request.GET.get("r", ""))
-    if registrant is None or registrant.webinar_id != webinar.pk:
-        raise Http404
+    webinar, registrant = _signed_registrant(request, key, registrant_from_done_token)
     return _status_page(request, webinar=webinar, registrant=registrant)
 
 
@@ -94,10 +103,9 @@ def checkout_success(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 def checkout_cancelled(request: HttpRequest, key: str) -> HttpResponse:
     """Checkout's cancel page: the seat is released now; start again."""
-    webinar = webinar_for_key(key)
-    registrant = registrant_from_checkout_cancel_token(request.GET.get("r", ""))
-    if registrant is None or registrant.webinar_id != webinar.pk:
-        raise Http404
+    _webinar, registrant = _signed_registrant(
+        request, key, registrant_from_checkout_cancel_token
+    )
     release_registration(registrant=registrant, expire_at_stripe=True)
     messages.info(
         request,

@@ -101,6 +101,14 @@ def snapshot(webinar: Webinar) -> list[tuple]:
     return rows
 
 
+def pay_a_wrong_amount(client: Client, webinar: Webinar, sandbox: SandboxHandle) -> str:
+    """Register and pay while our record says 40.00 and Stripe charges 50.00."""
+    session_id = session_id_of(register(client, webinar)["Location"])
+    Payment.objects.update(amount=4000)
+    sandbox.pay(session_id)
+    return session_id
+
+
 def email_kinds(registrant: Registrant) -> list[str]:
     return sorted(registrant.emails.values_list("kind", flat=True))
 

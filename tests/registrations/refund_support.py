@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.utils import timezone
 
@@ -11,7 +12,10 @@ from payments.connect import connection_for
 from payments.models import Payment, Price, Refund, StripeConnection
 from registrations.fulfilment import fulfil_checkout
 from registrations.models import Registrant
+from registrations.refunds.ledger import new_refund_token
+from registrations.refunds.organizer_actions import perform_action
 from registrations.registration import start_registration
+from tests.registrations.checkout_support import send_refunds
 from tests.sandbox_fixtures import SandboxHandle
 from webinars.models import Session, Webinar
 
@@ -136,3 +140,17 @@ def register_and_pay(
     registrant = Registrant.objects.get(pk=started.registrant.pk)
     assert registrant.status == Registrant.Status.CONFIRMED
     return registrant
+
+
+def refund_part(registrant: Registrant, *, amount: int, capture: Any) -> Refund | None:
+    """Refund part of a payment as the organizer does; let the worker send it."""
+    with capture(execute=True):
+        refund = perform_action(
+            registrant=registrant,
+            action="refund_partial",
+            amount=amount,
+            token=new_refund_token(),
+            requested_by=None,
+        )
+    send_refunds(capture)
+    return refund

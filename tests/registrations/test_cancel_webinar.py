@@ -16,18 +16,17 @@ from registrations.refunds.cancellation import (
     run_cancellation_refunds,
     send_cancellation_refunds,
 )
-from registrations.refunds.ledger import new_refund_token
-from registrations.refunds.organizer_actions import perform_action
 from registrations.refunds.stripe_sync import submit_refund
 from tests import factories
 from tests.registrations.checkout_support import (
     make_paid_webinar,
     register,
-    run_refund_tasks,
+    send_refunds,
     session_id_of,
 )
 from tests.registrations.refund_support import (
     pay_registrant,
+    refund_part,
     refunded_in_stripe,
     stripe_refunds,
 )
@@ -61,14 +60,7 @@ def test_preview_lists_the_registrants_and_the_total_to_refund(
     login, organizer, webinar, stripe_sandbox, acct, django_capture_on_commit_callbacks
 ):
     first, second = paid_many(stripe_sandbox, webinar, acct, [5000, 3000])
-    with django_capture_on_commit_callbacks(execute=True):
-        perform_action(
-            registrant=second,
-            action="refund_partial",
-            amount=1000,
-            token=new_refund_token(),
-            requested_by=None,
-        )
+    refund_part(second, amount=1000, capture=django_capture_on_commit_callbacks)
     guest = free_registrant(webinar)
     client = login(organizer)
     response = client.get(reverse("registrations:cancel_webinar", args=[webinar.pk]))
@@ -323,8 +315,7 @@ def test_paying_a_checkout_completed_before_the_cancel_is_refunded(
 
     with django_capture_on_commit_callbacks(execute=True):
         cancel_webinar(webinar=paid_webinar)
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    send_refunds(django_capture_on_commit_callbacks)
 
     payment = Payment.objects.get()
     assert refunded_in_stripe(payment) == 5000

@@ -12,8 +12,9 @@ from registrations.models import EmailLog, JoinDevice, Registrant
 from tests import factories
 from tests.factories import open_personal_link
 from tests.registrations.checkout_support import (
+    make_paid_webinar,
     register,
-    run_refund_tasks,
+    send_refunds,
     session_id_of,
     success_path,
 )
@@ -163,7 +164,6 @@ def test_deny_refunds_the_payment_in_full_and_tells_the_registrant(
     stripe_sandbox,
     django_capture_on_commit_callbacks,
 ):
-    from tests.registrations.checkout_support import make_paid_webinar
 
     webinar = make_paid_webinar(
         owner=organizer, stripe_account=stripe_sandbox.demo_account, approval="manual"
@@ -176,8 +176,7 @@ def test_deny_refunds_the_payment_in_full_and_tells_the_registrant(
 
     with django_capture_on_commit_callbacks(execute=True):
         login(organizer).post(url(webinar, f"registrants/{registrant.pk}/deny/"))
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    send_refunds(django_capture_on_commit_callbacks)
 
     registrant.refresh_from_db()
     assert registrant.status == Registrant.Status.DENIED

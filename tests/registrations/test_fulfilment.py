@@ -11,6 +11,7 @@ from registrations.models import Registrant, SeatHold
 from tests.registrations.checkout_support import (
     register,
     run_refund_tasks,
+    send_refunds,
     session_id_of,
     success_path,
 )
@@ -26,6 +27,14 @@ def _lapse_holds(registrant: Registrant) -> None:
     )
 
 
+def pay_and_return(client, webinar, sandbox, session_id, capture):
+    """Pay a Checkout late, land on its success page, and let the worker refund."""
+    sandbox.pay(session_id)
+    with capture(execute=True):
+        client.get(success_path(webinar, session_id))
+    send_refunds(capture)
+
+
 def test_late_payment_of_an_expired_unswept_hold_is_refunded_when_the_seat_was_resold(
     client, paid_webinar, stripe_sandbox, django_capture_on_commit_callbacks
 ):
@@ -39,12 +48,13 @@ def test_late_payment_of_an_expired_unswept_hold_is_refunded_when_the_seat_was_r
     )
     stripe_sandbox.pay(grace_id)
     client.get(success_path(paid_webinar, grace_id))
-    stripe_sandbox.pay(late_id)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get(success_path(paid_webinar, late_id))
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    pay_and_return(
+        client,
+        paid_webinar,
+        stripe_sandbox,
+        late_id,
+        django_capture_on_commit_callbacks,
+    )
 
     late.refresh_from_db()
     assert late.status == Registrant.Status.REFUNDED
@@ -79,12 +89,13 @@ def test_second_payment_of_an_already_registered_email_is_refunded(
     assert second_id != first_id
     stripe_sandbox.pay(second_id)
     client.get(success_path(paid_webinar, second_id))
-    stripe_sandbox.pay(first_id)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get(success_path(paid_webinar, first_id))
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    pay_and_return(
+        client,
+        paid_webinar,
+        stripe_sandbox,
+        first_id,
+        django_capture_on_commit_callbacks,
+    )
 
     first.refresh_from_db()
     assert first.status == Registrant.Status.REFUNDED

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from registrations import devices, hooks
 from registrations.models import JoinDevice, JoinRecord, Registrant
+from tests import factories
 from tests.factories import open_personal_link
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,6 @@ def test_after_the_end_says_the_session_has_ended(client, webinar):
 
 
 def test_series_link_goes_to_the_chosen_session(client, organizer):
-    from tests import factories
 
     webinar = factories.WebinarFactory(
         owner=organizer,

@@ -16,7 +16,7 @@ from tests.registrations.checkout_support import (
     Webhooks,
     make_paid_webinar,
     register,
-    run_refund_tasks,
+    send_refunds,
     session_id_of,
     success_path,
 )
@@ -111,8 +111,7 @@ def test_deny_after_a_pending_partial_refund_never_refunds_more_than_paid(
     assert partial.status == Refund.Status.REQUESTED
 
     deny_registrant(registrant=registrant)
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    send_refunds(django_capture_on_commit_callbacks)
 
     payment = Payment.objects.get()
     assert sorted(payment.refunds.values_list("amount", flat=True)) == [2000, 3000]

@@ -19,7 +19,7 @@ from registrations.refunds.self_service import (
     save_policy,
 )
 from tests import factories
-from tests.registrations.checkout_support import run_refund_tasks, send_refunds
+from tests.registrations.checkout_support import send_refunds
 from tests.registrations.refund_support import pay_registrant, stripe_refunds
 from webinars.models import Webinar
 
@@ -118,8 +118,7 @@ def test_self_cancel_within_the_policy_refunds_automatically(
     assert "Cancel and get €50.00 back" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(cancel_url(paid), {"action": "cancel"})
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    send_refunds(django_capture_on_commit_callbacks)
     assert response.status_code == 302
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.REFUNDED
@@ -136,8 +135,7 @@ def test_cancel_link_used_twice_shows_a_clear_page_and_refunds_once(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(cancel_url(paid), {"action": "cancel"})
         again = client.post(cancel_url(paid), {"action": "cancel"})
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    send_refunds(django_capture_on_commit_callbacks)
     assert again.status_code == 400
     assert "already cancelled" in again.content.decode()
     page = client.get(cancel_url(paid))

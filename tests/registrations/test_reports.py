@@ -6,12 +6,9 @@ import io
 import pytest
 from django.urls import reverse
 
-from registrations.refunds.ledger import new_refund_token
-from registrations.refunds.organizer_actions import perform_action
 from registrations.refunds.reports import webinar_report
 from tests import factories
-from tests.registrations.checkout_support import send_refunds
-from tests.registrations.refund_support import pay_registrant
+from tests.registrations.refund_support import pay_registrant, refund_part
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +28,7 @@ def sales(stripe_sandbox, webinar, acct, django_capture_on_commit_callbacks):
         amount=2500,
         currency="USD",
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        perform_action(
-            registrant=second,
-            action="refund_partial",
-            amount=1000,
-            token=new_refund_token(),
-            requested_by=None,
-        )
-    send_refunds(django_capture_on_commit_callbacks)
+    refund_part(second, amount=1000, capture=django_capture_on_commit_callbacks)
     return [first, second, dollars]
 
 
