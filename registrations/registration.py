@@ -86,14 +86,7 @@ def start_registration(
     and RegistrationError says to try later; nothing is charged.
     """
     registrant = _hold_seat(
-        webinar=webinar,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        answers=answers,
-        code=code,
-        session=session,
-        language=language,
+        webinar, session, code, first_name, last_name, email, answers, language
     )
     if registrant.status != Status.PENDING:
         return Registration(registrant=registrant, checkout_url=None)
@@ -119,14 +112,13 @@ def start_registration(
 
 
 def _hold_seat(
-    *,
     webinar: Webinar,
+    session: Session | None,
+    code: str,
     first_name: str,
     last_name: str,
     email: str,
     answers: dict[str, Any],
-    code: str,
-    session: Session | None,
     language: str,
 ) -> Registrant:
     with transaction.atomic():

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 from celery.exceptions import Retry
 from django.test import Client
+from django.urls import reverse
 
 from payments.models import Payment, Refund
 from registrations.models import EmailLog, Registrant, SeatHold
@@ -58,7 +59,8 @@ def session_id_of(checkout_url: str) -> str:
 
 
 def success_path(webinar: Webinar, session_id: str) -> str:
-    return f"/register/{webinar.registration_key}/paid/?session_id={session_id}"
+    path = reverse("registrations:checkout_success", args=[webinar.registration_key])
+    return f"{path}?session_id={session_id}"
 
 
 def cancel_path(checkout_url: str, sandbox: SandboxHandle) -> str:

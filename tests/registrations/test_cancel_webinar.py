@@ -107,6 +107,18 @@ def test_cancelling_a_webinar_refunds_everyone_in_full_once(
     assert Refund.objects.count() == 3
 
 
+def refund_at_stripe_unrecorded(row: Refund, **metadata: str) -> None:
+    """Make a row's refund at Stripe, with its key, as if the answer were lost."""
+    gateway.create_refund(
+        account=row.payment.stripe_account_id,
+        payment_intent=row.payment.payment_intent_id,
+        amount=row.amount,
+        reason=None,
+        idempotency_key=row.idempotency_key,
+        metadata={"tessera_refund": str(row.pk), **metadata},
+    )
+
+
 def test_an_interrupted_bulk_cancellation_resumes_without_refunding_twice(
     webinar, stripe_sandbox, acct
 ):
@@ -119,17 +131,7 @@ def test_an_interrupted_bulk_cancellation_resumes_without_refunding_twice(
     # second one (its answer never recorded).
     submit_refund(refund_id=rows[0].pk)
     second = rows[1]
-    gateway.create_refund(
-        account=acct,
-        payment_intent=second.payment.payment_intent_id,
-        amount=second.amount,
-        reason=None,
-        idempotency_key=second.idempotency_key,
-        metadata={
-            "tessera_refund": str(second.pk),
-            "tessera_payment": str(second.payment_id),
-        },
-    )
+    refund_at_stripe_unrecorded(second, tessera_payment=str(second.payment_id))
     # The rerun hits Stripe answering 500 (three attempts each) for a while.
     stripe_sandbox.inject_fault("500", count=6)
     remaining = send_cancellation_refunds(key=key)
@@ -171,14 +173,7 @@ def test_an_idempotency_clash_is_reconciled_not_failed(webinar, stripe_sandbox, 
     key = cancel_webinar(webinar=webinar)
     row = Refund.objects.get(idempotency_key__startswith=key)
     # Same key, other parameters: Stripe answers with an idempotency error.
-    gateway.create_refund(
-        account=acct,
-        payment_intent=registrant.payment.payment_intent_id,
-        amount=row.amount,
-        reason=None,
-        idempotency_key=row.idempotency_key,
-        metadata={"tessera_refund": str(row.pk)},
-    )
+    refund_at_stripe_unrecorded(row)
     row = submit_refund(refund_id=row.pk)
     assert row.status == Refund.Status.SUCCEEDED
     assert row.stripe_refund_id

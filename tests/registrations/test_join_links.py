@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from registrations import devices, hooks
@@ -28,8 +29,12 @@ def confirmed(webinar, **kwargs):
     return Registrant.objects.create(**defaults)
 
 
+def calendar_url(registrant):
+    return reverse("registrations:join_calendar", args=[registrant.join_token])
+
+
 def join_url(registrant):
-    return f"/join/{registrant.join_token}/"
+    return reverse("registrations:join", args=[registrant.join_token])
 
 
 def test_join_token_is_43_unguessable_characters(webinar):
@@ -46,14 +51,14 @@ def test_before_the_session_shows_details_countdown_and_ics(client, webinar):
     assert response.status_code == 200
     assert webinar.title in response.text
     assert 'id="countdown"' in response.text
-    assert f"/join/{registrant.join_token}/calendar.ics" in response.text
+    assert calendar_url(registrant) in response.text
     assert "Europe/Paris" in response.text
 
 
 def test_calendar_file_is_served(client, webinar):
     registrant = confirmed(webinar)
 
-    response = client.get(f"/join/{registrant.join_token}/calendar.ics")
+    response = client.get(calendar_url(registrant))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
@@ -138,7 +143,7 @@ def test_registrants_without_a_confirmed_seat_are_refused(client, webinar, statu
 
     assert response.status_code == 403
     assert not JoinDevice.objects.exists()
-    assert client.get(f"/join/{registrant.join_token}/calendar.ics").status_code == 403
+    assert client.get(calendar_url(registrant)).status_code == 403
 
 
 def test_cancelled_webinar_refuses_the_link(client, webinar):

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from payments.models import Payment
@@ -65,7 +66,10 @@ def test_paying_and_returning_confirms_the_registrant(
     registrant = Registrant.objects.get()
     assert registrant.status == Registrant.Status.CONFIRMED
     assert registrant.join_token in response.text
-    assert f"/join/{registrant.join_token}/calendar.ics" in response.text
+    assert (
+        reverse("registrations:join_calendar", args=[registrant.join_token])
+        in response.text
+    )
     payment = registrant.payment
     assert payment.status == Payment.Status.PAID
     assert payment.paid_at is not None

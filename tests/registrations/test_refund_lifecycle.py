@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from payments import gateway
 from payments.models import Payment, Refund, StripeEvent
@@ -106,7 +107,8 @@ def test_failed_refund_is_flagged_with_stripes_reason_and_refundable_again(
     ]
     warnings = refund_warnings(organizer)
     assert any("failed" in text for text in warnings)
-    page = login(organizer).get(f"/console/webinars/{paid.webinar_id}/refunds/")
+    overview = reverse("registrations:refunds_overview", args=[paid.webinar_id])
+    page = login(organizer).get(overview)
     assert row.failure_reason in page.content.decode()
 
     # Refunding again clears the warning.
