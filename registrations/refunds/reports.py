@@ -114,7 +114,8 @@ def report_rows(webinar: Webinar) -> list[list[str]]:
 
 
 def csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to spreadsheet programs.
+    """Return a CSV cell that spreadsheets show as text, never run as a formula."""
+    # A cell starting with = + - @ (or a tab, a return) is a formula to them.
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
