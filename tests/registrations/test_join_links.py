@@ -33,6 +33,12 @@ def calendar_url(registrant):
     return reverse("registrations:join_calendar", args=[registrant.join_token])
 
 
+def open_link_at(client, registrant, moment):
+    """Open the registrant's personal link with the clock pinned at `moment`."""
+    with time_machine.travel(moment, tick=False):
+        return open_personal_link(client, join_url(registrant))
+
+
 def join_url(registrant):
     return reverse("registrations:join", args=[registrant.join_token])
 
@@ -69,8 +75,9 @@ def test_from_15_minutes_before_it_redirects_to_the_room(client, webinar):
     registrant = confirmed(webinar)
     session = webinar.sessions.get()
 
-    with time_machine.travel(session.starts_at - timedelta(minutes=15), tick=False):
-        response = open_personal_link(client, join_url(registrant))
+    response = open_link_at(
+        client, registrant, session.starts_at - timedelta(minutes=15)
+    )
 
     assert response.status_code == 302
     assert response["Location"] == session.broadcast_url
@@ -81,8 +88,9 @@ def test_16_minutes_before_it_still_shows_the_details(client, webinar):
     registrant = confirmed(webinar)
     session = webinar.sessions.get()
 
-    with time_machine.travel(session.starts_at - timedelta(minutes=16), tick=False):
-        response = open_personal_link(client, join_url(registrant))
+    response = open_link_at(
+        client, registrant, session.starts_at - timedelta(minutes=16)
+    )
 
     assert response.status_code == 200
     assert 'http-equiv="refresh"' in response.text
@@ -92,8 +100,7 @@ def test_after_the_end_says_the_session_has_ended(client, webinar):
     registrant = confirmed(webinar)
     session = webinar.sessions.get()
 
-    with time_machine.travel(session.ends_at + timedelta(minutes=1), tick=False):
-        response = open_personal_link(client, join_url(registrant))
+    response = open_link_at(client, registrant, session.ends_at + timedelta(minutes=1))
 
     assert response.status_code == 200
     assert "This session has ended." in response.text
@@ -113,8 +120,7 @@ def test_series_link_goes_to_the_chosen_session(client, organizer):
     second.save()
     registrant = confirmed(webinar, session=second)
 
-    with time_machine.travel(second.starts_at, tick=False):
-        response = open_personal_link(client, join_url(registrant))
+    response = open_link_at(client, registrant, second.starts_at)
 
     assert response["Location"] == factories_url
 

@@ -131,14 +131,7 @@ def test_refund_part_without_cancelling_keeps_the_registration(paid, act):
 
 
 def test_free_registrant_can_be_cancelled(webinar, act):
-    registrant = Registrant.objects.create(
-        webinar=webinar,
-        email="free@example.com",
-        first_name="Free",
-        last_name="Person",
-        status=Registrant.Status.CONFIRMED,
-        source=Registrant.Source.FREE,
-    )
+    registrant = factories.RegistrantFactory(webinar=webinar)
     act(registrant, action="cancel_only")
     registrant.refresh_from_db()
     assert registrant.status == Registrant.Status.CANCELLED
@@ -227,11 +220,8 @@ def test_unpaid_registrant_cannot_be_refunded(login, organizer, webinar, acct):
         currency="EUR",
         status=Payment.Status.OPEN,
     )
-    registrant = Registrant.objects.create(
+    registrant = factories.RegistrantFactory(
         webinar=webinar,
-        email="unpaid@example.com",
-        first_name="Un",
-        last_name="Paid",
         status=Registrant.Status.PENDING,
         source=Registrant.Source.PAID,
         payment=payment,

@@ -37,6 +37,13 @@ def hooks(stripe_sandbox, webhook_receiver, client, paid):
     return webhooks
 
 
+def settle(sandbox, hooks, row, status, capture):
+    """Let Stripe settle a pending refund; deliver its events; return them."""
+    sandbox.settle_refund(row.stripe_refund_id, status)
+    with capture(execute=True):
+        return hooks.deliver_all()
+
+
 def refund(paid, capture, *, action="refund_partial", amount=2000, user=None):
     with capture(execute=True):
         row = perform_action(
@@ -66,9 +73,9 @@ def test_pending_refund_succeeds_through_the_webhook(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert all(status == 200 for _, status in hooks.deliver_all())
-    stripe_sandbox.settle_refund(row.stripe_refund_id, "succeeded")
-    with django_capture_on_commit_callbacks(execute=True):
-        delivered = hooks.deliver_all()
+    delivered = settle(
+        stripe_sandbox, hooks, row, "succeeded", django_capture_on_commit_callbacks
+    )
     assert ("refund.updated", 200) in delivered
     row.refresh_from_db()
     assert row.status == Refund.Status.SUCCEEDED
@@ -90,9 +97,9 @@ def test_failed_refund_is_flagged_with_stripes_reason_and_refundable_again(
         paid, django_capture_on_commit_callbacks, action="cancel_full", amount=None
     )
     assert refundable_amount(paid.payment) == 0
-    stripe_sandbox.settle_refund(row.stripe_refund_id, "failed")
-    with django_capture_on_commit_callbacks(execute=True):
-        delivered = hooks.deliver_all()
+    delivered = settle(
+        stripe_sandbox, hooks, row, "failed", django_capture_on_commit_callbacks
+    )
     assert ("refund.failed", 200) in delivered
     row.refresh_from_db()
     assert row.status == Refund.Status.FAILED
