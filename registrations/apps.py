@@ -7,31 +7,33 @@ class RegistrationsConfig(AppConfig):
     verbose_name = _("Registrations")
 
     def ready(self) -> None:
-        from registrations import refund_handlers
-
-        refund_handlers.register()
-
-        # The outbox's Celery tasks (autodiscovery only imports tasks.py).
-        from registrations import tasks_email  # noqa: F401
-        from registrations.views_emails import email_panel
-        from webinars.hooks import webinar_panels
-
-        webinar_panels.register(email_panel)
-
-        # The registration flow: Checkout webhooks, sweeps, console, members.
-        from registrations import (
-            handlers,  # noqa: F401 - registers the checkout.session.* handlers
-            tasks,  # noqa: F401 - registers the sweeps
-        )
-        from registrations.services import register_member
-        from registrations.views_console import registrants_panel
-        from webinars.hooks import member_added_handlers
-
-        webinar_panels.register(registrants_panel, first=True)
-        member_added_handlers.register(register_member)
-
-        # The pricing preview shows the registration page's own form.
+        # Importing these registers their Celery tasks and @handles webhook
+        # handlers (Celery autodiscovery only imports tasks.py).
         from payments import hooks as payment_hooks
-        from registrations.forms import RegistrationForm
+        from registrations import (  # noqa: F401
+            checkout,
+            handlers,
+            tasks_email,
+        )
+        from registrations.demo import seed_demo_policy
+        from registrations.forms.registration import RegistrationForm
+        from registrations.members import register_member
+        from registrations.refunds import (  # noqa: F401
+            cancellation,
+            stripe_sync,
+        )
+        from registrations.refunds import handlers as refund_handlers  # noqa: F401
+        from registrations.refunds.reports import refund_warnings
+        from registrations.views.console import registrants_panel
+        from registrations.views.refunds import refunds_panel
+        from registrations.views_emails import email_panel
+        from webinars import hooks as webinar_hooks
 
+        webinar_hooks.webinar_panels.register(refunds_panel)
+        webinar_hooks.webinar_panels.register(email_panel)
+        webinar_hooks.webinar_panels.register(registrants_panel, first=True)
+        webinar_hooks.dashboard_warning_providers.register(refund_warnings)
+        webinar_hooks.seed_demo_extensions.register(seed_demo_policy)
+        webinar_hooks.member_added_handlers.register(register_member)
+        # The pricing preview shows the registration page's own form.
         payment_hooks.registration_form_factory.register(RegistrationForm)

@@ -20,17 +20,19 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from registrations.models import JoinDevice, Registrant
+from registrations.tokens import DEVICE_COOKIE_SALT
 
 DEVICE_LIMIT = 3
 COOKIE_NAME = "tessera_device"
-COOKIE_SALT = "registrations.device"
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
 SAFE_METHODS = ("GET", "HEAD")
 
 
 def device_id(request: HttpRequest) -> str | None:
     """Return the device id of the request's signed cookie, if it is valid."""
-    value = request.get_signed_cookie(COOKIE_NAME, default=None, salt=COOKIE_SALT)
+    value = request.get_signed_cookie(
+        COOKIE_NAME, default=None, salt=DEVICE_COOKIE_SALT
+    )
     if not value or len(value) > 64:
         return None
     return value
@@ -63,7 +65,7 @@ def admit_device(
     response.set_signed_cookie(
         COOKIE_NAME,
         device,
-        salt=COOKIE_SALT,
+        salt=DEVICE_COOKIE_SALT,
         max_age=COOKIE_MAX_AGE,
         httponly=True,
         samesite="Lax",

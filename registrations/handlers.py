@@ -8,7 +8,7 @@ logged and ignored (200).
 
 from payments.gateway import WebhookEvent
 from payments.webhooks import handles
-from registrations import services
+from registrations.fulfilment import fulfil_checkout
 
 
 @handles(
@@ -22,6 +22,6 @@ def on_checkout_session(event: WebhookEvent) -> None:
     session_id = event.object.get("id")
     if not isinstance(session_id, str) or not session_id:
         return
-    services.fulfil_checkout(
+    fulfil_checkout(
         checkout_session_id=session_id, account=event.account, hint=event.object
     )

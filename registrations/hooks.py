@@ -4,12 +4,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db import transaction
+
 from organizers.hooks import Hook
+from registrations.models import Registrant
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
-    from registrations.models import Registrant
     from webinars.models import Session, Webinar
 
 WatchLinkProvider = Callable[["Registrant", "Session | None"], "str | None"]
@@ -83,3 +85,23 @@ def registration_mode(webinar: "Webinar") -> RegistrationMode | None:
         if mode is not None:
             return mode
     return None
+
+
+def announce_confirmed(registrant: Registrant) -> None:
+    """Run the registrant_confirmed_handlers after commit (e.g. a replay's grant)."""
+    if not registrant_confirmed_handlers:
+        return
+    registrant_id = registrant.pk
+
+    def announce() -> None:
+        confirmed = (
+            Registrant.objects.select_related("webinar__account", "session")
+            .filter(pk=registrant_id, status=Registrant.Status.CONFIRMED)
+            .first()
+        )
+        if confirmed is None:
+            return
+        for handler in registrant_confirmed_handlers:
+            handler(confirmed)
+
+    transaction.on_commit(announce, robust=True)

@@ -1,57 +1,59 @@
 from django.urls import path
 
-from registrations import views
+from registrations import views_emails
+from registrations.views import checkout_return, console, join, refunds, registration
 
 app_name = "registrations"
 urlpatterns = [
-    path("register/<str:key>/", views.register, name="register"),
-    path("register/<str:key>/resend/", views.resend, name="resend"),
-    path("register/<str:key>/done/", views.done, name="done"),
-    path("register/<str:key>/paid/", views.checkout_success, name="checkout_success"),
+    path("register/<str:key>/", registration.register, name="register"),
+    path("register/<str:key>/resend/", registration.resend, name="resend"),
+    path("register/<str:key>/done/", checkout_return.done, name="done"),
+    path(
+        "register/<str:key>/paid/",
+        checkout_return.checkout_success,
+        name="checkout_success",
+    ),
     path(
         "register/<str:key>/cancelled/",
-        views.checkout_cancelled,
+        checkout_return.checkout_cancelled,
         name="checkout_cancelled",
     ),
-    path("join/<str:token>/", views.join, name="join"),
-    path("join/<str:token>/calendar.ics", views.join_calendar, name="join_calendar"),
+    path("join/<str:token>/", join.join, name="join"),
+    path("join/<str:token>/calendar.ics", join.join_calendar, name="join_calendar"),
 ]
 
-# Refunds and cancellations (registrations/views_refunds.py).
-from registrations import views_refunds  # noqa: E402
-
+# Refunds and cancellations (registrations/views/refunds.py).
 _console = "console/webinars/<int:pk>/"
 urlpatterns += [
-    path("cancel/<str:token>/", views_refunds.self_cancel, name="self_cancel"),
+    path("cancel/<str:token>/", refunds.self_cancel, name="self_cancel"),
     path(
         _console + "registrants/<int:registrant_pk>/refund/",
-        views_refunds.refund_registrant,
+        refunds.refund_registrant,
         name="refund_registrant",
     ),
     path(
-        _console + "refunds/", views_refunds.refunds_overview, name="refunds_overview"
+        _console + "registrants/<int:registrant_pk>/refund/status/",
+        refunds.refund_status,
+        name="refund_status",
     ),
-    path(
-        _console + "refund-policy/", views_refunds.refund_policy, name="refund_policy"
-    ),
+    path(_console + "refunds/", refunds.refunds_overview, name="refunds_overview"),
+    path(_console + "refund-policy/", refunds.refund_policy, name="refund_policy"),
     path(
         _console + "refund-requests/<int:request_pk>/",
-        views_refunds.answer_refund_request,
+        refunds.answer_refund_request,
         name="answer_refund_request",
     ),
-    path(_console + "cancel/", views_refunds.cancel_webinar, name="cancel_webinar"),
+    path(_console + "cancel/", refunds.cancel_webinar, name="cancel_webinar"),
     path(
         _console + "sessions/<int:session_pk>/cancel/",
-        views_refunds.cancel_session,
+        refunds.cancel_session,
         name="cancel_session",
     ),
-    path(_console + "report/", views_refunds.report, name="report"),
-    path(_console + "report.csv", views_refunds.report_csv, name="report_csv"),
+    path(_console + "report/", refunds.report, name="report"),
+    path(_console + "report.csv", refunds.report_csv, name="report_csv"),
 ]
 
 # Emails: unsubscribe link and the console's email pages (views_emails.py).
-from registrations import views_emails  # noqa: E402
-
 urlpatterns += [
     path(
         "emails/unsubscribe/<str:token>/",
@@ -76,19 +78,17 @@ urlpatterns += [
     ),
 ]
 
-# The console's registrant list (registrations/views_console.py).
-from registrations import views_console  # noqa: E402
-
+# The console's registrant list (registrations/views/console.py).
 urlpatterns += [
-    path(_console + "registrants/", views_console.registrants, name="registrants"),
+    path(_console + "registrants/", console.registrants, name="registrants"),
     path(
         _console + "registrants.csv",
-        views_console.registrants_csv,
+        console.registrants_csv,
         name="registrants_csv",
     ),
     path(
         _console + "registrants/<int:registrant_pk>/<str:action>/",
-        views_console.registrant_action,
+        console.registrant_action,
         name="registrant_action",
     ),
 ]

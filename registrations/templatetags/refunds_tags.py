@@ -3,7 +3,7 @@
 from django import template
 
 from payments.money import format_money
-from registrations import refunds
+from registrations.refunds.self_service import policy_text
 from webinars.models import Webinar
 
 register = template.Library()
@@ -20,4 +20,4 @@ def money(amount: int | None, currency: str) -> str:
 @register.simple_tag
 def refund_policy_text(webinar: Webinar) -> str:
     """Return the webinar's refund policy sentence."""
-    return refunds.policy_text(webinar)
+    return policy_text(webinar)

@@ -5,6 +5,7 @@ mode the organizer approves a paid registrant from the console.
 """
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from payments.models import Payment
@@ -88,7 +89,8 @@ def test_register_pay_get_the_email_and_join_from_three_devices(
     join_url = join_link_from_the_outbox(
         page, app, subject="You're registered: Project management for beginners"
     )
-    assert join_url == f"{app.url}/join/{registrant.join_token}/"
+    join_path = reverse("registrations:join", args=[registrant.join_token])
+    assert join_url == f"{app.url}{join_path}"
 
     devices = [new_page(browser) for _ in range(4)]
     for device in devices[:3]:
@@ -141,7 +143,9 @@ def test_manual_approval_pay_then_approved_in_the_console(
     ).to_be_visible()
 
     console = new_page(browser)
-    console.goto(f"{app.url}/login/?next=/console/webinars/{webinar.pk}/registrants/")
+    login = reverse("organizers:login")
+    registrants = reverse("registrations:registrants", args=[webinar.pk])
+    console.goto(f"{app.url}{login}?next={registrants}")
     console.get_by_label("Email").fill(organizer.email)
     console.get_by_label("Password").fill("secret-pass-1")
     console.get_by_role("button", name="Log in").click()
@@ -155,4 +159,6 @@ def test_manual_approval_pay_then_approved_in_the_console(
     join_url = join_link_from_the_outbox(
         page, app, subject="Your registration is approved: Vetted clinic"
     )
-    assert join_url.endswith(f"/join/{registrant.join_token}/")
+    assert join_url.endswith(
+        reverse("registrations:join", args=[registrant.join_token])
+    )

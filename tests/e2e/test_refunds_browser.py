@@ -2,11 +2,12 @@
 cancels within the refund policy and is refunded automatically."""
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from payments.models import Refund
-from registrations import refunds
 from registrations.models import Registrant
+from registrations.refunds.self_service import save_policy
 from tests import factories
 from tests.registrations.checkout_support import run_refund_tasks
 from tests.registrations.refund_support import pay_registrant, refunded_in_stripe
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def paid(stripe_sandbox):
     organizer = factories.OrganizerFactory()
     webinar = factories.WebinarFactory(owner=organizer, title="Budgeting basics")
-    refunds.save_policy(
+    save_policy(
         webinar=webinar,
         policy=Webinar.RefundPolicy.FULL_UNTIL,
         hours_before=24,
@@ -36,7 +37,8 @@ def test_organizer_cancels_a_paid_registrant_with_a_partial_refund(
 ):
     page = browser_page
     organizer = paid.webinar.owner
-    page.goto(f"{live_server.url}/login/?next=/console/webinars/{paid.webinar_id}/")
+    login = reverse("organizers:login")
+    page.goto(f"{live_server.url}{login}?next={paid.webinar.get_absolute_url()}")
     page.get_by_label("Email").fill(organizer.email)
     page.get_by_label("Password").fill("secret-pass-1")
     page.get_by_role("button", name="Log in").click()
@@ -51,7 +53,16 @@ def test_organizer_cancels_a_paid_registrant_with_a_partial_refund(
     expect(page.get_by_text("Stripe keeps its fee")).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
 
-    expect(page.get_by_text("Refunded €12.50.")).to_be_visible()
+    # The refund goes to Stripe in the background: the page waits for it.
+    expect(
+        page.get_by_text("Refund of €12.50 requested: waiting for Stripe's answer.")
+    ).to_be_visible()
+    status = page.locator("#refund-status")
+    expect(status).to_contain_text("Waiting for Stripe's answer.")
+    run_refund_tasks()
+    # The page follows the refund without a reload.
+    expect(status).to_contain_text("Succeeded", timeout=15_000)
+    expect(status).not_to_contain_text("Waiting for Stripe's answer.")
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     assert paid.payment.amount_refunded == 1250
@@ -62,7 +73,8 @@ def test_registrant_cancels_within_the_policy_and_is_refunded(
     live_server, paid, browser_page
 ):
     page = browser_page
-    page.goto(f"{live_server.url}/cancel/{paid.cancel_token}/")
+    cancel = reverse("registrations:self_cancel", args=[paid.cancel_token])
+    page.goto(f"{live_server.url}{cancel}")
     expect(page.get_by_text("Full refund if you cancel up to 24 hours")).to_be_visible()
     page.get_by_role("button", name="Cancel and get €50.00 back").click()
 

@@ -6,9 +6,10 @@ from django.urls import reverse
 from payments.models import Payment
 from recordings import sales
 from recordings.models import WatchGrant
-from registrations import services
+from registrations.approval import approve_registrant
 from registrations.email_content import render_email
 from registrations.models import Registrant
+from registrations.registration import price_registration
 from tests import factories
 from tests.recordings.support import attach_video, ended_webinar, register
 
@@ -27,7 +28,7 @@ def test_replay_price_replaces_the_regular_price(organizer):
     factories.PriceFactory(webinar=webinar, amount=5000, currency="USD")
     sales.set_replay_price(webinar=webinar, amount=1500)
     mode = sales.registration_mode(webinar)
-    quote = services.price_registration(webinar=webinar, mode=mode)
+    quote = price_registration(webinar=webinar, mode=mode)
     assert (quote.amount, quote.regular_amount, quote.paid) == (1500, 1500, True)
 
 
@@ -40,7 +41,7 @@ def test_a_code_on_a_replay_charges_the_lower_of_the_two(
     factories.DiscountCodeFactory(webinar=webinar, code="SAVE", amount=code_amount)
     sales.set_replay_price(webinar=webinar, amount=1500)
     mode = sales.registration_mode(webinar)
-    quote = services.price_registration(webinar=webinar, code="save", mode=mode)
+    quote = price_registration(webinar=webinar, code="save", mode=mode)
     assert quote.amount == charged
 
 
@@ -107,7 +108,7 @@ def test_approved_replay_registrant_gets_the_grant_and_the_link(
     assert registrant.status == Registrant.Status.AWAITING
     assert not WatchGrant.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_registrant(registrant=registrant)
+        approve_registrant(registrant=registrant)
     grant = WatchGrant.objects.get(registrant=registrant)
     email = render_email(registrant=Registrant.objects.get(), kind="approved")
     assert f"/watch/{grant.token}/" in email.text

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from celery.exceptions import Retry
 from django.test import Client
+from django.urls import reverse
 
-from payments.models import Payment
+from payments.models import Payment, Refund
 from registrations.models import EmailLog, Registrant, SeatHold
+from registrations.refunds.stripe_sync import submit_refund_task
 from tests import factories
 from tests.sandbox_fixtures import SandboxHandle, WebhookReceiver
 from webinars.models import Webinar
@@ -56,7 +59,8 @@ def session_id_of(checkout_url: str) -> str:
 
 
 def success_path(webinar: Webinar, session_id: str) -> str:
-    return f"/register/{webinar.registration_key}/paid/?session_id={session_id}"
+    path = reverse("registrations:checkout_success", args=[webinar.registration_key])
+    return f"{path}?session_id={session_id}"
 
 
 def cancel_path(checkout_url: str, sandbox: SandboxHandle) -> str:
@@ -99,6 +103,14 @@ def snapshot(webinar: Webinar) -> list[tuple]:
     return rows
 
 
+def pay_a_wrong_amount(client: Client, webinar: Webinar, sandbox: SandboxHandle) -> str:
+    """Register and pay while our record says 40.00 and Stripe charges 50.00."""
+    session_id = session_id_of(register(client, webinar)["Location"])
+    Payment.objects.update(amount=4000)
+    sandbox.pay(session_id)
+    return session_id
+
+
 def email_kinds(registrant: Registrant) -> list[str]:
     return sorted(registrant.emails.values_list("kind", flat=True))
 
@@ -110,7 +122,8 @@ def query_of(url: str) -> dict[str, str]:
 class Webhooks:
     """Receive the sandbox's webhooks and post them, signed, to /stripe/webhook/.
 
-    Handlers then run inside the test's transaction through the test client.
+    Deliveries land on a recording receiver; handlers then run inside the
+    test's transaction through the test client.
     """
 
     def __init__(
@@ -122,13 +135,21 @@ class Webhooks:
         self.done = 0
         sandbox.register_app_webhooks(receiver.url)
 
-    def collect(self, prefix: str = "checkout.session.") -> list[Any]:
-        """Return the new deliveries whose type starts with `prefix`."""
+    def pending(self) -> list[Any]:
+        """Return the deliveries received since the last look."""
         self.sandbox.drain_webhooks()
         with self.receiver.lock:
             deliveries = self.receiver.deliveries[self.done :]
             self.done = len(self.receiver.deliveries)
-        return [d for d in deliveries if d.json()["type"].startswith(prefix)]
+        return deliveries
+
+    def collect(self, prefix: str = "checkout.session.") -> list[Any]:
+        """Return the new deliveries whose type starts with `prefix`."""
+        return [d for d in self.pending() if d.json()["type"].startswith(prefix)]
+
+    def skip(self) -> None:
+        """Drop the deliveries so far (events the test does not want delivered)."""
+        self.pending()
 
     def post(self, delivery: Any) -> int:
         response = self.client.post(
@@ -142,6 +163,13 @@ class Webhooks:
     def deliver(self, deliveries: list[Any]) -> list[int]:
         return [self.post(d) for d in deliveries]
 
+    def deliver_all(self, *, order: str = "in_order") -> list[tuple[str, int]]:
+        """Post every new delivery to the app; return (event type, status) pairs."""
+        deliveries = self.pending()
+        if order == "reverse":
+            deliveries = list(reversed(deliveries))
+        return [(d.json()["type"], self.post(d)) for d in deliveries]
+
 
 def paid_count(webinar: Webinar) -> int:
     return Payment.objects.filter(webinar=webinar, status=Payment.Status.PAID).count()
@@ -153,11 +181,21 @@ def run_refund_tasks() -> list[str]:
     Public pages and webhooks only queue the Stripe call (submit_refund_task);
     tests run it here, where they then look at Stripe's state.
     """
-    from payments.models import Refund
-    from registrations.tasks_refunds import submit_refund_task
-
     requested = Refund.objects.filter(status=Refund.Status.REQUESTED).order_by("pk")
-    return [
-        submit_refund_task.run(refund_id)
-        for refund_id in requested.values_list("pk", flat=True)
-    ]
+    statuses = []
+    for refund_id in requested.values_list("pk", flat=True):
+        try:
+            statuses.append(submit_refund_task.run(refund_id))
+        except Retry:
+            # Stripe unavailable: the worker would try again later.
+            statuses.append(Refund.Status.REQUESTED)
+    return statuses
+
+
+def send_refunds(capture: Any) -> list[str]:
+    """Run the queued refund tasks with their after-commit work (emails, notices).
+
+    `capture` is pytest-django's django_capture_on_commit_callbacks.
+    """
+    with capture(execute=True):
+        return run_refund_tasks()

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.registrations.checkout_support import Webhooks, make_paid_webinar
+from tests.registrations.refund_support import pay_registrant
 
 
 @pytest.fixture
@@ -14,3 +15,15 @@ def paid_webinar(organizer, stripe_sandbox):
 @pytest.fixture
 def webhooks(stripe_sandbox, webhook_receiver, client):
     return Webhooks(stripe_sandbox, webhook_receiver, client)
+
+
+@pytest.fixture
+def acct(stripe_sandbox):
+    """A connected account of its own on the sandbox (EUR)."""
+    return stripe_sandbox.create_account(default_currency="eur")
+
+
+@pytest.fixture
+def paid(stripe_sandbox, webinar, acct):
+    """A confirmed registrant who paid 50.00 EUR through `acct`."""
+    return pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)

@@ -5,13 +5,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.test import Client
 from django.utils import timezone
 
 from payments import gateway
-from payments.models import Payment, Refund
+from payments.connect.connections import connection_for
+from payments.models import Payment, Price, Refund, StripeConnection
+from registrations.fulfilment import fulfil_checkout
 from registrations.models import Registrant
-from tests.sandbox_fixtures import SandboxHandle, WebhookReceiver
+from registrations.refunds.ledger import new_refund_token
+from registrations.refunds.organizer_actions import perform_action
+from registrations.registration import start_registration
+from tests.registrations.checkout_support import send_refunds
+from tests.sandbox_fixtures import SandboxHandle
 from webinars.models import Session, Webinar
 
 
@@ -83,51 +88,6 @@ def pay_registrant(
     return registrant
 
 
-class Webhooks:
-    """Receive the sandbox's webhooks and hand them to the app's endpoint.
-
-    Deliveries land on a recording receiver; `deliver()` posts each one, with
-    its Stripe signature, to /stripe/webhook/ through the Django test client,
-    so handlers run inside the test's transaction.
-    """
-
-    def __init__(
-        self, sandbox: SandboxHandle, receiver: WebhookReceiver, client: Client
-    ) -> None:
-        self.sandbox = sandbox
-        self.receiver = receiver
-        self.client = client
-        self.done = 0
-        sandbox.register_app_webhooks(receiver.url)
-
-    def pending(self) -> list[Any]:
-        self.sandbox.drain_webhooks()
-        with self.receiver.lock:
-            deliveries = self.receiver.deliveries[self.done :]
-            self.done = len(self.receiver.deliveries)
-        return deliveries
-
-    def deliver(self, *, order: str = "in_order") -> list[tuple[str, int]]:
-        """Post every new delivery to the app; return (event type, status) pairs."""
-        deliveries = self.pending()
-        if order == "reverse":
-            deliveries = list(reversed(deliveries))
-        results = []
-        for delivery in deliveries:
-            response = self.client.post(
-                "/stripe/webhook/",
-                data=delivery.body,
-                content_type="application/json",
-                headers={"Stripe-Signature": delivery.headers["stripe-signature"]},
-            )
-            results.append((delivery.json()["type"], response.status_code))
-        return results
-
-    def skip(self) -> None:
-        """Drop the deliveries so far (events the test does not want delivered)."""
-        self.pending()
-
-
 def stripe_refunds(payment: Payment) -> list[gateway.RefundResult]:
     """Return the refunds Stripe holds for a payment (the truth to compare with)."""
     return gateway.list_refunds_for_payment(
@@ -150,10 +110,6 @@ def register_and_pay(
     *, sandbox: SandboxHandle, webinar: Webinar, amount: int = 5000, email: str
 ) -> Registrant:
     """Register through the product's own flow and pay on the sandbox."""
-    from payments.connect.connections import connection_for
-    from payments.models import Price, StripeConnection
-    from registrations import services
-
     connection = connection_for(webinar)
     if connection is None:
         connection = StripeConnection.objects.create(
@@ -165,7 +121,7 @@ def register_and_pay(
     Price.objects.update_or_create(
         webinar=webinar, defaults={"enabled": True, "amount": amount, "currency": "EUR"}
     )
-    started = services.start_registration(
+    started = start_registration(
         webinar=webinar,
         first_name="Paula",
         last_name="Flow",
@@ -177,10 +133,24 @@ def register_and_pay(
     payment.refresh_from_db()
     answer = sandbox.pay(payment.checkout_session_id)
     assert answer.status in (302, 303), answer.text
-    services.fulfil_checkout(
+    fulfil_checkout(
         checkout_session_id=payment.checkout_session_id,
         account=connection.stripe_account_id,
     )
     registrant = Registrant.objects.get(pk=started.registrant.pk)
     assert registrant.status == Registrant.Status.CONFIRMED
     return registrant
+
+
+def refund_part(registrant: Registrant, *, amount: int, capture: Any) -> Refund | None:
+    """Refund part of a payment as the organizer does; let the worker send it."""
+    with capture(execute=True):
+        refund = perform_action(
+            registrant=registrant,
+            action="refund_partial",
+            amount=amount,
+            token=new_refund_token(),
+            requested_by=None,
+        )
+    send_refunds(capture)
+    return refund

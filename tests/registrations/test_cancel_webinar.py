@@ -7,24 +7,32 @@ import time_machine
 from django.urls import reverse
 
 from payments import gateway
-from payments.models import Refund
-from registrations import refunds
-from registrations.models import EmailLog, Registrant
-from registrations.tasks_refunds import run_cancellation_refunds
+from payments.models import Payment, Refund
+from registrations.models import EmailLog, Registrant, SeatHold
+from registrations.refunds.cancellation import (
+    batch_key,
+    cancel_webinar,
+    preview_cancellation,
+    run_cancellation_refunds,
+    send_cancellation_refunds,
+)
+from registrations.refunds.stripe_sync import submit_refund
 from tests import factories
+from tests.registrations.checkout_support import (
+    make_paid_webinar,
+    register,
+    send_refunds,
+    session_id_of,
+)
 from tests.registrations.refund_support import (
     pay_registrant,
+    refund_part,
     refunded_in_stripe,
     stripe_refunds,
 )
 from webinars.models import Webinar
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def acct(stripe_sandbox):
-    return stripe_sandbox.create_account(default_currency="eur")
 
 
 def paid_many(sandbox, webinar, acct, amounts, **kwargs):
@@ -52,14 +60,7 @@ def test_preview_lists_the_registrants_and_the_total_to_refund(
     login, organizer, webinar, stripe_sandbox, acct, django_capture_on_commit_callbacks
 ):
     first, second = paid_many(stripe_sandbox, webinar, acct, [5000, 3000])
-    with django_capture_on_commit_callbacks(execute=True):
-        refunds.perform_action(
-            registrant=second,
-            action="refund_partial",
-            amount=1000,
-            token=refunds.new_refund_token(),
-            requested_by=None,
-        )
+    refund_part(second, amount=1000, capture=django_capture_on_commit_callbacks)
     guest = free_registrant(webinar)
     client = login(organizer)
     response = client.get(reverse("registrations:cancel_webinar", args=[webinar.pk]))
@@ -85,7 +86,7 @@ def test_cancelling_a_webinar_refunds_everyone_in_full_once(
     assert webinar.sessions.get().cancelled_at is not None
     assert Refund.objects.filter(status=Refund.Status.REQUESTED).count() == 3
 
-    key = refunds.batch_key(webinar=webinar, session=None)
+    key = batch_key(webinar=webinar, session=None)
     assert run_cancellation_refunds(key) == 0
     assert run_cancellation_refunds(key) == 0  # a rerun changes nothing
     for registrant in registrants:
@@ -106,36 +107,38 @@ def test_cancelling_a_webinar_refunds_everyone_in_full_once(
     assert Refund.objects.count() == 3
 
 
+def refund_at_stripe_unrecorded(row: Refund, **metadata: str) -> None:
+    """Make a row's refund at Stripe, with its key, as if the answer were lost."""
+    gateway.create_refund(
+        account=row.payment.stripe_account_id,
+        payment_intent=row.payment.payment_intent_id,
+        amount=row.amount,
+        reason=None,
+        idempotency_key=row.idempotency_key,
+        metadata={"tessera_refund": str(row.pk), **metadata},
+    )
+
+
 def test_an_interrupted_bulk_cancellation_resumes_without_refunding_twice(
     webinar, stripe_sandbox, acct
 ):
     registrants = paid_many(stripe_sandbox, webinar, acct, [5000, 5000, 5000, 5000])
-    key = refunds.cancel_webinar(webinar=webinar)
+    key = cancel_webinar(webinar=webinar)
     rows = list(Refund.objects.filter(idempotency_key__startswith=key).order_by("pk"))
     assert len(rows) == 4
 
     # The worker sends the first refund, then dies right after Stripe made the
     # second one (its answer never recorded).
-    refunds.submit_refund(refund_id=rows[0].pk)
+    submit_refund(refund_id=rows[0].pk)
     second = rows[1]
-    gateway.create_refund(
-        account=acct,
-        payment_intent=second.payment.payment_intent_id,
-        amount=second.amount,
-        reason=None,
-        idempotency_key=second.idempotency_key,
-        metadata={
-            "tessera_refund": str(second.pk),
-            "tessera_payment": str(second.payment_id),
-        },
-    )
+    refund_at_stripe_unrecorded(second, tessera_payment=str(second.payment_id))
     # The rerun hits Stripe answering 500 (three attempts each) for a while.
     stripe_sandbox.inject_fault("500", count=6)
-    remaining = refunds.send_cancellation_refunds(key=key)
+    remaining = send_cancellation_refunds(key=key)
     assert remaining == 2
     # And resumes once Stripe is back.
-    assert refunds.send_cancellation_refunds(key=key) == 0
-    assert refunds.send_cancellation_refunds(key=key) == 0
+    assert send_cancellation_refunds(key=key) == 0
+    assert send_cancellation_refunds(key=key) == 0
     for registrant in registrants:
         registrant.refresh_from_db()
         assert len(stripe_refunds(registrant.payment)) == 1
@@ -154,12 +157,12 @@ def test_an_all_sessions_series_can_prorate_by_sessions_left(
     )
     first = webinar.sessions.order_by("starts_at").first()
     with time_machine.travel(first.ends_at + timedelta(hours=1), tick=True):
-        preview = refunds.preview_cancellation(webinar=webinar, mode="prorate")
+        preview = preview_cancellation(webinar=webinar, mode="prorate")
         assert preview.mode_choice
         assert (preview.sessions_left, preview.sessions_total) == (3, 4)
         assert preview.rows[0].refund_amount == 749  # 999 * 3 // 4
-        key = refunds.cancel_webinar(webinar=webinar, mode="prorate")
-        refunds.send_cancellation_refunds(key=key)
+        key = cancel_webinar(webinar=webinar, mode="prorate")
+        send_cancellation_refunds(key=key)
     registrant.refresh_from_db()
     assert registrant.payment.amount_refunded == 749
     assert registrant.status == Registrant.Status.CANCELLED
@@ -167,18 +170,11 @@ def test_an_all_sessions_series_can_prorate_by_sessions_left(
 
 def test_an_idempotency_clash_is_reconciled_not_failed(webinar, stripe_sandbox, acct):
     (registrant,) = paid_many(stripe_sandbox, webinar, acct, [5000])
-    key = refunds.cancel_webinar(webinar=webinar)
+    key = cancel_webinar(webinar=webinar)
     row = Refund.objects.get(idempotency_key__startswith=key)
     # Same key, other parameters: Stripe answers with an idempotency error.
-    gateway.create_refund(
-        account=acct,
-        payment_intent=registrant.payment.payment_intent_id,
-        amount=row.amount,
-        reason=None,
-        idempotency_key=row.idempotency_key,
-        metadata={"tessera_refund": str(row.pk)},
-    )
-    row = refunds.submit_refund(refund_id=row.pk)
+    refund_at_stripe_unrecorded(row)
+    row = submit_refund(refund_id=row.pk)
     assert row.status == Refund.Status.SUCCEEDED
     assert row.stripe_refund_id
     assert len(stripe_refunds(registrant.payment)) == 1
@@ -192,8 +188,8 @@ def test_cancelling_one_session_of_an_all_sessions_series_keeps_registrations(
         sandbox=stripe_sandbox, webinar=webinar, account=acct, amount=1000
     )
     session = webinar.sessions.order_by("starts_at")[1]
-    key = refunds.cancel_webinar(webinar=webinar, session=session, mode="prorate")
-    refunds.send_cancellation_refunds(key=key)
+    key = cancel_webinar(webinar=webinar, session=session, mode="prorate")
+    send_cancellation_refunds(key=key)
     registrant.refresh_from_db()
     session.refresh_from_db()
     assert session.cancelled_at is not None
@@ -209,7 +205,7 @@ def test_no_refund_mode_cancels_and_tells_everyone_without_refunding(
 ):
     webinar = factories.WebinarFactory(owner=organizer, sessions=2)
     registrant = pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)
-    refunds.cancel_webinar(webinar=webinar, mode="none")
+    cancel_webinar(webinar=webinar, mode="none")
     registrant.refresh_from_db()
     assert registrant.status == Registrant.Status.CANCELLED
     assert not Refund.objects.exists()
@@ -218,7 +214,7 @@ def test_no_refund_mode_cancels_and_tells_everyone_without_refunding(
 
 def test_a_single_session_webinar_always_refunds_in_full(webinar, stripe_sandbox, acct):
     pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)
-    preview = refunds.preview_cancellation(webinar=webinar, mode="none")
+    preview = preview_cancellation(webinar=webinar, mode="none")
     assert not preview.mode_choice
     assert preview.mode == "full"
     assert preview.totals == {"EUR": 5000}
@@ -244,9 +240,7 @@ def test_cancelling_a_session_of_an_individual_series_touches_only_its_registran
     page = client.get(url).content.decode()
     assert on_first.email in page and on_second.email not in page
     client.post(url, {"mode": "full", "confirm": "yes"})
-    refunds.send_cancellation_refunds(
-        key=refunds.batch_key(webinar=webinar, session=first)
-    )
+    send_cancellation_refunds(key=batch_key(webinar=webinar, session=first))
     on_first.refresh_from_db()
     on_second.refresh_from_db()
     assert on_first.status == Registrant.Status.REFUNDED
@@ -266,3 +260,58 @@ def test_another_account_cannot_cancel_the_webinar(login, webinar):
     assert stranger.post(url, {"mode": "full", "confirm": "yes"}).status_code == 404
     webinar.refresh_from_db()
     assert webinar.cancelled_at is None
+
+
+def test_cancelling_the_webinar_expires_open_checkouts_and_releases_holds(
+    client, paid_webinar, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    session_id = session_id_of(register(client, paid_webinar)["Location"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_webinar(webinar=paid_webinar)
+
+    assert stripe_sandbox.object(session_id)["status"] == "expired"
+    registrant = Registrant.objects.get()
+    assert registrant.status != Registrant.Status.PENDING
+    assert registrant.payment.status == Payment.Status.EXPIRED
+    assert not SeatHold.objects.filter(
+        released_at__isnull=True, consumed_at__isnull=True
+    ).exists()
+
+
+def test_cancelling_one_session_of_a_series_expires_only_its_checkouts(
+    client, organizer, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    webinar = make_paid_webinar(
+        owner=organizer,
+        stripe_account=stripe_sandbox.demo_account,
+        sessions=2,
+        registration_type="individual_session",
+    )
+    first, second = webinar.sessions.order_by("starts_at")
+    kept = session_id_of(register(client, webinar, session=second.pk)["Location"])
+    gone = session_id_of(
+        register(client, webinar, session=first.pk, email="b@example.com")["Location"]
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_webinar(webinar=webinar, session=first)
+
+    assert stripe_sandbox.object(gone)["status"] == "expired"
+    assert stripe_sandbox.object(kept)["status"] == "open"
+    assert Registrant.objects.get(session=second).status == Registrant.Status.PENDING
+
+
+def test_paying_a_checkout_completed_before_the_cancel_is_refunded(
+    client, paid_webinar, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    session_id = session_id_of(register(client, paid_webinar)["Location"])
+    stripe_sandbox.pay(session_id)  # paid, but no webhook or return yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_webinar(webinar=paid_webinar)
+    send_refunds(django_capture_on_commit_callbacks)
+
+    payment = Payment.objects.get()
+    assert refunded_in_stripe(payment) == 5000
+    assert Registrant.objects.get().status != Registrant.Status.CONFIRMED

@@ -1,12 +1,15 @@
 """PostgreSQL: registrants racing for the last seats never oversell."""
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
 
-from registrations import services
+from registrations.capacity import seats_taken
 from registrations.models import Registrant, SeatHold
+from registrations.registration import WebinarFull, start_registration
+from tests import factories
 from tests.registrations.checkout_support import make_paid_webinar
 
 RACERS = 40
@@ -25,6 +28,35 @@ def fill(webinar, count):
         )
 
 
+def race(count: int, register: Callable[[int], object]) -> list[str]:
+    """Run `register(n)` in `count` threads at once; return held, full or the error."""
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def racer(n: int) -> None:
+        try:
+            barrier.wait()
+            try:
+                register(n)
+                outcome = "held"
+            except WebinarFull:
+                outcome = "full"
+            except Exception as error:  # noqa: BLE001 - reported below
+                outcome = f"error: {error!r}"
+            with lock:
+                outcomes.append(outcome)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=racer, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_forty_racers_for_the_last_ten_seats_get_exactly_ten_holds(
@@ -36,50 +68,29 @@ def test_forty_racers_for_the_last_ten_seats_get_exactly_ten_holds(
     webinar.registration_limit = 50
     webinar.save()
     fill(webinar, webinar.registration_limit - SEATS_LEFT)
-    barrier = threading.Barrier(RACERS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def race(n: int) -> None:
-        try:
-            barrier.wait()
-            try:
-                services.start_registration(
-                    webinar=webinar,
-                    first_name="Racer",
-                    last_name=str(n),
-                    email=f"racer{n}@example.com",
-                    answers={},
-                    base_url="http://testserver/",
-                )
-                outcome = "held"
-            except services.WebinarFull:
-                outcome = "full"
-            except Exception as error:  # noqa: BLE001 - reported below
-                outcome = f"error: {error!r}"
-            with lock:
-                outcomes.append(outcome)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(
+        RACERS,
+        lambda n: start_registration(
+            webinar=webinar,
+            first_name="Racer",
+            last_name=str(n),
+            email=f"racer{n}@example.com",
+            answers={},
+            base_url="http://testserver/",
+        ),
+    )
 
     assert sorted(set(outcomes)) == ["full", "held"], outcomes
     assert outcomes.count("held") == SEATS_LEFT
     assert outcomes.count("full") == RACERS - SEATS_LEFT
     assert SeatHold.objects.filter(registrant__webinar=webinar).count() == SEATS_LEFT
-    assert services.seats_taken(webinar=webinar) == webinar.registration_limit
+    assert seats_taken(webinar=webinar) == webinar.registration_limit
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_racers_for_one_series_session_never_oversell_it(organizer):
-    from tests import factories
-
     webinar = factories.WebinarFactory(
         owner=organizer,
         account=organizer.account,
@@ -88,33 +99,19 @@ def test_racers_for_one_series_session_never_oversell_it(organizer):
         sessions=2,
     )
     session = webinar.sessions.first()
-    barrier = threading.Barrier(12)
-    held = []
 
-    def race(n: int) -> None:
-        try:
-            barrier.wait()
-            try:
-                services.start_registration(
-                    webinar=webinar,
-                    first_name="R",
-                    last_name=str(n),
-                    email=f"s{n}@example.com",
-                    answers={},
-                    session=session,
-                    base_url="http://testserver/",
-                )
-                held.append(n)
-            except services.WebinarFull:
-                pass
-        finally:
-            connection.close()
+    outcomes = race(
+        12,
+        lambda n: start_registration(
+            webinar=webinar,
+            first_name="R",
+            last_name=str(n),
+            email=f"s{n}@example.com",
+            answers={},
+            session=session,
+            base_url="http://testserver/",
+        ),
+    )
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert len(held) == 3
-    assert services.seats_taken(webinar=webinar, session=session) == 3
+    assert outcomes.count("held") == 3
+    assert seats_taken(webinar=webinar, session=session) == 3

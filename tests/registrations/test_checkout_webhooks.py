@@ -1,15 +1,20 @@
 """Checkout webhooks: any order, any duplicates, same state as one clean delivery."""
 
 import json
+import time
 
 import pytest
+import stripe
 
 from payments.models import Payment, Refund, StripeEvent
-from registrations import services
+from registrations.capacity import seats_taken
+from registrations.checkout import release_expired_holds
 from registrations.models import Registrant, SeatHold
 from tests.registrations.checkout_support import (
+    make_paid_webinar,
+    pay_a_wrong_amount,
     register,
-    run_refund_tasks,
+    send_refunds,
     session_id_of,
     snapshot,
     success_path,
@@ -92,7 +97,6 @@ def test_async_events_in_reverse_order_and_twice_end_like_in_order(
 def test_reverse_order_gives_the_same_state_as_in_order(
     client, organizer, stripe_sandbox, webhooks
 ):
-    from tests.registrations.checkout_support import make_paid_webinar
 
     results = []
     for order in ("in_order", "reverse", "twice_interleaved"):
@@ -150,7 +154,7 @@ def test_expired_event_releases_the_seat(
     registrant = Registrant.objects.get()
     assert registrant.status == Registrant.Status.EXPIRED
     assert registrant.payment.status == Payment.Status.EXPIRED
-    assert services.seats_taken(webinar=paid_webinar) == 0
+    assert seats_taken(webinar=paid_webinar) == 0
 
 
 def test_amount_mismatch_is_flagged_refunded_and_not_fulfilled(
@@ -160,15 +164,11 @@ def test_amount_mismatch_is_flagged_refunded_and_not_fulfilled(
     webhooks,
     django_capture_on_commit_callbacks,
 ):
-    session_id = session_id_of(register(client, paid_webinar)["Location"])
-    # Our record says 40.00 while Stripe's session charges 50.00.
-    Payment.objects.update(amount=4000)
-    stripe_sandbox.pay(session_id)
+    pay_a_wrong_amount(client, paid_webinar, stripe_sandbox)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert webhooks.deliver(webhooks.collect()) == [200]
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    send_refunds(django_capture_on_commit_callbacks)
 
     payment = Payment.objects.get()
     assert "5000" in payment.flagged_reason
@@ -208,7 +208,7 @@ def test_late_payment_without_a_seat_is_refunded_automatically(
     late = Registrant.objects.get()
     # The hold lapses and the sweep gives the seat away.
     SeatHold.objects.update(expires_at=late.created_at)
-    assert services.release_expired_holds() == 1
+    assert release_expired_holds() == 1
     register(client, paid_webinar, email="grace@example.com")
     grace_id = Payment.objects.exclude(pk=late.payment_id).get().checkout_session_id
     stripe_sandbox.pay(grace_id)
@@ -216,8 +216,7 @@ def test_late_payment_without_a_seat_is_refunded_automatically(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert webhooks.deliver(webhooks.collect()) == [200, 200]
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    send_refunds(django_capture_on_commit_callbacks)
 
     late.refresh_from_db()
     assert late.status in (Registrant.Status.CANCELLED, Registrant.Status.REFUNDED)
@@ -229,7 +228,7 @@ def test_late_payment_without_a_seat_is_refunded_automatically(
     assert "auto_refunded" in late.emails.values_list("kind", flat=True)
     grace = Registrant.objects.get(email="grace@example.com")
     assert grace.status == Registrant.Status.CONFIRMED
-    assert services.seats_taken(webinar=paid_webinar) == 1
+    assert seats_taken(webinar=paid_webinar) == 1
 
 
 def test_late_payment_with_a_free_seat_is_honoured(
@@ -237,7 +236,7 @@ def test_late_payment_with_a_free_seat_is_honoured(
 ):
     session_id = session_id_of(register(client, paid_webinar)["Location"])
     SeatHold.objects.update(expires_at=Registrant.objects.get().created_at)
-    services.release_expired_holds()
+    release_expired_holds()
     stripe_sandbox.pay(session_id)
 
     webhooks.deliver(webhooks.collect())
@@ -267,83 +266,71 @@ def test_payment_for_a_cancelled_webinar_is_refunded(
     assert Registrant.objects.get().status != Registrant.Status.CONFIRMED
 
 
-def test_unknown_session_id_is_acknowledged_and_ignored(
-    client, paid_webinar, stripe_sandbox, webhooks, caplog
-):
-    session_id, deliveries = paid_flow(client, paid_webinar, stripe_sandbox, webhooks)
-    Payment.objects.update(checkout_session_id="cs_test_other")
-
+def status_after_delivery(client, webinar, sandbox, webhooks, **payment):
+    """Pay, change our Payment row as given, deliver the events; return the status."""
+    _sid, deliveries = paid_flow(client, webinar, sandbox, webhooks)
+    Payment.objects.update(**payment)
     assert webhooks.deliver(deliveries) == [200]
-    assert Registrant.objects.get().status == Registrant.Status.PENDING
+    return Registrant.objects.get().status
+
+
+def test_unknown_session_id_is_acknowledged_and_ignored(
+    client, paid_webinar, stripe_sandbox, webhooks
+):
+    status = status_after_delivery(
+        client, paid_webinar, stripe_sandbox, webhooks, checkout_session_id="cs_x"
+    )
+    assert status == Registrant.Status.PENDING
 
 
 def test_event_of_another_account_is_ignored(
     client, paid_webinar, stripe_sandbox, webhooks
 ):
-    _sid, deliveries = paid_flow(client, paid_webinar, stripe_sandbox, webhooks)
-    Payment.objects.update(stripe_account_id="acct_someoneelse")
-
-    assert webhooks.deliver(deliveries) == [200]
-    assert Registrant.objects.get().status == Registrant.Status.PENDING
+    status = status_after_delivery(
+        client, paid_webinar, stripe_sandbox, webhooks, stripe_account_id="acct_else"
+    )
+    assert status == Registrant.Status.PENDING
 
 
 def test_session_whose_id_never_reached_us_is_found_by_metadata(
     client, paid_webinar, stripe_sandbox, webhooks
 ):
-    _sid, deliveries = paid_flow(client, paid_webinar, stripe_sandbox, webhooks)
-    Payment.objects.update(checkout_session_id=None)
+    status = status_after_delivery(
+        client, paid_webinar, stripe_sandbox, webhooks, checkout_session_id=None
+    )
+    assert status == Registrant.Status.CONFIRMED
 
-    assert webhooks.deliver(deliveries) == [200]
-    assert Registrant.objects.get().status == Registrant.Status.CONFIRMED
+
+def post_webhook(client, body: str, *, signed_at: int | None = None, signature=""):
+    """Post a raw body to the webhook, signed with the sandbox's secret at a time."""
+    if signed_at is not None:
+        signature = stripe.WebhookSignature._compute_signature(
+            f"{signed_at}.{body}", "whsec_sandbox_connect"
+        )
+    return client.post(
+        "/stripe/webhook/",
+        data=body,
+        content_type="application/json",
+        headers={"Stripe-Signature": f"t={signed_at or 1},v1={signature}"},
+    )
 
 
 def test_webhook_with_a_bad_signature_is_a_400(client, paid_webinar, stripe_sandbox):
     body = json.dumps({"id": "evt_1", "type": "checkout.session.completed"})
-    response = client.post(
-        "/stripe/webhook/",
-        data=body,
-        content_type="application/json",
-        headers={"Stripe-Signature": "t=1,v1=deadbeef"},
-    )
+    response = post_webhook(client, body, signature="deadbeef")
     assert response.status_code == 400
     assert not StripeEvent.objects.exists()
 
 
 def test_webhook_with_a_stale_timestamp_is_a_400(client, paid_webinar, stripe_sandbox):
-    import time
-
-    import stripe
-
     body = json.dumps({"id": "evt_2", "type": "checkout.session.completed"})
-    stale = int(time.time()) - 3600
-    signature = stripe.WebhookSignature._compute_signature(
-        f"{stale}.{body}", "whsec_sandbox_connect"
-    )
-    response = client.post(
-        "/stripe/webhook/",
-        data=body,
-        content_type="application/json",
-        headers={"Stripe-Signature": f"t={stale},v1={signature}"},
-    )
+    response = post_webhook(client, body, signed_at=int(time.time()) - 3600)
     assert response.status_code == 400
 
 
 def test_signed_but_malformed_event_is_a_400(client, paid_webinar, stripe_sandbox):
-    import time
-
-    import stripe
-
     body = '{"id": "evt_3", "type": '
-    now = int(time.time())
-    signature = stripe.WebhookSignature._compute_signature(
-        f"{now}.{body}", "whsec_sandbox_connect"
-    )
-    response = client.post(
-        "/stripe/webhook/",
-        data=body,
-        content_type="application/json",
-        headers={"Stripe-Signature": f"t={now},v1={signature}"},
-    )
+    response = post_webhook(client, body, signed_at=int(time.time()))
     assert response.status_code == 400
 
 

@@ -5,14 +5,16 @@ import io
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from payments.models import Refund
 from registrations.models import EmailLog, JoinDevice, Registrant
 from tests import factories
 from tests.factories import open_personal_link
 from tests.registrations.checkout_support import (
+    make_paid_webinar,
     register,
-    run_refund_tasks,
+    send_refunds,
     session_id_of,
     success_path,
 )
@@ -162,7 +164,6 @@ def test_deny_refunds_the_payment_in_full_and_tells_the_registrant(
     stripe_sandbox,
     django_capture_on_commit_callbacks,
 ):
-    from tests.registrations.checkout_support import make_paid_webinar
 
     webinar = make_paid_webinar(
         owner=organizer, stripe_account=stripe_sandbox.demo_account, approval="manual"
@@ -175,8 +176,7 @@ def test_deny_refunds_the_payment_in_full_and_tells_the_registrant(
 
     with django_capture_on_commit_callbacks(execute=True):
         login(organizer).post(url(webinar, f"registrants/{registrant.pk}/deny/"))
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    send_refunds(django_capture_on_commit_callbacks)
 
     registrant.refresh_from_db()
     assert registrant.status == Registrant.Status.DENIED
@@ -185,7 +185,8 @@ def test_deny_refunds_the_payment_in_full_and_tells_the_registrant(
     assert refund.status == Refund.Status.SUCCEEDED
     assert stripe_sandbox.object(refund.stripe_refund_id)["amount"] == 5000
     assert "denied" in registrant.emails.values_list("kind", flat=True)
-    assert client.get(f"/join/{registrant.join_token}/").status_code == 403
+    join = reverse("registrations:join", args=[registrant.join_token])
+    assert client.get(join).status_code == 403
 
 
 def test_resend_confirmation_queues_a_new_copy(login, organizer, webinar):
@@ -203,7 +204,9 @@ def test_resend_confirmation_queues_a_new_copy(login, organizer, webinar):
 def test_reset_devices_forgets_them(login, organizer, webinar):
     registrant = make(webinar, 1)
     for _ in range(3):
-        open_personal_link(Client(), f"/join/{registrant.join_token}/")
+        open_personal_link(
+            Client(), reverse("registrations:join", args=[registrant.join_token])
+        )
     assert JoinDevice.objects.count() == 3
 
     login(organizer).post(url(webinar, f"registrants/{registrant.pk}/reset_devices/"))
@@ -235,8 +238,17 @@ def test_webinar_page_links_to_the_list_with_counts(login, organizer, webinar):
     make(webinar, 1)
     make(webinar, 2, status=Registrant.Status.AWAITING)
 
-    response = login(organizer).get(f"/console/webinars/{webinar.pk}/")
+    response = login(organizer).get(webinar.get_absolute_url())
 
     assert url(webinar) in response.text
     assert "2 of 100 seats taken." in response.text
     assert "1 registrant awaits your approval." in response.text
+
+
+def test_registrant_actions_are_kept_apart(client, login, organizer, webinar):
+    factories.RegistrantFactory(webinar=webinar)
+    url = reverse("registrations:registrants", args=[webinar.pk])
+
+    page = login(organizer).get(url).text
+
+    assert '<td class="actions">' in page

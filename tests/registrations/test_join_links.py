@@ -5,10 +5,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from registrations import devices, hooks
 from registrations.models import JoinDevice, JoinRecord, Registrant
+from tests import factories
 from tests.factories import open_personal_link
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +29,18 @@ def confirmed(webinar, **kwargs):
     return Registrant.objects.create(**defaults)
 
 
+def calendar_url(registrant):
+    return reverse("registrations:join_calendar", args=[registrant.join_token])
+
+
+def open_link_at(client, registrant, moment):
+    """Open the registrant's personal link with the clock pinned at `moment`."""
+    with time_machine.travel(moment, tick=False):
+        return open_personal_link(client, join_url(registrant))
+
+
 def join_url(registrant):
-    return f"/join/{registrant.join_token}/"
+    return reverse("registrations:join", args=[registrant.join_token])
 
 
 def test_join_token_is_43_unguessable_characters(webinar):
@@ -45,14 +57,14 @@ def test_before_the_session_shows_details_countdown_and_ics(client, webinar):
     assert response.status_code == 200
     assert webinar.title in response.text
     assert 'id="countdown"' in response.text
-    assert f"/join/{registrant.join_token}/calendar.ics" in response.text
+    assert calendar_url(registrant) in response.text
     assert "Europe/Paris" in response.text
 
 
 def test_calendar_file_is_served(client, webinar):
     registrant = confirmed(webinar)
 
-    response = client.get(f"/join/{registrant.join_token}/calendar.ics")
+    response = client.get(calendar_url(registrant))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
@@ -63,8 +75,9 @@ def test_from_15_minutes_before_it_redirects_to_the_room(client, webinar):
     registrant = confirmed(webinar)
     session = webinar.sessions.get()
 
-    with time_machine.travel(session.starts_at - timedelta(minutes=15), tick=False):
-        response = open_personal_link(client, join_url(registrant))
+    response = open_link_at(
+        client, registrant, session.starts_at - timedelta(minutes=15)
+    )
 
     assert response.status_code == 302
     assert response["Location"] == session.broadcast_url
@@ -75,8 +88,9 @@ def test_16_minutes_before_it_still_shows_the_details(client, webinar):
     registrant = confirmed(webinar)
     session = webinar.sessions.get()
 
-    with time_machine.travel(session.starts_at - timedelta(minutes=16), tick=False):
-        response = open_personal_link(client, join_url(registrant))
+    response = open_link_at(
+        client, registrant, session.starts_at - timedelta(minutes=16)
+    )
 
     assert response.status_code == 200
     assert 'http-equiv="refresh"' in response.text
@@ -86,15 +100,13 @@ def test_after_the_end_says_the_session_has_ended(client, webinar):
     registrant = confirmed(webinar)
     session = webinar.sessions.get()
 
-    with time_machine.travel(session.ends_at + timedelta(minutes=1), tick=False):
-        response = open_personal_link(client, join_url(registrant))
+    response = open_link_at(client, registrant, session.ends_at + timedelta(minutes=1))
 
     assert response.status_code == 200
     assert "This session has ended." in response.text
 
 
 def test_series_link_goes_to_the_chosen_session(client, organizer):
-    from tests import factories
 
     webinar = factories.WebinarFactory(
         owner=organizer,
@@ -108,8 +120,7 @@ def test_series_link_goes_to_the_chosen_session(client, organizer):
     second.save()
     registrant = confirmed(webinar, session=second)
 
-    with time_machine.travel(second.starts_at, tick=False):
-        response = open_personal_link(client, join_url(registrant))
+    response = open_link_at(client, registrant, second.starts_at)
 
     assert response["Location"] == factories_url
 
@@ -138,7 +149,7 @@ def test_registrants_without_a_confirmed_seat_are_refused(client, webinar, statu
 
     assert response.status_code == 403
     assert not JoinDevice.objects.exists()
-    assert client.get(f"/join/{registrant.join_token}/calendar.ics").status_code == 403
+    assert client.get(calendar_url(registrant)).status_code == 403
 
 
 def test_cancelled_webinar_refuses_the_link(client, webinar):

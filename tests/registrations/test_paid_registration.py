@@ -3,13 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from payments.models import Payment
-from registrations import services
+from registrations.capacity import seats_taken
 from registrations.models import EmailLog, Registrant, SeatHold
+from tests import factories
 from tests.registrations.checkout_support import (
     cancel_path,
+    make_paid_webinar,
     register,
     session_id_of,
     success_path,
@@ -63,7 +66,10 @@ def test_paying_and_returning_confirms_the_registrant(
     registrant = Registrant.objects.get()
     assert registrant.status == Registrant.Status.CONFIRMED
     assert registrant.join_token in response.text
-    assert f"/join/{registrant.join_token}/calendar.ics" in response.text
+    assert (
+        reverse("registrations:join_calendar", args=[registrant.join_token])
+        in response.text
+    )
     payment = registrant.payment
     assert payment.status == Payment.Status.PAID
     assert payment.paid_at is not None
@@ -148,7 +154,7 @@ def test_failed_async_payment_releases_the_seat(client, paid_webinar, stripe_san
     payment.refresh_from_db()
     assert payment.status == Payment.Status.FAILED
     assert Registrant.objects.get().status == Registrant.Status.EXPIRED
-    assert services.seats_taken(webinar=paid_webinar) == 0
+    assert seats_taken(webinar=paid_webinar) == 0
 
 
 @pytest.mark.parametrize(
@@ -168,7 +174,6 @@ def test_tampered_session_id_on_the_success_page_is_a_404(
 def test_session_id_of_another_webinar_is_a_404(
     client, paid_webinar, stripe_sandbox, organizer
 ):
-    from tests.registrations.checkout_support import make_paid_webinar
 
     other = make_paid_webinar(
         owner=organizer, stripe_account=stripe_sandbox.demo_account
@@ -219,5 +224,38 @@ def test_stripe_unavailable_releases_the_hold_and_says_try_again(
     registrant = Registrant.objects.get()
     assert registrant.status == Registrant.Status.EXPIRED
     assert registrant.payment.status == Payment.Status.EXPIRED
-    assert services.seats_taken(webinar=paid_webinar) == 0
+    assert seats_taken(webinar=paid_webinar) == 0
     assert not EmailLog.objects.exists()
+
+
+def test_registering_again_with_the_same_email_goes_back_to_the_open_checkout(
+    client, paid_webinar, stripe_sandbox
+):
+    first = register(client, paid_webinar)["Location"]
+
+    again = register(client, paid_webinar, email="ADA@example.com")
+
+    assert again.status_code == 303
+    assert again["Location"] == first
+    assert Registrant.objects.count() == 1
+    assert Payment.objects.count() == 1
+    assert seats_taken(webinar=paid_webinar) == 1
+
+
+def test_registering_again_with_another_code_expires_the_earlier_checkout(
+    client, paid_webinar, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    factories.DiscountCodeFactory(webinar=paid_webinar, code="HALF", amount=2500)
+    first_id = session_id_of(register(client, paid_webinar)["Location"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = register(client, paid_webinar, discount_code="HALF")
+
+    assert again.status_code == 303
+    assert session_id_of(again["Location"]) != first_id
+    assert stripe_sandbox.object(first_id)["status"] == "expired"
+    earlier, latest = Registrant.objects.order_by("pk")
+    assert earlier.status == Registrant.Status.EXPIRED
+    assert latest.status == Registrant.Status.PENDING
+    assert latest.payment.amount == 2500
+    assert seats_taken(webinar=paid_webinar) == 1

@@ -1,30 +1,24 @@
 """Organizer actions on a registrant: cancel and/or refund, exactly once."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
 from payments.models import Payment, Refund
-from registrations import refunds
+from payments.money import format_money
 from registrations.models import EmailLog, Registrant
+from registrations.refunds.ledger import new_refund_token, refundable_amount
+from registrations.refunds.stripe_sync import retry_requested_refunds
 from tests import factories
+from tests.registrations.checkout_support import send_refunds
 from tests.registrations.refund_support import (
-    pay_registrant,
     refunded_in_stripe,
     stripe_refunds,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def acct(stripe_sandbox):
-    return stripe_sandbox.create_account(default_currency="eur")
-
-
-@pytest.fixture
-def paid(stripe_sandbox, webinar, acct):
-    return pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)
 
 
 def url(registrant):
@@ -38,9 +32,35 @@ def review(client, registrant, **data):
 
 
 def confirm(client, registrant, capture, *, token=None, **data):
-    token = token or refunds.new_refund_token()
+    """Confirm an action, then do the worker's job: send its refund to Stripe.
+
+    The organizer's answer never waits for Stripe: right after the POST, every
+    refund is still requested and the page says it waits for Stripe.
+    """
+    token = token or new_refund_token()
     with capture(execute=True):
-        return client.post(url(registrant), {"step": "confirm", "token": token, **data})
+        response = client.post(
+            url(registrant), {"step": "confirm", "token": token, **data}
+        )
+    statuses = set(Refund.objects.values_list("status", flat=True))
+    if Refund.Status.REQUESTED in statuses:
+        page = client.get(url(registrant)).content.decode()
+        assert "Waiting for Stripe" in page
+        send_refunds(capture)
+    return response
+
+
+@pytest.fixture
+def act(login, organizer, django_capture_on_commit_callbacks):
+    """Confirm an organizer action on a registrant (see confirm)."""
+    client = login(organizer)
+
+    def _act(registrant, *, token=None, **data):
+        return confirm(
+            client, registrant, django_capture_on_commit_callbacks, token=token, **data
+        )
+
+    return _act
 
 
 def test_confirmation_shows_paid_refunded_this_refund_and_stripe_fee(
@@ -53,20 +73,15 @@ def test_confirmation_shows_paid_refunded_this_refund_and_stripe_fee(
     assert "€50.00" in page  # paid
     assert "€0.00" in page  # already refunded
     assert "€12.50" in page  # this refund
-    fee = refunds.format_money(paid.payment.stripe_fee, "EUR")
+    fee = format_money(paid.payment.stripe_fee, "EUR")
     assert paid.payment.stripe_fee > 0
     assert fee in page
     assert 'name="token"' in page
     assert not Refund.objects.exists()
 
 
-def test_cancel_with_full_refund_refunds_everything_and_cancels(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    response = confirm(
-        client, paid, django_capture_on_commit_callbacks, action="cancel_full"
-    )
+def test_cancel_with_full_refund_refunds_everything_and_cancels(organizer, paid, act):
+    response = act(paid, action="cancel_full")
     assert response.status_code == 302
     paid.refresh_from_db()
     payment = paid.payment
@@ -83,17 +98,8 @@ def test_cancel_with_full_refund_refunds_everything_and_cancels(
     assert {"cancelled", "refund"} <= kinds
 
 
-def test_cancel_with_partial_refund_refunds_the_amount_and_cancels(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    confirm(
-        client,
-        paid,
-        django_capture_on_commit_callbacks,
-        action="cancel_partial",
-        amount="20",
-    )
+def test_cancel_with_partial_refund_refunds_the_amount_and_cancels(paid, act):
+    act(paid, action="cancel_partial", amount="20")
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     assert paid.payment.amount_refunded == 2000
@@ -101,11 +107,8 @@ def test_cancel_with_partial_refund_refunds_the_amount_and_cancels(
     assert refunded_in_stripe(paid.payment) == 2000
 
 
-def test_cancel_without_refund_keeps_the_money(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    confirm(client, paid, django_capture_on_commit_callbacks, action="cancel_only")
+def test_cancel_without_refund_keeps_the_money(paid, act):
+    act(paid, action="cancel_only")
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     assert paid.payment.amount_refunded == 0
@@ -114,14 +117,9 @@ def test_cancel_without_refund_keeps_the_money(
     assert EmailLog.objects.filter(registrant=paid, kind="cancelled").exists()
 
 
-def test_refund_part_without_cancelling_keeps_the_registration(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    confirm(
-        client,
+def test_refund_part_without_cancelling_keeps_the_registration(paid, act):
+    act(
         paid,
-        django_capture_on_commit_callbacks,
         action="refund_partial",
         amount="10,00",
     )
@@ -132,39 +130,17 @@ def test_refund_part_without_cancelling_keeps_the_registration(
     assert EmailLog.objects.filter(registrant=paid, kind="refund").exists()
 
 
-def test_free_registrant_can_be_cancelled(
-    login, organizer, webinar, django_capture_on_commit_callbacks
-):
-    registrant = Registrant.objects.create(
-        webinar=webinar,
-        email="free@example.com",
-        first_name="Free",
-        last_name="Person",
-        status=Registrant.Status.CONFIRMED,
-        source=Registrant.Source.FREE,
-    )
-    client = login(organizer)
-    confirm(
-        client, registrant, django_capture_on_commit_callbacks, action="cancel_only"
-    )
+def test_free_registrant_can_be_cancelled(webinar, act):
+    registrant = factories.RegistrantFactory(webinar=webinar)
+    act(registrant, action="cancel_only")
     registrant.refresh_from_db()
     assert registrant.status == Registrant.Status.CANCELLED
 
 
-def test_submitting_the_same_confirmation_twice_refunds_once(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    token = refunds.new_refund_token()
+def test_submitting_the_same_confirmation_twice_refunds_once(paid, act):
+    token = new_refund_token()
     for _ in range(2):
-        response = confirm(
-            client,
-            paid,
-            django_capture_on_commit_callbacks,
-            token=token,
-            action="refund_partial",
-            amount="15",
-        )
+        response = act(paid, token=token, action="refund_partial", amount="15")
         assert response.status_code == 302
     assert Refund.objects.count() == 1
     assert len(stripe_refunds(paid.payment)) == 1
@@ -173,25 +149,22 @@ def test_submitting_the_same_confirmation_twice_refunds_once(
 
 
 def test_stripe_down_leaves_the_refund_requested_and_a_retry_sends_it_once(
-    login, organizer, paid, stripe_sandbox, django_capture_on_commit_callbacks
+    paid, stripe_sandbox, django_capture_on_commit_callbacks, act
 ):
-    client = login(organizer)
     # The SDK makes three attempts (two retries): all answer 500.
     stripe_sandbox.inject_fault("500", count=3)
-    response = confirm(
-        client, paid, django_capture_on_commit_callbacks, action="cancel_full"
-    )
+    response = act(paid, action="cancel_full")
     assert response.status_code == 302
     refund = Refund.objects.get()
     assert refund.status == Refund.Status.REQUESTED
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     # Nothing more fits while the refund is in flight.
-    assert refunds.refundable_amount(paid.payment) == 0
+    assert refundable_amount(paid.payment) == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert refunds.retry_requested_refunds(older_than=refunds.timedelta(0)) == 0
-        assert refunds.retry_requested_refunds(older_than=refunds.timedelta(0)) == 0
+        assert retry_requested_refunds(older_than=timedelta(0)) == 0
+        assert retry_requested_refunds(older_than=timedelta(0)) == 0
     refund.refresh_from_db()
     assert refund.status == Refund.Status.SUCCEEDED
     assert len(stripe_refunds(paid.payment)) == 1
@@ -200,20 +173,11 @@ def test_stripe_down_leaves_the_refund_requested_and_a_retry_sends_it_once(
 
 
 def test_a_lost_answer_is_replayed_by_the_idempotency_key(
-    login, organizer, paid, stripe_sandbox, settings, django_capture_on_commit_callbacks
+    paid, stripe_sandbox, settings, act
 ):
-    # Stripe makes the refund but the answer never arrives in time: the SDK
-    # retries with the same key and gets the first refund back.
     settings.STRIPE_TIMEOUT = (3.0, 0.5)
     stripe_sandbox.inject_fault("timeout", count=1, delay=1.5)
-    client = login(organizer)
-    confirm(
-        client,
-        paid,
-        django_capture_on_commit_callbacks,
-        action="refund_partial",
-        amount="5",
-    )
+    act(paid, action="refund_partial", amount="5")
     refund = Refund.objects.get()
     assert refund.status == Refund.Status.SUCCEEDED
     assert len(stripe_refunds(paid.payment)) == 1
@@ -241,17 +205,8 @@ def test_bad_amounts_are_refused_with_a_message(
     assert not Refund.objects.exists()
 
 
-def test_a_forged_amount_at_confirmation_is_checked_again(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
-    client = login(organizer)
-    response = confirm(
-        client,
-        paid,
-        django_capture_on_commit_callbacks,
-        action="refund_partial",
-        amount="999",
-    )
+def test_a_forged_amount_at_confirmation_is_checked_again(paid, act):
+    response = act(paid, action="refund_partial", amount="999")
     assert response.status_code == 302
     assert not Refund.objects.exists()
 
@@ -265,11 +220,8 @@ def test_unpaid_registrant_cannot_be_refunded(login, organizer, webinar, acct):
         currency="EUR",
         status=Payment.Status.OPEN,
     )
-    registrant = Registrant.objects.create(
+    registrant = factories.RegistrantFactory(
         webinar=webinar,
-        email="unpaid@example.com",
-        first_name="Un",
-        last_name="Paid",
         status=Registrant.Status.PENDING,
         source=Registrant.Source.PAID,
         payment=payment,
@@ -280,17 +232,9 @@ def test_unpaid_registrant_cannot_be_refunded(login, organizer, webinar, acct):
     assert "has not paid" in response.content.decode()
 
 
-def test_fully_refunded_payment_cannot_be_refunded_again(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
+def test_fully_refunded_payment_cannot_be_refunded_again(login, organizer, paid, act):
     client = login(organizer)
-    confirm(
-        client,
-        paid,
-        django_capture_on_commit_callbacks,
-        action="refund_partial",
-        amount="50",
-    )
+    act(paid, action="refund_partial", amount="50")
     response = review(client, paid, action="refund_partial", amount="1")
     assert response.status_code == 400
     assert "already fully refunded" in response.content.decode()
@@ -299,11 +243,9 @@ def test_fully_refunded_payment_cannot_be_refunded_again(
     assert Refund.objects.count() == 1
 
 
-def test_cancelled_registrant_cannot_be_cancelled_again(
-    login, organizer, paid, django_capture_on_commit_callbacks
-):
+def test_cancelled_registrant_cannot_be_cancelled_again(login, organizer, paid, act):
     client = login(organizer)
-    confirm(client, paid, django_capture_on_commit_callbacks, action="cancel_only")
+    act(paid, action="cancel_only")
     response = review(client, paid, action="cancel_full")
     assert response.status_code == 400
     assert "already cancelled" in response.content.decode()
@@ -342,22 +284,48 @@ def test_a_malformed_token_is_refused(login, organizer, paid):
 
 
 def test_failed_refund_mail_and_refund_page(
-    login, organizer, paid, stripe_sandbox, django_capture_on_commit_callbacks
+    login, organizer, paid, stripe_sandbox, act
 ):
-    # A disputed charge cannot be refunded: Stripe refuses, the organizer sees why.
     stripe_sandbox.dispute(paid.payment.charge_id)
     client = login(organizer)
-    confirm(
-        client,
-        paid,
-        django_capture_on_commit_callbacks,
-        action="refund_partial",
-        amount="5",
-    )
+    act(paid, action="refund_partial", amount="5")
     refund = Refund.objects.get()
     assert refund.status == Refund.Status.FAILED
     assert "disputed" in refund.failure_reason
-    assert refunds.refundable_amount(paid.payment) == 5000
+    assert refundable_amount(paid.payment) == 5000
     assert any("A refund failed" in m.subject for m in mail.outbox)
     page = client.get(url(paid)).content.decode()
     assert "charge_disputed" in page
+
+
+def status_url(registrant):
+    return reverse(
+        "registrations:refund_status", args=[registrant.webinar_id, registrant.pk]
+    )
+
+
+def test_refund_status_says_waiting_until_stripe_answers(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url(paid),
+            {"step": "confirm", "token": new_refund_token(), "action": "cancel_full"},
+        )
+    waiting = client.get(status_url(paid)).json()
+    assert waiting["waiting"] is True
+    assert "Waiting for Stripe" in waiting["html"]
+    assert 'aria-live="polite"' in client.get(url(paid)).content.decode()
+
+    send_refunds(django_capture_on_commit_callbacks)
+
+    answered = client.get(status_url(paid)).json()
+    assert answered["waiting"] is False
+    assert "Waiting for Stripe" not in answered["html"]
+    assert "Succeeded" in answered["html"]
+
+
+def test_refund_status_of_another_account_is_a_404(login, paid):
+    stranger = factories.OrganizerFactory(role="admin")
+    assert login(stranger).get(status_url(paid)).status_code == 404

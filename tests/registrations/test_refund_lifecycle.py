@@ -4,15 +4,25 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
+from payments import gateway
 from payments.models import Payment, Refund, StripeEvent
-from registrations import refunds
 from registrations.models import EmailLog, Registrant
+from registrations.refunds.ledger import (
+    RefundError,
+    new_refund_token,
+    refundable_amount,
+)
+from registrations.refunds.organizer_actions import perform_action, plan_action
+from registrations.refunds.reports import refund_warnings
+from registrations.refunds.stripe_sync import retry_requested_refunds
+from tests.registrations.checkout_support import Webhooks, send_refunds
 from tests.registrations.refund_support import (
-    Webhooks,
     pay_registrant,
     refunded_in_stripe,
     register_and_pay,
@@ -22,30 +32,30 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def acct(stripe_sandbox):
-    return stripe_sandbox.create_account(default_currency="eur")
-
-
-@pytest.fixture
-def paid(stripe_sandbox, webinar, acct):
-    return pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)
-
-
-@pytest.fixture
 def hooks(stripe_sandbox, webhook_receiver, client, paid):
     webhooks = Webhooks(stripe_sandbox, webhook_receiver, client)
     return webhooks
 
 
+def settle(sandbox, hooks, row, status, capture):
+    """Let Stripe settle a pending refund; deliver its events; return them."""
+    sandbox.settle_refund(row.stripe_refund_id, status)
+    with capture(execute=True):
+        return hooks.deliver_all()
+
+
 def refund(paid, capture, *, action="refund_partial", amount=2000, user=None):
     with capture(execute=True):
-        row = refunds.perform_action(
+        row = perform_action(
             registrant=paid,
             action=action,
             amount=amount,
-            token=refunds.new_refund_token(),
+            token=new_refund_token(),
             requested_by=user,
         )
+    # Stripe is asked in the background: the row waits for the worker.
+    assert row.status == Refund.Status.REQUESTED
+    send_refunds(capture)
     row.refresh_from_db()
     return row
 
@@ -58,14 +68,14 @@ def test_pending_refund_succeeds_through_the_webhook(
     assert row.status == Refund.Status.PENDING
     paid.payment.refresh_from_db()
     assert paid.payment.amount_refunded == 0
-    assert refunds.refundable_amount(paid.payment) == 3000
+    assert refundable_amount(paid.payment) == 3000
     assert not EmailLog.objects.filter(kind="refund").exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert all(status == 200 for _, status in hooks.deliver())
-    stripe_sandbox.settle_refund(row.stripe_refund_id, "succeeded")
-    with django_capture_on_commit_callbacks(execute=True):
-        delivered = hooks.deliver()
+        assert all(status == 200 for _, status in hooks.deliver_all())
+    delivered = settle(
+        stripe_sandbox, hooks, row, "succeeded", django_capture_on_commit_callbacks
+    )
     assert ("refund.updated", 200) in delivered
     row.refresh_from_db()
     assert row.status == Refund.Status.SUCCEEDED
@@ -86,15 +96,15 @@ def test_failed_refund_is_flagged_with_stripes_reason_and_refundable_again(
     row = refund(
         paid, django_capture_on_commit_callbacks, action="cancel_full", amount=None
     )
-    assert refunds.refundable_amount(paid.payment) == 0
-    stripe_sandbox.settle_refund(row.stripe_refund_id, "failed")
-    with django_capture_on_commit_callbacks(execute=True):
-        delivered = hooks.deliver()
+    assert refundable_amount(paid.payment) == 0
+    delivered = settle(
+        stripe_sandbox, hooks, row, "failed", django_capture_on_commit_callbacks
+    )
     assert ("refund.failed", 200) in delivered
     row.refresh_from_db()
     assert row.status == Refund.Status.FAILED
     assert row.failure_reason
-    assert refunds.refundable_amount(paid.payment) == 5000
+    assert refundable_amount(paid.payment) == 5000
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     assert paid.payment.amount_refunded == 0
@@ -102,14 +112,15 @@ def test_failed_refund_is_flagged_with_stripes_reason_and_refundable_again(
     assert [m.to for m in mail.outbox if "refund failed" in m.subject] == [
         [organizer.email]
     ]
-    warnings = refunds.refund_warnings(organizer)
+    warnings = refund_warnings(organizer)
     assert any("failed" in text for text in warnings)
-    page = login(organizer).get(f"/console/webinars/{paid.webinar_id}/refunds/")
+    overview = reverse("registrations:refunds_overview", args=[paid.webinar_id])
+    page = login(organizer).get(overview)
     assert row.failure_reason in page.content.decode()
 
     # Refunding again clears the warning.
     refund(paid, django_capture_on_commit_callbacks, amount=5000)
-    assert not any("failed" in text for text in refunds.refund_warnings(organizer))
+    assert not any("failed" in text for text in refund_warnings(organizer))
 
 
 def test_duplicate_and_reversed_events_leave_the_same_state(
@@ -143,8 +154,6 @@ def test_duplicate_and_reversed_events_leave_the_same_state(
 
 
 def _stripe_id(paid):
-    from payments import gateway
-
     found = gateway.list_refunds_for_payment(
         account=paid.payment.stripe_account_id,
         payment_intent=paid.payment.payment_intent_id,
@@ -157,7 +166,7 @@ def test_full_dashboard_refund_is_recorded_and_cancels_the_registration(
 ):
     stripe_sandbox.dashboard_refund(payment_intent=paid.payment.payment_intent_id)
     with django_capture_on_commit_callbacks(execute=True):
-        delivered = hooks.deliver()
+        delivered = hooks.deliver_all()
     assert {("charge.refunded", 200), ("refund.created", 200)} <= set(delivered)
     row = Refund.objects.get()
     assert row.external
@@ -175,13 +184,13 @@ def test_partial_dashboard_refund_keeps_the_registration(
 ):
     stripe_sandbox.dashboard_refund(charge=paid.payment.charge_id, amount=1500)
     with django_capture_on_commit_callbacks(execute=True):
-        hooks.deliver()
+        hooks.deliver_all()
     row = Refund.objects.get()
     assert row.external and row.amount == 1500
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CONFIRMED
     assert paid.payment.amount_refunded == 1500
-    assert refunds.refundable_amount(paid.payment) == 3500
+    assert refundable_amount(paid.payment) == 3500
 
 
 def test_dashboard_refund_during_our_refund_never_exceeds_what_was_paid(
@@ -194,13 +203,13 @@ def test_dashboard_refund_during_our_refund_never_exceeds_what_was_paid(
     assert row.status == Refund.Status.REQUESTED
     stripe_sandbox.dashboard_refund(charge=paid.payment.charge_id)
     with django_capture_on_commit_callbacks(execute=True):
-        hooks.deliver()
-        refunds.retry_requested_refunds(older_than=refunds.timedelta(0))
+        hooks.deliver_all()
+        retry_requested_refunds(older_than=timedelta(0))
     row.refresh_from_db()
     assert row.status == Refund.Status.FAILED
     paid.payment.refresh_from_db()
     assert paid.payment.amount_refunded == 5000 == refunded_in_stripe(paid.payment)
-    assert refunds.refundable_amount(paid.payment) == 0
+    assert refundable_amount(paid.payment) == 0
 
 
 def test_refund_event_of_another_account_is_ignored(
@@ -256,22 +265,20 @@ def test_dispute_flags_the_payment_and_tells_the_organizer(
 ):
     dispute = stripe_sandbox.dispute(paid.payment.charge_id, reason="fraudulent")
     with django_capture_on_commit_callbacks(execute=True):
-        assert ("charge.dispute.created", 200) in hooks.deliver()
+        assert ("charge.dispute.created", 200) in hooks.deliver_all()
     payment = Payment.objects.get(pk=paid.payment_id)
     assert payment.disputed_at is not None
     assert payment.dispute_id == dispute["id"]
     assert payment.dispute_reason == "fraudulent"
     assert payment.dispute_closed_at is None
     assert [m.to for m in mail.outbox if "disputed" in m.subject] == [[organizer.email]]
-    assert any("disputed" in w for w in refunds.refund_warnings(organizer))
-    with pytest.raises(refunds.RefundError):
-        refunds.plan_action(
-            registrant=Registrant.objects.get(pk=paid.pk), action="cancel_full"
-        )
+    assert any("disputed" in w for w in refund_warnings(organizer))
+    with pytest.raises(RefundError):
+        plan_action(registrant=Registrant.objects.get(pk=paid.pk), action="cancel_full")
 
     stripe_sandbox.close_dispute(dispute["id"], "lost")
     with django_capture_on_commit_callbacks(execute=True):
-        assert ("charge.dispute.closed", 200) in hooks.deliver()
+        assert ("charge.dispute.closed", 200) in hooks.deliver_all()
     payment.refresh_from_db()
     assert payment.dispute_status == "lost"
     assert payment.dispute_closed_at is not None
@@ -287,7 +294,7 @@ def test_dispute_on_an_unknown_charge_answers_200_and_changes_nothing(
     Payment.objects.all().delete()
     hooks = Webhooks(stripe_sandbox, webhook_receiver, client)
     stripe_sandbox.dispute(charge)
-    assert hooks.deliver() == [("charge.dispute.created", 200)]
+    assert hooks.deliver_all() == [("charge.dispute.created", 200)]
     event = StripeEvent.objects.get(type="charge.dispute.created")
     assert event.processed_at is not None and not event.error
 
@@ -311,7 +318,7 @@ def test_registered_through_the_product_then_refunded_in_app_and_in_stripe(
         payment_intent=registrant.payment.payment_intent_id, amount=4000
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert all(status == 200 for _, status in hooks.deliver())
+        assert all(status == 200 for _, status in hooks.deliver_all())
     registrant.refresh_from_db()
     payment = registrant.payment
     assert payment.amount_refunded == 5000 == refunded_in_stripe(payment)

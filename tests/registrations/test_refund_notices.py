@@ -3,12 +3,15 @@
 import pytest
 from django.core import mail
 
-from payments.models import Payment, Refund
-from registrations import emails, services
+from payments.models import Refund
+from registrations import emails
+from registrations.approval import deny_registrant
 from registrations.models import Registrant
+from registrations.refunds.stripe_sync import submit_refund
 from tests.registrations.checkout_support import (
+    pay_a_wrong_amount,
     register,
-    run_refund_tasks,
+    send_refunds,
     session_id_of,
 )
 
@@ -35,15 +38,12 @@ def test_auto_refunded_registrant_gets_exactly_one_email(
     webhooks,
     django_capture_on_commit_callbacks,
 ):
-    session_id = session_id_of(register(client, paid_webinar)["Location"])
-    # Our record says 40.00 while Stripe charges 50.00: refunded automatically.
-    Payment.objects.update(amount=4000)
-    stripe_sandbox.pay(session_id)
+    # Refunded automatically.
+    pay_a_wrong_amount(client, paid_webinar, stripe_sandbox)
 
     with django_capture_on_commit_callbacks(execute=True):
         deliver_everything(webhooks)
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+    send_refunds(django_capture_on_commit_callbacks)
     emails.send_due_emails()
 
     refund = Refund.objects.get()
@@ -76,9 +76,8 @@ def test_denied_registrant_gets_the_denial_and_no_second_refund_email(
     before = len(mail_to(registrant.email))
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.deny_registrant(registrant=registrant)
-    with django_capture_on_commit_callbacks(execute=True):
-        run_refund_tasks()
+        deny_registrant(registrant=registrant)
+    send_refunds(django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         deliver_everything(webhooks)
     emails.send_due_emails()
@@ -102,8 +101,6 @@ def test_a_refund_made_by_the_organizer_still_gets_its_notice(
     refund = Refund.objects.create(
         payment=payment, amount=1000, idempotency_key=f"refund-test-{payment.pk}"
     )
-    from registrations.refunds import submit_refund
-
     with django_capture_on_commit_callbacks(execute=True):
         submit_refund(refund_id=refund.pk)
         deliver_everything(webhooks)

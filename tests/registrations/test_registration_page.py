@@ -1,20 +1,39 @@
 """The public registration page: details, price, form, bad input, free flow."""
 
+import datetime as dt
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import time_machine
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
 from payments.models import Payment
-from registrations import services
+from registrations.checkout import (
+    release_expired_holds,
+)
 from registrations.models import EmailLog, Registrant, SeatHold
+from registrations.registration import WebinarFull, start_registration
 from tests import factories
-from tests.registrations.checkout_support import form_data, register
+from tests.registrations.checkout_support import (
+    form_data,
+    make_paid_webinar,
+    register,
+    session_id_of,
+    success_path,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_page_shows_details_sessions_in_the_webinar_timezone_and_free(client, webinar):
+# An afternoon start: Django says "noon" and "midnight" instead of hours.
+@time_machine.travel(dt.datetime(2026, 3, 2, 14, 25, tzinfo=dt.UTC), tick=False)
+def test_page_shows_details_sessions_in_the_webinar_timezone_and_free(
+    client, organizer
+):
+    webinar = factories.WebinarFactory(owner=organizer, account=organizer.account)
     response = client.get(webinar.get_registration_url())
 
     assert response.status_code == 200
@@ -110,7 +129,7 @@ def test_released_hold_gives_the_code_use_back(client, paid_webinar, stripe_sand
     register(client, paid_webinar, discount_code="ONE")
     SeatHold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
-    services.release_expired_holds()
+    release_expired_holds()
 
     code.refresh_from_db()
     assert code.uses == 0
@@ -267,9 +286,9 @@ def test_full_webinar_shows_full_and_creates_nothing(client, webinar):
 def test_full_detected_at_start_shows_the_full_page(client, webinar):
     webinar.registration_limit = 1
     webinar.save()
-    with pytest.raises(services.WebinarFull):
+    with pytest.raises(WebinarFull):
         for n in range(2):
-            services.start_registration(
+            start_registration(
                 webinar=webinar,
                 first_name="A",
                 last_name="B",
@@ -299,7 +318,6 @@ def test_already_registered_email_is_told_and_offered_a_resend(client, webinar):
 def test_already_registered_paid_registrant_is_not_charged_again(
     client, paid_webinar, stripe_sandbox
 ):
-    from tests.registrations.checkout_support import session_id_of, success_path
 
     session_id = session_id_of(register(client, paid_webinar)["Location"])
     stripe_sandbox.pay(session_id)
@@ -372,7 +390,6 @@ def test_language_of_the_page_goes_to_the_registrant_and_checkout(
 def test_page_query_count_does_not_grow_with_sessions_codes_registrants(
     client, organizer, stripe_sandbox, django_assert_max_num_queries
 ):
-    from tests.registrations.checkout_support import make_paid_webinar
 
     small = make_paid_webinar(
         owner=organizer, stripe_account=stripe_sandbox.demo_account
@@ -401,3 +418,81 @@ def test_page_query_count_does_not_grow_with_sessions_codes_registrants(
         with django_assert_max_num_queries(8):
             response = client.get(webinar.get_registration_url())
         assert response.status_code == 200
+
+
+def test_register_posts_are_rate_limited_per_client_address(webinar):
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(10):
+        assert register(client, webinar, email="not-an-email").status_code != 429
+
+    blocked = register(client, webinar, email="not-an-email")
+
+    assert blocked.status_code == 429
+    assert "Too many registration attempts" in blocked.content.decode()
+    other = Client(REMOTE_ADDR="203.0.113.8")
+    assert register(other, webinar, email="not-an-email").status_code != 429
+    assert client.get(webinar.get_registration_url()).status_code == 200
+
+
+def test_resend_answers_the_same_for_awaiting_unknown_and_confirmed(webinar):
+    webinar.approval = "manual"
+    webinar.save()
+    client = Client()
+    register(client, webinar, email="waiting@example.com")
+    assert Registrant.objects.get().status == Registrant.Status.AWAITING
+    url = f"/register/{webinar.registration_key}/resend/"
+
+    answers = []
+    for email in ("waiting@example.com", "nobody@example.com"):
+        page = client.post(url, {"email": email}, follow=True).content.decode()
+        answers.append("waiting for the organizer" in page)
+        assert "If this email is registered" in page
+    assert answers == [False, False]
+
+
+STRIPE_NOTE = "secure page; your seat is kept"
+
+
+def test_apply_is_a_plain_button_hidden_by_css_without_script(client, paid_webinar):
+    page = client.get(paid_webinar.get_registration_url()).text
+
+    assert '<button type="button" class="secondary" id="discount-code-apply"' in page
+    css = (Path(settings.BASE_DIR) / "static/css/app.css").read_text()
+    assert "[hidden] { display:none !important; }" in css
+
+
+def test_free_webinar_page_says_register_without_the_stripe_note(client, webinar):
+    page = client.get(webinar.get_registration_url()).text
+
+    assert 'data-paid="false"' in page
+    assert ">Register</button>" in page
+    assert "Register and pay</button>" not in page
+    assert STRIPE_NOTE not in page
+
+
+def test_paid_page_gives_the_script_both_labels_and_the_note(client, paid_webinar):
+    page = client.get(paid_webinar.get_registration_url()).text
+
+    assert 'data-paid="true"' in page
+    assert 'data-paid-label="Register and pay"' in page
+    assert 'data-free-label="Register"' in page
+    assert 'id="register-pay-note"' in page and STRIPE_NOTE in page
+
+
+def test_code_sent_with_the_form_applies_without_script(client, paid_webinar):
+    factories.DiscountCodeFactory(webinar=paid_webinar, code="FREE", amount=0)
+
+    response = register(client, paid_webinar, discount_code="FREE")
+
+    assert response.status_code == 303
+    assert Registrant.objects.get().status == Registrant.Status.CONFIRMED
+
+
+def test_favicon_is_linked_and_favicon_ico_redirects_to_it(client, webinar):
+    page = client.get(webinar.get_registration_url()).text
+    response = client.get("/favicon.ico")
+
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    assert response.status_code == 302
+    assert response["Location"].endswith("favicon.svg")
+    assert (Path(settings.BASE_DIR) / "static/favicon.svg").exists()

@@ -6,16 +6,11 @@ import io
 import pytest
 from django.urls import reverse
 
-from registrations import refunds
+from registrations.refunds.reports import webinar_report
 from tests import factories
-from tests.registrations.refund_support import pay_registrant
+from tests.registrations.refund_support import pay_registrant, refund_part
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def acct(stripe_sandbox):
-    return stripe_sandbox.create_account(default_currency="eur")
 
 
 @pytest.fixture
@@ -33,20 +28,13 @@ def sales(stripe_sandbox, webinar, acct, django_capture_on_commit_callbacks):
         amount=2500,
         currency="USD",
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        refunds.perform_action(
-            registrant=second,
-            action="refund_partial",
-            amount=1000,
-            token=refunds.new_refund_token(),
-            requested_by=None,
-        )
+    refund_part(second, amount=1000, capture=django_capture_on_commit_callbacks)
     return [first, second, dollars]
 
 
 def test_report_totals_each_currency(webinar, sales):
     first, second, dollars = sales
-    eur, usd = refunds.webinar_report(webinar)
+    eur, usd = webinar_report(webinar)
     eur_fees = first.payment.stripe_fee + second.payment.stripe_fee
     assert (eur.currency, eur.payments, eur.gross, eur.refunded) == (
         "EUR",

@@ -6,10 +6,22 @@ import pytest
 from django.utils import timezone
 
 from payments.models import Payment
-from registrations import services, tasks
+from registrations.capacity import seats_taken
+from registrations.checkout import (
+    RECONCILE_BATCH,
+    reconcile_checkouts,
+    reconcile_checkouts_task,
+    release_expired_holds_task,
+)
+from registrations.members import register_member
 from registrations.models import Registrant, SeatHold
 from tests import factories
-from tests.registrations.checkout_support import register, session_id_of
+from tests.registrations.checkout_support import (
+    register,
+    session_id_of,
+    success_path,
+)
+from tests.sandbox_fixtures import ASYNC_CARD
 from webinars import services as webinar_services
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +34,12 @@ def test_expired_holds_are_released_every_minute(client, paid_webinar, stripe_sa
         expires_at=timezone.now() - timedelta(seconds=1)
     )
 
-    assert tasks.release_expired_holds() == 1
-    assert tasks.release_expired_holds() == 0
+    assert release_expired_holds_task() == 1
+    assert release_expired_holds_task() == 0
 
     assert Registrant.objects.get(email="ada@example.com").status == "expired"
     assert Registrant.objects.get(email="kept@example.com").status == "pending_payment"
-    assert services.seats_taken(webinar=paid_webinar) == 1
+    assert seats_taken(webinar=paid_webinar) == 1
 
 
 def test_expired_but_unreleased_holds_do_not_count_as_seats(
@@ -48,11 +60,11 @@ def test_reconcile_fulfils_a_paid_session_whose_webhook_was_lost(
     stripe_sandbox.pay(session_id)
     Payment.objects.update(expires_at=timezone.now() - timedelta(minutes=5))
 
-    assert tasks.reconcile_checkouts() == 1
+    assert reconcile_checkouts_task() == 1
 
     assert Registrant.objects.get().status == Registrant.Status.CONFIRMED
     assert Payment.objects.get().status == Payment.Status.PAID
-    assert tasks.reconcile_checkouts() == 0
+    assert reconcile_checkouts_task() == 0
 
 
 def test_reconcile_closes_an_expired_session(client, paid_webinar, stripe_sandbox):
@@ -60,7 +72,7 @@ def test_reconcile_closes_an_expired_session(client, paid_webinar, stripe_sandbo
     stripe_sandbox.expire(session_id)
     Payment.objects.update(expires_at=timezone.now() - timedelta(minutes=5))
 
-    tasks.reconcile_checkouts()
+    reconcile_checkouts_task()
 
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.EXPIRED
@@ -71,11 +83,11 @@ def test_reconcile_skips_recent_checkouts_and_survives_stripe_outage(
     client, paid_webinar, stripe_sandbox
 ):
     register(client, paid_webinar)
-    assert tasks.reconcile_checkouts() == 0
+    assert reconcile_checkouts_task() == 0
 
     Payment.objects.update(expires_at=timezone.now() - timedelta(minutes=5))
     stripe_sandbox.inject_fault("500", count=3)
-    assert tasks.reconcile_checkouts() == 1
+    assert reconcile_checkouts_task() == 1
     assert Payment.objects.get().status == Payment.Status.OPEN
 
 
@@ -116,12 +128,61 @@ def test_panelists_and_co_organizers_do_not_take_seats(
         )
     factories.WebinarMemberFactory  # noqa: B018 - factories stay importable
 
-    assert services.seats_taken(webinar=webinar) == 0
+    assert seats_taken(webinar=webinar) == 0
     assert register(client, webinar).status_code == 303
     assert Registrant.objects.count() == 2
 
 
 def test_member_registration_is_made_once(webinar):
     member = factories.WebinarMemberFactory(webinar=webinar, role="panelist")
-    first = services.register_member(member)
-    assert services.register_member(member) == first
+    first = register_member(member)
+    assert register_member(member) == first
+
+
+def test_marking_a_payment_processing_pushes_its_next_check_forward(
+    client, paid_webinar, stripe_sandbox
+):
+    session_id = session_id_of(register(client, paid_webinar)["Location"])
+    stripe_sandbox.pay(session_id, card=ASYNC_CARD)
+
+    client.get(success_path(paid_webinar, session_id))
+
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.PROCESSING
+    assert payment.expires_at > timezone.now() + timedelta(minutes=50)
+    assert reconcile_checkouts() == 0
+
+
+def test_open_payment_is_reconciled_despite_many_stale_processing_ones(
+    client, paid_webinar, stripe_sandbox
+):
+    session_id = session_id_of(register(client, paid_webinar)["Location"])
+    stripe_sandbox.pay(session_id)  # its webhook is lost
+    now = timezone.now()
+    Payment.objects.update(expires_at=now - timedelta(minutes=10))
+    Payment.objects.bulk_create(
+        Payment(
+            account=paid_webinar.account,
+            webinar=paid_webinar,
+            stripe_account_id=stripe_sandbox.demo_account,
+            checkout_session_id=f"cs_test_processing_{n}",
+            amount=5000,
+            currency="EUR",
+            status=Payment.Status.PROCESSING,
+            expires_at=now - timedelta(days=1),
+        )
+        for n in range(150)
+    )
+
+    reconcile_checkouts()
+
+    assert Registrant.objects.get().status == Registrant.Status.CONFIRMED
+    looked_at = Payment.objects.filter(
+        status=Payment.Status.PROCESSING, expires_at__gt=now
+    ).count()
+    assert looked_at == RECONCILE_BATCH - 1
+    # The next runs reach the rest instead of the same ones again.
+    reconcile_checkouts()
+    assert not Payment.objects.filter(
+        status=Payment.Status.PROCESSING, expires_at__lte=now
+    ).exists()

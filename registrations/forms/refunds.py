@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registrations import refunds
+from registrations.refunds.cancellation import RefundMode
+from registrations.refunds.ledger import RefundError, parse_amount
+from registrations.refunds.organizer_actions import Action
 from webinars.models import Webinar
 
 
@@ -21,8 +23,8 @@ class AmountField(forms.CharField):
         if not text:
             return None
         try:
-            return refunds.parse_amount(text, self.currency)
-        except refunds.RefundError as error:
+            return parse_amount(text, self.currency)
+        except RefundError as error:
             raise forms.ValidationError(error.message) from error
 
 
@@ -30,7 +32,7 @@ class RefundActionForm(forms.Form):
     """What the organizer does to one registrant: cancel and/or refund."""
 
     action = forms.ChoiceField(
-        label=_("Action"), choices=refunds.Action.choices, widget=forms.RadioSelect
+        label=_("Action"), choices=Action.choices, widget=forms.RadioSelect
     )
     amount = AmountField(
         label=_("Amount to refund"),
@@ -48,8 +50,8 @@ class RefundActionForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         partial = data.get("action") in (
-            refunds.Action.CANCEL_PARTIAL,
-            refunds.Action.REFUND_PARTIAL,
+            Action.CANCEL_PARTIAL,
+            Action.REFUND_PARTIAL,
         )
         if partial and not self.errors.get("amount") and data.get("amount") is None:
             self.add_error("amount", _("Enter the amount to refund."))
@@ -117,7 +119,7 @@ class AnswerRequestForm(forms.Form):
 class CancellationForm(forms.Form):
     mode = forms.ChoiceField(
         label=_("Refunds"),
-        choices=refunds.RefundMode.choices,
-        initial=refunds.RefundMode.FULL,
+        choices=RefundMode.choices,
+        initial=RefundMode.FULL,
         widget=forms.RadioSelect,
     )

@@ -1,20 +1,21 @@
 """Refund and cancellation pages: the organizer's console and the cancel link."""
 
 import csv
+from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from organizers.permissions import organizer_required
 from payments.models import Payment, Refund
 from payments.money import format_money
-from registrations import refunds
-from registrations.forms_refunds import (
+from registrations.forms.refunds import (
     AnswerRequestForm,
     CancellationForm,
     PolicyForm,
@@ -22,6 +23,13 @@ from registrations.forms_refunds import (
     SelfCancelForm,
 )
 from registrations.models import RefundRequest, Registrant
+from registrations.refunds import (
+    cancellation,
+    ledger,
+    organizer_actions,
+    reports,
+    self_service,
+)
 from webinars.models import Session, Webinar
 from webinars.permissions import managed_webinar
 
@@ -51,9 +59,9 @@ def _refund_message(refund: Refund | None) -> tuple[int, str]:
             "reason": refund.failure_reason,
         }
     if refund.status == Refund.Status.REQUESTED:
-        return messages.WARNING, _(
-            "Stripe is unavailable right now: the refund of %(amount)s will be "
-            "sent automatically as soon as it answers."
+        # Sent by the worker after commit: the page follows it (refund_status).
+        return messages.SUCCESS, _(
+            "Refund of %(amount)s requested: waiting for Stripe's answer."
         ) % {"amount": amount}
     if refund.status == Refund.Status.SUCCEEDED:
         return messages.SUCCESS, _("Refunded %(amount)s.") % {"amount": amount}
@@ -61,6 +69,28 @@ def _refund_message(refund: Refund | None) -> tuple[int, str]:
         "amount": amount,
         "status": refund.get_status_display(),
     }
+
+
+def _refund_rows(registrant: Registrant) -> dict[str, Any]:
+    """Return the registrant's refunds and whether one still waits for Stripe."""
+    rows = list(registrant.payment.refunds.all()) if registrant.payment else []
+    return {
+        "refund_rows": rows,
+        "refunds_waiting": any(r.status == Refund.Status.REQUESTED for r in rows),
+    }
+
+
+@organizer_required
+@require_GET
+def refund_status(request: HttpRequest, pk: int, registrant_pk: int) -> JsonResponse:
+    """The registrant's refund rows, for the page that waits for Stripe's answer."""
+    webinar = managed_webinar(request, pk)
+    registrant = _registrant(webinar, registrant_pk)
+    context = {"webinar": webinar, **_refund_rows(registrant)}
+    html = render_to_string(
+        "registrations/refunds/_refund_status.html", context, request=request
+    )
+    return JsonResponse({"waiting": context["refunds_waiting"], "html": html})
 
 
 @organizer_required
@@ -72,8 +102,8 @@ def refund_registrant(
     webinar = managed_webinar(request, pk)
     registrant = _registrant(webinar, registrant_pk)
     currency = _currency(registrant)
-    paid = refunds.is_paid(registrant)
-    summary = refunds.summarize_payment(registrant.payment) if paid else None
+    paid = ledger.is_paid(registrant)
+    summary = ledger.summarize_payment(registrant.payment) if paid else None
     form = RefundActionForm(request.POST or None, currency=currency)
     step = request.POST.get("step", "")
     context = {
@@ -81,13 +111,13 @@ def refund_registrant(
         "registrant": registrant,
         "summary": summary,
         "paid": paid,
-        "refund_rows": registrant.payment.refunds.all() if registrant.payment else [],
+        **_refund_rows(registrant),
     }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if step == "confirm":
             try:
-                refund = refunds.perform_action(
+                refund = organizer_actions.perform_action(
                     registrant=registrant,
                     action=data["action"],
                     amount=data["amount"],
@@ -95,7 +125,7 @@ def refund_registrant(
                     requested_by=request.user,
                     reason=data["reason"],
                 )
-            except refunds.RefundError as error:
+            except ledger.RefundError as error:
                 messages.error(request, error.message)
                 return redirect(
                     "registrations:refund_registrant", webinar.pk, registrant.pk
@@ -106,14 +136,14 @@ def refund_registrant(
                 "registrations:refund_registrant", webinar.pk, registrant.pk
             )
         try:
-            plan = refunds.plan_action(
+            plan = organizer_actions.plan_action(
                 registrant=registrant, action=data["action"], amount=data["amount"]
             )
-        except refunds.RefundError as error:
+        except ledger.RefundError as error:
             form.add_error(None, error.message)
         else:
             confirm = RefundActionForm(
-                initial={**data, "token": refunds.new_refund_token()},
+                initial={**data, "token": ledger.new_refund_token()},
                 currency=currency,
             )
             return render(
@@ -152,13 +182,13 @@ def refunds_overview(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "webinar": webinar,
             "payments": payments,
-            "failed": refunds.unresolved_failed_refunds(
+            "failed": reports.unresolved_failed_refunds(
                 Webinar.objects.filter(pk=webinar.pk)
             ),
             "requests": RefundRequest.objects.filter(
                 registrant__webinar=webinar, outcome=RefundRequest.Outcome.OPEN
             ).select_related("registrant__payment"),
-            "policy": refunds.policy_text(webinar),
+            "policy": self_service.policy_text(webinar),
         },
     )
 
@@ -177,13 +207,13 @@ def refund_policy(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            refunds.save_policy(
+            self_service.save_policy(
                 webinar=webinar,
                 policy=form.cleaned_data["refund_policy"],
                 hours_before=form.cleaned_data["refund_hours_before"],
                 percent=form.cleaned_data["refund_percent"],
             )
-        except refunds.RefundError as error:
+        except ledger.RefundError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Refund policy saved."))
@@ -211,19 +241,19 @@ def answer_refund_request(
     form = AnswerRequestForm(
         request.POST or None,
         currency=_currency(registrant),
-        initial={"token": refunds.new_refund_token(), "decision": "approve_full"},
+        initial={"token": ledger.new_refund_token(), "decision": "approve_full"},
     )
     if request.method == "POST" and form.is_valid():
         decision = form.cleaned_data["decision"]
         try:
-            refund = refunds.answer_refund_request(
+            refund = self_service.answer_refund_request(
                 refund_request=refund_request,
                 approve=decision != "decline",
                 amount=form.cleaned_data["amount"],
                 token=form.cleaned_data["token"],
                 answered_by=request.user,
             )
-        except refunds.RefundError as error:
+        except ledger.RefundError as error:
             form.add_error(None, error.message)
         else:
             if decision == "decline":
@@ -231,7 +261,7 @@ def answer_refund_request(
             else:
                 messages.add_message(request, *_refund_message(refund))
             return redirect("registrations:refunds_overview", webinar.pk)
-    paid = refunds.is_paid(registrant)
+    paid = ledger.is_paid(registrant)
     return render(
         request,
         "registrations/refunds/answer_request.html",
@@ -239,7 +269,7 @@ def answer_refund_request(
             "webinar": webinar,
             "refund_request": refund_request,
             "registrant": registrant,
-            "summary": refunds.summarize_payment(registrant.payment) if paid else None,
+            "summary": ledger.summarize_payment(registrant.payment) if paid else None,
             "form": form,
         },
         status=400 if request.method == "POST" else 200,
@@ -251,12 +281,14 @@ def _cancellation(
 ) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     form = CancellationForm(data or None)
-    mode = form.cleaned_data["mode"] if form.is_valid() else refunds.RefundMode.FULL
+    mode = (
+        form.cleaned_data["mode"] if form.is_valid() else cancellation.RefundMode.FULL
+    )
     try:
-        preview = refunds.preview_cancellation(
+        preview = cancellation.preview_cancellation(
             webinar=webinar, session=session, mode=mode
         )
-    except refunds.RefundError as error:
+    except ledger.RefundError as error:
         messages.error(request, error.message)
         return redirect(webinar)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
@@ -264,13 +296,13 @@ def _cancellation(
             messages.error(request, _("Choose how to refund."))
             return redirect(request.path)
         try:
-            refunds.cancel_webinar(
+            cancellation.cancel_webinar(
                 webinar=webinar,
                 session=session,
                 mode=preview.mode,
                 requested_by=request.user,
             )
-        except refunds.RefundError as error:
+        except ledger.RefundError as error:
             messages.error(request, error.message)
             return redirect(webinar)
         messages.success(
@@ -314,7 +346,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "registrations/refunds/report.html",
-        {"webinar": webinar, "totals": refunds.webinar_report(webinar)},
+        {"webinar": webinar, "totals": reports.webinar_report(webinar)},
     )
 
 
@@ -327,7 +359,7 @@ def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
         f'attachment; filename="webinar-{webinar.pk}-payments.csv"'
     )
     writer = csv.writer(response)
-    writer.writerows(refunds.report_rows(webinar))
+    writer.writerows(reports.report_rows(webinar))
     return response
 
 
@@ -343,20 +375,20 @@ def self_cancel(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["action"] == "request":
-                refunds.request_refund(
+                self_service.request_refund(
                     registrant=registrant, message=form.cleaned_data["message"]
                 )
                 messages.success(request, _("Your refund request was sent."))
             else:
-                refunds.self_cancel(registrant=registrant)
-        except refunds.RefundError as exc:
+                self_service.self_cancel(registrant=registrant)
+        except ledger.RefundError as exc:
             error = exc.message
         else:
             return redirect(request.path)
     elif request.method == "POST":
         error = _("Choose what to do.")
     registrant.refresh_from_db()
-    quote = refunds.quote_self_cancel(registrant=registrant)
+    quote = self_service.quote_self_cancel(registrant=registrant)
     payment = registrant.payment
     return render(
         request,
@@ -375,12 +407,12 @@ def self_cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 def refunds_panel(request: HttpRequest, webinar: Webinar) -> dict:
     """The refunds section of the webinar's console page."""
-    failed = refunds.unresolved_failed_refunds(Webinar.objects.filter(pk=webinar.pk))
+    failed = reports.unresolved_failed_refunds(Webinar.objects.filter(pk=webinar.pk))
     return {
         "template": "registrations/refunds/_panel.html",
         "context": {
             "webinar": webinar,
-            "policy": refunds.policy_text(webinar),
+            "policy": self_service.policy_text(webinar),
             "failed_count": len(failed),
             "requests_count": RefundRequest.objects.filter(
                 registrant__webinar=webinar, outcome=RefundRequest.Outcome.OPEN

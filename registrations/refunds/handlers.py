@@ -10,7 +10,8 @@ from django.db import transaction
 
 from payments.gateway import WebhookEvent
 from payments.webhooks import handles
-from registrations import refunds
+from registrations.refunds.disputes import record_dispute
+from registrations.refunds.stripe_sync import sync_refund
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 def on_refund(event: WebhookEvent) -> None:
     """Follow one refund's status, ours or one made in the Stripe dashboard."""
     with transaction.atomic():
-        refunds.sync_refund(account=event.account, stripe_refund=event.object)
+        sync_refund(account=event.account, stripe_refund=event.object)
 
 
 @handles("charge.refunded")
@@ -32,7 +33,7 @@ def on_charge_refunded(event: WebhookEvent) -> None:
         stripe_refund.setdefault("charge", charge.get("id"))
         stripe_refund.setdefault("payment_intent", charge.get("payment_intent"))
         with transaction.atomic():
-            refunds.sync_refund(account=event.account, stripe_refund=stripe_refund)
+            sync_refund(account=event.account, stripe_refund=stripe_refund)
     if (charge.get("refunds") or {}).get("has_more"):
         # The remaining refunds arrive with their own refund.* events.
         logger.info("Charge %s lists more than one page of refunds", charge.get("id"))
@@ -42,26 +43,11 @@ def on_charge_refunded(event: WebhookEvent) -> None:
 def on_dispute_opened(event: WebhookEvent) -> None:
     """Flag the registrant's payment and tell the organizer."""
     with transaction.atomic():
-        refunds.record_dispute(
-            account=event.account, dispute=event.object, closed=False
-        )
+        record_dispute(account=event.account, dispute=event.object, closed=False)
 
 
 @handles("charge.dispute.closed")
 def on_dispute_closed(event: WebhookEvent) -> None:
     """Record how a dispute ended (won or lost)."""
     with transaction.atomic():
-        refunds.record_dispute(account=event.account, dispute=event.object, closed=True)
-
-
-def register() -> None:
-    """Plug refunds into the console, the dashboard, seed_demo and Celery."""
-    from registrations import (
-        tasks_refunds,  # noqa: F401 - registers the tasks
-        views_refunds,
-    )
-    from webinars import hooks as webinar_hooks
-
-    webinar_hooks.webinar_panels.register(views_refunds.refunds_panel)
-    webinar_hooks.dashboard_warning_providers.register(refunds.refund_warnings)
-    webinar_hooks.seed_demo_extensions.register(refunds.seed_demo_policy)
+        record_dispute(account=event.account, dispute=event.object, closed=True)

@@ -16,9 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from organizers.permissions import organizer_required
 from payments.money import format_money
-from registrations import devices, emails, services
-from registrations.forms import RegistrantFilterForm
+from registrations import devices, emails
+from registrations.approval import approve_registrant, deny_registrant
+from registrations.forms.registration import RegistrantFilterForm
 from registrations.models import Registrant
+from registrations.refunds.reports import csv_safe
+from registrations.registration import RegistrationError
 from webinars.models import Webinar
 from webinars.permissions import managed_webinar
 
@@ -118,10 +121,10 @@ def registrant_action(
     )
     try:
         if action == "approve":
-            services.approve_registrant(registrant=registrant)
+            approve_registrant(registrant=registrant)
             messages.success(request, _("Approved: the registrant gets their link."))
         elif action == "deny":
-            services.deny_registrant(registrant=registrant, by=request.user)
+            deny_registrant(registrant=registrant, by=request.user)
             messages.success(
                 request, _("Denied: any payment is refunded in full automatically.")
             )
@@ -134,7 +137,7 @@ def registrant_action(
                 request,
                 _("Devices reset (%(count)d forgotten).") % {"count": count},
             )
-    except services.RegistrationError as error:
+    except RegistrationError as error:
         messages.error(request, error.message)
     except emails.EmailError as error:
         messages.error(request, str(error))
@@ -165,26 +168,21 @@ CSV_HEADER = [
 ]
 
 
-def _csv_safe(value: str) -> str:
-    # Spreadsheets run cells that start with these as formulas.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _csv_rows(registrants: QuerySet[Registrant]) -> Iterator[list[str]]:
     yield CSV_HEADER
     for r in registrants.iterator(chunk_size=500):
         payment = r.payment
         yield [
             str(r.pk),
-            _csv_safe(r.email),
-            _csv_safe(r.first_name),
-            _csv_safe(r.last_name),
+            csv_safe(r.email),
+            csv_safe(r.first_name),
+            csv_safe(r.last_name),
             r.status,
             r.source,
             r.session.starts_at.isoformat() if r.session else "",
             str(r.amount),
             r.currency,
-            _csv_safe(r.discount_code.code) if r.discount_code else "",
+            csv_safe(r.discount_code.code) if r.discount_code else "",
             payment.paid_at.isoformat() if payment and payment.paid_at else "",
             r.created_at.isoformat(),
             r.language,

@@ -1,0 +1,1 @@
+"""Forms of the registrations app, by area."""

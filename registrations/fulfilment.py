@@ -1,0 +1,311 @@
+"""Fulfilling a Checkout: bring our payment and seat in line with Stripe.
+
+A Payment's status follows Stripe (open, processing, paid, failed, expired);
+the registrant's status and seat hold follow our decisions (held, confirmed,
+released). `fulfil_checkout` reconciles the two from what Stripe says now, so
+webhooks, the success page and the sweeps may call it in any order, any number
+of times, with the same result. A payment that cannot be honoured (webinar
+cancelled, seat gone, amount wrong) is refunded automatically, in full.
+"""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from payments import gateway, pricing
+from payments.connect import connections
+from payments.models import Payment, Refund
+from registrations import hooks
+from registrations.capacity import (
+    existing_registration,
+    lock_capacity,
+    release_seat,
+    seats_taken,
+)
+from registrations.emails import queue_email
+from registrations.models import Registrant, SeatHold
+from registrations.refunds.stripe_sync import create_and_send
+from webinars.models import Webinar
+
+logger = logging.getLogger(__name__)
+
+Status = Registrant.Status
+# An async payment (bank debit) keeps its seat while the bank settles it.
+PROCESSING_HOLD = timedelta(days=7)
+# A processing payment is asked about again this long after each look, so the
+# reconcile sweep does not spend every run on payments the bank is still settling.
+PROCESSING_RECHECK = timedelta(hours=1)
+
+
+def _find_payment(
+    *, checkout_session_id: str, account: str | None, hint: dict[str, Any] | None
+) -> Payment | None:
+    payments = Payment.objects.filter(stripe_account_id=account or "")
+    payment = payments.filter(checkout_session_id=checkout_session_id).first()
+    if payment is not None or not hint:
+        return payment
+    # Stripe created the session but its answer never reached us: the session's
+    # metadata names the payment, which has no session id yet.
+    metadata = hint.get("metadata") or {}
+    pk = str(metadata.get("payment", ""))
+    if not pk.isdigit():
+        return None
+    payment = payments.filter(pk=int(pk), checkout_session_id__isnull=True).first()
+    if payment is None:
+        return None
+    registrant = Registrant.objects.filter(payment=payment).first()
+    if registrant is None or str(registrant.pk) != str(hint.get("client_reference_id")):
+        return None
+    Payment.objects.filter(pk=payment.pk, checkout_session_id__isnull=True).update(
+        checkout_session_id=checkout_session_id
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+def fulfil_checkout(
+    *,
+    checkout_session_id: str,
+    account: str | None,
+    hint: dict[str, Any] | None = None,
+) -> Payment | None:
+    """Bring a payment and its registrant in line with what Stripe says now.
+
+    Idempotent, and the one function webhooks, the success page and the sweeps
+    use. Stripe is read first (the session, then its PaymentIntent with fees);
+    the decision is then taken under the capacity lock. `hint` (a webhook's
+    session object) only helps find the payment. Return None for a session
+    that is not ours; raise GatewayError when Stripe cannot be read.
+    """
+    payment = _find_payment(
+        checkout_session_id=checkout_session_id, account=account, hint=hint
+    )
+    if payment is None:
+        logger.info(
+            "Checkout Session %s on %s is not ours; ignored",
+            checkout_session_id,
+            account,
+        )
+        return None
+    if payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED):
+        return payment
+    try:
+        checkout = gateway.retrieve_checkout_session(
+            account=payment.stripe_account_id, session_id=checkout_session_id
+        )
+    except gateway.InvalidRequest:
+        logger.warning("Checkout Session %s unknown at Stripe", checkout_session_id)
+        return payment
+    details = None
+    if checkout.payment_intent:
+        details = gateway.retrieve_payment(
+            account=payment.stripe_account_id, payment_intent=checkout.payment_intent
+        )
+    apply_checkout(payment_id=payment.pk, checkout=checkout, details=details)
+    payment.refresh_from_db()
+    return payment
+
+
+def apply_checkout(
+    *,
+    payment_id: int,
+    checkout: gateway.CheckoutSession,
+    details: gateway.PaymentDetails | None,
+) -> None:
+    """Apply a Checkout Session's state to our payment, seat and registrant."""
+    with transaction.atomic():
+        registrant = Registrant.objects.select_related("webinar", "session").get(
+            payment_id=payment_id
+        )
+        # Same lock order as start_registration: capacity row, then the rest.
+        lock_capacity(registrant.webinar, registrant.session)
+        payment = Payment.objects.lock(payment_id)
+        registrant = (
+            Registrant.objects.select_for_update(of=("self",))
+            .select_related("webinar__account", "webinar__owner", "session")
+            .get(pk=registrant.pk)
+        )
+        if payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED):
+            return
+        intent_status = details.status if details else None
+        if checkout.status == "expired":
+            _close_unpaid(payment, registrant, Payment.Status.EXPIRED)
+        elif checkout.status != "complete":
+            return
+        elif checkout.payment_status == "paid" or intent_status == "succeeded":
+            _settle_paid(payment, registrant, checkout, details)
+        elif intent_status in ("requires_payment_method", "canceled"):
+            _close_unpaid(payment, registrant, Payment.Status.FAILED)
+        elif intent_status == "processing" or checkout.payment_status == "unpaid":
+            _mark_processing(payment, registrant, checkout)
+        else:
+            payment.flagged_reason = (
+                f"Checkout {checkout.id} complete with payment_status "
+                f"{checkout.payment_status}"
+            )
+            payment.save(update_fields=["flagged_reason"])
+
+
+def _close_unpaid(payment: Payment, registrant: Registrant, status: str) -> None:
+    closed = (Payment.Status.FAILED, Payment.Status.EXPIRED)
+    if payment.status in closed and registrant.status != Status.PENDING:
+        return
+    payment.status = status
+    payment.save(update_fields=["status"])
+    if registrant.status == Status.PENDING:
+        release_seat(registrant)
+
+
+def _mark_processing(
+    payment: Payment, registrant: Registrant, checkout: gateway.CheckoutSession
+) -> None:
+    now = timezone.now()
+    # The sweep asks again later, not every minute (see reconcile_checkouts).
+    payment.expires_at = now + PROCESSING_RECHECK
+    if payment.status == Payment.Status.PROCESSING:
+        payment.save(update_fields=["expires_at"])
+        return
+    payment.status = Payment.Status.PROCESSING
+    payment.payment_intent_id = checkout.payment_intent or payment.payment_intent_id
+    payment.save(update_fields=["status", "payment_intent_id", "expires_at"])
+    if registrant.status == Status.PENDING:
+        # The bank takes days: the seat stays held while it decides.
+        SeatHold.objects.filter(
+            registrant=registrant, released_at__isnull=True, consumed_at__isnull=True
+        ).update(expires_at=now + PROCESSING_HOLD)
+
+
+def _settle_paid(
+    payment: Payment,
+    registrant: Registrant,
+    checkout: gateway.CheckoutSession,
+    details: gateway.PaymentDetails | None,
+) -> None:
+    now = timezone.now()
+    payment.status = Payment.Status.PAID
+    payment.paid_at = payment.paid_at or now
+    payment.payment_intent_id = checkout.payment_intent or ""
+    if details is not None:
+        payment.charge_id = details.charge or ""
+        payment.application_fee = details.application_fee_amount or 0
+        payment.stripe_fee = details.stripe_fee
+    fields = [
+        "status",
+        "paid_at",
+        "payment_intent_id",
+        "charge_id",
+        "application_fee",
+        "stripe_fee",
+    ]
+    if (
+        checkout.amount_total != payment.amount
+        or (checkout.currency or "").lower() != payment.currency.lower()
+    ):
+        payment.flagged_reason = (
+            f"Stripe charged {checkout.amount_total} {checkout.currency}, "
+            f"expected {payment.amount} {payment.currency}"
+        )
+        payment.save(update_fields=[*fields, "flagged_reason"])
+        logger.error("Payment %s flagged: %s", payment.pk, payment.flagged_reason)
+        _refund_automatically(
+            payment,
+            registrant,
+            amount=checkout.amount_total,
+            reason=_("The amount charged did not match the price."),
+        )
+        return
+    payment.save(update_fields=fields)
+
+    reason = _why_not_honoured(payment, registrant)
+    if reason:
+        _refund_automatically(payment, registrant, amount=payment.amount, reason=reason)
+        return
+    consumed = SeatHold.objects.filter(
+        registrant=registrant, released_at__isnull=True, consumed_at__isnull=True
+    ).update(consumed_at=now)
+    if not consumed and registrant.discount_code_id:
+        # The hold (and its code use) was released before the money came.
+        try:
+            pricing.reserve_code_use(code=registrant.discount_code)
+        except pricing.PricingError:
+            logger.info("Code use of paid registrant %s not counted", registrant.pk)
+    manual = registrant.webinar.approval == Webinar.Approval.MANUAL
+    registrant.status = Status.AWAITING if manual else Status.CONFIRMED
+    registrant.confirmed_at = None if manual else now
+    registrant.save(update_fields=["status", "confirmed_at"])
+    queue_email(
+        registrant=registrant,
+        kind="awaiting_approval" if manual else "confirmation",
+    )
+    if not manual:
+        hooks.announce_confirmed(registrant)
+
+
+def _why_not_honoured(payment: Payment, registrant: Registrant) -> str:
+    """Return why a paid registration cannot get its seat, or ""."""
+    webinar = registrant.webinar
+    session = registrant.session
+    if webinar.cancelled_at is not None or (
+        session is not None and session.cancelled_at is not None
+    ):
+        return _("The webinar was cancelled.")
+    connection = connections.connection_for(webinar)
+    if connection is None or connection.stripe_account_id != payment.stripe_account_id:
+        return _("The organizer's payment account is no longer connected.")
+    if registrant.status not in (Status.PENDING, Status.EXPIRED):
+        return _("This registration is no longer active.")
+    # Pending or lapsed: a second payment of an already registered email is
+    # refunded instead of taking a second seat.
+    duplicate = existing_registration(
+        webinar=webinar, email=registrant.email, session=session
+    )
+    if duplicate is not None and duplicate.pk != registrant.pk:
+        return _("You were already registered with another payment.")
+    # A hold past its expiry no longer counts in holding_seats(), so its seat
+    # may have been sold again: it goes through the recount below.
+    live_hold = SeatHold.objects.filter(
+        registrant=registrant,
+        released_at__isnull=True,
+        consumed_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exists()
+    if live_hold:
+        return ""
+    if session is None:
+        mode = hooks.registration_mode(webinar)
+        if mode is not None and mode.kind == "replay":
+            # A replay buyer takes no live seat.
+            return ""
+    # The hold lapsed before the money came: a seat is given only if one is free.
+    if seats_taken(webinar=webinar, session=session) >= webinar.registration_limit:
+        return _("All seats were taken before your payment arrived.")
+    return ""
+
+
+def _refund_automatically(
+    payment: Payment, registrant: Registrant, *, amount: int, reason: str
+) -> Refund | None:
+    """Refund a payment that cannot be honoured, in full; tell the registrant."""
+    if registrant.status == Status.PENDING:
+        release_seat(registrant, status=Status.CANCELLED)
+    elif registrant.status == Status.EXPIRED:
+        registrant.status = Status.CANCELLED
+        registrant.cancelled_at = timezone.now()
+        registrant.save(update_fields=["status", "cancelled_at"])
+    if amount <= 0:
+        return None
+    refund = create_and_send(
+        payment=payment,
+        amount=amount,
+        reason=reason,
+        idempotency_key=f"tessera-auto-refund-{payment.pk}",
+        # The auto_refunded email below already tells the registrant.
+        notify_registrant=False,
+    )
+    queue_email(registrant=registrant, kind="auto_refunded")
+    logger.warning("Payment %s refunded automatically: %s", payment.pk, reason)
+    return refund

@@ -1,0 +1,1 @@
+"""Refunds and cancellations: by the organizer, by the registrant, and from Stripe."""

@@ -1,0 +1,205 @@
+"""The refund ledger: the one place a Refund row is created, and what remains.
+
+Every refund is a `payments.Refund` row created first, in a transaction that
+locks the Payment row and checks that it fits in what remains; the Stripe call
+happens after commit, outside the lock, with the row's idempotency key (see
+refunds.stripe_sync). A retry or a double click reuses the row and its key, so
+Stripe refunds once.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from payments.models import MAXIMUM_AMOUNT, Payment, Refund
+from payments.money import MoneyError, format_money, parse_money
+from registrations.models import Registrant
+
+# Refunds that count against what remains refundable: in flight or done.
+ACTIVE_STATUSES = (
+    Refund.Status.REQUESTED,
+    Refund.Status.PENDING,
+    Refund.Status.REQUIRES_ACTION,
+    Refund.Status.SUCCEEDED,
+)
+
+
+IN_FLIGHT_STATUSES = ACTIVE_STATUSES[:3]
+
+
+FINAL_STATUSES = (Refund.Status.FAILED, Refund.Status.CANCELED)
+
+
+STRIPE_STATUSES = {choice.value for choice in Refund.Status} - {"requested"}
+
+
+ACTIVE_REGISTRANT = (Registrant.Status.CONFIRMED, Registrant.Status.AWAITING)
+
+
+class RefundError(Exception):
+    """A refund or cancellation that cannot be done; the message is user-safe."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """Return minor units for an amount typed in major units ("12.50", "12,5")."""
+    try:
+        amount = parse_money(text, currency)
+    except MoneyError as error:
+        raise RefundError(str(error)) from error
+    if amount <= 0:
+        raise RefundError(_("The amount must be more than zero."))
+    if amount > MAXIMUM_AMOUNT:
+        raise RefundError(_("This amount is too large."))
+    return amount
+
+
+def new_refund_token() -> str:
+    """Return a one-time token that a refund form carries to be replay-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def create_refund(
+    *,
+    payment: Payment,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
+    requested_by: object | None = None,
+    notify_registrant: bool = True,
+    external: bool = False,
+    stripe_refund_id: str | None = None,
+) -> tuple[Refund, bool]:
+    """Return the refund of this idempotency key, created now if new, and whether.
+
+    Call it with the Payment row locked (`Payment.objects.lock`), after checking
+    that `amount` fits in `refundable_amount(payment)`. The row starts
+    `requested`; send it with `stripe_sync.send_after_commit` unless Stripe
+    made it already (`stripe_refund_id`).
+    """
+    return Refund.objects.get_or_create(
+        idempotency_key=idempotency_key[:100],
+        defaults={
+            "payment": payment,
+            "amount": amount,
+            "reason": reason[:200],
+            "requested_by": requested_by,
+            "notify_registrant": notify_registrant,
+            "external": external,
+            "stripe_refund_id": stripe_refund_id,
+        },
+    )
+
+
+def committed_amount(payment: Payment) -> int:
+    """Return what is refunded or being refunded (pending and succeeded)."""
+    total = payment.refunds.filter(status__in=ACTIVE_STATUSES).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return total or 0
+
+
+def refundable_amount(payment: Payment) -> int:
+    """Return what can still be refunded: paid minus refunds pending or done."""
+    return max(payment.amount - committed_amount(payment), 0)
+
+
+@dataclass(frozen=True)
+class RefundSummary:
+    """What a confirmation page shows about a payment."""
+
+    amount: int
+    currency: str
+    refunded: int
+    in_flight: int
+    refundable: int
+    stripe_fee: int | None
+    application_fee: int
+
+    def money(self, amount: int | None) -> str:
+        return "" if amount is None else format_money(amount, self.currency)
+
+    @property
+    def amount_display(self) -> str:
+        return self.money(self.amount)
+
+    @property
+    def refunded_display(self) -> str:
+        return self.money(self.refunded)
+
+    @property
+    def in_flight_display(self) -> str:
+        return self.money(self.in_flight)
+
+    @property
+    def refundable_display(self) -> str:
+        return self.money(self.refundable)
+
+    @property
+    def stripe_fee_display(self) -> str:
+        return self.money(self.stripe_fee)
+
+    @property
+    def application_fee_display(self) -> str:
+        return self.money(self.application_fee)
+
+
+def summarize_payment(payment: Payment) -> RefundSummary:
+    """Return the amounts paid, refunded, in flight and still refundable."""
+    by_status = dict(
+        payment.refunds.filter(status__in=ACTIVE_STATUSES)
+        .values_list("status")
+        .annotate(total=Sum("amount"))
+    )
+    refunded = by_status.pop(Refund.Status.SUCCEEDED, 0)
+    in_flight = sum(by_status.values())
+    return RefundSummary(
+        amount=payment.amount,
+        currency=payment.currency,
+        refunded=refunded,
+        in_flight=in_flight,
+        refundable=max(payment.amount - refunded - in_flight, 0),
+        stripe_fee=payment.stripe_fee,
+        application_fee=payment.application_fee,
+    )
+
+
+def is_paid(registrant: Registrant) -> bool:
+    """Tell whether the registrant has a payment that Stripe captured."""
+    payment = registrant.payment
+    return bool(
+        payment is not None
+        and payment.paid_at is not None
+        and payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED)
+        and payment.payment_intent_id
+    )
+
+
+def lock_payment(registrant: Registrant) -> Payment | None:
+    """Lock the registrant's Payment row, if any, and return it fresh."""
+    if registrant.payment_id is None:
+        return None
+    # The Payment row is the lock that serialises refunds of one payment.
+    return Payment.objects.lock(registrant.payment_id)
+
+
+def find_payment(
+    *, account: str | None, payment_intent: str | None, charge: str | None
+) -> Payment | None:
+    """Return our Payment for a Stripe payment, on the event's account only."""
+    query = Q()
+    if payment_intent:
+        query |= Q(payment_intent_id=payment_intent)
+    if charge:
+        query |= Q(charge_id=charge)
+    if not query:
+        return None
+    payments = Payment.objects.filter(query)
+    if account:
+        payments = payments.filter(stripe_account_id=account)
+    return payments.first()

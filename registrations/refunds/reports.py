@@ -1,0 +1,167 @@
+"""What the organizer reads about money: totals, the CSV, and what needs attention."""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from payments.models import Payment, Refund
+from payments.money import format_money, to_decimal
+from registrations.models import RefundRequest
+from registrations.refunds.ledger import ACTIVE_STATUSES
+from webinars.models import Webinar
+
+
+@dataclass
+class CurrencyTotals:
+    currency: str
+    payments: int = 0
+    gross: int = 0
+    refunded: int = 0
+    stripe_fees: int = 0
+    application_fees: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunded - self.stripe_fees - self.application_fees
+
+    def money(self, name: str) -> str:
+        return format_money(getattr(self, name), self.currency)
+
+    @property
+    def gross_display(self) -> str:
+        return self.money("gross")
+
+    @property
+    def refunded_display(self) -> str:
+        return self.money("refunded")
+
+    @property
+    def stripe_fees_display(self) -> str:
+        return self.money("stripe_fees")
+
+    @property
+    def application_fees_display(self) -> str:
+        return self.money("application_fees")
+
+    @property
+    def net_display(self) -> str:
+        return self.money("net")
+
+
+def paid_payments(webinar: Webinar) -> models.QuerySet[Payment]:
+    """Return the webinar's payments that Stripe captured."""
+    return (
+        Payment.objects.filter(webinar=webinar, paid_at__isnull=False)
+        .select_related("registrant")
+        .order_by("paid_at", "pk")
+    )
+
+
+def webinar_report(webinar: Webinar) -> list[CurrencyTotals]:
+    """Return gross paid, refunded, Stripe fees and net, per currency."""
+    totals: dict[str, CurrencyTotals] = {}
+    for payment in paid_payments(webinar):
+        row = totals.setdefault(payment.currency, CurrencyTotals(payment.currency))
+        row.payments += 1
+        row.gross += payment.amount
+        row.refunded += payment.amount_refunded
+        row.stripe_fees += payment.stripe_fee or 0
+        row.application_fees += payment.application_fee
+    return [totals[currency] for currency in sorted(totals)]
+
+
+def report_rows(webinar: Webinar) -> list[list[str]]:
+    """Return the CSV rows of a webinar's payments (amounts in major units)."""
+    header = [
+        "paid_at",
+        "first_name",
+        "last_name",
+        "email",
+        "status",
+        "currency",
+        "amount",
+        "refunded",
+        "stripe_fee",
+        "application_fee",
+        "net",
+        "disputed",
+        "payment_intent",
+    ]
+    rows = [header]
+    for payment in paid_payments(webinar):
+        registrant = getattr(payment, "registrant", None)
+        fee = payment.stripe_fee or 0
+        net = payment.amount - payment.amount_refunded - fee - payment.application_fee
+        rows.append(
+            [
+                payment.paid_at.isoformat(),
+                csv_safe(registrant.first_name if registrant else ""),
+                csv_safe(registrant.last_name if registrant else ""),
+                csv_safe(registrant.email if registrant else ""),
+                registrant.status if registrant else payment.status,
+                payment.currency,
+                str(to_decimal(payment.amount, payment.currency)),
+                str(to_decimal(payment.amount_refunded, payment.currency)),
+                str(to_decimal(fee, payment.currency)),
+                str(to_decimal(payment.application_fee, payment.currency)),
+                str(to_decimal(net, payment.currency)),
+                payment.dispute_status,
+                payment.payment_intent_id,
+            ]
+        )
+    return rows
+
+
+def csv_safe(value: str) -> str:
+    """Return a CSV cell that spreadsheets show as text, never run as a formula."""
+    # A cell starting with = + - @ (or a tab, a return) is a formula to them.
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def unresolved_failed_refunds(webinars: models.QuerySet[Webinar]) -> list[Refund]:
+    """Return failed refunds not followed by another refund of the same payment."""
+    failed = Refund.objects.filter(
+        payment__webinar__in=webinars, status=Refund.Status.FAILED
+    ).select_related("payment__registrant", "payment__webinar")
+    return [
+        refund
+        for refund in failed
+        if not Refund.objects.filter(
+            payment_id=refund.payment_id,
+            created_at__gt=refund.created_at,
+            status__in=ACTIVE_STATUSES,
+        ).exists()
+    ]
+
+
+def refund_warnings(organizer: object) -> list[str]:
+    """Return dashboard warnings: failed refunds, refund requests, disputes."""
+    webinars = Webinar.objects.visible_to(organizer)
+    warnings = []
+    for refund in unresolved_failed_refunds(webinars):
+        warnings.append(
+            _("A refund of %(amount)s for “%(title)s” failed: %(reason)s")
+            % {
+                "amount": format_money(refund.amount, refund.payment.currency),
+                "title": refund.payment.webinar.title,
+                "reason": refund.failure_reason,
+            }
+        )
+    requests = RefundRequest.objects.filter(
+        registrant__webinar__in=webinars, outcome=RefundRequest.Outcome.OPEN
+    ).count()
+    if requests:
+        warnings.append(
+            _("%(count)s refund request(s) are waiting for your answer.")
+            % {"count": requests}
+        )
+    disputes = Payment.objects.filter(
+        webinar__in=webinars, disputed_at__isnull=False, dispute_closed_at__isnull=True
+    ).count()
+    if disputes:
+        warnings.append(
+            _("%(count)s payment(s) are disputed: respond in your Stripe dashboard.")
+            % {"count": disputes}
+        )
+    return warnings

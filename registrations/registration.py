@@ -1,0 +1,344 @@
+"""Starting a registration: check it is open, hold a seat, open Checkout.
+
+The seat is held in one transaction that locks the capacity row (see
+registrations.capacity); Stripe is called only after it commits. A free
+registration is confirmed (or awaits approval) at once.
+"""
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from payments import gateway, pricing
+from payments.connect import connections
+from payments.models import Payment
+from registrations import hooks
+from registrations.capacity import (
+    existing_registration,
+    full_message,
+    lock_capacity,
+    seats_taken,
+)
+from registrations.checkout import open_checkout, release_registration
+from registrations.emails import queue_email
+from registrations.models import Registrant, SeatHold
+from webinars.models import Session, Webinar
+
+logger = logging.getLogger(__name__)
+
+Status = Registrant.Status
+
+
+class RegistrationError(Exception):
+    """A registration that cannot go ahead; the message is safe to show."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class WebinarFull(RegistrationError):
+    """No seat is left (for the chosen session)."""
+
+
+class RegistrationClosed(RegistrationError):
+    """The webinar (or session) is cancelled or over."""
+
+
+class AlreadyRegistered(RegistrationError):
+    """This email already holds a confirmed or awaiting registration."""
+
+    def __init__(self, message: str, *, registrant: Registrant) -> None:
+        super().__init__(message)
+        self.registrant = registrant
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A started registration; `checkout_url` is where a paying registrant goes."""
+
+    registrant: Registrant
+    checkout_url: str | None
+
+
+def start_registration(
+    *,
+    webinar: Webinar,
+    first_name: str,
+    last_name: str,
+    email: str,
+    answers: dict[str, Any],
+    base_url: str,
+    code: str = "",
+    session: Session | None = None,
+    language: str = "en",
+) -> Registration:
+    """Hold a seat and open Checkout, or confirm at once when there is nothing to pay.
+
+    Raise RegistrationError (WebinarFull, RegistrationClosed, AlreadyRegistered)
+    with nothing created. When Stripe is unavailable the hold is released again
+    and RegistrationError says to try later; nothing is charged.
+    """
+    registrant = _hold_seat(
+        webinar, session, code, first_name, last_name, email, answers, language
+    )
+    if registrant.status != Status.PENDING:
+        return Registration(registrant=registrant, checkout_url=None)
+    if registrant.payment is not None and registrant.payment.checkout_url:
+        # The same email's earlier Checkout is still open: send them back to it.
+        return Registration(
+            registrant=registrant, checkout_url=registrant.payment.checkout_url
+        )
+    try:
+        url = open_checkout(registrant=registrant, base_url=base_url)
+    except gateway.GatewayError as error:
+        logger.warning(
+            "Checkout for registrant %s failed: %s", registrant.pk, error.message
+        )
+        release_registration(registrant=registrant, expire_at_stripe=False)
+        raise RegistrationError(
+            _(
+                "Payments are temporarily unavailable, so your seat was not kept "
+                "and nothing was charged. Please try again in a few minutes."
+            )
+        ) from error
+    return Registration(registrant=registrant, checkout_url=url)
+
+
+def _hold_seat(
+    webinar: Webinar,
+    session: Session | None,
+    code: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    answers: dict[str, Any],
+    language: str,
+) -> Registrant:
+    with transaction.atomic():
+        locked = lock_capacity(webinar, session)
+        webinar = Webinar.objects.select_related("account", "owner").get(pk=webinar.pk)
+        if session is not None:
+            session = locked  # type: ignore[assignment]
+            if session.webinar_id != webinar.pk:  # type: ignore[union-attr]
+                raise RegistrationError(_("Choose one of this webinar's sessions."))
+        # Replay or on-demand sales take no session (recordings' hook).
+        mode = hooks.registration_mode(webinar) if session is None else None
+        _check_open(webinar, session, mode=mode)
+        existing = existing_registration(webinar=webinar, email=email, session=session)
+        if existing is not None:
+            raise AlreadyRegistered(
+                _("You are already registered for this webinar with this email."),
+                registrant=existing,
+            )
+        earlier = _earlier_checkout(
+            webinar=webinar, email=email, session=session, code=code
+        )
+        if earlier is not None:
+            return earlier
+        # The live seats do not limit a replay; the recording's view limit does.
+        limited = mode is None or mode.kind != "replay"
+        if (
+            limited
+            and seats_taken(webinar=webinar, session=session)
+            >= webinar.registration_limit
+        ):
+            raise WebinarFull(full_message(webinar, session))
+        if connections.selling_state(webinar) == "unavailable":
+            raise RegistrationError(unavailable_message())
+        try:
+            quote = price_registration(webinar=webinar, code=code, mode=mode)
+            if quote.discount_code is not None:
+                pricing.reserve_code_use(code=quote.discount_code)
+        except pricing.PricingError as error:
+            raise RegistrationError(error.message) from error
+
+        now = timezone.now()
+        manual = webinar.approval == Webinar.Approval.MANUAL
+        if quote.paid:
+            status = Status.PENDING
+            source = Registrant.Source.PAID
+        else:
+            status = Status.AWAITING if manual else Status.CONFIRMED
+            source = (
+                Registrant.Source.CODE
+                if quote.discount_code is not None
+                else Registrant.Source.FREE
+            )
+        registrant = Registrant(
+            webinar=webinar,
+            session=session,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            answers=answers,
+            language=language[:10],
+            status=status,
+            source=source,
+            amount=quote.amount,
+            currency=quote.currency,
+            discount_code=quote.discount_code,
+            confirmed_at=now if status == Status.CONFIRMED else None,
+        )
+        if not quote.paid:
+            registrant.save()
+            queue_email(
+                registrant=registrant,
+                kind="awaiting_approval" if manual else "confirmation",
+            )
+            if status == Status.CONFIRMED:
+                hooks.announce_confirmed(registrant)
+            return registrant
+
+        connection = connections.connection_for(webinar)
+        if connection is None or not connection.is_usable:
+            raise RegistrationError(unavailable_message())
+        expires_at = now + timedelta(minutes=settings.SEAT_HOLD_MINUTES)
+        registrant.payment = Payment.objects.create(
+            account=webinar.account,
+            webinar=webinar,
+            stripe_account_id=connection.stripe_account_id,
+            amount=quote.amount,
+            currency=quote.currency,
+            expires_at=expires_at,
+        )
+        registrant.save()
+        SeatHold.objects.create(
+            registrant=registrant, session=session, expires_at=expires_at
+        )
+        return registrant
+
+
+def unavailable_message() -> str:
+    """Return the message shown while the organizer cannot take payments."""
+    return _(
+        "Registration is temporarily unavailable: the organizer cannot take "
+        "payments right now. Please try again later."
+    )
+
+
+def price_registration(
+    *, webinar: Webinar, code: str = "", mode: hooks.RegistrationMode | None = None
+) -> pricing.Quote:
+    """Return what a registration costs: the webinar's quote, or the mode's price.
+
+    A mode's own amount (a replay price) replaces the regular and early-bird
+    prices; a discount code still applies, and the lower of the two is charged.
+    Raise pricing.PricingError for an unusable code.
+    """
+    quote = pricing.quote(webinar=webinar, code=code)
+    if mode is None or mode.amount is None:
+        return quote
+    if not quote.paid and quote.discount_code is None:
+        # Payments are off (or no price is set): the replay is free too.
+        return quote
+    amount = mode.amount
+    if quote.discount_code is not None:
+        amount = min(amount, quote.discount_code.amount)
+    return dataclasses.replace(
+        quote,
+        amount=amount,
+        paid=amount > 0,
+        tier_ends_at=None,
+        regular_amount=mode.amount,
+    )
+
+
+def _check_open(
+    webinar: Webinar,
+    session: Session | None,
+    *,
+    mode: hooks.RegistrationMode | None = None,
+) -> None:
+    if (
+        webinar.cancelled_at is None
+        and session is None
+        and mode is None
+        and webinar.is_series
+    ):
+        raise RegistrationError(_("Choose a session."))
+    reason = webinar.registration_closed_reason(
+        # A chosen session's own state is checked below instead.
+        has_upcoming_session=session is not None
+        or webinar.sessions.active().upcoming().exists(),
+        # A replay or on-demand video: open without a session, even when over.
+        sells_recording=mode is not None,
+    )
+    if reason:
+        raise RegistrationClosed(reason)
+    if session is not None:
+        if session.cancelled_at is not None:
+            raise RegistrationClosed(_("This session is cancelled."))
+        if session.has_ended:
+            raise RegistrationClosed(_("This session is over."))
+
+
+def _earlier_checkout(
+    *, webinar: Webinar, email: str, session: Session | None, code: str
+) -> Registrant | None:
+    """Return this email's pending registration whose Checkout is still open.
+
+    One email pays for one seat: a second registration while the first Checkout
+    is open goes back to that Checkout. When the first cannot be reused (another
+    code, Stripe never answered), its hold is released and its Checkout expired
+    after commit, so only the new Checkout can be paid. Raise RegistrationError
+    when an earlier payment is already being processed.
+    """
+    now = timezone.now()
+    pending = (
+        Registrant.objects.filter(
+            webinar=webinar,
+            session=session,
+            email__iexact=email,
+            status=Status.PENDING,
+            holds__released_at__isnull=True,
+            holds__consumed_at__isnull=True,
+            holds__expires_at__gt=now,
+        )
+        .select_related("payment", "discount_code")
+        .distinct()
+        .order_by("-pk")
+    )
+    reusable = None
+    for registrant in pending:
+        payment = registrant.payment
+        if payment is None:
+            continue
+        if payment.status == Payment.Status.PROCESSING:
+            raise RegistrationError(
+                _(
+                    "Your earlier payment for this webinar is being processed: you "
+                    "will get an email as soon as it is confirmed."
+                )
+            )
+        earlier_code = registrant.discount_code.code if registrant.discount_code else ""
+        if (
+            reusable is None
+            and payment.status == Payment.Status.OPEN
+            and payment.checkout_url
+            and earlier_code.casefold() == code.strip().casefold()
+        ):
+            reusable = registrant
+            continue
+        release_registration(registrant=registrant, expire_at_stripe=True)
+    return reusable
+
+
+def find_registration(*, webinar: Webinar, email: str) -> Registrant | None:
+    """Return the confirmed or awaiting registration of this email, if any."""
+    return (
+        Registrant.objects.filter(
+            webinar=webinar,
+            email__iexact=email.strip(),
+            status__in=[Status.CONFIRMED, Status.AWAITING],
+        )
+        .order_by("-confirmed_at", "-pk")
+        .first()
+    )

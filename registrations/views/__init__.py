@@ -1,0 +1,1 @@
+"""Views of the registrations app, by area."""

@@ -1,0 +1,114 @@
+"""The pages a registrant lands on after registering: done, paid, cancelled."""
+
+import contextlib
+import re
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from payments import gateway
+from payments.models import Payment
+from registrations.checkout import release_registration
+from registrations.fulfilment import fulfil_checkout
+from registrations.models import Registrant
+from registrations.tokens import (
+    registrant_from_checkout_cancel_token,
+    registrant_from_done_token,
+)
+from registrations.views.registration import webinar_for_key
+from webinars.models import Webinar
+
+SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
+# The "payment processing" page reloads itself this often until the webhook lands.
+PROCESSING_REFRESH_SECONDS = 3
+
+
+def _status_page(
+    request: HttpRequest, *, webinar: Webinar, registrant: Registrant
+) -> HttpResponse:
+    payment = registrant.payment
+    state = registrant.status
+    processing = state == Registrant.Status.PENDING and (
+        payment is None
+        or payment.status
+        in (Payment.Status.OPEN, Payment.Status.CREATED, Payment.Status.PROCESSING)
+    )
+    context = {
+        "webinar": webinar,
+        "registrant": registrant,
+        "payment": payment,
+        "processing": processing,
+        "refresh": PROCESSING_REFRESH_SECONDS if processing else None,
+        "join_url": request.build_absolute_uri(
+            reverse("registrations:join", args=[registrant.join_token])
+        ),
+        "calendar_url": reverse(
+            "registrations:join_calendar", args=[registrant.join_token]
+        ),
+        "language": translation.get_language(),
+        # On demand (no session): "Watch now" (the join link opens the video),
+        # no calendar file.
+        "has_sessions": bool(registrant.session_id)
+        or webinar.sessions.filter(cancelled_at__isnull=True).exists(),
+    }
+    return render(request, "registrations/complete.html", context)
+
+
+def _signed_registrant(
+    request: HttpRequest, key: str, read_token: Callable[[str], Registrant | None]
+) -> tuple[Webinar, Registrant]:
+    """Return the webinar of `key` and the registrant its ?r= token names, or 404."""
+    webinar = webinar_for_key(key)
+    registrant = read_token(request.GET.get("r", ""))
+    if registrant is None or registrant.webinar_id != webinar.pk:
+        raise Http404
+    return webinar, registrant
+
+
+@require_GET
+def done(request: HttpRequest, key: str) -> HttpResponse:
+    """The page after a free registration (no Checkout)."""
+    webinar, registrant = _signed_registrant(request, key, registrant_from_done_token)
+    return _status_page(request, webinar=webinar, registrant=registrant)
+
+
+@require_GET
+def checkout_success(request: HttpRequest, key: str) -> HttpResponse:
+    """Checkout's return page: fulfil if paid, else say it is processing."""
+    webinar = webinar_for_key(key)
+    session_id = request.GET.get("session_id", "")
+    if not SESSION_ID_RE.match(session_id):
+        raise Http404
+    payment = get_object_or_404(
+        Payment, checkout_session_id=session_id, webinar=webinar
+    )
+    if payment.status not in (Payment.Status.PAID, Payment.Status.REFUNDED):
+        # Stripe slow or down: the page says "processing" and tries again.
+        with contextlib.suppress(gateway.GatewayError):
+            fulfil_checkout(
+                checkout_session_id=session_id, account=payment.stripe_account_id
+            )
+    registrant = get_object_or_404(
+        Registrant.objects.select_related("payment", "session"), payment=payment
+    )
+    return _status_page(request, webinar=webinar, registrant=registrant)
+
+
+@require_GET
+def checkout_cancelled(request: HttpRequest, key: str) -> HttpResponse:
+    """Checkout's cancel page: the seat is released now; start again."""
+    _webinar, registrant = _signed_registrant(
+        request, key, registrant_from_checkout_cancel_token
+    )
+    release_registration(registrant=registrant, expire_at_stripe=True)
+    messages.info(
+        request,
+        _("Payment cancelled: nothing was charged. You can register again below."),
+    )
+    return redirect("registrations:register", key=key)

@@ -1,0 +1,184 @@
+"""The public registration page and its confirmation resend."""
+
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from organizers.ratelimit import too_many
+from payments.connect import connections
+from registrations import emails, hooks
+from registrations.capacity import full_message, seats_by_session
+from registrations.forms.registration import RegistrationForm, ResendForm
+from registrations.models import Registrant
+from registrations.registration import (
+    AlreadyRegistered,
+    RegistrationError,
+    WebinarFull,
+    find_registration,
+    price_registration,
+    start_registration,
+)
+from registrations.tokens import done_token
+from webinars.models import Webinar
+
+KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
+# A confirmation resent from the public page: at most this many copies.
+MAX_PUBLIC_RESENDS = 5
+# Registration attempts one client address may post per window (then 429).
+REGISTER_RATE_LIMIT = 10
+REGISTER_RATE_WINDOW_SECONDS = 60
+
+
+def webinar_for_key(key: str) -> Webinar:
+    """Return the webinar of a registration key, or raise Http404."""
+    if not KEY_RE.match(key):
+        raise Http404
+    return get_object_or_404(
+        Webinar.objects.select_related("account", "owner__user"), registration_key=key
+    )
+
+
+def _page_context(webinar: Webinar) -> dict:
+    """Everything the registration page shows, in a fixed number of queries."""
+    now = timezone.now()
+    sessions = list(webinar.sessions.filter(cancelled_at__isnull=True, ends_at__gt=now))
+    for session in sessions:
+        session.webinar = webinar
+    seats = seats_by_session(webinar)
+    limit = webinar.registration_limit
+    if webinar.is_series:
+        full_ids = {s.pk for s in sessions if seats.get(s.pk, 0) >= limit}
+        full = bool(sessions) and len(full_ids) == len(sessions)
+    else:
+        full_ids = set()
+        full = sum(seats.values()) >= limit
+    # A replay or on-demand video sold without a session (recordings' hook).
+    mode = hooks.registration_mode(webinar)
+    if mode is not None and mode.kind == "replay":
+        # The live seats do not limit a replay; the recording's view limit does.
+        full_ids, full = set(), False
+    closed = bool(
+        webinar.registration_closed_reason(
+            has_upcoming_session=bool(sessions), sells_recording=mode is not None
+        )
+    )
+    state = connections.selling_state(webinar)
+    quote = price_registration(webinar=webinar, mode=mode)
+    return {
+        "webinar": webinar,
+        "mode": mode,
+        "sessions": sessions,
+        "full_session_ids": full_ids,
+        "full": full,
+        "closed": closed,
+        "unavailable": state == "unavailable",
+        "quote": quote,
+        "language": translation.get_language(),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, key: str) -> HttpResponse:
+    """The public registration page of a webinar."""
+    webinar = webinar_for_key(key)
+    if request.method == "POST" and too_many(
+        request,
+        scope="register",
+        limit=getattr(settings, "REGISTER_RATE_LIMIT", REGISTER_RATE_LIMIT),
+        window=REGISTER_RATE_WINDOW_SECONDS,
+    ):
+        return render(
+            request, "registrations/too_many.html", {"webinar": webinar}, status=429
+        )
+    context = _page_context(webinar)
+    form = RegistrationForm(
+        request.POST or None,
+        webinar=webinar,
+        sessions=context["sessions"],
+        full_session_ids=context["full_session_ids"],
+    )
+    if context["mode"] is not None:
+        # The recording is sold as a whole: there is no session to choose.
+        form.fields.pop("session", None)
+    context["form"] = form
+    blocked = context["closed"] or context["unavailable"] or context["full"]
+    if request.method == "POST" and not blocked and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration = start_registration(
+                webinar=webinar,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                answers=form.answers(),
+                code=data["discount_code"],
+                session=data.get("session"),
+                language=translation.get_language() or "en",
+                base_url=request.build_absolute_uri("/"),
+            )
+        except AlreadyRegistered as error:
+            context["already"] = error.registrant
+            context["resend_form"] = ResendForm(initial={"email": data["email"]})
+        except WebinarFull as error:
+            return render(
+                request,
+                "registrations/full.html",
+                {"webinar": webinar, "message": error.message},
+            )
+        except RegistrationError as error:
+            form.add_error(None, error.message)
+        else:
+            if registration.checkout_url:
+                return redirect_303(registration.checkout_url)
+            return redirect_303(done_url(registration.registrant))
+    if request.method == "POST" and context["full"] and not context["closed"]:
+        return render(
+            request,
+            "registrations/full.html",
+            {"webinar": webinar, "message": full_message(webinar)},
+        )
+    return render(request, "registrations/register.html", context)
+
+
+def redirect_303(url: str) -> HttpResponse:
+    """Return a 303 See Other to `url` (a POST answered by a GET elsewhere)."""
+    response = HttpResponse(status=303)
+    response["Location"] = url
+    return response
+
+
+def done_url(registrant: Registrant) -> str:
+    """Return the signed link of the page after a free registration."""
+    token = done_token(registrant)
+    path = reverse("registrations:done", args=[registrant.webinar.registration_key])
+    return f"{path}?r={token}"
+
+
+@require_POST
+def resend(request: HttpRequest, key: str) -> HttpResponse:
+    """Send the confirmation again to someone already registered (no new charge)."""
+    webinar = webinar_for_key(key)
+    form = ResendForm(request.POST)
+    if form.is_valid():
+        registrant = find_registration(
+            webinar=webinar, email=form.cleaned_data["email"]
+        )
+        if registrant is not None and registrant.status == Registrant.Status.CONFIRMED:
+            sent = registrant.emails.filter(kind="confirmation").count()
+            if sent < MAX_PUBLIC_RESENDS:
+                emails.resend_confirmation(registrant=registrant)
+        # The same answer in every case: the form must not tell who registered.
+        messages.success(
+            request,
+            _("If this email is registered, its confirmation is on its way again."),
+        )
+    else:
+        messages.error(request, _("Enter a valid email address."))
+    return redirect("registrations:register", key=key)
