@@ -12,8 +12,11 @@ class RegistrationsConfig(AppConfig):
         refund_handlers.register()
 
         # The outbox's Celery tasks (autodiscovery only imports tasks.py).
-        from registrations import tasks_email  # noqa: F401
-        from registrations.views_emails import email_panel
+        from registrations.emails import (
+            reminders,  # noqa: F401 - registers the reminder and follow-up tasks
+            sending,  # noqa: F401 - registers the sender task
+        )
+        from registrations.views.emails import email_panel
         from webinars.hooks import webinar_panels
 
         webinar_panels.register(email_panel)

@@ -18,8 +18,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -29,8 +27,8 @@ from django.utils.translation import gettext_lazy
 from payments import gateway
 from payments.models import MAXIMUM_AMOUNT, Payment, Refund
 from payments.money import MoneyError, format_money, parse_money
-from registrations.emails import queue_email
-from registrations.models import RefundRequest, Registrant, SeatHold
+from registrations.emails.outbox import notify_organizer, queue_email
+from registrations.models import EmailLog, RefundRequest, Registrant, SeatHold
 from webinars.models import Session, Webinar
 
 logger = logging.getLogger(__name__)
@@ -566,29 +564,11 @@ def _refresh_payment(payment_pk: int) -> None:
 
 def notify_refund_failed(*, refund_id: int) -> None:
     """Tell the webinar's owner that a refund failed, with Stripe's reason."""
-    refund = Refund.objects.select_related(
-        "payment__webinar__owner__user", "payment__registrant"
-    ).get(pk=refund_id)
-    payment = refund.payment
-    webinar = payment.webinar
-    registrant = getattr(payment, "registrant", None)
-    who = registrant.email if registrant is not None else payment.pk
-    send_mail(
-        _("A refund failed: %(title)s") % {"title": webinar.title},
-        _(
-            "The refund of %(amount)s to %(who)s for “%(title)s” failed.\n"
-            "Stripe's reason: %(reason)s\n\n"
-            "The amount can be refunded again from the console:\n%(url)s\n"
-        )
-        % {
-            "amount": format_money(refund.amount, payment.currency),
-            "who": who,
-            "title": webinar.title,
-            "reason": refund.failure_reason,
-            "url": f"{settings.SITE_URL}/console/webinars/{webinar.pk}/refunds/",
-        },
-        None,
-        [webinar.owner.email],
+    refund = Refund.objects.select_related("payment__registrant").get(pk=refund_id)
+    notify_organizer(
+        registrant=getattr(refund.payment, "registrant", None),
+        kind=EmailLog.Kind.REFUND_FAILED,
+        variant=refund.pk,
     )
 
 
@@ -757,24 +737,11 @@ def request_refund(*, registrant: Registrant, message: str) -> RefundRequest:
 
 def notify_refund_request(*, request_id: int) -> None:
     """Tell the webinar's owner that a registrant asks for a refund."""
-    request = RefundRequest.objects.select_related(
-        "registrant__webinar__owner__user"
-    ).get(pk=request_id)
-    webinar = request.registrant.webinar
-    send_mail(
-        _("Refund request: %(title)s") % {"title": webinar.title},
-        _(
-            "%(who)s asks for a refund for “%(title)s”.\n\n%(message)s\n\n"
-            "Answer in the console:\n%(url)s\n"
-        )
-        % {
-            "who": request.registrant.email,
-            "title": webinar.title,
-            "message": request.message,
-            "url": f"{settings.SITE_URL}/console/webinars/{webinar.pk}/refunds/",
-        },
-        None,
-        [webinar.owner.email],
+    request = RefundRequest.objects.select_related("registrant").get(pk=request_id)
+    notify_organizer(
+        registrant=request.registrant,
+        kind=EmailLog.Kind.REFUND_REQUEST,
+        variant=request.pk,
     )
 
 
@@ -1063,28 +1030,11 @@ def record_dispute(*, account: str | None, dispute: dict, closed: bool) -> bool:
 
 def notify_dispute(*, payment_id: int, closed: bool) -> None:
     """Tell the webinar's owner about a dispute opened or closed."""
-    payment = Payment.objects.select_related("webinar__owner__user").get(pk=payment_id)
-    registrant = Registrant.objects.filter(payment=payment).first()
-    values = {
-        "title": payment.webinar.title,
-        "who": registrant.email if registrant else payment.pk,
-        "amount": format_money(payment.amount, payment.currency),
-        "reason": payment.dispute_reason,
-        "status": payment.dispute_status,
-    }
-    if closed:
-        subject = _("Dispute closed (%(status)s): %(title)s") % values
-        body = _(
-            "The dispute of %(who)s's payment of %(amount)s for “%(title)s” "
-            "is closed: %(status)s.\n"
-        )
-    else:
-        subject = _("Payment disputed: %(title)s") % values
-        body = _(
-            "%(who)s disputed their payment of %(amount)s for “%(title)s” "
-            "(reason: %(reason)s). Respond in your Stripe dashboard.\n"
-        )
-    send_mail(subject, body % values, None, [payment.webinar.owner.email])
+    kind = EmailLog.Kind.DISPUTE_CLOSED if closed else EmailLog.Kind.DISPUTE_OPENED
+    notify_organizer(
+        registrant=Registrant.objects.filter(payment_id=payment_id).first(),
+        kind=kind,
+    )
 
 
 # -- reports --------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from payments import connect, gateway, pricing
 from payments.models import Payment, Refund
 from registrations import hooks
-from registrations.emails import queue_email
+from registrations.emails.outbox import queue_email
 from registrations.models import Registrant, SeatHold
 from webinars.models import Session, Webinar, WebinarMember
 

@@ -49,8 +49,8 @@ urlpatterns += [
     path(_console + "report.csv", views_refunds.report_csv, name="report_csv"),
 ]
 
-# Emails: unsubscribe link and the console's email pages (views_emails.py).
-from registrations import views_emails  # noqa: E402
+# Emails: unsubscribe link and the console's email pages (views/emails.py).
+from registrations.views import emails as views_emails  # noqa: E402
 
 urlpatterns += [
     path(

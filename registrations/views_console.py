@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from organizers.permissions import organizer_required
 from payments.money import format_money
-from registrations import devices, emails, services
+from registrations import devices, services
+from registrations.emails import outbox as emails
 from registrations.forms import RegistrantFilterForm
 from registrations.models import Registrant
 from webinars.models import Webinar

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from organizers.ratelimit import too_many
 from payments import connect, gateway
 from payments.models import Payment
-from registrations import devices, emails, hooks, services
-from registrations.calendar import ics_for
+from registrations import devices, hooks, services
+from registrations.emails import outbox as emails
+from registrations.emails.calendar import ics_for
+from registrations.emails.reminders import JOIN_EARLY, record_join
 from registrations.forms import RegistrationForm, ResendForm
 from registrations.models import Registrant
-from registrations.reminders import JOIN_EARLY, record_join
 from webinars.models import Session, Webinar
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,40}$")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from payments.models import Payment
-from registrations import emails
+from registrations.emails import sending as emails
 from registrations.models import Registrant
 from tests import factories
 from tests.registrations.checkout_support import make_paid_webinar

@@ -10,7 +10,7 @@ from payments.models import Payment
 from recordings import services as recordings
 from recordings.models import PostSessionVideo, WatchGrant
 from registrations import services
-from registrations.email_content import render_email
+from registrations.emails.content import render_email
 from registrations.models import Registrant
 from tests import factories
 

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from payments.models import Payment, Refund
-from registrations import emails
-from registrations.calendar import ics_for
+from registrations.emails import outbox, sending
+from registrations.emails.calendar import ics_for
+from registrations.emails.reminders import attended_ids
 from registrations.hooks import watch_link_providers
 from registrations.models import EmailLog, JoinRecord
 from tests import factories
@@ -49,8 +50,8 @@ def paid_registrant(webinar):
 
 
 def send_one(registrant, kind: str, **kwargs) -> EmailLog:
-    log = emails.queue_email(registrant=registrant, kind=kind, **kwargs)
-    emails.send_due_emails()
+    log = outbox.queue_email(registrant=registrant, kind=kind, **kwargs)
+    sending.send_due_emails()
     log.refresh_from_db()
     return log
 
@@ -273,8 +274,8 @@ def test_paid_confirmation_tells_the_organizer_when_opted_in(smtp, paid_registra
     paid_registrant.webinar.notify_paid_registrations = True
     paid_registrant.webinar.save()
 
-    emails.queue_email(registrant=paid_registrant, kind=Kind.CONFIRMATION)
-    emails.send_due_emails()
+    outbox.queue_email(registrant=paid_registrant, kind=Kind.CONFIRMATION)
+    sending.send_due_emails()
 
     assert len(smtp.to(paid_registrant.webinar.owner.email)) == 1
     assert len(smtp.to("ada@example.com")) == 1
@@ -283,8 +284,8 @@ def test_paid_confirmation_tells_the_organizer_when_opted_in(smtp, paid_registra
 def test_paid_confirmation_does_not_tell_the_organizer_by_default(
     smtp, paid_registrant
 ):
-    emails.queue_email(registrant=paid_registrant, kind=Kind.CONFIRMATION)
-    emails.send_due_emails()
+    outbox.queue_email(registrant=paid_registrant, kind=Kind.CONFIRMATION)
+    sending.send_due_emails()
 
     assert smtp.to(paid_registrant.webinar.owner.email) == []
 
@@ -293,12 +294,12 @@ def test_filling_the_last_seat_tells_the_organizer_the_limit_is_reached(smtp, we
     webinar.registration_limit = 2
     webinar.save()
     first = factories.RegistrantFactory(webinar=webinar)
-    emails.queue_email(registrant=first, kind=Kind.CONFIRMATION)
+    outbox.queue_email(registrant=first, kind=Kind.CONFIRMATION)
     assert not EmailLog.objects.filter(kind=Kind.LIMIT_REACHED).exists()
 
     second = factories.RegistrantFactory(webinar=webinar)
-    emails.queue_email(registrant=second, kind=Kind.CONFIRMATION)
-    emails.send_due_emails()
+    outbox.queue_email(registrant=second, kind=Kind.CONFIRMATION)
+    sending.send_due_emails()
 
     (notice,) = smtp.to(webinar.owner.email)
     assert "limit of 2 is reached" in notice.get_body(("plain",)).get_content()
@@ -308,8 +309,8 @@ def test_automatic_refund_tells_registrant_and_organizer(smtp, paid_registrant):
     paid_registrant.status = "refunded"
     paid_registrant.save()
 
-    emails.queue_email(registrant=paid_registrant, kind=Kind.AUTO_REFUNDED)
-    emails.send_due_emails()
+    outbox.queue_email(registrant=paid_registrant, kind=Kind.AUTO_REFUNDED)
+    sending.send_due_emails()
 
     assert len(smtp.to("ada@example.com")) == 1
     assert len(smtp.to(paid_registrant.webinar.owner.email)) == 1
@@ -337,6 +338,4 @@ def test_cancellation_carries_a_cancel_invitation_with_the_same_uid(
 def test_attendance_is_read_from_join_records(paid_registrant):
     session = paid_registrant.webinar.sessions.get()
     JoinRecord.objects.create(registrant=paid_registrant, session=session)
-    from registrations.reminders import attended_ids
-
     assert attended_ids(session, [paid_registrant.pk]) == {paid_registrant.pk}

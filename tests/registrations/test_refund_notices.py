@@ -4,7 +4,8 @@ import pytest
 from django.core import mail
 
 from payments.models import Payment, Refund
-from registrations import emails, services
+from registrations import services
+from registrations.emails import sending as emails
 from registrations.models import Registrant
 from tests.registrations.checkout_support import (
     register,

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from registrations import emails, reminders
+from registrations.emails import outbox, reminders, sending
 from registrations.models import EmailLog, JoinDevice, JoinRecord, Registrant
 from tests import factories
 from tests.registrations.smtp_sink import SmtpSink
@@ -42,7 +42,7 @@ def run_at(moment) -> None:
     """What beat does every minute: queue due reminders, send due emails."""
     with time_machine.travel(moment):
         reminders.schedule_reminders()
-        emails.send_due_emails()
+        sending.send_due_emails()
 
 
 def reminders_of(registrant) -> list[int]:
@@ -268,7 +268,7 @@ def test_account_default_schedule_is_used(webinar, session, smtp):
 
 def test_unsubscribed_registrant_gets_no_reminder(webinar, session, smtp):
     registrant = register(webinar, at=START - timedelta(days=5))
-    emails.unsubscribe(registrant=registrant)
+    outbox.unsubscribe(registrant=registrant)
 
     run_at(START - timedelta(hours=1))
 
@@ -325,11 +325,11 @@ def test_two_thousand_registrants_are_reminded_without_a_duplicate(
     with time_machine.travel(moment):
         created = reminders.schedule_reminders()
         again = reminders.schedule_reminders()
-        claimed_by_dead_worker = emails.claim_due_emails(limit=150)
-        emails.send_due_emails(batch_size=500)
-    with time_machine.travel(moment + emails.LEASE + timedelta(seconds=1)):
+        claimed_by_dead_worker = sending.claim_due_emails(limit=150)
+        sending.send_due_emails(batch_size=500)
+    with time_machine.travel(moment + sending.LEASE + timedelta(seconds=1)):
         reminders.schedule_reminders()
-        emails.send_due_emails(batch_size=500)
+        sending.send_due_emails(batch_size=500)
 
     assert created == 2000
     assert again == 0
@@ -354,7 +354,7 @@ def test_followups_split_attendees_and_absentees(webinar, session, smtp):
     with time_machine.travel(session.ends_at + timedelta(minutes=45)):
         created = reminders.schedule_followups()
         again = reminders.schedule_followups()
-        emails.send_due_emails()
+        sending.send_due_emails()
 
     assert created == 3
     assert again == 0

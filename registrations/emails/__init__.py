@@ -1,0 +1,1 @@
+"""Emails: the outbox, its sender, what each email says, reminders."""
