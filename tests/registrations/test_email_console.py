@@ -196,6 +196,20 @@ def test_registrant_email_history_page(console, webinar):
     assert "Resend the confirmation" in text
 
 
+def test_history_lists_the_organizers_notices_about_the_registrant(console, webinar):
+    registrant = factories.RegistrantFactory(webinar=webinar)
+    outbox.notify_organizer(registrant=registrant, kind=Kind.REFUND_FAILED, variant=7)
+    outbox.notify_organizer(registrant=registrant, kind=Kind.DISPUTE_OPENED)
+
+    response = console.get(
+        f"/console/webinars/{webinar.pk}/registrants/{registrant.pk}/emails/"
+    )
+
+    text = response.content.decode()
+    assert "Organizer: refund failed" in text
+    assert "Organizer: payment disputed" in text
+
+
 def test_unknown_registrant_history_is_a_404(console, webinar):
     url = f"/console/webinars/{webinar.pk}/registrants/999999/emails/"
     assert console.get(url).status_code == 404

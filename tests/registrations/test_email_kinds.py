@@ -11,7 +11,7 @@ from registrations.emails import outbox, sending
 from registrations.emails.calendar import ics_for
 from registrations.emails.reminders import attended_ids
 from registrations.hooks import watch_link_providers
-from registrations.models import EmailLog, JoinRecord
+from registrations.models import EmailLog, JoinRecord, RefundRequest
 from tests import factories
 from tests.registrations.smtp_sink import SmtpSink
 
@@ -193,6 +193,10 @@ ORGANIZER_KINDS = [
     Kind.LIMIT_REACHED,
     Kind.ORGANIZER_AUTO_REFUNDED,
     Kind.DELIVERY_FAILED,
+    Kind.REFUND_FAILED,
+    Kind.REFUND_REQUEST,
+    Kind.DISPUTE_OPENED,
+    Kind.DISPUTE_CLOSED,
 ]
 
 
@@ -214,6 +218,85 @@ def test_organizer_notifications_go_to_the_webinar_owner(
     assert f'<html lang="{language}">' in html
     assert "ada@example.com" in text or kind == Kind.LIMIT_REACHED
     assert message["Auto-Submitted"] == "auto-generated"
+
+
+def test_each_failed_refund_gets_its_own_organizer_notice_with_stripes_reason(
+    smtp, paid_registrant
+):
+    failed = [
+        Refund.objects.create(
+            payment=paid_registrant.payment,
+            amount=amount,
+            idempotency_key=f"refund-failed-{amount}",
+            status=Refund.Status.FAILED,
+            failure_reason=f"declined {amount}",
+        )
+        for amount in (1000, 2000)
+    ]
+    for refund in failed:
+        outbox.notify_organizer(
+            registrant=paid_registrant, kind=Kind.REFUND_FAILED, variant=refund.pk
+        )
+    sending.send_due_emails()
+
+    messages = smtp.to(paid_registrant.webinar.owner.email)
+    assert [m["Subject"] for m in messages] == [
+        f"A refund failed: {paid_registrant.webinar.title}"
+    ] * 2
+    texts = [bodies(m)[0] for m in messages]
+    assert "€10.00" in texts[0] and "declined 1000" in texts[0]
+    assert "€20.00" in texts[1] and "declined 2000" in texts[1]
+    refunds_page = f"/console/webinars/{paid_registrant.webinar_id}/refunds/"
+    assert all(refunds_page in text for text in texts)
+
+
+def test_refund_request_notice_quotes_the_registrants_message(smtp, paid_registrant):
+    request = RefundRequest.objects.create(
+        registrant=paid_registrant, message="I am ill, sorry."
+    )
+    outbox.notify_organizer(
+        registrant=paid_registrant, kind=Kind.REFUND_REQUEST, variant=request.pk
+    )
+    sending.send_due_emails()
+
+    (message,) = smtp.to(paid_registrant.webinar.owner.email)
+    assert message["Subject"] == f"Refund request: {paid_registrant.webinar.title}"
+    text, html = bodies(message)
+    assert "I am ill, sorry." in text
+    assert "ada@example.com asks for a refund" in text
+
+
+def test_a_dispute_opened_then_closed_tells_the_organizer_twice(
+    smtp, paid_registrant
+):
+    payment = paid_registrant.payment
+    payment.dispute_reason = "fraudulent"
+    payment.dispute_status = "needs_response"
+    payment.save()
+    outbox.notify_organizer(registrant=paid_registrant, kind=Kind.DISPUTE_OPENED)
+    sending.send_due_emails()
+    payment.dispute_status = "lost"
+    payment.save()
+    outbox.notify_organizer(registrant=paid_registrant, kind=Kind.DISPUTE_CLOSED)
+    # A duplicate webhook queues nothing more.
+    outbox.notify_organizer(registrant=paid_registrant, kind=Kind.DISPUTE_CLOSED)
+    sending.send_due_emails()
+
+    title = paid_registrant.webinar.title
+    opened, closed = smtp.to(paid_registrant.webinar.owner.email)
+    assert opened["Subject"] == f"Payment disputed: {title}"
+    assert "(reason: fraudulent)" in bodies(opened)[0]
+    assert closed["Subject"] == f"Dispute closed (lost): {title}"
+    assert "is closed: lost." in bodies(closed)[0]
+    assert set(paid_registrant.emails.values_list("kind", "status")) == {
+        (Kind.DISPUTE_OPENED, EmailLog.Status.SENT),
+        (Kind.DISPUTE_CLOSED, EmailLog.Status.SENT),
+    }
+
+
+def test_a_notice_about_a_payment_without_registrant_is_not_queued():
+    assert outbox.notify_organizer(registrant=None, kind=Kind.DISPUTE_OPENED) is None
+    assert not EmailLog.objects.exists()
 
 
 def test_refund_notice_states_amount_and_currency(smtp, paid_registrant):

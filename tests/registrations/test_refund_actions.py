@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from payments.models import Payment, Refund
 from registrations import refunds
+from registrations.emails.sending import send_due_emails
 from registrations.models import EmailLog, Registrant
 from tests import factories
 from tests.registrations.refund_support import (
@@ -358,6 +359,7 @@ def test_failed_refund_mail_and_refund_page(
     assert refund.status == Refund.Status.FAILED
     assert "disputed" in refund.failure_reason
     assert refunds.refundable_amount(paid.payment) == 5000
+    send_due_emails()
     assert any("A refund failed" in m.subject for m in mail.outbox)
     page = client.get(url(paid)).content.decode()
     assert "charge_disputed" in page
