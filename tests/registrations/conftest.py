@@ -1,6 +1,7 @@
 import pytest
 
 from tests.registrations.checkout_support import Webhooks, make_paid_webinar
+from tests.registrations.smtp_sink import SmtpSink
 
 
 @pytest.fixture
@@ -14,3 +15,11 @@ def paid_webinar(organizer, stripe_sandbox):
 @pytest.fixture
 def webhooks(stripe_sandbox, webhook_receiver, client):
     return Webhooks(stripe_sandbox, webhook_receiver, client)
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on localhost that the outbox sends to."""
+    with SmtpSink() as sink:
+        sink.use(settings)
+        yield sink

@@ -1,9 +1,10 @@
 """Every email kind, in English and French, delivered to a real SMTP server."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from payments.models import Payment, Refund
@@ -13,17 +14,16 @@ from registrations.emails.reminders import attended_ids
 from registrations.hooks import watch_link_providers
 from registrations.models import EmailLog, JoinRecord, RefundRequest
 from tests import factories
-from tests.registrations.smtp_sink import SmtpSink
 
 Kind = EmailLog.Kind
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        sink.use(settings)
-        yield sink
+@pytest.fixture(autouse=True)
+def _pinned_clock():
+    # Reminders read the clock ("starts in 30 minutes"): no test depends on today.
+    with time_machine.travel(datetime(2030, 6, 3, 9, 0, tzinfo=UTC)):
+        yield
 
 
 @pytest.fixture
@@ -266,9 +266,7 @@ def test_refund_request_notice_quotes_the_registrants_message(smtp, paid_registr
     assert "ada@example.com asks for a refund" in text
 
 
-def test_a_dispute_opened_then_closed_tells_the_organizer_twice(
-    smtp, paid_registrant
-):
+def test_a_dispute_opened_then_closed_tells_the_organizer_twice(smtp, paid_registrant):
     payment = paid_registrant.payment
     payment.dispute_reason = "fraudulent"
     payment.dispute_status = "needs_response"

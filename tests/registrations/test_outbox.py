@@ -10,21 +10,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from registrations.emails import outbox, sending
-from registrations.emails.rows import MAX_ATTEMPTS, mark_sent
 from registrations.emails.content import build_message
+from registrations.emails.rows import MAX_ATTEMPTS, mark_sent
 from registrations.models import EmailLog
 from tests import factories
 from tests.registrations.smtp_sink import SmtpSink, free_port
 
 Kind = EmailLog.Kind
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        sink.use(settings)
-        yield sink
 
 
 @pytest.fixture

@@ -1,34 +1,36 @@
 """Reminders and follow-ups derived from sessions and registrants."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from registrations.emails import outbox, reminders, sending
 from registrations.models import EmailLog, JoinDevice, JoinRecord, Registrant
 from tests import factories
-from tests.registrations.smtp_sink import SmtpSink
 
 Kind = EmailLog.Kind
 pytestmark = pytest.mark.django_db
 
-START = timezone.now().replace(microsecond=0) + timedelta(days=10)
+# A fixed start, ten days after the pinned clock: no test depends on today.
+START = datetime(2030, 6, 13, 14, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        sink.use(settings)
-        yield sink
+@pytest.fixture(autouse=True)
+def _pinned_clock():
+    with time_machine.travel(START - timedelta(days=10)):
+        yield
 
 
 @pytest.fixture
 def session(webinar):
-    session = webinar.sessions.get()
-    session.starts_at = START
-    session.ends_at = START + timedelta(hours=1)
+    return move(webinar.sessions.get(), to=START)
+
+
+def move(session, *, to):
+    """Move the one-hour session to start at `to`."""
+    session.starts_at = to
+    session.ends_at = to + timedelta(hours=1)
     session.save()
     return session
 
@@ -189,9 +191,7 @@ def test_all_sessions_registrant_is_reminded_of_every_session(organizer, smtp):
 def test_moving_a_session_moves_its_reminders(webinar, session, smtp):
     registrant = register(webinar, at=START - timedelta(days=5))
     new_start = START + timedelta(days=3)
-    session.starts_at = new_start
-    session.ends_at = new_start + timedelta(hours=1)
-    session.save()
+    move(session, to=new_start)
 
     run_at(START - timedelta(hours=1))
     assert smtp.messages == []
@@ -205,9 +205,7 @@ def test_session_moved_after_queueing_waits_for_the_new_time(webinar, session, s
     with time_machine.travel(START - timedelta(hours=1)):
         reminders.schedule_reminders()
     new_start = START + timedelta(days=1)
-    session.starts_at = new_start
-    session.ends_at = new_start + timedelta(hours=1)
-    session.save()
+    move(session, to=new_start)
 
     run_at(START - timedelta(minutes=59))
     assert smtp.messages == []
