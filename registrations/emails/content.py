@@ -7,7 +7,7 @@ message then only substitutes them (see emails/merge.py for the byte level).
 
 import copy
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.mime.text import MIMEText
 from typing import Any
 
@@ -21,11 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from registrations.emails.calendar import ics_for
 from registrations.emails.context import (
     UNSUBSCRIBABLE,
+    EmailSpec,
     build_context,
     from_address,
-    language_of,
     unsubscribe_url,
-    watch_for,
 )
 from registrations.models import ORGANIZER_KINDS, EmailLog, Registrant
 from webinars.models import Session, Webinar
@@ -96,31 +95,6 @@ class RenderedEmail:
     ics_method: str = ""
 
 
-def merge_key(
-    shape: str,
-    *,
-    registrant: Registrant,
-    kind: str,
-    session: Session | None,
-    variant: int,
-    language: str,
-    watch: str | None,
-) -> tuple:
-    """Return the cache key of a bulk email's shape (what the template sees)."""
-    return (
-        shape,
-        kind,
-        registrant.webinar_id,
-        session.pk if session else 0,
-        registrant.session_id,
-        variant,
-        language,
-        registrant.amount,
-        registrant.currency,
-        bool(watch),
-    )
-
-
 def merge_values(
     registrant: Registrant, *, unsubscribe: str, watch: str | None
 ) -> dict[str, str]:
@@ -148,36 +122,20 @@ def render_email(
 ) -> RenderedEmail:
     """Render one email for the registrant (or for the organizer about them)."""
     webinar = registrant.webinar
-    language = language or language_of(registrant, kind)
-    watch = watch_for(registrant, kind, session)
+    spec = EmailSpec.of(
+        registrant, kind, session=session, variant=variant, language=language
+    )
     unsubscribe = (
         unsubscribe_url(registrant) if kind in UNSUBSCRIBABLE and registrant.pk else ""
     )
     if cache is not None and kind in MERGEABLE and registrant.pk:
         subject, text, html, session_list = render_merged(
-            registrant=registrant,
-            kind=kind,
-            session=session,
-            variant=variant,
-            language=language,
-            watch=watch,
-            unsubscribe=unsubscribe,
-            cache=cache,
+            spec, unsubscribe=unsubscribe, cache=cache
         )
     else:
-        with translation.override(language):
-            context = build_context(
-                registrant=registrant,
-                kind=kind,
-                session=session,
-                variant=variant,
-                language=language,
-                cache=cache,
-                failed=failed,
-                watch=watch,
-            )
-            subject, text, html = render_bodies(kind, webinar, context)
-        session_list = context["session_list"]
+        subject, text, html, session_list = render_parts(
+            spec, cache=cache, failed=failed
+        )
     for_organizer = kind in ORGANIZER_KINDS
     headers = unsubscribe_headers(unsubscribe) if unsubscribe else {}
     headers.update(AUTO_SUBMITTED)
@@ -207,63 +165,50 @@ def subject_for(kind: str, webinar: Webinar, context: dict[str, Any]) -> str:
     }
 
 
-def render_bodies(
-    kind: str, webinar: Webinar, context: dict[str, Any]
-) -> tuple[str, str, str]:
-    """Return the subject, text and HTML of an email from its context."""
-    subject = subject_for(kind, webinar, context)
-    context["subject"] = subject
-    return (
-        subject,
-        render_to_string(f"emails/{kind}.txt", context),
-        render_to_string(f"emails/{kind}.html", context),
-    )
+def render_parts(
+    spec: EmailSpec,
+    *,
+    cache: dict | None,
+    failed: EmailLog | None = None,
+    unsubscribe: str | None = None,
+) -> tuple[str, str, str, list[Session]]:
+    """Return the subject, text, HTML and sessions of an email, in its language."""
+    with translation.override(spec.language):
+        context = build_context(spec, cache=cache, failed=failed)
+        if unsubscribe is not None:
+            context["unsubscribe_url"] = unsubscribe
+        subject = subject_for(spec.kind, spec.registrant.webinar, context)
+        context["subject"] = subject
+        return (
+            subject,
+            render_to_string(f"emails/{spec.kind}.txt", context),
+            render_to_string(f"emails/{spec.kind}.html", context),
+            context["session_list"],
+        )
 
 
 def render_merged(
-    *,
-    registrant: Registrant,
-    kind: str,
-    session: Session | None,
-    variant: int,
-    language: str,
-    watch: str | None,
-    unsubscribe: str,
-    cache: dict,
-    substitute: bool = True,
+    spec: EmailSpec, *, unsubscribe: str, cache: dict, substitute: bool = True
 ) -> tuple[str, str, str, list[Session]]:
-    """Render a bulk email from its cached template with placeholders."""
-    key = merge_key(
-        "merged",
-        registrant=registrant,
-        kind=kind,
-        session=session,
-        variant=variant,
-        language=language,
-        watch=watch,
-    )
+    """Render a bulk email from its cached template with placeholders.
+
+    With ``substitute=False``, return the template itself, placeholders in.
+    """
+    key = spec.shape("merged")
     if key not in cache:
-        stand_in = copy.copy(registrant)
+        stand_in = copy.copy(spec.registrant)
         for name in ("first_name", "last_name", "email", "join_token", "cancel_token"):
             setattr(stand_in, name, PLACEHOLDERS[name])
-        with translation.override(language):
-            context = build_context(
-                registrant=stand_in,
-                kind=kind,
-                session=session,
-                variant=variant,
-                language=language,
-                cache=cache,
-                failed=None,
-                watch=PLACEHOLDERS["watch_url"] if watch else None,
-            )
-            context["unsubscribe_url"] = PLACEHOLDERS["unsubscribe_url"]
-            subject, text, html = render_bodies(kind, registrant.webinar, context)
-            cache[key] = (subject, text, html, context["session_list"])
+        placeholder_watch = PLACEHOLDERS["watch_url"] if spec.watch else None
+        cache[key] = render_parts(
+            replace(spec, registrant=stand_in, watch=placeholder_watch),
+            cache=cache,
+            unsubscribe=PLACEHOLDERS["unsubscribe_url"],
+        )
     subject, text, html, session_list = cache[key]
     if not substitute:
         return subject, text, html, session_list
-    values = merge_values(registrant, unsubscribe=unsubscribe, watch=watch)
+    values = merge_values(spec.registrant, unsubscribe=unsubscribe, watch=spec.watch)
     for name, value in values.items():
         placeholder = PLACEHOLDERS[name]
         text = text.replace(placeholder, value)

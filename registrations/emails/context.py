@@ -4,6 +4,7 @@ Templates live in templates/emails/<kind>.txt and <kind>.html and render in
 the recipient's language (registrants: their own; organizers: the site's).
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -171,6 +172,55 @@ def watch_for(registrant: Registrant, kind: str, session: Session | None) -> str
     return watch_link(registrant, session)
 
 
+@dataclass(frozen=True)
+class EmailSpec:
+    """One email to render: for whom, which kind, about what, in which language."""
+
+    registrant: Registrant
+    kind: str
+    session: Session | None = None
+    variant: int = 0
+    language: str = ""
+    # The personal watch link, when the kind carries one.
+    watch: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        registrant: Registrant,
+        kind: str,
+        *,
+        session: Session | None = None,
+        variant: int = 0,
+        language: str | None = None,
+    ) -> "EmailSpec":
+        """Return the spec of an email, in the recipient's language by default."""
+        return cls(
+            registrant=registrant,
+            kind=kind,
+            session=session,
+            variant=variant,
+            language=language or language_of(registrant, kind),
+            watch=watch_for(registrant, kind, session),
+        )
+
+    def shape(self, name: str) -> tuple:
+        """Return the cache key of a bulk email's shape: what its template sees."""
+        registrant = self.registrant
+        return (
+            name,
+            self.kind,
+            registrant.webinar_id,
+            self.session.pk if self.session else 0,
+            registrant.session_id,
+            self.variant,
+            self.language,
+            registrant.amount,
+            registrant.currency,
+            bool(self.watch),
+        )
+
+
 def refund_details(registrant: Registrant, variant: int) -> dict[str, Any]:
     """Amount refunded (this refund, or all so far) and the reason given."""
     payment = registrant.payment
@@ -275,17 +325,11 @@ def starts_relative(variant: int, session: Session, language: str) -> str:
 
 
 def build_context(
-    *,
-    registrant: Registrant,
-    kind: str,
-    session: Session | None,
-    variant: int,
-    language: str,
-    cache: dict | None,
-    failed: EmailLog | None,
-    watch: str | None = None,
+    spec: EmailSpec, *, cache: dict | None, failed: EmailLog | None = None
 ) -> dict[str, Any]:
     """Return the template context of one email."""
+    registrant, kind, session = spec.registrant, spec.kind, spec.session
+    variant, language = spec.variant, spec.language
     webinar = registrant.webinar
     session_list = sessions_for(registrant, cache=cache)
     context: dict[str, Any] = {
@@ -326,7 +370,7 @@ def build_context(
         )
         context["followup_text"] = custom.strip() or default_followup_text(kind)
     if kind in WATCH_LINK_KINDS:
-        context["watch_url"] = watch
+        context["watch_url"] = spec.watch
     if kind in REFUND_KINDS:
         refund = refund_details(registrant, variant if kind == Kind.REFUND else 0)
         context["refund_amount"] = (

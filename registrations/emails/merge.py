@@ -17,20 +17,13 @@ from registrations.emails.content import (
     MERGEABLE,
     PLACEHOLDERS,
     RenderedEmail,
-    merge_key,
     merge_values,
     render_merged,
     to_message,
     unsubscribe_headers,
 )
-from registrations.emails.context import (
-    from_address,
-    language_of,
-    unsubscribe_url,
-    watch_for,
-)
-from registrations.models import EmailLog, Registrant
-from webinars.models import Session
+from registrations.emails.context import EmailSpec, from_address, unsubscribe_url
+from registrations.models import EmailLog
 
 HTML_PLACEHOLDERS = {name: token[:-1] + "h" for name, token in PLACEHOLDERS.items()}
 MERGE_TO = "tesseramergeto@merge.invalid"
@@ -60,25 +53,16 @@ def merged_payload(
     kind = row.kind
     if kind not in MERGEABLE or not registrant.email.isascii():
         return None
-    session = row.session
-    watch = watch_for(registrant, kind, session)
-    shape = {
-        "registrant": registrant,
-        "kind": kind,
-        "session": session,
-        "variant": row.variant,
-        "language": language_of(registrant, kind),
-        "watch": watch,
-    }
-    key = merge_key("bytes", **shape)
+    spec = EmailSpec.of(registrant, kind, session=row.session, variant=row.variant)
+    key = spec.shape("bytes")
     if key not in cache:
-        cache[key] = merge_template(**shape, cache=cache)
+        cache[key] = merge_template(spec, cache=cache)
     template = cache[key]
     if template is None:
         return None
     unsubscribe = unsubscribe_url(registrant)
     data = template.data
-    values = merge_values(registrant, unsubscribe=unsubscribe, watch=watch)
+    values = merge_values(registrant, unsubscribe=unsubscribe, watch=spec.watch)
     for name, value in values.items():
         data = data.replace(PLACEHOLDERS[name].encode(), value.encode())
         data = data.replace(HTML_PLACEHOLDERS[name].encode(), escape(value).encode())
@@ -96,31 +80,14 @@ def merged_payload(
     return template.from_email, [registrant.email], data
 
 
-def merge_template(
-    *,
-    registrant: Registrant,
-    kind: str,
-    session: Session | None,
-    variant: int,
-    language: str,
-    watch: str | None,
-    cache: dict,
-) -> MergeTemplate | None:
+def merge_template(spec: EmailSpec, *, cache: dict) -> MergeTemplate | None:
     """Generate the MIME bytes of a bulk email with placeholders everywhere."""
     subject, text, html, _sessions = render_merged(
-        registrant=registrant,
-        kind=kind,
-        session=session,
-        variant=variant,
-        language=language,
-        watch=PLACEHOLDERS["watch_url"] if watch else None,
-        unsubscribe=PLACEHOLDERS["unsubscribe_url"],
-        cache=cache,
-        substitute=False,
+        spec, unsubscribe="", cache=cache, substitute=False
     )
     for name, token in PLACEHOLDERS.items():
         html = html.replace(token, HTML_PLACEHOLDERS[name])
-    webinar = registrant.webinar
+    webinar = spec.registrant.webinar
     message = to_message(
         RenderedEmail(
             subject=subject.replace("\n", " ").strip(),

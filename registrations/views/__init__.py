@@ -17,8 +17,8 @@ from organizers.ratelimit import too_many
 from payments import connect, gateway
 from payments.models import Payment
 from registrations import devices, hooks, services
-from registrations.emails import outbox as emails
 from registrations.emails.calendar import ics_for
+from registrations.emails.outbox import resend_confirmation
 from registrations.emails.reminders import JOIN_EARLY, record_join
 from registrations.forms import RegistrationForm, ResendForm
 from registrations.models import Registrant
@@ -169,7 +169,7 @@ def resend(request: HttpRequest, key: str) -> HttpResponse:
         if registrant is not None and registrant.status == Registrant.Status.CONFIRMED:
             sent = registrant.emails.filter(kind="confirmation").count()
             if sent < MAX_PUBLIC_RESENDS:
-                emails.resend_confirmation(registrant=registrant)
+                resend_confirmation(registrant=registrant)
         # The same answer in every case: the form must not tell who registered.
         messages.success(
             request,
