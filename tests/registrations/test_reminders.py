@@ -188,30 +188,38 @@ def test_all_sessions_registrant_is_reminded_of_every_session(organizer, smtp):
     assert len(smtp.to(registrant.email)) == 2
 
 
+HOUR = timedelta(hours=1)
+
+
+def assert_reminded_at_the_new_time_only(session, registrant, smtp, *, to, before):
+    """Move the session to `to`: its one-hour reminder follows it."""
+    move(session, to=to)
+    run_at(START - before)
+    assert smtp.messages == []
+    run_at(to - before)
+    assert reminders_of(registrant) == [60]
+
+
 def test_moving_a_session_moves_its_reminders(webinar, session, smtp):
     registrant = register(webinar, at=START - timedelta(days=5))
-    new_start = START + timedelta(days=3)
-    move(session, to=new_start)
 
-    run_at(START - timedelta(hours=1))
-    assert smtp.messages == []
-
-    run_at(new_start - timedelta(hours=1))
-    assert reminders_of(registrant) == [60]
+    assert_reminded_at_the_new_time_only(
+        session, registrant, smtp, to=START + timedelta(days=3), before=HOUR
+    )
 
 
 def test_session_moved_after_queueing_waits_for_the_new_time(webinar, session, smtp):
     registrant = register(webinar, at=START - timedelta(days=5))
     with time_machine.travel(START - timedelta(hours=1)):
         reminders.schedule_reminders()
-    new_start = START + timedelta(days=1)
-    move(session, to=new_start)
 
-    run_at(START - timedelta(minutes=59))
-    assert smtp.messages == []
-
-    run_at(new_start - timedelta(minutes=59))
-    assert reminders_of(registrant) == [60]
+    assert_reminded_at_the_new_time_only(
+        session,
+        registrant,
+        smtp,
+        to=START + timedelta(days=1),
+        before=timedelta(minutes=59),
+    )
 
 
 def test_cancelling_a_session_drops_its_reminders(webinar, session, smtp):
