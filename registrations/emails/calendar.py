@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from registrations.emails.context import join_url, organizer_name
+from registrations.emails.context import join_url, organizer_name, sessions_for
 from registrations.models import Registrant
 from webinars.models import Session
 
@@ -63,15 +63,6 @@ def event_uid(registrant: Registrant, session: Session) -> str:
     return f"tessera-r{registrant.pk}-s{session.pk}@{site_domain()}"
 
 
-def sessions_attended(registrant: Registrant) -> list[Session]:
-    """Return the sessions the registrant attends, cancelled ones left out."""
-    if registrant.session_id:
-        sessions: Iterable[Session] = [registrant.session]
-    else:
-        sessions = registrant.webinar.sessions.all()
-    return [s for s in sessions if s.cancelled_at is None]
-
-
 def ics_for(
     registrant: Registrant,
     *,
@@ -88,7 +79,7 @@ def ics_for(
         raise ValueError(f"Unsupported iTIP method: {method}")
     webinar = registrant.webinar
     owner = webinar.owner
-    chosen = list(sessions) if sessions is not None else sessions_attended(registrant)
+    chosen = list(sessions) if sessions is not None else sessions_for(registrant)
     link = join_url(registrant)
     stamp = format_utc(timezone.now())
     lines = [
