@@ -141,7 +141,7 @@ def use_sink(port: int) -> None:
 
 def prepare_raw(session: Any) -> list[tuple[str, list[str], bytes]]:
     """Build the very messages the real path sends, for the raw loop."""
-    from registrations.email_content import build_message
+    from registrations.emails.content import build_message
     from registrations.models import EmailLog
 
     rows = (
@@ -180,7 +180,8 @@ def send_raw(prepared: list[tuple[str, list[str], bytes]], *, port: int) -> floa
 
 def run(*, count: int = 10_000) -> dict[str, Any]:
     """Run both paths and return their rates and the ratio."""
-    from registrations import emails, reminders
+    from registrations.emails import reminders
+    from registrations.emails import sending as emails
     from registrations.models import EmailLog
 
     session = seed(count)

@@ -182,7 +182,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    # The email outbox (registrations/tasks_email.py).
+    # The email outbox (registrations/emails/sending.py and reminders.py; the
+    # task names are those of the former registrations/tasks_email.py).
     "send-due-emails": {
         "task": "registrations.tasks_email.send_due_emails",
         "schedule": 60.0,
@@ -195,7 +196,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registrations.tasks_email.schedule_followups",
         "schedule": 300.0,
     },
-    # Seat holds and lost webhooks (registrations/tasks.py).
+    # Seat holds and lost webhooks (registrations/checkout.py).
     "release-expired-holds": {
         "task": "registrations.tasks.release_expired_holds",
         "schedule": 60.0,
@@ -204,7 +205,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registrations.tasks.reconcile_checkouts",
         "schedule": 60.0,
     },
-    # Refunds Stripe could not take yet (registrations/tasks_refunds.py).
+    # Refunds Stripe could not take yet (registrations/refunds/stripe_sync.py).
     "retry-requested-refunds": {
         "task": "registrations.tasks_refunds.retry_requested_refunds",
         "schedule": 120.0,

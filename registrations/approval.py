@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from payments.models import Payment
 from registrations import hooks
-from registrations.emails import queue_email
+from registrations.emails.outbox import queue_email
 from registrations.models import Registrant
 from registrations.refunds.ledger import refundable_amount
 from registrations.refunds.stripe_sync import create_and_send

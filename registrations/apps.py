@@ -13,9 +13,12 @@ class RegistrationsConfig(AppConfig):
         from registrations import (  # noqa: F401
             checkout,
             handlers,
-            tasks_email,
         )
         from registrations.demo import seed_demo_policy
+        from registrations.emails import (  # noqa: F401
+            reminders,
+            sending,
+        )
         from registrations.forms.registration import RegistrationForm
         from registrations.members import register_member
         from registrations.refunds import (  # noqa: F401
@@ -25,8 +28,8 @@ class RegistrationsConfig(AppConfig):
         from registrations.refunds import handlers as refund_handlers  # noqa: F401
         from registrations.refunds.reports import refund_warnings
         from registrations.views.console import registrants_panel
+        from registrations.views.emails import email_panel
         from registrations.views.refunds import refunds_panel
-        from registrations.views_emails import email_panel
         from webinars import hooks as webinar_hooks
 
         webinar_hooks.webinar_panels.register(refunds_panel)

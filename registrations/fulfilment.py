@@ -26,7 +26,7 @@ from registrations.capacity import (
     release_seat,
     seats_taken,
 )
-from registrations.emails import queue_email
+from registrations.emails.outbox import queue_email
 from registrations.models import Registrant, SeatHold
 from registrations.refunds.stripe_sync import create_and_send
 from webinars.models import Webinar

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from registrations.emails.reminders import JOIN_EARLY
 from registrations.models import Registrant
-from registrations.reminders import JOIN_EARLY
 from webinars.models import Session
 
 

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registrations.capacity import STAFF_SOURCES
-from registrations.emails import queue_email
+from registrations.emails.outbox import queue_email
 from registrations.models import Registrant
 from webinars.models import Webinar, WebinarMember
 

@@ -249,6 +249,10 @@ class EmailLog(models.Model):
             _("Organizer: payment refunded automatically"),
         )
         DELIVERY_FAILED = "delivery_failed", _("Organizer: email not delivered")
+        REFUND_FAILED = "refund_failed", _("Organizer: refund failed")
+        REFUND_REQUEST = "refund_request", _("Organizer: refund request")
+        DISPUTE_OPENED = "dispute_opened", _("Organizer: payment disputed")
+        DISPUTE_CLOSED = "dispute_closed", _("Organizer: dispute closed")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -273,7 +277,8 @@ class EmailLog(models.Model):
     # constraint (SQLite and PostgreSQL alike), so the key needs a real value.
     session_key = models.PositiveBigIntegerField(default=0)
     # Tells apart several emails of one kind for the same registrant and
-    # session: a reminder's offset in minutes, a confirmation's resend number.
+    # session: a reminder's offset in minutes, a confirmation's resend number,
+    # the refund or refund request an organizer notice is about.
     variant = models.PositiveIntegerField(default=0)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED
@@ -317,6 +322,10 @@ ORGANIZER_KINDS = frozenset(
         EmailLog.Kind.LIMIT_REACHED,
         EmailLog.Kind.ORGANIZER_AUTO_REFUNDED,
         EmailLog.Kind.DELIVERY_FAILED,
+        EmailLog.Kind.REFUND_FAILED,
+        EmailLog.Kind.REFUND_REQUEST,
+        EmailLog.Kind.DISPUTE_OPENED,
+        EmailLog.Kind.DISPUTE_CLOSED,
     }
 )
 

@@ -27,7 +27,7 @@ from registrations.capacity import (
     seats_taken,
 )
 from registrations.checkout import open_checkout, release_registration
-from registrations.emails import queue_email
+from registrations.emails.outbox import queue_email
 from registrations.models import Registrant, SeatHold
 from webinars.models import Session, Webinar
 

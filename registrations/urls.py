@@ -1,7 +1,7 @@
 from django.urls import path
 
-from registrations import views_emails
 from registrations.views import checkout_return, console, join, refunds, registration
+from registrations.views import emails as views_emails
 
 app_name = "registrations"
 urlpatterns = [
@@ -53,7 +53,7 @@ urlpatterns += [
     path(_console + "report.csv", refunds.report_csv, name="report_csv"),
 ]
 
-# Emails: unsubscribe link and the console's email pages (views_emails.py).
+# Emails: unsubscribe link and the console's email pages (views/emails.py).
 urlpatterns += [
     path(
         "emails/unsubscribe/<str:token>/",

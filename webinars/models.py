@@ -109,7 +109,7 @@ class Webinar(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    # Refund policy for self-cancellation (see registrations/refunds.py).
+    # Refund policy for self-cancellation (see registrations/refunds/self_service.py).
     refund_policy = models.CharField(
         _("refund policy"),
         max_length=20,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from payments.models import Payment, Refund
 from payments.money import format_money
 from registrations.checkout import OPEN_PAYMENT, release_registration
-from registrations.emails import queue_email
+from registrations.emails.outbox import queue_email
 from registrations.models import Registrant, SeatHold
 from registrations.refunds.ledger import (
     ACTIVE_REGISTRANT,

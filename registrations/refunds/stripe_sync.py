@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from payments import gateway
 from payments.models import Payment, Refund
-from registrations.emails import queue_email
+from registrations.emails.outbox import queue_email
 from registrations.models import Registrant
 from registrations.refunds.ledger import (
     ACTIVE_REGISTRANT,

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from organizers.permissions import organizer_required
 from payments.money import format_money
-from registrations import devices, emails
+from registrations import devices
 from registrations.approval import approve_registrant, deny_registrant
+from registrations.emails import outbox as emails
 from registrations.forms.registration import RegistrantFilterForm
 from registrations.models import Registrant
 from registrations.refunds.reports import csv_safe

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from registrations import devices, hooks
-from registrations.calendar import ics_for
+from registrations.emails.calendar import ics_for
+from registrations.emails.reminders import record_join
 from registrations.join import (
     countdown,
     current_session,
@@ -18,7 +19,6 @@ from registrations.join import (
     room_opens_at,
 )
 from registrations.models import Registrant
-from registrations.reminders import record_join
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organizers.ratelimit import too_many
 from payments.connect import connections
-from registrations import emails, hooks
+from registrations import hooks
 from registrations.capacity import full_message, seats_by_session
+from registrations.emails.outbox import resend_confirmation
 from registrations.forms.registration import RegistrationForm, ResendForm
 from registrations.models import Registrant
 from registrations.registration import (
@@ -173,7 +174,7 @@ def resend(request: HttpRequest, key: str) -> HttpResponse:
         if registrant is not None and registrant.status == Registrant.Status.CONFIRMED:
             sent = registrant.emails.filter(kind="confirmation").count()
             if sent < MAX_PUBLIC_RESENDS:
-                emails.resend_confirmation(registrant=registrant)
+                resend_confirmation(registrant=registrant)
         # The same answer in every case: the form must not tell who registered.
         messages.success(
             request,

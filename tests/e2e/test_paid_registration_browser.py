@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from payments.models import Payment
-from registrations import emails
+from registrations.emails import sending as emails
 from registrations.models import Registrant
 from tests import factories
 from tests.registrations.checkout_support import make_paid_webinar

@@ -7,7 +7,7 @@ from payments.models import Payment
 from recordings import sales
 from recordings.models import WatchGrant
 from registrations.approval import approve_registrant
-from registrations.email_content import render_email
+from registrations.emails.content import render_email
 from registrations.models import Registrant
 from registrations.registration import price_registration
 from tests import factories

@@ -11,7 +11,7 @@ from django.utils import timezone
 from payments.models import Payment
 from recordings import sales
 from recordings.models import WatchGrant
-from registrations.email_content import render_email
+from registrations.emails.content import render_email
 from registrations.models import EmailLog, Registrant
 from tests import factories
 from tests.factories import open_personal_link

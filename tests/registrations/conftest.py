@@ -2,6 +2,7 @@ import pytest
 
 from tests.registrations.checkout_support import Webhooks, make_paid_webinar
 from tests.registrations.refund_support import pay_registrant
+from tests.registrations.smtp_sink import SmtpSink
 
 
 @pytest.fixture
@@ -27,3 +28,11 @@ def acct(stripe_sandbox):
 def paid(stripe_sandbox, webinar, acct):
     """A confirmed registrant who paid 50.00 EUR through `acct`."""
     return pay_registrant(sandbox=stripe_sandbox, webinar=webinar, account=acct)
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on localhost that the outbox sends to."""
+    with SmtpSink() as sink:
+        sink.use(settings)
+        yield sink

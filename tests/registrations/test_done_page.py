@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from recordings.models import PostSessionVideo
-from registrations.email_content import render_email
+from registrations.emails.content import render_email
 from registrations.models import Registrant
 from tests import factories
 from tests.factories import open_personal_link

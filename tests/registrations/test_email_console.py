@@ -5,8 +5,9 @@ import email.policy
 
 import pytest
 
-from registrations import emails
-from registrations.email_content import build_message, merged_payload
+from registrations.emails import outbox
+from registrations.emails.content import build_message
+from registrations.emails.merge import merged_payload
 from registrations.models import EmailLog
 from tests import factories
 
@@ -179,7 +180,7 @@ def test_resend_redirects_back_only_to_this_site(console, webinar):
 
 def test_registrant_email_history_page(console, webinar):
     registrant = factories.RegistrantFactory(webinar=webinar)
-    emails.queue_email(registrant=registrant, kind=Kind.CONFIRMATION)
+    outbox.queue_email(registrant=registrant, kind=Kind.CONFIRMATION)
     EmailLog.objects.update(
         status=EmailLog.Status.FAILED, last_error="550 5.1.1 No such user"
     )
@@ -193,6 +194,20 @@ def test_registrant_email_history_page(console, webinar):
     assert "Confirmation" in text
     assert "550 5.1.1 No such user" in text
     assert "Resend the confirmation" in text
+
+
+def test_history_lists_the_organizers_notices_about_the_registrant(console, webinar):
+    registrant = factories.RegistrantFactory(webinar=webinar)
+    outbox.notify_organizer(registrant=registrant, kind=Kind.REFUND_FAILED, variant=7)
+    outbox.notify_organizer(registrant=registrant, kind=Kind.DISPUTE_OPENED)
+
+    response = console.get(
+        f"/console/webinars/{webinar.pk}/registrants/{registrant.pk}/emails/"
+    )
+
+    text = response.content.decode()
+    assert "Organizer: refund failed" in text
+    assert "Organizer: payment disputed" in text
 
 
 def test_unknown_registrant_history_is_a_404(console, webinar):
@@ -209,7 +224,7 @@ def test_bulk_merged_email_matches_the_one_built_alone(settings, webinar):
         email="zoe@example.com",
         language="fr",
     )
-    log = emails.queue_email(
+    log = outbox.queue_email(
         registrant=registrant,
         kind=Kind.REMINDER,
         session=webinar.sessions.get(),

@@ -1,28 +1,29 @@
 """Every email kind, in English and French, delivered to a real SMTP server."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from payments.models import Payment, Refund
-from registrations import emails
-from registrations.calendar import ics_for
+from registrations.emails import outbox, sending
+from registrations.emails.calendar import ics_for
+from registrations.emails.reminders import attended_ids
 from registrations.hooks import watch_link_providers
-from registrations.models import EmailLog, JoinRecord
+from registrations.models import EmailLog, JoinRecord, RefundRequest
 from tests import factories
-from tests.registrations.smtp_sink import SmtpSink
 
 Kind = EmailLog.Kind
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        sink.use(settings)
-        yield sink
+@pytest.fixture(autouse=True)
+def _pinned_clock():
+    # Reminders read the clock ("starts in 30 minutes"): no test depends on today.
+    with time_machine.travel(datetime(2030, 6, 3, 9, 0, tzinfo=UTC)):
+        yield
 
 
 @pytest.fixture
@@ -49,8 +50,8 @@ def paid_registrant(webinar):
 
 
 def send_one(registrant, kind: str, **kwargs) -> EmailLog:
-    log = emails.queue_email(registrant=registrant, kind=kind, **kwargs)
-    emails.send_due_emails()
+    log = outbox.queue_email(registrant=registrant, kind=kind, **kwargs)
+    sending.send_due_emails()
     log.refresh_from_db()
     return log
 
@@ -192,6 +193,10 @@ ORGANIZER_KINDS = [
     Kind.LIMIT_REACHED,
     Kind.ORGANIZER_AUTO_REFUNDED,
     Kind.DELIVERY_FAILED,
+    Kind.REFUND_FAILED,
+    Kind.REFUND_REQUEST,
+    Kind.DISPUTE_OPENED,
+    Kind.DISPUTE_CLOSED,
 ]
 
 
@@ -213,6 +218,83 @@ def test_organizer_notifications_go_to_the_webinar_owner(
     assert f'<html lang="{language}">' in html
     assert "ada@example.com" in text or kind == Kind.LIMIT_REACHED
     assert message["Auto-Submitted"] == "auto-generated"
+
+
+def test_each_failed_refund_gets_its_own_organizer_notice_with_stripes_reason(
+    smtp, paid_registrant
+):
+    failed = [
+        Refund.objects.create(
+            payment=paid_registrant.payment,
+            amount=amount,
+            idempotency_key=f"refund-failed-{amount}",
+            status=Refund.Status.FAILED,
+            failure_reason=f"declined {amount}",
+        )
+        for amount in (1000, 2000)
+    ]
+    for refund in failed:
+        outbox.notify_organizer(
+            registrant=paid_registrant, kind=Kind.REFUND_FAILED, variant=refund.pk
+        )
+    sending.send_due_emails()
+
+    messages = smtp.to(paid_registrant.webinar.owner.email)
+    assert [m["Subject"] for m in messages] == [
+        f"A refund failed: {paid_registrant.webinar.title}"
+    ] * 2
+    texts = [bodies(m)[0] for m in messages]
+    assert "€10.00" in texts[0] and "declined 1000" in texts[0]
+    assert "€20.00" in texts[1] and "declined 2000" in texts[1]
+    refunds_page = f"/console/webinars/{paid_registrant.webinar_id}/refunds/"
+    assert all(refunds_page in text for text in texts)
+
+
+def test_refund_request_notice_quotes_the_registrants_message(smtp, paid_registrant):
+    request = RefundRequest.objects.create(
+        registrant=paid_registrant, message="I am ill, sorry."
+    )
+    outbox.notify_organizer(
+        registrant=paid_registrant, kind=Kind.REFUND_REQUEST, variant=request.pk
+    )
+    sending.send_due_emails()
+
+    (message,) = smtp.to(paid_registrant.webinar.owner.email)
+    assert message["Subject"] == f"Refund request: {paid_registrant.webinar.title}"
+    text, html = bodies(message)
+    assert "I am ill, sorry." in text
+    assert "ada@example.com asks for a refund" in text
+
+
+def test_a_dispute_opened_then_closed_tells_the_organizer_twice(smtp, paid_registrant):
+    payment = paid_registrant.payment
+    payment.dispute_reason = "fraudulent"
+    payment.dispute_status = "needs_response"
+    payment.save()
+    outbox.notify_organizer(registrant=paid_registrant, kind=Kind.DISPUTE_OPENED)
+    sending.send_due_emails()
+    payment.dispute_status = "lost"
+    payment.save()
+    outbox.notify_organizer(registrant=paid_registrant, kind=Kind.DISPUTE_CLOSED)
+    # A duplicate webhook queues nothing more.
+    outbox.notify_organizer(registrant=paid_registrant, kind=Kind.DISPUTE_CLOSED)
+    sending.send_due_emails()
+
+    title = paid_registrant.webinar.title
+    opened, closed = smtp.to(paid_registrant.webinar.owner.email)
+    assert opened["Subject"] == f"Payment disputed: {title}"
+    assert "(reason: fraudulent)" in bodies(opened)[0]
+    assert closed["Subject"] == f"Dispute closed (lost): {title}"
+    assert "is closed: lost." in bodies(closed)[0]
+    assert set(paid_registrant.emails.values_list("kind", "status")) == {
+        (Kind.DISPUTE_OPENED, EmailLog.Status.SENT),
+        (Kind.DISPUTE_CLOSED, EmailLog.Status.SENT),
+    }
+
+
+def test_a_notice_about_a_payment_without_registrant_is_not_queued():
+    assert outbox.notify_organizer(registrant=None, kind=Kind.DISPUTE_OPENED) is None
+    assert not EmailLog.objects.exists()
 
 
 def test_refund_notice_states_amount_and_currency(smtp, paid_registrant):
@@ -273,8 +355,8 @@ def test_paid_confirmation_tells_the_organizer_when_opted_in(smtp, paid_registra
     paid_registrant.webinar.notify_paid_registrations = True
     paid_registrant.webinar.save()
 
-    emails.queue_email(registrant=paid_registrant, kind=Kind.CONFIRMATION)
-    emails.send_due_emails()
+    outbox.queue_email(registrant=paid_registrant, kind=Kind.CONFIRMATION)
+    sending.send_due_emails()
 
     assert len(smtp.to(paid_registrant.webinar.owner.email)) == 1
     assert len(smtp.to("ada@example.com")) == 1
@@ -283,8 +365,8 @@ def test_paid_confirmation_tells_the_organizer_when_opted_in(smtp, paid_registra
 def test_paid_confirmation_does_not_tell_the_organizer_by_default(
     smtp, paid_registrant
 ):
-    emails.queue_email(registrant=paid_registrant, kind=Kind.CONFIRMATION)
-    emails.send_due_emails()
+    outbox.queue_email(registrant=paid_registrant, kind=Kind.CONFIRMATION)
+    sending.send_due_emails()
 
     assert smtp.to(paid_registrant.webinar.owner.email) == []
 
@@ -293,12 +375,12 @@ def test_filling_the_last_seat_tells_the_organizer_the_limit_is_reached(smtp, we
     webinar.registration_limit = 2
     webinar.save()
     first = factories.RegistrantFactory(webinar=webinar)
-    emails.queue_email(registrant=first, kind=Kind.CONFIRMATION)
+    outbox.queue_email(registrant=first, kind=Kind.CONFIRMATION)
     assert not EmailLog.objects.filter(kind=Kind.LIMIT_REACHED).exists()
 
     second = factories.RegistrantFactory(webinar=webinar)
-    emails.queue_email(registrant=second, kind=Kind.CONFIRMATION)
-    emails.send_due_emails()
+    outbox.queue_email(registrant=second, kind=Kind.CONFIRMATION)
+    sending.send_due_emails()
 
     (notice,) = smtp.to(webinar.owner.email)
     assert "limit of 2 is reached" in notice.get_body(("plain",)).get_content()
@@ -308,8 +390,8 @@ def test_automatic_refund_tells_registrant_and_organizer(smtp, paid_registrant):
     paid_registrant.status = "refunded"
     paid_registrant.save()
 
-    emails.queue_email(registrant=paid_registrant, kind=Kind.AUTO_REFUNDED)
-    emails.send_due_emails()
+    outbox.queue_email(registrant=paid_registrant, kind=Kind.AUTO_REFUNDED)
+    sending.send_due_emails()
 
     assert len(smtp.to("ada@example.com")) == 1
     assert len(smtp.to(paid_registrant.webinar.owner.email)) == 1
@@ -337,6 +419,4 @@ def test_cancellation_carries_a_cancel_invitation_with_the_same_uid(
 def test_attendance_is_read_from_join_records(paid_registrant):
     session = paid_registrant.webinar.sessions.get()
     JoinRecord.objects.create(registrant=paid_registrant, session=session)
-    from registrations.reminders import attended_ids
-
     assert attended_ids(session, [paid_registrant.pk]) == {paid_registrant.pk}

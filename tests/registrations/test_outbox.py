@@ -9,21 +9,15 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from registrations import emails
-from registrations.email_content import build_message
+from registrations.emails import outbox, sending
+from registrations.emails.content import build_message
+from registrations.emails.rows import MAX_ATTEMPTS, mark_sent
 from registrations.models import EmailLog
 from tests import factories
 from tests.registrations.smtp_sink import SmtpSink, free_port
 
 Kind = EmailLog.Kind
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        sink.use(settings)
-        yield sink
 
 
 @pytest.fixture
@@ -36,13 +30,13 @@ def registrants(webinar):
 
 def queue_confirmations(registrants) -> list[EmailLog]:
     return [
-        emails.queue_email(registrant=r, kind=Kind.CONFIRMATION) for r in registrants
+        outbox.queue_email(registrant=r, kind=Kind.CONFIRMATION) for r in registrants
     ]
 
 
 def test_queuing_the_same_email_twice_keeps_one_row(registrants):
-    first = emails.queue_email(registrant=registrants[0], kind=Kind.CONFIRMATION)
-    again = emails.queue_email(registrant=registrants[0], kind=Kind.CONFIRMATION)
+    first = outbox.queue_email(registrant=registrants[0], kind=Kind.CONFIRMATION)
+    again = outbox.queue_email(registrant=registrants[0], kind=Kind.CONFIRMATION)
 
     assert first.pk == again.pk
     assert EmailLog.objects.count() == 1
@@ -50,8 +44,8 @@ def test_queuing_the_same_email_twice_keeps_one_row(registrants):
 
 def test_same_kind_for_another_session_is_another_email(registrants, webinar):
     session = webinar.sessions.get()
-    emails.queue_email(registrant=registrants[0], kind=Kind.FOLLOWUP_ABSENT)
-    emails.queue_email(
+    outbox.queue_email(registrant=registrants[0], kind=Kind.FOLLOWUP_ABSENT)
+    outbox.queue_email(
         registrant=registrants[0], kind=Kind.FOLLOWUP_ABSENT, session=session
     )
 
@@ -60,7 +54,7 @@ def test_same_kind_for_another_session_is_another_email(registrants, webinar):
 
 def test_unknown_kind_is_refused(registrants):
     with pytest.raises(ValueError, match="Unknown email kind"):
-        emails.queue_email(registrant=registrants[0], kind="newsletter")
+        outbox.queue_email(registrant=registrants[0], kind="newsletter")
 
 
 def test_queuing_kicks_the_sender_after_commit(
@@ -75,7 +69,7 @@ def test_queuing_kicks_the_sender_after_commit(
             django_capture_on_commit_callbacks(execute=True),
             transaction.atomic(),
         ):
-            emails.queue_email(registrant=registrants[0], kind=Kind.CONFIRMATION)
+            outbox.queue_email(registrant=registrants[0], kind=Kind.CONFIRMATION)
             assert smtp.messages == []
     finally:
         app.conf.task_always_eager = False
@@ -86,7 +80,7 @@ def test_queuing_kicks_the_sender_after_commit(
 def test_batch_goes_over_one_smtp_connection(registrants, smtp):
     logs = queue_confirmations(registrants)
 
-    report = emails.send_due_emails()
+    report = sending.send_due_emails()
 
     assert report.sent == 5
     assert smtp.handler.connections == 1
@@ -100,33 +94,33 @@ def test_batch_goes_over_one_smtp_connection(registrants, smtp):
 
 def test_a_sent_email_is_never_sent_again(registrants, smtp):
     (log,) = queue_confirmations(registrants[:1])
-    emails.send_due_emails()
+    sending.send_due_emails()
     # Even a row forced back into the queue is skipped once sent_at is set.
     EmailLog.objects.filter(pk=log.pk).update(status=EmailLog.Status.QUEUED)
 
-    emails.send_due_emails()
+    sending.send_due_emails()
 
     assert len(smtp.messages) == 1
 
 
 def test_emails_scheduled_for_later_wait(registrants, smtp):
     later = timezone.now() + timedelta(hours=2)
-    emails.queue_email(registrant=registrants[0], kind=Kind.CONFIRMATION, when=later)
+    outbox.queue_email(registrant=registrants[0], kind=Kind.CONFIRMATION, when=later)
 
-    emails.send_due_emails()
+    sending.send_due_emails()
     assert smtp.messages == []
 
     with time_machine.travel(later + timedelta(seconds=1)):
-        emails.send_due_emails()
+        sending.send_due_emails()
     assert len(smtp.messages) == 1
 
 
 def test_two_workers_never_claim_the_same_row(registrants):
     queue_confirmations(registrants)
 
-    first = emails.claim_due_emails(limit=3)
-    second = emails.claim_due_emails(limit=10)
-    third = emails.claim_due_emails(limit=10)
+    first = sending.claim_due_emails(limit=3)
+    second = sending.claim_due_emails(limit=10)
+    third = sending.claim_due_emails(limit=10)
 
     assert len(first) == 3
     assert len(second) == 2
@@ -137,15 +131,15 @@ def test_two_workers_never_claim_the_same_row(registrants):
 def test_killed_worker_rows_are_sent_once_after_the_lease_expires(registrants, smtp):
     logs = queue_confirmations(registrants)
     # A worker claims the batch and dies before sending anything.
-    claimed = emails.claim_due_emails()
+    claimed = sending.claim_due_emails()
     assert len(claimed) == 5
 
-    emails.send_due_emails()
+    sending.send_due_emails()
     assert smtp.messages == []  # still leased to the dead worker
 
-    with time_machine.travel(timezone.now() + emails.LEASE + timedelta(seconds=1)):
-        emails.send_due_emails()
-        emails.send_due_emails()
+    with time_machine.travel(timezone.now() + sending.LEASE + timedelta(seconds=1)):
+        sending.send_due_emails()
+        sending.send_due_emails()
 
     assert sorted(m["To"] for m in smtp.messages) == sorted(
         r.email for r in registrants
@@ -157,15 +151,15 @@ def test_killed_worker_rows_are_sent_once_after_the_lease_expires(registrants, s
 
 def test_worker_killed_mid_batch_resends_only_what_was_not_accepted(registrants, smtp):
     queue_confirmations(registrants)
-    rows = emails.claim_due_emails()
+    rows = sending.claim_due_emails()
     # The dead worker got two messages accepted (and marked) before dying.
     with get_connection() as connection:
         for row in rows[:2]:
             connection.send_messages([build_message(row)])
-            emails.mark_sent(row, recipient=row.registrant.email)
+            mark_sent(row, recipient=row.registrant.email)
 
-    with time_machine.travel(timezone.now() + emails.LEASE + timedelta(seconds=1)):
-        emails.send_due_emails()
+    with time_machine.travel(timezone.now() + sending.LEASE + timedelta(seconds=1)):
+        sending.send_due_emails()
 
     recipients = [m["To"] for m in smtp.messages]
     assert sorted(recipients) == sorted(r.email for r in registrants)
@@ -179,7 +173,7 @@ def test_smtp_server_down_retries_with_backoff(registrants, settings):
     settings.EMAIL_TIMEOUT = 2
     (log,) = queue_confirmations(registrants[:1])
 
-    report = emails.send_due_emails()
+    report = sending.send_due_emails()
 
     log.refresh_from_db()
     assert report.retried == 1
@@ -196,7 +190,7 @@ def test_email_is_delivered_when_the_server_comes_back(registrants, settings):
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
     (log,) = queue_confirmations(registrants[:1])
-    emails.send_due_emails()
+    sending.send_due_emails()
 
     sink = SmtpSink()
     sink.port = port
@@ -204,7 +198,7 @@ def test_email_is_delivered_when_the_server_comes_back(registrants, settings):
 
     sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=port)
     with sink, time_machine.travel(timezone.now() + timedelta(minutes=2)):
-        emails.send_due_emails()
+        sending.send_due_emails()
 
     log.refresh_from_db()
     assert log.status == EmailLog.Status.SENT
@@ -221,14 +215,14 @@ def test_after_the_last_retry_the_email_fails_and_the_organizer_is_told(
     (log,) = queue_confirmations(registrants[:1])
 
     moment = timezone.now()
-    for _attempt in range(emails.MAX_ATTEMPTS):
+    for _attempt in range(MAX_ATTEMPTS):
         with time_machine.travel(moment):
-            emails.send_due_emails()
+            sending.send_due_emails()
         moment += timedelta(hours=4)
 
     log.refresh_from_db()
     assert log.status == EmailLog.Status.FAILED
-    assert log.attempts == emails.MAX_ATTEMPTS
+    assert log.attempts == MAX_ATTEMPTS
     assert log.failed_at is not None
     notice = EmailLog.objects.get(kind=Kind.DELIVERY_FAILED)
     assert notice.registrant == registrants[0]
@@ -241,7 +235,7 @@ def test_refused_recipient_fails_at_once_and_the_others_are_sent(
     smtp.handler.refuse["r2@example.com"] = "550 5.1.1 No such user"
     logs = queue_confirmations(registrants)
 
-    report = emails.send_due_emails()
+    report = sending.send_due_emails()
 
     assert report.sent == 5  # 4 confirmations + the organizer's notice
     assert report.failed == 1
@@ -259,7 +253,7 @@ def test_temporarily_refused_recipient_is_retried(registrants, smtp):
     smtp.handler.refuse["r0@example.com"] = "450 4.2.0 Mailbox busy"
     (log,) = queue_confirmations(registrants[:1])
 
-    emails.send_due_emails()
+    sending.send_due_emails()
 
     log.refresh_from_db()
     assert log.status == EmailLog.Status.QUEUED
@@ -267,7 +261,7 @@ def test_temporarily_refused_recipient_is_retried(registrants, smtp):
 
     del smtp.handler.refuse["r0@example.com"]
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
-        emails.send_due_emails()
+        sending.send_due_emails()
     log.refresh_from_db()
     assert log.status == EmailLog.Status.SENT
 
@@ -278,13 +272,13 @@ def test_connection_dropped_mid_batch_loses_nothing_and_duplicates_nothing(
     smtp.handler.drop_on = {3}
     logs = queue_confirmations(registrants)
 
-    report = emails.send_due_emails()
+    report = sending.send_due_emails()
 
     assert report.sent == 4
     assert report.retried == 1
     assert smtp.handler.connections == 2  # reconnected after the drop
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
-        emails.send_due_emails()
+        sending.send_due_emails()
 
     recipients = [m["To"] for m in smtp.messages]
     assert sorted(recipients) == sorted(r.email for r in registrants)
@@ -298,7 +292,7 @@ def test_server_timing_out_is_retried(registrants, smtp, settings):
     smtp.handler.stall["r0@example.com"] = 2.5
     (log,) = queue_confirmations(registrants[:1])
 
-    emails.send_due_emails()
+    sending.send_due_emails()
 
     log.refresh_from_db()
     assert log.status == EmailLog.Status.QUEUED
@@ -313,7 +307,7 @@ def test_confirmation_of_a_registrant_cancelled_meanwhile_is_not_sent(
     registrants[0].status = "cancelled"
     registrants[0].save()
 
-    emails.send_due_emails()
+    sending.send_due_emails()
 
     log.refresh_from_db()
     assert log.status == EmailLog.Status.DROPPED
@@ -322,11 +316,11 @@ def test_confirmation_of_a_registrant_cancelled_meanwhile_is_not_sent(
 
 def test_resend_confirmation_sends_a_new_copy(registrants, smtp):
     queue_confirmations(registrants[:1])
-    emails.send_due_emails()
+    sending.send_due_emails()
 
-    emails.resend_confirmation(registrant=registrants[0])
-    emails.resend_confirmation(registrant=registrants[0])
-    emails.send_due_emails()
+    outbox.resend_confirmation(registrant=registrants[0])
+    outbox.resend_confirmation(registrant=registrants[0])
+    sending.send_due_emails()
 
     assert len(smtp.to("r0@example.com")) == 3
     assert len({m["Message-ID"] for m in smtp.messages}) == 3
@@ -336,14 +330,14 @@ def test_resend_confirmation_refuses_registrants_not_confirmed(registrants):
     registrants[0].status = "refunded"
     registrants[0].save()
 
-    with pytest.raises(emails.EmailError):
-        emails.resend_confirmation(registrant=registrants[0])
+    with pytest.raises(outbox.EmailError):
+        outbox.resend_confirmation(registrant=registrants[0])
 
 
 def test_history_include_lists_each_email_with_its_status(registrants, smtp):
     smtp.handler.refuse["r1@example.com"] = "550 5.1.1 No such user"
     queue_confirmations(registrants[:2])
-    emails.send_due_emails()
+    sending.send_due_emails()
 
     html = render_to_string(
         "emails/_history.html",
@@ -367,7 +361,7 @@ def test_concurrent_workers_claim_disjoint_rows_on_postgresql(webinar):
 
     def claim() -> list[int]:
         try:
-            return [row.pk for row in emails.claim_due_emails(limit=15)]
+            return [row.pk for row in sending.claim_due_emails(limit=15)]
         finally:
             default_connection.close()
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from payments.models import Payment, Refund
 from payments.money import format_money
+from registrations.emails.sending import send_due_emails
 from registrations.models import EmailLog, Registrant
 from registrations.refunds.ledger import new_refund_token, refundable_amount
 from registrations.refunds.stripe_sync import retry_requested_refunds
@@ -293,6 +294,7 @@ def test_failed_refund_mail_and_refund_page(
     assert refund.status == Refund.Status.FAILED
     assert "disputed" in refund.failure_reason
     assert refundable_amount(paid.payment) == 5000
+    send_due_emails()
     assert any("A refund failed" in m.subject for m in mail.outbox)
     page = client.get(url(paid)).content.decode()
     assert "charge_disputed" in page

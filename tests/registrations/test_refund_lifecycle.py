@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from payments import gateway
 from payments.models import Payment, Refund, StripeEvent
+from registrations.emails.sending import send_due_emails
 from registrations.models import EmailLog, Registrant
 from registrations.refunds.ledger import (
     RefundError,
@@ -109,6 +110,7 @@ def test_failed_refund_is_flagged_with_stripes_reason_and_refundable_again(
     assert paid.status == Registrant.Status.CANCELLED
     assert paid.payment.amount_refunded == 0
     assert not EmailLog.objects.filter(kind="refund").exists()
+    send_due_emails()
     assert [m.to for m in mail.outbox if "refund failed" in m.subject] == [
         [organizer.email]
     ]
@@ -271,6 +273,7 @@ def test_dispute_flags_the_payment_and_tells_the_organizer(
     assert payment.dispute_id == dispute["id"]
     assert payment.dispute_reason == "fraudulent"
     assert payment.dispute_closed_at is None
+    send_due_emails()
     assert [m.to for m in mail.outbox if "disputed" in m.subject] == [[organizer.email]]
     assert any("disputed" in w for w in refund_warnings(organizer))
     with pytest.raises(RefundError):

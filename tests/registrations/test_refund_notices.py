@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 
 from payments.models import Refund
-from registrations import emails
 from registrations.approval import deny_registrant
+from registrations.emails import sending as emails
 from registrations.models import Registrant
 from registrations.refunds.stripe_sync import submit_refund
 from tests.registrations.checkout_support import (

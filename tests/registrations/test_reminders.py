@@ -1,34 +1,36 @@
 """Reminders and follow-ups derived from sessions and registrants."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 
-from registrations import emails, reminders
+from registrations.emails import outbox, reminders, sending
 from registrations.models import EmailLog, JoinDevice, JoinRecord, Registrant
 from tests import factories
-from tests.registrations.smtp_sink import SmtpSink
 
 Kind = EmailLog.Kind
 pytestmark = pytest.mark.django_db
 
-START = timezone.now().replace(microsecond=0) + timedelta(days=10)
+# A fixed start, ten days after the pinned clock: no test depends on today.
+START = datetime(2030, 6, 13, 14, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        sink.use(settings)
-        yield sink
+@pytest.fixture(autouse=True)
+def _pinned_clock():
+    with time_machine.travel(START - timedelta(days=10)):
+        yield
 
 
 @pytest.fixture
 def session(webinar):
-    session = webinar.sessions.get()
-    session.starts_at = START
-    session.ends_at = START + timedelta(hours=1)
+    return move(webinar.sessions.get(), to=START)
+
+
+def move(session, *, to):
+    """Move the one-hour session to start at `to`."""
+    session.starts_at = to
+    session.ends_at = to + timedelta(hours=1)
     session.save()
     return session
 
@@ -42,7 +44,7 @@ def run_at(moment) -> None:
     """What beat does every minute: queue due reminders, send due emails."""
     with time_machine.travel(moment):
         reminders.schedule_reminders()
-        emails.send_due_emails()
+        sending.send_due_emails()
 
 
 def reminders_of(registrant) -> list[int]:
@@ -186,34 +188,38 @@ def test_all_sessions_registrant_is_reminded_of_every_session(organizer, smtp):
     assert len(smtp.to(registrant.email)) == 2
 
 
+HOUR = timedelta(hours=1)
+
+
+def assert_reminded_at_the_new_time_only(session, registrant, smtp, *, to, before):
+    """Move the session to `to`: its one-hour reminder follows it."""
+    move(session, to=to)
+    run_at(START - before)
+    assert smtp.messages == []
+    run_at(to - before)
+    assert reminders_of(registrant) == [60]
+
+
 def test_moving_a_session_moves_its_reminders(webinar, session, smtp):
     registrant = register(webinar, at=START - timedelta(days=5))
-    new_start = START + timedelta(days=3)
-    session.starts_at = new_start
-    session.ends_at = new_start + timedelta(hours=1)
-    session.save()
 
-    run_at(START - timedelta(hours=1))
-    assert smtp.messages == []
-
-    run_at(new_start - timedelta(hours=1))
-    assert reminders_of(registrant) == [60]
+    assert_reminded_at_the_new_time_only(
+        session, registrant, smtp, to=START + timedelta(days=3), before=HOUR
+    )
 
 
 def test_session_moved_after_queueing_waits_for_the_new_time(webinar, session, smtp):
     registrant = register(webinar, at=START - timedelta(days=5))
     with time_machine.travel(START - timedelta(hours=1)):
         reminders.schedule_reminders()
-    new_start = START + timedelta(days=1)
-    session.starts_at = new_start
-    session.ends_at = new_start + timedelta(hours=1)
-    session.save()
 
-    run_at(START - timedelta(minutes=59))
-    assert smtp.messages == []
-
-    run_at(new_start - timedelta(minutes=59))
-    assert reminders_of(registrant) == [60]
+    assert_reminded_at_the_new_time_only(
+        session,
+        registrant,
+        smtp,
+        to=START + timedelta(days=1),
+        before=timedelta(minutes=59),
+    )
 
 
 def test_cancelling_a_session_drops_its_reminders(webinar, session, smtp):
@@ -268,7 +274,7 @@ def test_account_default_schedule_is_used(webinar, session, smtp):
 
 def test_unsubscribed_registrant_gets_no_reminder(webinar, session, smtp):
     registrant = register(webinar, at=START - timedelta(days=5))
-    emails.unsubscribe(registrant=registrant)
+    outbox.unsubscribe(registrant=registrant)
 
     run_at(START - timedelta(hours=1))
 
@@ -325,11 +331,11 @@ def test_two_thousand_registrants_are_reminded_without_a_duplicate(
     with time_machine.travel(moment):
         created = reminders.schedule_reminders()
         again = reminders.schedule_reminders()
-        claimed_by_dead_worker = emails.claim_due_emails(limit=150)
-        emails.send_due_emails(batch_size=500)
-    with time_machine.travel(moment + emails.LEASE + timedelta(seconds=1)):
+        claimed_by_dead_worker = sending.claim_due_emails(limit=150)
+        sending.send_due_emails(batch_size=500)
+    with time_machine.travel(moment + sending.LEASE + timedelta(seconds=1)):
         reminders.schedule_reminders()
-        emails.send_due_emails(batch_size=500)
+        sending.send_due_emails(batch_size=500)
 
     assert created == 2000
     assert again == 0
@@ -354,7 +360,7 @@ def test_followups_split_attendees_and_absentees(webinar, session, smtp):
     with time_machine.travel(session.ends_at + timedelta(minutes=45)):
         created = reminders.schedule_followups()
         again = reminders.schedule_followups()
-        emails.send_due_emails()
+        sending.send_due_emails()
 
     assert created == 3
     assert again == 0

@@ -6,8 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registrations.emails.reminders import MAX_OFFSET_MINUTES
 from registrations.models import Registrant
-from registrations.reminders import MAX_OFFSET_MINUTES
 from webinars.models import Webinar
 
 UNITS = {"m": 1, "min": 1, "h": 60, "d": 24 * 60, "": 1}
@@ -51,6 +51,16 @@ def format_offsets(minutes: list[int]) -> str:
     return ", ".join(parts)
 
 
+def followup_text_field(label: str, *, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=help_text,
+    )
+
+
 class EmailSettingsForm(forms.Form):
     reminders_enabled = forms.BooleanField(label=_("Send reminders"), required=False)
     use_account_default = forms.BooleanField(
@@ -67,22 +77,14 @@ class EmailSettingsForm(forms.Form):
     followups_enabled = forms.BooleanField(
         label=_("Send follow-ups after each session"), required=False
     )
-    followup_attended_text = forms.CharField(
-        label=_("Follow-up text for attendees"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+    followup_attended_text = followup_text_field(
+        _("Follow-up text for attendees"),
         help_text=_(
             "Empty: a short thank-you. The watch link is added when a "
             "recording is attached."
         ),
     )
-    followup_absent_text = forms.CharField(
-        label=_("Follow-up text for absentees"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    followup_absent_text = followup_text_field(_("Follow-up text for absentees"))
     notify_paid_registrations = forms.BooleanField(
         label=_("Email me each new paid registration"), required=False
     )

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
+from registrations.emails.context import join_url, organizer_name, sessions_for
 from registrations.models import Registrant
 from webinars.models import Session
 
@@ -62,15 +63,6 @@ def event_uid(registrant: Registrant, session: Session) -> str:
     return f"tessera-r{registrant.pk}-s{session.pk}@{site_domain()}"
 
 
-def sessions_attended(registrant: Registrant) -> list[Session]:
-    """Return the sessions the registrant attends, cancelled ones left out."""
-    if registrant.session_id:
-        sessions: Iterable[Session] = [registrant.session]
-    else:
-        sessions = registrant.webinar.sessions.all()
-    return [s for s in sessions if s.cancelled_at is None]
-
-
 def ics_for(
     registrant: Registrant,
     *,
@@ -87,8 +79,8 @@ def ics_for(
         raise ValueError(f"Unsupported iTIP method: {method}")
     webinar = registrant.webinar
     owner = webinar.owner
-    chosen = list(sessions) if sessions is not None else sessions_attended(registrant)
-    join_url = f"{settings.SITE_URL}/join/{registrant.join_token}/"
+    chosen = list(sessions) if sessions is not None else sessions_for(registrant)
+    link = join_url(registrant)
     stamp = format_utc(timezone.now())
     lines = [
         "BEGIN:VCALENDAR",
@@ -98,9 +90,9 @@ def ics_for(
         f"METHOD:{method}",
     ]
     description = "\n\n".join(
-        part for part in (webinar.description.strip(), join_url) if part
+        part for part in (webinar.description.strip(), link) if part
     )
-    organizer_name = owner.user.get_full_name() or webinar.account.name
+    organizer = organizer_name(webinar)
     for session in chosen:
         lines += [
             "BEGIN:VEVENT",
@@ -112,9 +104,9 @@ def ics_for(
             f"SEQUENCE:{1 if method == 'CANCEL' else 0}",
             f"SUMMARY:{escape_text(webinar.title)}",
             f"DESCRIPTION:{escape_text(description)}",
-            f"LOCATION:{escape_text(join_url)}",
-            f"URL:{join_url}",
-            f"ORGANIZER;CN={escape_param(organizer_name)}:mailto:{owner.email}",
+            f"LOCATION:{escape_text(link)}",
+            f"URL:{link}",
+            f"ORGANIZER;CN={escape_param(organizer)}:mailto:{owner.email}",
             f"ATTENDEE;CN={escape_param(registrant.full_name or registrant.email)};"
             f"ROLE=REQ-PARTICIPANT;PARTSTAT="
             f"{'DECLINED' if method == 'CANCEL' else 'ACCEPTED'};RSVP=FALSE:"

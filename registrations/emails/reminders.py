@@ -3,15 +3,17 @@
 Nothing is stored ahead of time: each run looks at the sessions as they are
 now, so moving a session moves its reminders and cancelling it drops them.
 A reminder row is created only once its time has come; the outbox's unique
-key makes a second run a no-op.
+key makes a second run a no-op. Beat runs both tasks every minute.
 """
 
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from registrations.emails.sending import kick_sender
 from registrations.models import EmailLog, JoinDevice, JoinRecord, Registrant
 from webinars.models import Session
 
@@ -46,13 +48,21 @@ def due_offset(session: Session, *, now: datetime) -> int | None:
     return min(passed) if passed else None
 
 
-def attending(session: Session) -> QuerySet[Registrant]:
-    """Confirmed registrants of the session who still want our emails."""
-    return Registrant.objects.filter(
-        Q(session__isnull=True) | Q(session=session),
-        webinar_id=session.webinar_id,
-        status=Registrant.Status.CONFIRMED,
-        unsubscribed_at__isnull=True,
+def attending(session: Session, *, registered_by: datetime) -> QuerySet[Registrant]:
+    """Confirmed registrants of the session who still want its emails.
+
+    Only those registered (or confirmed) by ``registered_by``: a reminder's
+    time, or the end of the session for follow-ups.
+    """
+    return (
+        Registrant.objects.filter(
+            Q(session__isnull=True) | Q(session=session),
+            webinar_id=session.webinar_id,
+            status=Registrant.Status.CONFIRMED,
+            unsubscribed_at__isnull=True,
+        )
+        .annotate(registered_at=Coalesce(F("confirmed_at"), F("created_at")))
+        .filter(registered_at__lte=registered_by)
     )
 
 
@@ -105,9 +115,7 @@ def schedule_reminders(*, now: datetime | None = None) -> int:
             continue
         remind_at = session.starts_at - timedelta(minutes=offset)
         registrants = without_email(
-            attending(session)
-            .annotate(registered_at=Coalesce(F("confirmed_at"), F("created_at")))
-            .filter(registered_at__lte=remind_at),
+            attending(session, registered_by=remind_at),
             kinds=[Kind.REMINDER],
             session=session,
             variant=offset,
@@ -167,9 +175,7 @@ def schedule_followups(*, now: datetime | None = None) -> int:
     for session in sessions:
         ids = list(
             without_email(
-                attending(session)
-                .annotate(registered_at=Coalesce(F("confirmed_at"), F("created_at")))
-                .filter(registered_at__lte=session.ends_at),
+                attending(session, registered_by=session.ends_at),
                 kinds=[Kind.FOLLOWUP_ATTENDED, Kind.FOLLOWUP_ABSENT],
                 session=session,
                 variant=0,
@@ -195,3 +201,22 @@ def schedule_followups(*, now: datetime | None = None) -> int:
 def record_join(*, registrant: Registrant, session: Session) -> None:
     """Note that the registrant was sent to the session's room (attendance)."""
     JoinRecord.objects.get_or_create(registrant=registrant, session=session)
+
+
+def send_if_any(created: int) -> int:
+    """Kick the sender when a run queued emails; return how many it queued."""
+    if created:
+        kick_sender()
+    return created
+
+
+@shared_task(name="registrations.tasks_email.schedule_reminders", ignore_result=True)
+def schedule_reminders_task() -> int:
+    """Queue the reminders whose time has come, then send them."""
+    return send_if_any(schedule_reminders())
+
+
+@shared_task(name="registrations.tasks_email.schedule_followups", ignore_result=True)
+def schedule_followups_task() -> int:
+    """Queue the follow-ups of sessions that have ended, then send them."""
+    return send_if_any(schedule_followups())

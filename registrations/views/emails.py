@@ -13,13 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from organizers.permissions import organizer_required
-from registrations import emails
-from registrations.email_content import (
-    SUBJECTS,
-    registrant_from_unsubscribe_token,
-    render_email,
-)
-from registrations.forms_emails import EmailSettingsForm, ResendForm, format_offsets
+from registrations.emails import outbox
+from registrations.emails.content import SUBJECTS, render_email
+from registrations.emails.context import registrant_from_unsubscribe_token
+from registrations.forms.emails import EmailSettingsForm, ResendForm, format_offsets
 from registrations.models import EmailLog, Registrant
 from webinars.models import Webinar
 from webinars.permissions import managed_webinar
@@ -59,7 +56,7 @@ def email_settings(request: HttpRequest, pk: int) -> HttpResponse:
     form = EmailSettingsForm(request.POST or None, initial=initial_settings(webinar))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        emails.update_email_settings(
+        outbox.update_email_settings(
             webinar=webinar,
             reminders_enabled=data["reminders_enabled"],
             reminder_offsets=(
@@ -171,9 +168,9 @@ def resend_confirmations(request: HttpRequest, pk: int) -> HttpResponse:
         sent, refused = 0, 0
         for registrant in form.cleaned_data["registrant"]:
             try:
-                emails.resend_confirmation(registrant=registrant)
+                outbox.resend_confirmation(registrant=registrant)
                 sent += 1
-            except emails.EmailError:
+            except outbox.EmailError:
                 refused += 1
         if sent:
             messages.success(
@@ -231,7 +228,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     done = registrant.unsubscribed_at is not None
     if request.method == "POST":
-        emails.unsubscribe(registrant=registrant)
+        outbox.unsubscribe(registrant=registrant)
         done = True
     return render(
         request,

@@ -1,0 +1,396 @@
+"""What an email's templates are given: links, sessions, amounts, notices.
+
+Templates live in templates/emails/<kind>.txt and <kind>.html and render in
+the recipient's language (registrants: their own; organizers: the site's).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
+from typing import Any
+
+from babel.dates import format_date, format_time, format_timedelta
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from payments.models import Refund
+from payments.money import babel_locale, format_money
+from registrations.hooks import watch_link_providers
+from registrations.models import ORGANIZER_KINDS, EmailLog, RefundRequest, Registrant
+from webinars.models import Session, Webinar
+
+Kind = EmailLog.Kind
+
+UNSUBSCRIBABLE = frozenset(
+    {Kind.REMINDER, Kind.FOLLOWUP_ATTENDED, Kind.FOLLOWUP_ABSENT}
+)
+UNSUBSCRIBE_SALT = "tessera.emails.unsubscribe"
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+# Emails that carry the registrant's personal watch link when there is one:
+# follow-ups (the session's video), confirmations and approvals (session None:
+# the replay or on-demand video bought).
+WATCH_LINK_KINDS = frozenset(
+    {Kind.FOLLOWUP_ATTENDED, Kind.FOLLOWUP_ABSENT, Kind.CONFIRMATION, Kind.APPROVED}
+)
+REFUND_KINDS = frozenset(
+    {Kind.DENIED, Kind.REFUND, Kind.AUTO_REFUNDED, Kind.ORGANIZER_AUTO_REFUNDED}
+)
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def join_url(registrant: Registrant) -> str:
+    return site_url(reverse("registrations:join", args=[registrant.join_token]))
+
+
+def cancel_url(registrant: Registrant) -> str:
+    return site_url(
+        reverse("registrations:self_cancel", args=[registrant.cancel_token])
+    )
+
+
+def refunds_url(webinar: Webinar) -> str:
+    return site_url(reverse("registrations:refunds_overview", args=[webinar.pk]))
+
+
+def unsubscribe_token(registrant: Registrant) -> str:
+    return signing.dumps(registrant.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def registrant_from_unsubscribe_token(token: str) -> Registrant | None:
+    """Return the registrant named by an unsubscribe token, or None if invalid."""
+    try:
+        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return Registrant.objects.filter(pk=pk).first()
+
+
+def unsubscribe_url(registrant: Registrant) -> str:
+    return site_url(
+        reverse("registrations:email_unsubscribe", args=[unsubscribe_token(registrant)])
+    )
+
+
+def history_url(registrant: Registrant) -> str:
+    return site_url(
+        reverse(
+            "registrations:email_history",
+            args=[registrant.webinar_id, registrant.pk],
+        )
+    )
+
+
+def language_of(registrant: Registrant, kind: str) -> str:
+    if kind in ORGANIZER_KINDS:
+        return settings.LANGUAGE_CODE
+    language = (registrant.language or "").split("-")[0].lower()
+    return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+def cached(cache: dict | None, key: tuple, compute: Any) -> Any:
+    """Return cache[key], computing and storing it first when missing."""
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def describe_session(
+    session: Session, webinar: Webinar, language: str, cache: dict | None = None
+) -> str:
+    """Return e.g. 'Tuesday, June 3, 2025, 2:00 PM – 3:00 PM (Europe/Paris)'."""
+
+    def describe() -> str:
+        locale = babel_locale(language)
+        start = timezone.localtime(session.starts_at, webinar.tzinfo)
+        end = timezone.localtime(session.ends_at, webinar.tzinfo)
+        return "{date}, {start} – {end} ({tz})".format(
+            date=format_date(start, "full", locale=locale),
+            start=format_time(start, "short", locale=locale),
+            end=format_time(end, "short", locale=locale),
+            tz=webinar.timezone,
+        )
+
+    key = ("when", session.pk, session.starts_at, session.ends_at, language)
+    return cached(cache, key, describe)
+
+
+def organizer_name(webinar: Webinar) -> str:
+    return webinar.owner.user.get_full_name() or webinar.account.name
+
+
+def from_address(webinar: Webinar) -> str:
+    """DEFAULT_FROM_EMAIL's address with the organizer's name as display name."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "noreply@localhost"
+    username, _at, domain = address.rpartition("@")
+    return str(
+        Address(display_name=organizer_name(webinar), username=username, domain=domain)
+    )
+
+
+def webinar_sessions(webinar: Webinar, cache: dict | None) -> list[Session]:
+    return cached(cache, ("sessions", webinar.pk), lambda: list(webinar.sessions.all()))
+
+
+def sessions_for(registrant: Registrant, *, cache: dict | None = None) -> list[Session]:
+    """The sessions the registrant attends, cancelled ones left out."""
+    if registrant.session_id:
+        chosen = [registrant.session]
+    else:
+        chosen = webinar_sessions(registrant.webinar, cache)
+    return [s for s in chosen if s.cancelled_at is None]
+
+
+def watch_link(registrant: Registrant, session: Session | None) -> str | None:
+    """Return the first watch link a provider gives, or None."""
+    if registrant.pk is None:
+        # The console's sample registrant (previews) has no grant to link to.
+        return None
+    for provider in watch_link_providers:
+        link = provider(registrant, session)
+        if link:
+            return link
+    return None
+
+
+def watch_for(registrant: Registrant, kind: str, session: Session | None) -> str | None:
+    """Return the watch link an email of this kind carries, or None."""
+    if kind not in WATCH_LINK_KINDS:
+        return None
+    if kind in (Kind.CONFIRMATION, Kind.APPROVED):
+        # The video bought (replay, on demand), not a session's.
+        session = None
+    return watch_link(registrant, session)
+
+
+@dataclass(frozen=True)
+class EmailSpec:
+    """One email to render: for whom, which kind, about what, in which language."""
+
+    registrant: Registrant
+    kind: str
+    session: Session | None = None
+    variant: int = 0
+    language: str = ""
+    # The personal watch link, when the kind carries one.
+    watch: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        registrant: Registrant,
+        kind: str,
+        *,
+        session: Session | None = None,
+        variant: int = 0,
+        language: str | None = None,
+    ) -> "EmailSpec":
+        """Return the spec of an email, in the recipient's language by default."""
+        return cls(
+            registrant=registrant,
+            kind=kind,
+            session=session,
+            variant=variant,
+            language=language or language_of(registrant, kind),
+            watch=watch_for(registrant, kind, session),
+        )
+
+    def shape(self, name: str) -> tuple:
+        """Return the cache key of a bulk email's shape: what its template sees."""
+        registrant = self.registrant
+        return (
+            name,
+            self.kind,
+            registrant.webinar_id,
+            self.session.pk if self.session else 0,
+            registrant.session_id,
+            self.variant,
+            self.language,
+            registrant.amount,
+            registrant.currency,
+            bool(self.watch),
+        )
+
+
+def refund_details(registrant: Registrant, variant: int) -> dict[str, Any]:
+    """Amount refunded (this refund, or all so far) and the reason given."""
+    payment = registrant.payment
+    currency = (payment.currency if payment else registrant.currency) or "EUR"
+    refund = None
+    if payment is not None and payment.pk:
+        refunds = Refund.objects.filter(payment=payment)
+        refund = (refunds.filter(pk=variant) if variant else refunds).first()
+    if refund is not None:
+        amount = refund.amount
+    elif payment is not None and payment.amount_refunded:
+        amount = payment.amount_refunded
+    else:
+        amount = registrant.amount
+    return {
+        "amount": amount,
+        "currency": currency.upper(),
+        "reason": refund.reason if refund else "",
+    }
+
+
+def default_followup_text(kind: str) -> str:
+    if kind == Kind.FOLLOWUP_ATTENDED:
+        return str(
+            _(
+                "Thank you for joining us. We hope the session was useful; "
+                "reply to this email if you have any question."
+            )
+        )
+    return str(
+        _(
+            "We are sorry you could not make it. Reply to this email if you "
+            "have any question, or register for a next session."
+        )
+    )
+
+
+# The organizer's notices about refunds and disputes: one text each, filled
+# in from the refund, request or payment the row's variant names.
+NOTICE_TEXTS = {
+    Kind.REFUND_FAILED: _(
+        "The refund of %(amount)s to %(who)s for “%(title)s” failed.\n"
+        "Stripe's reason: %(reason)s\n\n"
+        "The amount can be refunded again from the console:\n%(url)s\n"
+    ),
+    Kind.REFUND_REQUEST: _(
+        "%(who)s asks for a refund for “%(title)s”.\n\n%(message)s\n\n"
+        "Answer in the console:\n%(url)s\n"
+    ),
+    Kind.DISPUTE_OPENED: _(
+        "%(who)s disputed their payment of %(amount)s for “%(title)s” "
+        "(reason: %(reason)s). Respond in your Stripe dashboard.\n"
+    ),
+    Kind.DISPUTE_CLOSED: _(
+        "The dispute of %(who)s's payment of %(amount)s for “%(title)s” "
+        "is closed: %(status)s.\n"
+    ),
+}
+
+
+def notice_values(
+    registrant: Registrant, kind: str, variant: int, language: str
+) -> dict[str, Any]:
+    """Return what a refund or dispute notice says (sample values in previews)."""
+    webinar = registrant.webinar
+    payment = registrant.payment if registrant.payment_id else None
+    amount = payment.amount if payment else registrant.amount
+    currency = payment.currency if payment else registrant.currency
+    values = {
+        "who": registrant.email,
+        "title": webinar.title,
+        "url": refunds_url(webinar),
+        "reason": payment.dispute_reason if payment else "",
+        "status": payment.dispute_status if payment else "",
+        "message": "",
+    }
+    if kind == Kind.REFUND_FAILED:
+        refund = Refund.objects.filter(pk=variant).first() if variant else None
+        if refund is not None:
+            amount = refund.amount
+        values["reason"] = refund.failure_reason if refund else ""
+    if kind == Kind.REFUND_REQUEST:
+        request = RefundRequest.objects.filter(pk=variant).first() if variant else None
+        values["message"] = request.message if request else ""
+    values["amount"] = (
+        format_money(amount, currency, language) if amount and currency else ""
+    )
+    return values
+
+
+def starts_relative(variant: int, session: Session, language: str) -> str:
+    """'in 1 day', 'in 1 hour' from the reminder's offset, localised by Babel."""
+    minutes = variant or max(
+        int((session.starts_at - timezone.now()).total_seconds() // 60), 1
+    )
+    return format_timedelta(
+        timedelta(minutes=minutes),
+        add_direction=True,
+        threshold=1.0,
+        locale=babel_locale(language),
+    )
+
+
+def build_context(
+    spec: EmailSpec, *, cache: dict | None, failed: EmailLog | None = None
+) -> dict[str, Any]:
+    """Return the template context of one email."""
+    registrant, kind, session = spec.registrant, spec.kind, spec.session
+    variant, language = spec.variant, spec.language
+    webinar = registrant.webinar
+    session_list = sessions_for(registrant, cache=cache)
+    context: dict[str, Any] = {
+        "kind": kind,
+        "language": language,
+        "registrant": registrant,
+        "webinar": webinar,
+        "organizer_name": organizer_name(webinar),
+        "organizer_email": webinar.owner.email,
+        "site_url": settings.SITE_URL,
+        "session_list": session_list,
+        "sessions": [
+            {"session": s, "when": describe_session(s, webinar, language, cache)}
+            for s in session_list
+        ],
+        "join_url": join_url(registrant),
+        "cancel_url": cancel_url(registrant),
+        "amount_paid": (
+            format_money(registrant.amount, registrant.currency, language)
+            if registrant.amount and registrant.currency
+            else ""
+        ),
+    }
+    if session is not None:
+        context["session"] = {
+            "session": session,
+            "when": describe_session(session, webinar, language, cache),
+        }
+    if kind in UNSUBSCRIBABLE and registrant.pk:
+        context["unsubscribe_url"] = unsubscribe_url(registrant)
+    if kind == Kind.REMINDER and session is not None:
+        context["starts_relative"] = starts_relative(variant, session, language)
+    if kind in (Kind.FOLLOWUP_ATTENDED, Kind.FOLLOWUP_ABSENT):
+        custom = (
+            webinar.followup_attended_text
+            if kind == Kind.FOLLOWUP_ATTENDED
+            else webinar.followup_absent_text
+        )
+        context["followup_text"] = custom.strip() or default_followup_text(kind)
+    if kind in WATCH_LINK_KINDS:
+        context["watch_url"] = spec.watch
+    if kind in REFUND_KINDS:
+        refund = refund_details(registrant, variant if kind == Kind.REFUND else 0)
+        context["refund_amount"] = (
+            format_money(refund["amount"], refund["currency"], language)
+            if refund["amount"]
+            else ""
+        )
+        context["refund_currency"] = refund["currency"]
+        context["refund_reason"] = refund["reason"]
+    if kind in NOTICE_TEXTS:
+        values = notice_values(registrant, kind, variant, language)
+        context["notice_text"] = str(NOTICE_TEXTS[kind]) % values
+        context["dispute_status"] = values["status"]
+    if kind == Kind.DELIVERY_FAILED:
+        if failed is None and variant:
+            failed = EmailLog.objects.filter(pk=variant).first()
+        context["failed"] = failed
+        context["failed_kind"] = failed.get_kind_display() if failed else ""
+    if kind in ORGANIZER_KINDS:
+        context["console_url"] = site_url(webinar.get_absolute_url())
+        if registrant.pk:
+            context["history_url"] = history_url(registrant)
+    return context

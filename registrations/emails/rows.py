@@ -1,0 +1,154 @@
+"""The outbox row: create it once, then record what became of it.
+
+Every email is an ``EmailLog`` row, unique per (registrant, kind, session,
+variant). These functions are the only writers of a row's state; each
+update is conditional on the row not being sent yet, so a late outcome never
+overwrites a delivery.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
+
+from django.db import IntegrityError, connection
+from django.utils import timezone
+
+from registrations.models import EmailLog, Registrant
+from webinars.models import Session
+
+Kind = EmailLog.Kind
+
+# Delay before the next try, by number of failed attempts so far.
+BACKOFF = [
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=3),
+]
+MAX_ATTEMPTS = len(BACKOFF) + 1
+
+
+class EmailOptions(TypedDict, total=False):
+    """Which email of a kind: its session, its time, its variant."""
+
+    session: Session | None
+    # Default: now.
+    when: datetime | None
+    # Tells apart several emails of one kind (see EmailLog.variant).
+    variant: int
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    dropped: int = 0
+    postponed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: "SendReport") -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.dropped += other.dropped
+        self.postponed += other.postponed
+        self.errors += other.errors
+
+
+def create_log(
+    *, registrant: Registrant, kind: str, **options: Unpack[EmailOptions]
+) -> EmailLog:
+    """Create the outbox row, or return the one that already exists."""
+    session = options.get("session")
+    key = {
+        "registrant": registrant,
+        "kind": kind,
+        "session_key": session.pk if session else 0,
+        "variant": options.get("variant", 0),
+    }
+    defaults = {
+        "session": session,
+        "scheduled_for": options.get("when") or timezone.now(),
+    }
+    try:
+        log, _created = EmailLog.objects.get_or_create(**key, defaults=defaults)
+    except IntegrityError:
+        # A concurrent transaction inserted the same email first.
+        log = EmailLog.objects.get(**key)
+    return log
+
+
+MARK_SENT_SQL = (
+    "UPDATE {table} SET {status} = %s, {sent_at} = %s, {leased_until} = NULL, "
+    "{attempts} = {attempts} + 1, {recipient} = %s, {last_error} = '' "
+    "WHERE {id} = %s AND {sent_at} IS NULL"
+)
+
+
+def mark_sent(row: EmailLog, *, recipient: str = "") -> None:
+    """Record that the server accepted the message (once per email sent)."""
+    # Plain SQL: this runs once per message in bulk sends, and the ORM's
+    # query building cost more than the UPDATE itself.
+    quote = connection.ops.quote_name
+    columns = ("status", "sent_at", "leased_until", "attempts", "recipient")
+    sql = MARK_SENT_SQL.format(
+        table=quote(EmailLog._meta.db_table),
+        **{
+            name: quote(EmailLog._meta.get_field(name).column)
+            for name in (*columns, "last_error", "id")
+        },
+    )
+    sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [EmailLog.Status.SENT.value, sent_at, recipient[:320], row.pk]
+        )
+
+
+def mark_dropped(row: EmailLog, *, reason: str) -> None:
+    EmailLog.objects.filter(pk=row.pk, sent_at__isnull=True).update(
+        status=EmailLog.Status.DROPPED, leased_until=None, last_error=reason
+    )
+
+
+def postpone(row: EmailLog, *, until: datetime) -> None:
+    EmailLog.objects.filter(pk=row.pk, sent_at__isnull=True).update(
+        scheduled_for=until, leased_until=None
+    )
+
+
+def record_failure(
+    row: EmailLog, *, error: str, report: SendReport, permanent: bool = False
+) -> None:
+    """Count a failed attempt: retry after a backoff, or give up and tell.
+
+    The organizer's delivery-failed notice is due at once: the sender run
+    that recorded the failure claims it before it stops.
+    """
+    attempts = row.attempts + 1
+    now = timezone.now()
+    report.errors.append(error)
+    unsent = EmailLog.objects.filter(pk=row.pk, sent_at__isnull=True)
+    if permanent or attempts >= MAX_ATTEMPTS:
+        unsent.update(
+            status=EmailLog.Status.FAILED,
+            failed_at=now,
+            leased_until=None,
+            attempts=attempts,
+            last_error=error,
+        )
+        report.failed += 1
+        if not row.is_for_organizer:
+            create_log(
+                registrant=row.registrant, kind=Kind.DELIVERY_FAILED, variant=row.pk
+            )
+        return
+    unsent.update(
+        scheduled_for=now + BACKOFF[attempts - 1],
+        leased_until=None,
+        attempts=attempts,
+        last_error=error,
+    )
+    report.retried += 1

@@ -1,0 +1,237 @@
+"""Send the outbox: claim due rows, send them, record each outcome.
+
+The sender claims due rows in batches under a lease, sends each batch over
+one SMTP connection and marks each row sent as soon as the server accepts
+its message. A worker that dies leaves its rows leased; they are claimed
+again once the lease expires. Beat runs the task every minute, and queuing
+an email kicks it at once.
+"""
+
+import logging
+import secrets
+import smtplib
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from celery import shared_task
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from registrations.emails.content import build_message
+from registrations.emails.courier import Courier, describe
+from registrations.emails.merge import merged_payload
+from registrations.emails.rows import (
+    SendReport,
+    mark_dropped,
+    mark_sent,
+    postpone,
+    record_failure,
+)
+from registrations.models import EmailLog, Registrant
+from webinars.models import Webinar
+
+logger = logging.getLogger(__name__)
+
+Kind = EmailLog.Kind
+Status = Registrant.Status
+
+BATCH_SIZE = 250
+# Longer than CELERY_TASK_TIME_LIMIT (300 s): a worker still alive always
+# finishes (or is killed) before anyone else may take its rows.
+LEASE = timedelta(minutes=10)
+# Send from a separate thread, overlapping rendering with the server's
+# replies (see the reminders benchmark in the README, "Emails and reminders").
+THREADED_COURIER = True
+# One sender run stops claiming new batches after this long.
+RUN_BUDGET_SECONDS = 120
+
+
+@shared_task(name="registrations.tasks_email.send_due_emails", ignore_result=True)
+def send_due_emails_task() -> int:
+    """Send every due email of the outbox; return how many were sent."""
+    return send_due_emails().sent
+
+
+def kick_sender() -> None:
+    """Ask a worker to send due emails now; the beat schedule catches up if not."""
+    try:
+        send_due_emails_task.apply_async(retry=False)
+    except Exception:  # noqa: BLE001 - a broker outage must not break the caller
+        logger.warning("Could not kick the email sender; beat will send later.")
+
+
+def claim_due_emails(
+    *, limit: int = BATCH_SIZE, now: datetime | None = None
+) -> list[EmailLog]:
+    """Lease up to ``limit`` due rows to this worker and return them.
+
+    The conditional UPDATE only takes rows whose lease is free, so two workers
+    never hold the same row; on PostgreSQL, SKIP LOCKED lets concurrent
+    workers take different rows instead of waiting on each other.
+    """
+    now = now or timezone.now()
+    lease_id = secrets.token_hex(16)
+    with transaction.atomic():
+        due = EmailLog.objects.due(now).order_by("scheduled_for", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        EmailLog.objects.filter(pk__in=ids).filter(
+            Q(leased_until__isnull=True) | Q(leased_until__lt=now),
+            status=EmailLog.Status.QUEUED,
+            sent_at__isnull=True,
+        ).update(leased_until=now + LEASE, lease_id=lease_id)
+    rows = list(
+        EmailLog.objects.filter(lease_id=lease_id, leased_until__gt=now)
+        .select_related("session", "registrant__session", "registrant__payment")
+        .order_by("scheduled_for", "pk")
+    )
+    # A batch is mostly one webinar's reminders: load each webinar (with its
+    # account and owner) once and share it, rather than once per row.
+    webinar_ids = {row.registrant.webinar_id for row in rows}
+    webinars = Webinar.objects.select_related("account", "owner__user").in_bulk(
+        webinar_ids
+    )
+    for row in rows:
+        row.registrant.webinar = webinars[row.registrant.webinar_id]
+    return rows
+
+
+def send_due_emails(
+    *, batch_size: int = BATCH_SIZE, max_batches: int | None = None
+) -> SendReport:
+    """Send every due email, batch after batch, each over one SMTP connection."""
+    report = SendReport()
+    started = time.monotonic()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        rows = claim_due_emails(limit=batch_size)
+        if not rows:
+            break
+        report.add(send_batch(rows))
+        batches += 1
+        if time.monotonic() - started > RUN_BUDGET_SECONDS:
+            break
+    return report
+
+
+def send_batch(rows: list[EmailLog]) -> SendReport:
+    """Send leased rows over one connection; record each outcome at once.
+
+    This thread renders messages and writes outcomes to the database; the
+    courier thread only talks SMTP, so rendering the next message overlaps
+    waiting for the server's replies to the previous one.
+    """
+    report = SendReport()
+    cache: dict = {}
+    with Courier(threaded=THREADED_COURIER) as courier:
+        for row in rows:
+            verdict = still_applies(row)
+            if verdict.drop:
+                mark_dropped(row, reason=verdict.reason)
+                report.dropped += 1
+                continue
+            if verdict.later is not None:
+                postpone(row, until=verdict.later)
+                report.postponed += 1
+                continue
+            try:
+                payload = merged_payload(row, cache=cache) if courier.smtp else None
+                if payload is None:
+                    message = build_message(row, cache=cache)
+                    payload = courier.prepare(message)
+                row.recipient = ", ".join(payload[1] if courier.smtp else message.to)
+            except Exception as error:  # noqa: BLE001 - recorded on the row, retried
+                logger.exception("Could not build email %s", row.pk)
+                record_failure(row, error=f"build: {error}", report=report)
+                continue
+            courier.submit(row, payload)
+            for done, error in courier.finished():
+                settle(done, error=error, report=report)
+        courier.finish()
+        for done, error in courier.finished():
+            settle(done, error=error, report=report)
+    return report
+
+
+def settle(row: EmailLog, *, error: BaseException | None, report: SendReport) -> None:
+    """Record what the server said about one message."""
+    if error is None:
+        mark_sent(row, recipient=row.recipient)
+        report.sent += 1
+        return
+    permanent = False
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in error.recipients.values()]
+        # 5xx: the address does not exist or is refused for good.
+        permanent = bool(codes) and all(code >= 500 for code in codes)
+    record_failure(row, error=describe(error), report=report, permanent=permanent)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a queued email still applies when its time comes."""
+
+    drop: bool = False
+    reason: str = ""
+    later: datetime | None = None
+
+
+SEND = Verdict()
+
+
+def still_applies(row: EmailLog, *, now: datetime | None = None) -> Verdict:
+    """Tell whether a queued email should still go out now, later, or never."""
+    now = now or timezone.now()
+    registrant = row.registrant
+    webinar = registrant.webinar
+    kind = row.kind
+    status = registrant.status
+    if kind == Kind.REMINDER:
+        return reminder_verdict(row, now=now)
+    if kind in (Kind.FOLLOWUP_ATTENDED, Kind.FOLLOWUP_ABSENT):
+        if status != Status.CONFIRMED:
+            return Verdict(drop=True, reason="registrant no longer confirmed")
+        if registrant.unsubscribed_at:
+            return Verdict(drop=True, reason="registrant unsubscribed")
+        if not webinar.followups_enabled:
+            return Verdict(drop=True, reason="follow-ups turned off")
+        if row.session is None or row.session.cancelled_at:
+            return Verdict(drop=True, reason="session cancelled")
+        return SEND
+    if kind in (Kind.CONFIRMATION, Kind.APPROVED) and status != Status.CONFIRMED:
+        return Verdict(drop=True, reason=f"registrant is {status}")
+    if kind == Kind.AWAITING_APPROVAL and status != Status.AWAITING:
+        return Verdict(drop=True, reason=f"registrant is {status}")
+    if kind == Kind.NEW_PAID_REGISTRATION and not webinar.notify_paid_registrations:
+        return Verdict(drop=True, reason="notifications turned off")
+    return SEND
+
+
+def reminder_verdict(row: EmailLog, *, now: datetime) -> Verdict:
+    registrant = row.registrant
+    webinar = registrant.webinar
+    session = row.session
+    if registrant.status != Status.CONFIRMED:
+        return Verdict(drop=True, reason=f"registrant is {registrant.status}")
+    if registrant.unsubscribed_at:
+        return Verdict(drop=True, reason="registrant unsubscribed")
+    if session is None or session.cancelled_at or webinar.cancelled_at:
+        return Verdict(drop=True, reason="session cancelled")
+    if registrant.session_id and registrant.session_id != session.pk:
+        return Verdict(drop=True, reason="registrant moved to another session")
+    if not webinar.reminders_enabled:
+        return Verdict(drop=True, reason="reminders turned off")
+    if row.variant and row.variant not in webinar.effective_reminder_offsets:
+        return Verdict(drop=True, reason="reminder removed from the schedule")
+    if session.starts_at <= now:
+        return Verdict(drop=True, reason="session already started")
+    remind_at = session.starts_at - timedelta(minutes=row.variant)
+    # The session moved later since this reminder was queued: wait for it.
+    if remind_at > now + timedelta(minutes=1):
+        return Verdict(later=remind_at)
+    return SEND
