@@ -31,10 +31,11 @@ seed: migrate
 run: seed
 	APP_PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-## make test: lint and the whole suite.
+## make test: lint, the structure check and the whole suite.
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_structure.py
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -44,6 +45,7 @@ bench: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_structure.py
 
 format: install-test
 	$(BIN)/ruff check --fix .
