@@ -12,6 +12,14 @@ from payments import gateway
 from tests.sandbox_fixtures import ASYNC_CARD
 
 DEMO = "acct_1TesseraDemo0001"
+# One expiry per test: two calls with the same idempotency key must send the
+# same parameters, even when a second ticks between them.
+EXPIRES_AT: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _one_expiry_per_test():
+    EXPIRES_AT["value"] = int(time.time()) + 31 * 60
 
 
 def checkout(**overrides):
@@ -25,7 +33,7 @@ def checkout(**overrides):
         "metadata": {"registrant": "42"},
         "success_url": "http://app.test/paid/{CHECKOUT_SESSION_ID}/",
         "cancel_url": "http://app.test/cancelled/",
-        "expires_at": int(time.time()) + 31 * 60,
+        "expires_at": EXPIRES_AT["value"],
         "locale": "fr",
         "idempotency_key": "payment-42",
     }
