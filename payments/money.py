@@ -45,6 +45,22 @@ def format_money(amount: int, currency: str, language: str | None = None) -> str
     )
 
 
+class MoneyText:
+    """An object's amount attribute as text in its `currency` ("" for None).
+
+    Declared as `refunded_display = MoneyText()`: it reads `refunded`.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.amount = name.removesuffix("_display")
+
+    def __get__(self, obj: object, owner: type | None = None) -> "str | MoneyText":
+        if obj is None:
+            return self
+        amount = getattr(obj, self.amount)
+        return "" if amount is None else format_money(amount, obj.currency)
+
+
 def format_amount(amount: int, currency: str, language: str | None = None) -> str:
     """Format minor units as a bare number to put back in a form: 1,200.50."""
     precision = get_currency_precision(currency.upper())

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from payments.models import Payment
 from registrations import hooks
@@ -14,16 +15,32 @@ from registrations.registration import RegistrationError
 
 Status = Registrant.Status
 
+# Each decision: the error for a registrant not awaiting approval, the
+# timestamp it sets and the email it sends.
+_DECISIONS = {
+    Status.CONFIRMED: (
+        gettext_lazy("Only registrants awaiting approval can be approved."),
+        "confirmed_at",
+        "approved",
+    ),
+    Status.DENIED: (
+        gettext_lazy("Only registrants awaiting approval can be denied."),
+        "cancelled_at",
+        "denied",
+    ),
+}
+
 
 def _decide(
-    registrant: Registrant, *, status: str, refused: str, stamp: str, email: str
+    registrant: Registrant, *, status: str
 ) -> tuple[Registrant, Payment | None, bool]:
     """Move an awaiting registrant to `status` and email them; say if it moved now.
 
     The payment (if any) is locked before the registrant, as refunds lock it.
     A registrant already in `status` is left alone (a double click); any
-    other status than awaiting raises RegistrationError(refused).
+    other status than awaiting raises RegistrationError.
     """
+    refused, stamp, email = _DECISIONS[status]
     payment = None
     if registrant.payment_id:
         payment = Payment.objects.lock(registrant.payment_id)
@@ -31,7 +48,7 @@ def _decide(
     if locked.status == status:
         return locked, payment, False
     if locked.status != Status.AWAITING:
-        raise RegistrationError(refused)
+        raise RegistrationError(str(refused))
     locked.status = status
     setattr(locked, stamp, timezone.now())
     locked.save(update_fields=["status", stamp])
@@ -42,13 +59,7 @@ def _decide(
 def approve_registrant(*, registrant: Registrant) -> Registrant:
     """Confirm a registrant awaiting approval and send them their confirmation."""
     with transaction.atomic():
-        locked, _payment, approved = _decide(
-            registrant,
-            status=Status.CONFIRMED,
-            refused=_("Only registrants awaiting approval can be approved."),
-            stamp="confirmed_at",
-            email="approved",
-        )
+        locked, _payment, approved = _decide(registrant, status=Status.CONFIRMED)
         if approved:
             hooks.announce_confirmed(locked)
     return locked
@@ -57,13 +68,7 @@ def approve_registrant(*, registrant: Registrant) -> Registrant:
 def deny_registrant(*, registrant: Registrant, by: object | None = None) -> Registrant:
     """Deny a registrant awaiting approval; refund what they paid, in full."""
     with transaction.atomic():
-        locked, payment, denied = _decide(
-            registrant,
-            status=Status.DENIED,
-            refused=_("Only registrants awaiting approval can be denied."),
-            stamp="cancelled_at",
-            email="denied",
-        )
+        locked, payment, denied = _decide(registrant, status=Status.DENIED)
         if denied and payment is not None and payment.status == Payment.Status.PAID:
             # Refunds still in flight count too, so the total never exceeds paid.
             amount = refundable_amount(payment)

@@ -1,4 +1,6 @@
+import time
 from datetime import timedelta
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -6,7 +8,14 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from organizers.models import Account, Organizer
-from payments.models import DiscountCode, Price, PriceTier, StripeConnection
+from payments import gateway
+from payments.models import (
+    DiscountCode,
+    Payment,
+    Price,
+    PriceTier,
+    StripeConnection,
+)
 from recordings.models import PostSessionVideo, Recording
 from recordings.samplevideo import build_webm
 from registrations import devices
@@ -190,3 +199,16 @@ def open_personal_link(client, url: str, **extra):
     # Only a refusal (bad token, no seat) skips the continue page without a cookie.
     assert devices.COOKIE_NAME in client.cookies or page.status_code in (403, 404)
     return page
+
+
+def open_checkout_session(payment: Payment, **fields: Any) -> Any:
+    """Open a 31-minute Checkout Session for `payment` on its Stripe account."""
+    return gateway.create_checkout_session(
+        account=payment.stripe_account_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        cancel_url="http://testserver/cancelled/",
+        expires_at=int(time.time()) + 31 * 60,
+        idempotency_key=payment.idempotency_key,
+        **fields,
+    )

@@ -17,50 +17,69 @@ def check():
     return module
 
 
-def tree(root: Path, files: dict[str, str]) -> Path:
+def problems_in(check, root: Path, files: dict[str, str]) -> list[str]:
+    """Write `files` below `root`, each folder a package, and check that tree."""
     for name, text in files.items():
         path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        for folder in path.relative_to(root).parents[:-1]:
+            (root / folder).mkdir(parents=True, exist_ok=True)
+            (root / folder / "__init__.py").touch()
         path.write_text(textwrap.dedent(text))
-    return root
-
-
-def problems_of(check, root: Path) -> list[str]:
     return check.problems(check.load(root), root)
 
 
-def test_a_clean_ladder_has_no_problem(check, tmp_path):
-    root = tree(
-        tmp_path,
+# Trees whose whole list of problems is known: (files, problems).
+REPORTS = [
+    pytest.param(
         {
-            "organizers/__init__.py": "",
             "organizers/models.py": "X = 1\n",
-            "webinars/__init__.py": "",
             "webinars/models.py": "from organizers.models import X\n",
         },
-    )
-    assert problems_of(check, root) == []
-
-
-def test_an_import_cycle_is_reported(check, tmp_path):
-    root = tree(
-        tmp_path,
+        [],
+        id="a_clean_ladder_has_no_problem",
+    ),
+    pytest.param(
         {
-            "registrations/__init__.py": "",
             "registrations/checkout.py": "from registrations import refunds\n",
             "registrations/refunds.py": "from registrations.checkout import x\n",
         },
-    )
-    assert problems_of(check, root) == [
-        "import cycle: registrations.checkout -> registrations.refunds"
-    ]
+        ["import cycle: registrations.checkout -> registrations.refunds"],
+        id="an_import_cycle_is_reported",
+    ),
+    pytest.param(
+        {
+            "webinars/hooks.py": """
+                from typing import TYPE_CHECKING
+                if TYPE_CHECKING:
+                    from registrations.models import Registrant
+            """,
+            "registrations/models.py": "from webinars import hooks\n",
+        },
+        [],
+        id="type_checking_imports_do_not_count",
+    ),
+    pytest.param(
+        {
+            "stripe_sandbox/store.py": "X = 1\n",
+            "payments/gateway.py": "from stripe_sandbox import store\n",
+            "config/urls.py": "from stripe_sandbox import store\n",
+        },
+        ["payments/gateway.py: product code imports stripe_sandbox.store"],
+        id="product_code_may_not_import_the_sandbox",
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "expected"), REPORTS)
+def test_the_check_reports(check, tmp_path, files, expected):
+    assert problems_in(check, tmp_path, files) == expected
 
 
 def test_a_function_level_import_is_reported_outside_apps_py(check, tmp_path):
-    root = tree(
+    found = problems_in(
+        check,
         tmp_path,
         {
-            "payments/__init__.py": "",
             "payments/money.py": "X = 1\n",
             "payments/apps.py": """
                 def ready():
@@ -73,71 +92,34 @@ def test_a_function_level_import_is_reported_outside_apps_py(check, tmp_path):
             """,
         },
     )
-    found = problems_of(check, root)
     assert len(found) == 1
     assert found[0].startswith("payments/views.py:3: first-party import of")
     assert "payments.money inside view()" in found[0]
 
 
-def test_type_checking_imports_do_not_count(check, tmp_path):
-    root = tree(
-        tmp_path,
-        {
-            "webinars/__init__.py": "",
-            "webinars/hooks.py": """
-                from typing import TYPE_CHECKING
-                if TYPE_CHECKING:
-                    from registrations.models import Registrant
-            """,
-            "registrations/__init__.py": "",
-            "registrations/models.py": "from webinars import hooks\n",
-        },
-    )
-    assert problems_of(check, root) == []
-
-
 def test_an_import_up_the_ladder_is_reported(check, tmp_path):
-    root = tree(
+    found = problems_in(
+        check,
         tmp_path,
         {
-            "payments/__init__.py": "",
             "payments/webhooks.py": "from registrations.models import Registrant\n",
-            "registrations/__init__.py": "",
             "registrations/models.py": "Registrant = object\n",
         },
     )
-    (line,) = problems_of(check, root)
+    (line,) = found
     assert "payments.webhooks imports registrations.models, higher" in line
-
-
-def test_product_code_may_not_import_the_sandbox(check, tmp_path):
-    root = tree(
-        tmp_path,
-        {
-            "stripe_sandbox/__init__.py": "",
-            "stripe_sandbox/store.py": "X = 1\n",
-            "payments/__init__.py": "",
-            "payments/gateway.py": "from stripe_sandbox import store\n",
-            "config/__init__.py": "",
-            "config/urls.py": "from stripe_sandbox import store\n",
-        },
-    )
-    assert problems_of(check, root) == [
-        "payments/gateway.py: product code imports stripe_sandbox.store"
-    ]
 
 
 def test_a_long_module_is_reported_but_migrations_are_not(check, tmp_path):
     long = "X = 1\n" * (check.MAX_LINES + 1)
-    root = tree(
+    found = problems_in(
+        check,
         tmp_path,
         {
-            "webinars/__init__.py": "",
             "webinars/views.py": long,
-            "webinars/migrations/__init__.py": "",
             "webinars/migrations/0001_initial.py": long,
         },
     )
-    assert problems_of(check, root) == [
+    assert found == [
         f"webinars/views.py: {check.MAX_LINES + 1} lines (at most {check.MAX_LINES})"
     ]

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from celery import Task, shared_task
+from celery import Task
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,11 @@ from registrations.refunds.ledger import (
     refundable_amount,
 )
 from registrations.refunds.organizer_actions import cancel_registrant
-from registrations.refunds.stripe_sync import RETRY_DELAY_SECONDS, submit_refund
+from registrations.refunds.stripe_sync import (
+    retry_while,
+    retrying_task,
+    submit_refund,
+)
 from webinars.models import Session, Webinar
 
 
@@ -221,15 +225,11 @@ def send_cancellation_refunds(*, key: str) -> int:
     return remaining
 
 
-@shared_task(
-    name="registrations.tasks_refunds.run_cancellation_refunds",
-    bind=True,
-    max_retries=60,
-    acks_late=True,
+@retrying_task(
+    name="registrations.tasks_refunds.run_cancellation_refunds", max_retries=60
 )
 def run_cancellation_refunds(self: Task, key: str) -> int:
     """Send the refunds of a cancellation; a rerun resumes where it stopped."""
     remaining = send_cancellation_refunds(key=key)
-    if remaining:
-        raise self.retry(countdown=RETRY_DELAY_SECONDS)
+    retry_while(self, pending=remaining > 0)
     return remaining

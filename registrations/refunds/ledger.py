@@ -14,7 +14,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from payments.models import MAXIMUM_AMOUNT, Payment, Refund
-from payments.money import MoneyError, format_money, parse_money
+from payments.money import MoneyError, MoneyText, parse_money
 from registrations.models import Registrant
 
 # Refunds that count against what remains refundable: in flight or done.
@@ -121,32 +121,12 @@ class RefundSummary:
     stripe_fee: int | None
     application_fee: int
 
-    def money(self, amount: int | None) -> str:
-        return "" if amount is None else format_money(amount, self.currency)
-
-    @property
-    def amount_display(self) -> str:
-        return self.money(self.amount)
-
-    @property
-    def refunded_display(self) -> str:
-        return self.money(self.refunded)
-
-    @property
-    def in_flight_display(self) -> str:
-        return self.money(self.in_flight)
-
-    @property
-    def refundable_display(self) -> str:
-        return self.money(self.refundable)
-
-    @property
-    def stripe_fee_display(self) -> str:
-        return self.money(self.stripe_fee)
-
-    @property
-    def application_fee_display(self) -> str:
-        return self.money(self.application_fee)
+    amount_display = MoneyText()
+    refunded_display = MoneyText()
+    in_flight_display = MoneyText()
+    refundable_display = MoneyText()
+    stripe_fee_display = MoneyText()
+    application_fee_display = MoneyText()
 
 
 def summarize_payment(payment: Payment) -> RefundSummary:

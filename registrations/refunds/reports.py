@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from payments.models import Payment, Refund
-from payments.money import format_money, to_decimal
+from payments.money import MoneyText, format_money, to_decimal
 from registrations.models import RefundRequest
 from registrations.refunds.ledger import ACTIVE_STATUSES
 from webinars.models import Webinar
@@ -25,28 +25,11 @@ class CurrencyTotals:
     def net(self) -> int:
         return self.gross - self.refunded - self.stripe_fees - self.application_fees
 
-    def money(self, name: str) -> str:
-        return format_money(getattr(self, name), self.currency)
-
-    @property
-    def gross_display(self) -> str:
-        return self.money("gross")
-
-    @property
-    def refunded_display(self) -> str:
-        return self.money("refunded")
-
-    @property
-    def stripe_fees_display(self) -> str:
-        return self.money("stripe_fees")
-
-    @property
-    def application_fees_display(self) -> str:
-        return self.money("application_fees")
-
-    @property
-    def net_display(self) -> str:
-        return self.money("net")
+    gross_display = MoneyText()
+    refunded_display = MoneyText()
+    stripe_fees_display = MoneyText()
+    application_fees_display = MoneyText()
+    net_display = MoneyText()
 
 
 def paid_payments(webinar: Webinar) -> models.QuerySet[Payment]:

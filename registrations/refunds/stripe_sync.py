@@ -8,6 +8,7 @@ dashboard, recorded as external refunds.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +35,20 @@ logger = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 60
 
 
+def retrying_task(*, name: str, max_retries: int) -> Callable:
+    """Declare a bound task that retries while Stripe has not taken its work.
+
+    Acknowledged late, so a worker lost mid-run leaves the message queued.
+    """
+    return shared_task(name=name, bind=True, max_retries=max_retries, acks_late=True)
+
+
+def retry_while(task: Task, *, pending: bool) -> None:
+    """Retry `task` in a minute while its work is still pending."""
+    if pending:
+        raise task.retry(countdown=RETRY_DELAY_SECONDS)
+
+
 def send_after_commit(refund: Refund) -> None:
     """Queue the Stripe call of a refund once the transaction commits."""
     refund_id = refund.pk
@@ -52,17 +67,11 @@ def create_and_send(**fields: Any) -> Refund:
     return refund
 
 
-@shared_task(
-    name="registrations.tasks_refunds.submit_refund_task",
-    bind=True,
-    max_retries=30,
-    acks_late=True,
-)
+@retrying_task(name="registrations.tasks_refunds.submit_refund_task", max_retries=30)
 def submit_refund_task(self: Task, refund_id: int) -> str:
     """Send one requested refund to Stripe; retry while Stripe is unavailable."""
     refund = submit_refund(refund_id=refund_id)
-    if refund.status == refund.Status.REQUESTED:
-        raise self.retry(countdown=RETRY_DELAY_SECONDS)
+    retry_while(self, pending=refund.status == refund.Status.REQUESTED)
     return refund.status
 
 

@@ -34,18 +34,35 @@ def app(live_server, settings, stripe_sandbox):
     return live_server
 
 
+def sandbox_webinar(organizer, stripe_sandbox, **fields):
+    """A paid webinar of `organizer`, sold through the sandbox's demo account."""
+    return make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account, **fields
+    )
+
+
 def new_page(browser):
     page = browser.new_context().new_page()
     page.set_default_timeout(15_000)
     return page
 
 
-def fill_form(page, *, email, code=""):
+def register(app, browser, webinar, *, email, code="", price=""):
+    """Open the registration page in a new browser, fill it in and send it.
+
+    With `price`, first check that the page shows that price.
+    """
+    page = new_page(browser)
+    page.goto(app.url + webinar.get_registration_url())
+    if price:
+        expect(page.locator("#price-amount")).to_have_text(price)
     page.get_by_label("First name").fill("Ada")
     page.get_by_label("Last name").fill("Lovelace")
     page.get_by_label("Email").fill(email)
     if code:
         page.get_by_label("Discount code").fill(code)
+    page.get_by_role("button", name="Register and pay").click()
+    return page
 
 
 def pay_on_the_sandbox(page):
@@ -67,16 +84,9 @@ def join_link_from_the_outbox(page, app, *, subject):
 def test_register_pay_get_the_email_and_join_from_three_devices(
     app, browser, organizer, stripe_sandbox
 ):
-    webinar = make_paid_webinar(
-        owner=organizer,
-        stripe_account=stripe_sandbox.demo_account,
-        title="Project management for beginners",
-    )
-    page = new_page(browser)
-    page.goto(app.url + webinar.get_registration_url())
-    expect(page.locator("#price-amount")).to_have_text("€50.00")
-    fill_form(page, email="ada@example.com")
-    page.get_by_role("button", name="Register and pay").click()
+    title = "Project management for beginners"
+    webinar = sandbox_webinar(organizer, stripe_sandbox, title=title)
+    page = register(app, browser, webinar, email="ada@example.com", price="€50.00")
 
     pay_on_the_sandbox(page)
 
@@ -107,16 +117,11 @@ def test_register_pay_get_the_email_and_join_from_three_devices(
 def test_a_zero_code_registers_without_meeting_stripe(
     app, browser, organizer, stripe_sandbox
 ):
-    webinar = make_paid_webinar(
-        owner=organizer, stripe_account=stripe_sandbox.demo_account, title="Agile"
-    )
+    webinar = sandbox_webinar(organizer, stripe_sandbox, title="Agile")
     factories.DiscountCodeFactory(webinar=webinar, code="GUEST", amount=0)
     # Any call to Stripe would fail now.
     stripe_sandbox.inject_fault("500", count=100)
-    page = new_page(browser)
-    page.goto(app.url + webinar.get_registration_url())
-    fill_form(page, email="guest@example.com", code="guest")
-    page.get_by_role("button", name="Register and pay").click()
+    page = register(app, browser, webinar, email="guest@example.com", code="guest")
 
     expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
     assert page.url.startswith(app.url)
@@ -127,16 +132,10 @@ def test_a_zero_code_registers_without_meeting_stripe(
 def test_manual_approval_pay_then_approved_in_the_console(
     app, browser, organizer, stripe_sandbox
 ):
-    webinar = make_paid_webinar(
-        owner=organizer,
-        stripe_account=stripe_sandbox.demo_account,
-        title="Vetted clinic",
-        approval="manual",
+    webinar = sandbox_webinar(
+        organizer, stripe_sandbox, title="Vetted clinic", approval="manual"
     )
-    page = new_page(browser)
-    page.goto(app.url + webinar.get_registration_url())
-    fill_form(page, email="vetted@example.com")
-    page.get_by_role("button", name="Register and pay").click()
+    page = register(app, browser, webinar, email="vetted@example.com")
     pay_on_the_sandbox(page)
     expect(
         page.get_by_role("heading", name="Awaiting the organizer's approval")

@@ -1,6 +1,5 @@
 """Connecting and disconnecting Stripe through the sandbox's OAuth, over HTTP."""
 
-import time
 import urllib.parse
 from datetime import timedelta
 
@@ -101,19 +100,14 @@ def open_checkout(webinar, connection, *, amount: int = 2500) -> Payment:
         currency="EUR",
         status=Payment.Status.OPEN,
     )
-    session = gateway.create_checkout_session(
-        account=connection.stripe_account_id,
-        amount=amount,
-        currency="EUR",
+    session = factories.open_checkout_session(
+        payment,
         name=webinar.title,
         customer_email="ada@example.com",
         client_reference_id=str(payment.pk),
         metadata={"payment": str(payment.pk)},
         success_url="http://testserver/paid/{CHECKOUT_SESSION_ID}",
-        cancel_url="http://testserver/cancelled/",
-        expires_at=int(time.time()) + 31 * 60,
         locale="auto",
-        idempotency_key=payment.idempotency_key,
     )
     payment.checkout_session_id = session.id
     payment.checkout_url = session.url or ""

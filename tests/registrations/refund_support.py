@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.utils import timezone
@@ -15,6 +14,7 @@ from registrations.models import Registrant
 from registrations.refunds.ledger import new_refund_token
 from registrations.refunds.organizer_actions import perform_action
 from registrations.registration import start_registration
+from tests import factories
 from tests.registrations.checkout_support import send_refunds
 from tests.sandbox_fixtures import SandboxHandle
 from webinars.models import Session, Webinar
@@ -50,19 +50,14 @@ def pay_registrant(
         amount=amount,
         currency=currency,
     )
-    checkout = gateway.create_checkout_session(
-        account=account,
-        amount=amount,
-        currency=currency,
+    checkout = factories.open_checkout_session(
+        payment,
         name=webinar.title,
         customer_email=registrant.email,
         client_reference_id=str(registrant.pk),
         metadata={"registrant": str(registrant.pk)},
         success_url="http://testserver/paid/?session={CHECKOUT_SESSION_ID}",
-        cancel_url="http://testserver/cancelled/",
-        expires_at=int(time.time()) + 31 * 60,
         locale="en",
-        idempotency_key=payment.idempotency_key,
     )
     answer = sandbox.pay(checkout.id)
     assert answer.status in (302, 303), answer.text

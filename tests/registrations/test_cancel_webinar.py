@@ -44,24 +44,12 @@ def paid_many(sandbox, webinar, acct, amounts, **kwargs):
     ]
 
 
-def free_registrant(webinar, **kwargs):
-    return Registrant.objects.create(
-        webinar=webinar,
-        email=f"free{Registrant.objects.count()}@example.com",
-        first_name="Free",
-        last_name="Guest",
-        status=Registrant.Status.CONFIRMED,
-        source=Registrant.Source.FREE,
-        **kwargs,
-    )
-
-
 def test_preview_lists_the_registrants_and_the_total_to_refund(
     login, organizer, webinar, stripe_sandbox, acct, django_capture_on_commit_callbacks
 ):
     first, second = paid_many(stripe_sandbox, webinar, acct, [5000, 3000])
     refund_part(second, amount=1000, capture=django_capture_on_commit_callbacks)
-    guest = free_registrant(webinar)
+    guest = factories.RegistrantFactory(webinar=webinar)
     client = login(organizer)
     response = client.get(reverse("registrations:cancel_webinar", args=[webinar.pk]))
     page = response.content.decode()
@@ -76,7 +64,7 @@ def test_cancelling_a_webinar_refunds_everyone_in_full_once(
     login, organizer, webinar, stripe_sandbox, acct
 ):
     registrants = paid_many(stripe_sandbox, webinar, acct, [5000, 4200, 1999])
-    guest = free_registrant(webinar)
+    guest = factories.RegistrantFactory(webinar=webinar)
     client = login(organizer)
     url = reverse("registrations:cancel_webinar", args=[webinar.pk])
     response = client.post(url, {"mode": "full", "confirm": "yes"})

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from registrations.capacity import seats_taken
-from registrations.models import Registrant, SeatHold
+from registrations.models import SeatHold
 from registrations.registration import WebinarFull, start_registration
 from tests import factories
 from tests.registrations.checkout_support import make_paid_webinar
@@ -16,16 +16,17 @@ RACERS = 40
 SEATS_LEFT = 10
 
 
-def fill(webinar, count):
-    for n in range(count):
-        Registrant.objects.create(
-            webinar=webinar,
-            email=f"early{n}@example.com",
-            first_name="E",
-            last_name="Arly",
-            status=Registrant.Status.CONFIRMED,
-            source=Registrant.Source.PAID,
-        )
+def register(webinar, n: int, **extra) -> object:
+    """Start racer n's registration to `webinar`."""
+    return start_registration(
+        webinar=webinar,
+        first_name="Racer",
+        last_name=str(n),
+        email=f"racer{n}@example.com",
+        answers={},
+        base_url="http://testserver/",
+        **extra,
+    )
 
 
 def race(count: int, register: Callable[[int], object]) -> list[str]:
@@ -67,19 +68,11 @@ def test_forty_racers_for_the_last_ten_seats_get_exactly_ten_holds(
     )
     webinar.registration_limit = 50
     webinar.save()
-    fill(webinar, webinar.registration_limit - SEATS_LEFT)
-
-    outcomes = race(
-        RACERS,
-        lambda n: start_registration(
-            webinar=webinar,
-            first_name="Racer",
-            last_name=str(n),
-            email=f"racer{n}@example.com",
-            answers={},
-            base_url="http://testserver/",
-        ),
+    factories.RegistrantFactory.create_batch(
+        webinar.registration_limit - SEATS_LEFT, webinar=webinar, source="paid"
     )
+
+    outcomes = race(RACERS, lambda n: register(webinar, n))
 
     assert sorted(set(outcomes)) == ["full", "held"], outcomes
     assert outcomes.count("held") == SEATS_LEFT
@@ -100,18 +93,7 @@ def test_racers_for_one_series_session_never_oversell_it(organizer):
     )
     session = webinar.sessions.first()
 
-    outcomes = race(
-        12,
-        lambda n: start_registration(
-            webinar=webinar,
-            first_name="R",
-            last_name=str(n),
-            email=f"s{n}@example.com",
-            answers={},
-            session=session,
-            base_url="http://testserver/",
-        ),
-    )
+    outcomes = race(12, lambda n: register(webinar, n, session=session))
 
     assert outcomes.count("held") == 3
     assert seats_taken(webinar=webinar, session=session) == 3

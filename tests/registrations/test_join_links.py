@@ -39,6 +39,14 @@ def open_link_at(client, registrant, moment):
         return open_personal_link(client, join_url(registrant))
 
 
+def open_link_before_start(client, webinar, minutes: int):
+    """Open a new registrant's link `minutes` before the session starts."""
+    registrant = confirmed(webinar)
+    session = webinar.sessions.get()
+    moment = session.starts_at - timedelta(minutes=minutes)
+    return registrant, session, open_link_at(client, registrant, moment)
+
+
 def join_url(registrant):
     return reverse("registrations:join", args=[registrant.join_token])
 
@@ -72,12 +80,7 @@ def test_calendar_file_is_served(client, webinar):
 
 
 def test_from_15_minutes_before_it_redirects_to_the_room(client, webinar):
-    registrant = confirmed(webinar)
-    session = webinar.sessions.get()
-
-    response = open_link_at(
-        client, registrant, session.starts_at - timedelta(minutes=15)
-    )
+    registrant, session, response = open_link_before_start(client, webinar, 15)
 
     assert response.status_code == 302
     assert response["Location"] == session.broadcast_url
@@ -85,12 +88,7 @@ def test_from_15_minutes_before_it_redirects_to_the_room(client, webinar):
 
 
 def test_16_minutes_before_it_still_shows_the_details(client, webinar):
-    registrant = confirmed(webinar)
-    session = webinar.sessions.get()
-
-    response = open_link_at(
-        client, registrant, session.starts_at - timedelta(minutes=16)
-    )
+    registrant, session, response = open_link_before_start(client, webinar, 16)
 
     assert response.status_code == 200
     assert 'http-equiv="refresh"' in response.text
