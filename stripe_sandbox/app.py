@@ -30,6 +30,7 @@ from .web import (
     Response,
     StartResponse,
     check_key,
+    check_secret,
     error_response,
     html_response,
     json_response,
@@ -38,6 +39,7 @@ from .web import (
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_API_KEY = "sk_test_sandbox"  # noqa: S105 - the sandbox's public test key
 _ROUTES = [(m, re.compile(pattern + r"/?\Z"), h) for m, pattern, h in API_ROUTES]
 
 
@@ -46,6 +48,8 @@ class SandboxApp:
 
     `public_url` is the address clients reach this app at (the SDK's base
     address); it builds Checkout URLs. Without it the request's own host is used.
+    Only the secret keys in `api_keys` authenticate, as only an account's own
+    keys do on Stripe.
     """
 
     def __init__(
@@ -54,6 +58,7 @@ class SandboxApp:
         store_dir: Path | None = None,
         public_url: str | None = None,
         client_id: str = "ca_sandbox",
+        api_keys: Iterable[str] = (DEFAULT_API_KEY,),
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         connect_webhook_secret: str | None = None,
@@ -62,6 +67,7 @@ class SandboxApp:
         sweep_interval: float | None = 5.0,
     ) -> None:
         self.public_url = public_url.rstrip("/") if public_url else None
+        self.api_keys = frozenset(filter(None, api_keys))
         self.store = Store(store_dir)
         self.default_webhook_config = webhook_config or WebhookConfig()
         self.deliverer = Deliverer(WebhookConfig(**vars(self.default_webhook_config)))
@@ -145,7 +151,7 @@ class SandboxApp:
         if path.startswith("/v1/") or path in ("/oauth/token", "/oauth/deauthorize"):
             return self._api(environ, method, path)
         if path.startswith("/_sandbox/"):
-            check_key(environ)
+            check_key(environ, self.api_keys)
             return self.controls.answer(method, path, read_params(environ))
         if path.startswith("/c/pay/"):
             session_id = path.removeprefix("/c/pay/")
@@ -170,7 +176,7 @@ class SandboxApp:
             failure = fault_response(fault)
             if failure is not None:
                 return failure
-        check_key(environ)
+        check_key(environ, self.api_keys)
         for route_method, pattern, route_handler in _ROUTES:
             match = pattern.match(path)
             if match and route_method == method:
@@ -179,6 +185,9 @@ class SandboxApp:
         else:
             raise ApiError(f"Unrecognized request URL ({method}: {path}).", status=404)
         params = read_params(environ)
+        if path == "/oauth/token" and "client_secret" in params:
+            # The OAuth token call may authenticate with `client_secret` too.
+            check_secret(str(params.pop("client_secret")), self.api_keys)
         key = environ.get("HTTP_IDEMPOTENCY_KEY") if method == "POST" else None
         account = environ.get("HTTP_STRIPE_ACCOUNT") or PLATFORM_ACCOUNT
         ctx = Context(

@@ -123,6 +123,6 @@ def index(base: str) -> str:
     return _document(
         "Stripe sandbox",
         "<h1>Stripe sandbox</h1><p>A local stand-in for the Stripe API. Point the "
-        f"Stripe SDK at <code>{escape(base)}</code> with any "
-        "<code>sk_test_</code> key.</p>",
+        f"Stripe SDK at <code>{escape(base)}</code> with the secret key the "
+        "sandbox was started with (<code>sk_test_sandbox</code> by default).</p>",
     )

@@ -341,6 +341,7 @@ def stripe_sandbox_server(
     """Serve one sandbox over HTTP on a free loopback port for the test run."""
     app = SandboxApp(
         store_dir=Path(tmp_path_factory.mktemp("stripe-sandbox")),
+        api_keys=[SANDBOX_KEY],
         webhook_config=WebhookConfig(
             retry_delays=(0.02, 0.05, 0.1), max_attempts=4, timeout=5
         ),
