@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import pages
+from .accepted import ACCEPTED
 from .checkout_page import checkout_page
 from .controls import Controls
 from .core import Context, Options, Startup
@@ -22,6 +23,7 @@ from .errors import ApiError, OAuthError
 from .faults import Faults, fault_response, server_error
 from .oauth import consent_page
 from .objects import PLATFORM_ACCOUNT, new_id
+from .params import Shape, check_known
 from .sandbox import API_ROUTES, Sandbox
 from .store import Store
 from .web import (
@@ -40,7 +42,19 @@ from .web import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_KEY = "sk_test_sandbox"  # noqa: S105 - the sandbox's public test key
-_ROUTES = [(m, re.compile(pattern + r"/?\Z"), h) for m, pattern, h in API_ROUTES]
+
+
+def _compile_routes() -> list[tuple[str, re.Pattern[str], Any, dict[str, Shape]]]:
+    undeclared = [(m, p) for m, p, _ in API_ROUTES if (m, p) not in ACCEPTED]
+    if undeclared:
+        raise RuntimeError(f"Declare the parameters of {undeclared} in accepted.py")
+    return [
+        (m, re.compile(pattern + r"/?\Z"), h, ACCEPTED[(m, pattern)])
+        for m, pattern, h in API_ROUTES
+    ]
+
+
+_ROUTES = _compile_routes()
 
 
 class SandboxApp:
@@ -177,14 +191,20 @@ class SandboxApp:
             if failure is not None:
                 return failure
         check_key(environ, self.api_keys)
-        for route_method, pattern, route_handler in _ROUTES:
+        for route_method, pattern, route_handler, route_shape in _ROUTES:
             match = pattern.match(path)
             if match and route_method == method:
-                handler = route_handler
+                handler, shape = route_handler, route_shape
                 break
         else:
             raise ApiError(f"Unrecognized request URL ({method}: {path}).", status=404)
         params = read_params(environ)
+        try:
+            check_known(params, shape)
+        except ApiError as error:
+            if path.startswith("/oauth/"):
+                raise OAuthError("invalid_request", error.message) from None
+            raise
         if path == "/oauth/token" and "client_secret" in params:
             # The OAuth token call may authenticate with `client_secret` too.
             check_secret(str(params.pop("client_secret")), self.api_keys)

@@ -11,7 +11,7 @@ from typing import Any
 from .accounts import AccountsMixin
 from .core import ApiRoute, Context, Control, retrieve
 from .errors import invalid
-from .line_items import line_items_list, parse_line_items
+from .line_items import parse_line_items
 from .objects import (
     MAXIMUM_AMOUNT,
     MINIMUM_AMOUNTS,
@@ -331,14 +331,18 @@ class CheckoutMixin(AccountsMixin):
     def list_sessions(self, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         """Return `GET /v1/checkout/sessions`."""
         items = self.store.all("checkout.session", ctx.account)
-        for name in ("payment_intent", "status", "client_reference_id"):
+        for name in ("payment_intent", "status"):
             if params.get(name):
                 items = [s for s in items if s[name] == params[name]]
         return self.page(ctx, items, params, "/v1/checkout/sessions")
 
-    def line_items(self, ctx: Context, session_id: str) -> dict[str, Any]:
-        """Return `GET /v1/checkout/sessions/{id}/line_items`."""
-        return line_items_list(self.get(ctx, "checkout.session", session_id))
+    def line_items(
+        self, ctx: Context, session_id: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Return `GET /v1/checkout/sessions/{id}/line_items`, a page at a time."""
+        session = self.get(ctx, "checkout.session", session_id)
+        url = f"/v1/checkout/sessions/{session_id}/line_items"
+        return self.page(ctx, session["_line_items"], params, url)
 
     def sweep(self) -> None:
         """Expire open Checkout Sessions whose `expires_at` has passed."""
@@ -370,12 +374,14 @@ API_ROUTES: list[ApiRoute] = [
     (
         "POST",
         r"/v1/checkout/sessions/(?P<id>[^/]+)/expire",
-        lambda s, c, p, id: s.render(s.expire_session(c, id), c.account),
+        lambda s, c, p, id: s.render(
+            s.expire_session(c, id), c.account, p.get("expand")
+        ),
     ),
     (
         "GET",
         r"/v1/checkout/sessions/(?P<id>[^/]+)/line_items",
-        lambda s, c, p, id: s.line_items(c, id),
+        lambda s, c, p, id: s.line_items(c, id, p),
     ),
 ]
 CONTROLS: list[Control] = [
