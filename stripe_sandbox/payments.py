@@ -14,7 +14,7 @@ from .balance import BalanceMixin
 from .checkout import CheckoutMixin
 from .core import ApiRoute, Control, retrieve
 from .errors import invalid, missing
-from .objects import address, list_object, new_id, public
+from .objects import address, new_id, public
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,6 @@ def charge_object(
         "receipt_number": None,
         "receipt_url": None,
         "refunded": False,
-        "refunds": list_object(f"/v1/charges/{charge_id}/refunds"),
         "review": None,
         "shipping": None,
         "source": None,
