@@ -285,13 +285,18 @@ class SandboxHandle:
         *,
         connect: bool = False,
         enabled_events: list[str] | None = None,
+        api_version: str | None = None,
     ) -> dict[str, Any]:
-        """Register an endpoint signed with `secret` (Connect events if `connect`)."""
+        """Register an endpoint signed with `secret` (Connect events if `connect`).
+
+        Its events carry `api_version` (the stripe SDK's version by default).
+        """
         body = {
             "url": url,
             "secret": secret,
             "connect": connect,
             "enabled_events": enabled_events or ["*"],
+            "api_version": api_version,
         }
         return self._control("POST", "webhook_endpoints", body)
 
