@@ -170,8 +170,11 @@ class SandboxApp:
         if path.startswith("/c/pay/"):
             session_id = path.removeprefix("/c/pay/")
             params = read_params(environ) if method == "POST" else {}
+            languages = environ.get("HTTP_ACCEPT_LANGUAGE", "")
             return self.run(
-                lambda: checkout_page(self.sandbox, method, session_id, params)
+                lambda: checkout_page(
+                    self.sandbox, method, session_id, params, languages
+                )
             )
         if path == "/oauth/authorize":
             return consent_page(self.sandbox, self.run, method, read_params(environ))

@@ -30,6 +30,8 @@ class Card:
 CARDS = {
     "4242424242424242": Card("paid"),
     "5555555555554444": Card("paid", brand="mastercard"),
+    "378282246310005": Card("paid", brand="amex"),
+    "6011111111111117": Card("paid", brand="discover"),
     "4000000000000077": Card("async"),
     "4000000000000002": Card(
         "declined", decline_code="generic_decline", message="Your card was declined."
