@@ -40,6 +40,7 @@ MAX_NETWORK_RETRIES = 2
 # slow Stripe must fail fast rather than hold a worker for the SDK's 80 s.
 DEFAULT_TIMEOUT = (3.0, 10.0)
 WEBHOOK_TOLERANCE = 300
+_LIST_PAGE = 100  # Stripe's largest page
 
 
 # -- errors ---------------------------------------------------------------------
@@ -362,7 +363,20 @@ def list_refunds_for_payment(
     *, account: str, payment_intent: str
 ) -> list[RefundResult]:
     """Return every refund of a payment, newest first, including dashboard ones."""
-    params = {"payment_intent": payment_intent, "limit": 100}
+    return _list_refunds(account, {"payment_intent": payment_intent})
+
+
+def list_refunds(*, account: str | None, charge: str) -> list[RefundResult]:
+    """Return every refund of a charge, newest first, reading page after page.
+
+    A Charge no longer carries its refunds (API 2022-11-15 on), so this is how
+    a `charge.refunded` event learns what was refunded.
+    """
+    return _list_refunds(account, {"charge": charge})
+
+
+def _list_refunds(account: str | None, filters: dict[str, str]) -> list[RefundResult]:
+    params = {**filters, "limit": _LIST_PAGE}
     refunds = client().v1.refunds
     return _call(
         "refund list",

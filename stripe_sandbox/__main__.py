@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from .app import SandboxApp
+from .app import DEFAULT_API_KEY, SandboxApp
 from .server import SandboxServer
 
 
@@ -16,6 +16,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=12111)
     parser.add_argument("--dir", type=Path, default=Path("var/stripe-sandbox"))
     parser.add_argument("--client-id", default="ca_sandbox")
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        help=f"a secret key that authenticates (repeatable; default {DEFAULT_API_KEY})",
+    )
     parser.add_argument("--webhook-url", help="endpoint to register at start")
     parser.add_argument("--webhook-secret", default="whsec_sandbox")
     parser.add_argument("--connect-webhook-secret", default="whsec_sandbox_connect")
@@ -26,11 +32,13 @@ def main() -> None:
         store_dir=args.dir,
         public_url=base,
         client_id=args.client_id,
+        api_keys=args.api_keys or [DEFAULT_API_KEY],
         webhook_url=args.webhook_url,
         webhook_secret=args.webhook_secret,
         connect_webhook_secret=args.connect_webhook_secret,
     )
-    print(f"Stripe sandbox on {base} (any sk_test_ key)")
+    keys = ", ".join(args.api_keys or [DEFAULT_API_KEY])
+    print(f"Stripe sandbox on {base} (secret key: {keys})")
     SandboxServer(app, port=args.port).serve_forever()
 
 

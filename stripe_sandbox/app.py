@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import pages
+from .accepted import ACCEPTED
 from .checkout_page import checkout_page
 from .controls import Controls
 from .core import Context, Options, Startup
@@ -22,6 +23,7 @@ from .errors import ApiError, OAuthError
 from .faults import Faults, fault_response, server_error
 from .oauth import consent_page
 from .objects import PLATFORM_ACCOUNT, new_id
+from .params import Shape, check_known
 from .sandbox import API_ROUTES, Sandbox
 from .store import Store
 from .web import (
@@ -30,6 +32,7 @@ from .web import (
     Response,
     StartResponse,
     check_key,
+    check_secret,
     error_response,
     html_response,
     json_response,
@@ -38,7 +41,20 @@ from .web import (
 
 logger = logging.getLogger(__name__)
 
-_ROUTES = [(m, re.compile(pattern + r"/?\Z"), h) for m, pattern, h in API_ROUTES]
+DEFAULT_API_KEY = "sk_test_sandbox"  # noqa: S105 - the sandbox's public test key
+
+
+def _compile_routes() -> list[tuple[str, re.Pattern[str], Any, dict[str, Shape]]]:
+    undeclared = [(m, p) for m, p, _ in API_ROUTES if (m, p) not in ACCEPTED]
+    if undeclared:
+        raise RuntimeError(f"Declare the parameters of {undeclared} in accepted.py")
+    return [
+        (m, re.compile(pattern + r"/?\Z"), h, ACCEPTED[(m, pattern)])
+        for m, pattern, h in API_ROUTES
+    ]
+
+
+_ROUTES = _compile_routes()
 
 
 class SandboxApp:
@@ -46,6 +62,8 @@ class SandboxApp:
 
     `public_url` is the address clients reach this app at (the SDK's base
     address); it builds Checkout URLs. Without it the request's own host is used.
+    Only the secret keys in `api_keys` authenticate, as only an account's own
+    keys do on Stripe.
     """
 
     def __init__(
@@ -54,6 +72,7 @@ class SandboxApp:
         store_dir: Path | None = None,
         public_url: str | None = None,
         client_id: str = "ca_sandbox",
+        api_keys: Iterable[str] = (DEFAULT_API_KEY,),
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         connect_webhook_secret: str | None = None,
@@ -62,6 +81,7 @@ class SandboxApp:
         sweep_interval: float | None = 5.0,
     ) -> None:
         self.public_url = public_url.rstrip("/") if public_url else None
+        self.api_keys = frozenset(filter(None, api_keys))
         self.store = Store(store_dir)
         self.default_webhook_config = webhook_config or WebhookConfig()
         self.deliverer = Deliverer(WebhookConfig(**vars(self.default_webhook_config)))
@@ -145,13 +165,16 @@ class SandboxApp:
         if path.startswith("/v1/") or path in ("/oauth/token", "/oauth/deauthorize"):
             return self._api(environ, method, path)
         if path.startswith("/_sandbox/"):
-            check_key(environ)
+            check_key(environ, self.api_keys)
             return self.controls.answer(method, path, read_params(environ))
         if path.startswith("/c/pay/"):
             session_id = path.removeprefix("/c/pay/")
             params = read_params(environ) if method == "POST" else {}
+            languages = environ.get("HTTP_ACCEPT_LANGUAGE", "")
             return self.run(
-                lambda: checkout_page(self.sandbox, method, session_id, params)
+                lambda: checkout_page(
+                    self.sandbox, method, session_id, params, languages
+                )
             )
         if path == "/oauth/authorize":
             return consent_page(self.sandbox, self.run, method, read_params(environ))
@@ -170,15 +193,24 @@ class SandboxApp:
             failure = fault_response(fault)
             if failure is not None:
                 return failure
-        check_key(environ)
-        for route_method, pattern, route_handler in _ROUTES:
+        check_key(environ, self.api_keys)
+        for route_method, pattern, route_handler, route_shape in _ROUTES:
             match = pattern.match(path)
             if match and route_method == method:
-                handler = route_handler
+                handler, shape = route_handler, route_shape
                 break
         else:
             raise ApiError(f"Unrecognized request URL ({method}: {path}).", status=404)
         params = read_params(environ)
+        try:
+            check_known(params, shape)
+        except ApiError as error:
+            if path.startswith("/oauth/"):
+                raise OAuthError("invalid_request", error.message) from None
+            raise
+        if path == "/oauth/token" and "client_secret" in params:
+            # The OAuth token call may authenticate with `client_secret` too.
+            check_secret(str(params.pop("client_secret")), self.api_keys)
         key = environ.get("HTTP_IDEMPOTENCY_KEY") if method == "POST" else None
         account = environ.get("HTTP_STRIPE_ACCOUNT") or PLATFORM_ACCOUNT
         ctx = Context(

@@ -11,7 +11,7 @@ from typing import Any
 from .accounts import AccountsMixin
 from .core import ApiRoute, Context, Control, retrieve
 from .errors import invalid
-from .line_items import line_items_list, parse_line_items
+from .line_items import parse_line_items
 from .objects import (
     MAXIMUM_AMOUNT,
     MINIMUM_AMOUNTS,
@@ -98,7 +98,12 @@ def checkout_session(
         "allow_promotion_codes": None,
         "amount_subtotal": amount_total,
         "amount_total": amount_total,
-        "automatic_tax": {"enabled": False, "liability": None, "status": None},
+        "automatic_tax": {
+            "enabled": False,
+            "liability": None,
+            "provider": None,
+            "status": None,
+        },
         "billing_address_collection": None,
         "cancel_url": cancel_url,
         "client_reference_id": client_reference_id,
@@ -165,7 +170,7 @@ def checkout_session(
         "subscription": None,
         "success_url": success_url,
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-        "ui_mode": "hosted",
+        "ui_mode": "hosted_page",
         "url": url,
         "wallet_options": None,
         "_line_items": line_items,
@@ -331,14 +336,18 @@ class CheckoutMixin(AccountsMixin):
     def list_sessions(self, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         """Return `GET /v1/checkout/sessions`."""
         items = self.store.all("checkout.session", ctx.account)
-        for name in ("payment_intent", "status", "client_reference_id"):
+        for name in ("payment_intent", "status"):
             if params.get(name):
                 items = [s for s in items if s[name] == params[name]]
         return self.page(ctx, items, params, "/v1/checkout/sessions")
 
-    def line_items(self, ctx: Context, session_id: str) -> dict[str, Any]:
-        """Return `GET /v1/checkout/sessions/{id}/line_items`."""
-        return line_items_list(self.get(ctx, "checkout.session", session_id))
+    def line_items(
+        self, ctx: Context, session_id: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Return `GET /v1/checkout/sessions/{id}/line_items`, a page at a time."""
+        session = self.get(ctx, "checkout.session", session_id)
+        url = f"/v1/checkout/sessions/{session_id}/line_items"
+        return self.page(ctx, session["_line_items"], params, url)
 
     def sweep(self) -> None:
         """Expire open Checkout Sessions whose `expires_at` has passed."""
@@ -370,12 +379,14 @@ API_ROUTES: list[ApiRoute] = [
     (
         "POST",
         r"/v1/checkout/sessions/(?P<id>[^/]+)/expire",
-        lambda s, c, p, id: s.render(s.expire_session(c, id), c.account),
+        lambda s, c, p, id: s.render(
+            s.expire_session(c, id), c.account, p.get("expand")
+        ),
     ),
     (
         "GET",
         r"/v1/checkout/sessions/(?P<id>[^/]+)/line_items",
-        lambda s, c, p, id: s.line_items(c, id),
+        lambda s, c, p, id: s.line_items(c, id, p),
     ),
 ]
 CONTROLS: list[Control] = [

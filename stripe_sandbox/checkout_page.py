@@ -7,45 +7,53 @@ from typing import Any
 from . import pages
 from .core import Control
 from .errors import ApiError, invalid
+from .locales import language
 from .objects import public
 from .payments import ASYNC_CARD, DECLINE_CARD, PAY_CARD, PaymentsMixin
 from .web import Response, html_response, redirect
 
 
 def checkout_page(
-    sandbox: PaymentsMixin, method: str, session_id: str, params: dict[str, Any]
+    sandbox: PaymentsMixin,
+    method: str,
+    session_id: str,
+    params: dict[str, Any],
+    accept_language: str = "",
 ) -> Response:
     """Show an open session's payment page, or take its card and pay it.
 
-    Run inside one store transaction (`SandboxApp.run`).
+    The page speaks the session's `locale` (the browser's for `auto`). Run
+    inside one store transaction (`SandboxApp.run`).
     """
     sandbox.sweep()
     try:
         account, session = sandbox.find_session(session_id)
     except ApiError:
-        return html_response(
-            404, pages.message("Not found", "No such checkout session.")
-        )
+        lang = language(None, accept_language)
+        page = pages.message("Not found", "No such checkout session.", lang)
+        return html_response(404, page)
+    lang = language(session["locale"], accept_language)
     if session["status"] != "open":
-        return html_response(200, pages.closed(session))
+        return html_response(200, pages.closed(session, lang))
     name = sandbox.display_name(account)
     if method != "POST":
-        return html_response(200, pages.checkout(session, business_name=name))
+        page = pages.checkout(session, business_name=name, lang=lang)
+        return html_response(200, page)
     if params.get("action") == "cancel":
         if session["cancel_url"]:
             return redirect(session["cancel_url"])
-        return html_response(
-            200, pages.message("Cancelled", "You can close this page.")
-        )
+        page = pages.message("Cancelled", "You can close this page.", lang)
+        return html_response(200, page)
     outcome, session = sandbox.pay(session_id, str(params.get("card_number", "")))
     if outcome not in ("paid", "async"):
-        page = pages.checkout(session, business_name=name, error=outcome)
+        page = pages.checkout(session, business_name=name, lang=lang, error=outcome)
         return html_response(200, page)
     if session["success_url"]:
         return redirect(
             session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
         )
-    return html_response(200, pages.message("Thank you", "Your payment went through."))
+    page = pages.message("Thank you", "Your payment went through.", lang)
+    return html_response(200, page)
 
 
 def _complete(

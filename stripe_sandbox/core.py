@@ -16,7 +16,7 @@ from typing import Any
 from .delivery import Deliverer
 from .errors import invalid, missing
 from .line_items import line_items_list
-from .objects import PLATFORM_ACCOUNT, public
+from .objects import PLATFORM_ACCOUNT, list_object, public
 from .params import as_int
 from .store import Store
 
@@ -104,14 +104,21 @@ class SandboxCore:
     ) -> dict[str, Any]:
         """Return the public form of an object, with `expand` paths filled in."""
         result = public(obj)
+        wanted = [path.split(".")[0] for path in expand or []]
         if obj.get("object") == "charge":
+            # Since API version 2022-11-15 a Charge lists its refunds only when
+            # asked with `expand[]=refunds`; otherwise the key is absent.
+            result.pop("refunds", None)
+        if obj.get("object") == "charge" and "refunds" in wanted:
             refunds = [
                 public(r)
                 for r in self.store.all("refund", account)
                 if r["charge"] == obj["id"]
             ]
-            result["refunds"]["data"] = refunds[:10]
-            result["refunds"]["has_more"] = len(refunds) > 10
+            result["refunds"] = {
+                **list_object(f"/v1/charges/{obj['id']}/refunds", refunds[:10]),
+                "has_more": len(refunds) > 10,
+            }
         for path in expand or []:
             self._expand(result, obj, path.split("."), account, path)
         return result

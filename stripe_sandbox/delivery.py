@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+# Where an event goes: url, signing secret, API version.
+Endpoint = tuple[str, str, str]
+
+
 def sign(payload: str, secret: str, timestamp: int) -> str:
     """Return a `Stripe-Signature` header exactly as Stripe computes it."""
     signed = f"{timestamp}.{payload}".encode()
@@ -73,11 +77,14 @@ class Deliverer:
         )
         self._thread.start()
 
-    def enqueue(self, event: dict[str, Any], endpoints: list[tuple[str, str]]) -> None:
-        """Queue an event for each (url, secret) endpoint."""
+    def enqueue(self, event: dict[str, Any], endpoints: list[Endpoint]) -> None:
+        """Queue an event for each endpoint, in that endpoint's API version."""
         with self._cond:
-            for url, secret in endpoints:
-                delivery = Delivery(event=event, url=url, secret=secret)
+            for url, secret, api_version in endpoints:
+                # Stripe renders an event in the version of the endpoint it
+                # goes to; the sandbox knows one shape, so only the label moves.
+                rendered = {**event, "api_version": api_version}
+                delivery = Delivery(event=rendered, url=url, secret=secret)
                 if self._state.held is not None:
                     self._state.held.append(delivery)
                 else:

@@ -72,6 +72,7 @@ def dispute_object(
             "card": {
                 "brand": card["brand"],
                 "case_type": "chargeback",
+                "network": card["network"],
                 "network_reason_code": "10.4",
             },
             "type": "card",

@@ -37,6 +37,10 @@ def get_app() -> SandboxApp:
                 public_url=getattr(settings, "STRIPE_API_BASE", "") or None,
                 client_id=getattr(settings, "STRIPE_CONNECT_CLIENT_ID", "")
                 or "ca_sandbox",
+                api_keys=[
+                    settings.STRIPE_SECRET_KEY,
+                    getattr(settings, "SANDBOX_SECRET_KEY", ""),
+                ],
                 webhook_url=getattr(settings, "STRIPE_SANDBOX_WEBHOOK_URL", None),
                 webhook_secret=getattr(settings, "STRIPE_WEBHOOK_SECRET", None),
                 connect_webhook_secret=getattr(

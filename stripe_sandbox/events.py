@@ -7,12 +7,17 @@ commits, and drops it when the transaction rolls back.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .core import ApiRoute, Context, Control, SandboxCore, retrieve
+from .delivery import Endpoint
 from .errors import invalid, missing_param
 from .objects import API_VERSION, PLATFORM_ACCOUNT, new_id, public
 from .params import flag
+
+# Stripe's API versions: a date, and since 2024-09-30 a release name after it.
+_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
 
 
 def webhook_endpoint(
@@ -24,10 +29,12 @@ def webhook_endpoint(
     metadata: dict[str, str],
     secret: str,
     connect: bool,
+    api_version: str,
 ) -> dict[str, Any]:
     """Return a webhook endpoint; the secret is kept for signing deliveries."""
     return {
-        **dict.fromkeys(("api_version", "application")),
+        "api_version": api_version,
+        "application": None,
         "created": created,
         "description": description,
         "enabled_events": enabled_events,
@@ -82,6 +89,15 @@ def _type_matches(event_type: str, wanted: list[str]) -> bool:
     return False
 
 
+def _api_version(value: Any) -> str:
+    """Return an endpoint's API version: a dated Stripe version, else the SDK's."""
+    if value in (None, ""):
+        return API_VERSION
+    if not isinstance(value, str) or not _VERSION.fullmatch(value):
+        raise invalid(f"Invalid API version: {value}", param="api_version")
+    return value
+
+
 def _with_secret(endpoint: dict[str, Any]) -> dict[str, Any]:
     # As on Stripe, the signing secret is shown only when it is created.
     return {**public(endpoint), "secret": endpoint["_secret"]}
@@ -117,16 +133,15 @@ class EventsMixin(SandboxCore):
             self._outbox.append(created)
         return created
 
-    def _endpoints_for(
-        self, event_type: str, *, connect: bool
-    ) -> list[tuple[str, str]]:
+    def _endpoints_for(self, event_type: str, *, connect: bool) -> list[Endpoint]:
         found = []
         for endpoint in self.store.all("webhook_endpoint", PLATFORM_ACCOUNT):
             events = endpoint["enabled_events"]
             if endpoint["_connect"] != connect or endpoint["status"] != "enabled":
                 continue
             if "*" in events or event_type in events:
-                found.append((endpoint["url"], endpoint["_secret"]))
+                version = endpoint.get("api_version") or API_VERSION
+                found.append((endpoint["url"], endpoint["_secret"], version))
         return found
 
     def flush_outbox(self) -> None:
@@ -174,6 +189,7 @@ class EventsMixin(SandboxCore):
         description: str | None = None,
         metadata: dict[str, str] | None = None,
         replace: bool = True,
+        api_version: str = API_VERSION,
     ) -> dict[str, Any]:
         """Add an endpoint, or update the secret of the same URL and kind."""
         if not url.startswith(("http://", "https://")):
@@ -185,6 +201,7 @@ class EventsMixin(SandboxCore):
                 if existing["url"] == url and existing["_connect"] == connect:
                     existing["_secret"] = secret
                     existing["enabled_events"] = enabled_events or ["*"]
+                    existing["api_version"] = api_version
                     return self.store.put(existing, PLATFORM_ACCOUNT)
         endpoint = webhook_endpoint(
             created=self.now(),
@@ -194,6 +211,7 @@ class EventsMixin(SandboxCore):
             metadata=metadata or {},
             secret=secret,
             connect=connect,
+            api_version=api_version,
         )
         return self.store.put(endpoint, PLATFORM_ACCOUNT)
 
@@ -213,6 +231,7 @@ class EventsMixin(SandboxCore):
             description=params.get("description") or None,
             metadata=params.get("metadata") or {},
             replace=False,
+            api_version=_api_version(params.get("api_version")),
         )
         return _with_secret(endpoint)
 
@@ -250,6 +269,7 @@ def _control_endpoint(sandbox: EventsMixin, params: dict[str, Any]) -> dict[str,
         secret=str(params.get("secret") or "whsec_" + new_id("", 32)),
         connect=flag(params.get("connect", False)),
         enabled_events=list(params.get("enabled_events") or ["*"]),
+        api_version=_api_version(params.get("api_version")),
     )
     return _with_secret(endpoint)
 

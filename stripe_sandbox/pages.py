@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .objects import format_amount
+from .locales import ENGLISH, format_amount, translate
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;background:#f6f9fc;color:#1a1f36;margin:0}
@@ -23,61 +23,88 @@ cursor:pointer;background:#fff;color:#1a1f36;border:1px solid #635bff;border-rad
 """
 
 
-def _document(title: str, body: str) -> str:
+def _document(title: str, body: str, lang: str = ENGLISH) -> str:
+    banner = translate("Stripe sandbox: test mode, no real money moves.", lang)
     return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        "<div class='sandbox'>Stripe sandbox: test mode, no real money moves.</div>"
+        f"<div class='sandbox'>{escape(banner)}</div>"
         f"<main>{body}</main></body></html>"
     )
 
 
+TEST_CARDS = (
+    "Test cards: 4242 4242 4242 4242 (Visa), 5555 5555 5555 4444 (Mastercard), "
+    "3782 822463 10005 (Amex) and 6011 1111 1111 1117 (Discover) pay, "
+    "4000 0000 0000 0002 is declined, 4000 0000 0000 0077 stays processing "
+    "until settled."
+)
+
+
 def checkout(
-    session: dict[str, Any], *, business_name: str, error: str | None = None
+    session: dict[str, Any],
+    *,
+    business_name: str,
+    lang: str = ENGLISH,
+    error: str | None = None,
 ) -> str:
-    """Render the hosted payment page of an open session."""
+    """Render the hosted payment page of an open session, in `lang`."""
     items = session["_line_items"]
     name = ", ".join(item["description"] for item in items)
-    amount = format_amount(session["amount_total"], session["currency"])
+    amount = format_amount(session["amount_total"], session["currency"], lang)
     email = session["customer_email"] or ""
-    error_html = f"<p class='error' role='alert'>{escape(error)}</p>" if error else ""
+    error_html = (
+        f"<p class='error' role='alert'>{escape(translate(error, lang))}</p>"
+        if error
+        else ""
+    )
+
+    def t(text: str) -> str:
+        return escape(translate(text, lang))
+
     body = f"""
-<p class="muted">Pay <strong class="business">{escape(business_name)}</strong></p>
+<p class="muted">{t("Pay")}
+  <strong class="business">{escape(business_name)}</strong></p>
 <h1 class="item">{escape(name)}</h1>
 <p class="amount">{escape(amount)}</p>
 <form method="post">
-  <label for="email">Email</label>
+  <label for="email">{t("Email")}</label>
   <input id="email" name="email" type="email" value="{escape(email)}" readonly>
-  <label for="card_number">Card number</label>
+  <label for="card_number">{t("Card number")}</label>
   <input id="card_number" name="card_number" inputmode="numeric"
          autocomplete="cc-number" placeholder="4242 4242 4242 4242">
-  <label for="card_expiry">Expiry (any future date)</label>
+  <label for="card_expiry">{t("Expiry (any future date)")}</label>
   <input id="card_expiry" name="card_expiry" placeholder="12 / 34">
-  <label for="card_cvc">CVC (any 3 digits)</label>
+  <label for="card_cvc">{t("CVC (any 3 digits)")}</label>
   <input id="card_cvc" name="card_cvc" placeholder="123">
   {error_html}
-  <button class="primary" type="submit" name="action" value="pay">Pay</button>
-  <button type="submit" name="action" value="cancel" formnovalidate>Cancel</button>
+  <button class="primary" type="submit" name="action" value="pay">{t("Pay")}</button>
+  <button type="submit" name="action" value="cancel" formnovalidate>
+    {t("Cancel")}</button>
 </form>
-<p class="muted">Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is
-declined, 4000 0000 0000 0077 stays processing until settled.</p>
+<p class="muted">{t(TEST_CARDS)}</p>
 """
-    return _document(f"Pay {business_name}", body)
+    return _document(f"{translate('Pay', lang)} {business_name}", body, lang)
 
 
-def closed(session: dict[str, Any]) -> str:
+def closed(session: dict[str, Any], lang: str = ENGLISH) -> str:
     """Render the page of a session that can no longer be paid."""
     if session["status"] == "expired":
-        message = "This checkout session has expired."
+        text = "This checkout session has expired."
     else:
-        message = "This checkout session is complete: the payment was already made."
-    return _document("Checkout closed", f"<h1>{escape(message)}</h1>")
+        text = "This checkout session is complete: the payment was already made."
+    return _document(
+        translate("Checkout closed", lang),
+        f"<h1>{escape(translate(text, lang))}</h1>",
+        lang,
+    )
 
 
-def message(title: str, text: str) -> str:
-    """Render a page with one message."""
-    return _document(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>")
+def message(title: str, text: str, lang: str = ENGLISH) -> str:
+    """Render a page with one message, in `lang` when the page knows it."""
+    title, text = translate(title, lang), translate(text, lang)
+    return _document(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>", lang)
 
 
 def consent(
@@ -123,6 +150,6 @@ def index(base: str) -> str:
     return _document(
         "Stripe sandbox",
         "<h1>Stripe sandbox</h1><p>A local stand-in for the Stripe API. Point the "
-        f"Stripe SDK at <code>{escape(base)}</code> with any "
-        "<code>sk_test_</code> key.</p>",
+        f"Stripe SDK at <code>{escape(base)}</code> with the secret key the "
+        "sandbox was started with (<code>sk_test_sandbox</code> by default).</p>",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import invalid, missing_param
+from .errors import ApiError, invalid, missing_param
 
 
 def as_int(value: Any, param: str) -> int:
@@ -68,3 +68,67 @@ def flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).lower() in ("true", "1", "yes", "on")
+
+
+# A parameter shape, as routes declare what they accept (see `accepted`):
+# SCALAR a string, number or boolean; FREE a hash of free-form keys (metadata);
+# a dict a hash of those keys; a one-item list an array of that shape; a tuple
+# any one of its shapes (`created=1` or `created[gt]=1`).
+SCALAR = "scalar"
+FREE = "free"
+Shape = Any
+
+
+def check_known(params: dict[str, Any], shape: dict[str, Shape]) -> None:
+    """Refuse the first parameter the shape does not declare, as Stripe does."""
+    _check_hash(params, shape, "")
+
+
+def unknown_param(path: str) -> ApiError:
+    """Return Stripe's 400 `parameter_unknown` for a parameter path."""
+    return invalid(
+        f"Received unknown parameter: {path}", param=path, code="parameter_unknown"
+    )
+
+
+def _name(prefix: str, key: str) -> str:
+    return f"{prefix}[{key}]" if prefix else key
+
+
+def _check_hash(value: dict[str, Any], shape: dict[str, Shape], prefix: str) -> None:
+    for key, child in value.items():
+        path = _name(prefix, key)
+        if key not in shape:
+            raise unknown_param(path)
+        _check(child, shape[key], path)
+
+
+def _check(value: Any, shape: Shape, path: str) -> None:
+    if isinstance(shape, tuple):
+        errors = []
+        for option in shape:
+            try:
+                _check(value, option, path)
+            except ApiError as error:
+                errors.append(error)
+            else:
+                return
+        raise errors[-1]
+    if shape == FREE or value == "":
+        # Stripe reads an empty value as "unset" for any parameter.
+        return
+    if shape == SCALAR:
+        if isinstance(value, dict):
+            raise unknown_param(_name(path, next(iter(value), "")))
+        if isinstance(value, list):
+            raise unknown_param(f"{path}[0]")
+        return
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            raise invalid("Invalid array", param=path)
+        for index, item in enumerate(value):
+            _check(item, shape[0], f"{path}[{index}]")
+        return
+    if not isinstance(value, dict):
+        raise invalid("Invalid hash", param=path)
+    _check_hash(value, shape, path)

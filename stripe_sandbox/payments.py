@@ -14,7 +14,7 @@ from .balance import BalanceMixin
 from .checkout import CheckoutMixin
 from .core import ApiRoute, Control, retrieve
 from .errors import invalid, missing
-from .objects import address, list_object, new_id, public
+from .objects import address, new_id, public
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Card:
 CARDS = {
     "4242424242424242": Card("paid"),
     "5555555555554444": Card("paid", brand="mastercard"),
+    "378282246310005": Card("paid", brand="amex"),
+    "6011111111111117": Card("paid", brand="discover"),
     "4000000000000077": Card("async"),
     "4000000000000002": Card(
         "declined", decline_code="generic_decline", message="Your card was declined."
@@ -222,7 +224,6 @@ def charge_object(
         "receipt_number": None,
         "receipt_url": None,
         "refunded": False,
-        "refunds": list_object(f"/v1/charges/{charge_id}/refunds"),
         "review": None,
         "shipping": None,
         "source": None,

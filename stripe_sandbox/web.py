@@ -99,8 +99,8 @@ def _body(environ: Environ) -> bytes:
     return environ["wsgi.input"].read(length)
 
 
-def check_key(environ: Environ) -> None:
-    """Refuse a request without a test-mode secret key, as Stripe does (401)."""
+def check_key(environ: Environ, accepted: frozenset[str]) -> None:
+    """Refuse a request without one of the accepted secret keys (401), as Stripe."""
     header = environ.get("HTTP_AUTHORIZATION", "")
     key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     if not key:
@@ -110,9 +110,21 @@ def check_key(environ: Environ) -> None:
             "'Authorization: Bearer YOUR_SECRET_KEY').",
             status=401,
         )
-    if not key.startswith("sk_test_"):
+    check_secret(key, accepted)
+
+
+def check_secret(key: str, accepted: frozenset[str]) -> None:
+    """Refuse a secret key the sandbox was not started with (401 `api_key_invalid`)."""
+    if key not in accepted:
         raise ApiError(
-            f"Invalid API Key provided: {key[:8]}{'*' * 4}{key[-4:]}",
+            f"Invalid API Key provided: {redact_key(key)}",
             status=401,
             code="api_key_invalid",
         )
+
+
+def redact_key(key: str) -> str:
+    """Mask a key as Stripe's messages do: `sk_test_****************abcd`."""
+    prefix = "_".join(key.split("_")[:2]) + "_" if key.count("_") >= 2 else ""
+    hidden = max(len(key) - len(prefix) - 4, 0)
+    return f"{prefix}{'*' * hidden}{key[len(prefix) + hidden :]}"

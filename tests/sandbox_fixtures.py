@@ -285,13 +285,18 @@ class SandboxHandle:
         *,
         connect: bool = False,
         enabled_events: list[str] | None = None,
+        api_version: str | None = None,
     ) -> dict[str, Any]:
-        """Register an endpoint signed with `secret` (Connect events if `connect`)."""
+        """Register an endpoint signed with `secret` (Connect events if `connect`).
+
+        Its events carry `api_version` (the stripe SDK's version by default).
+        """
         body = {
             "url": url,
             "secret": secret,
             "connect": connect,
             "enabled_events": enabled_events or ["*"],
+            "api_version": api_version,
         }
         return self._control("POST", "webhook_endpoints", body)
 
@@ -341,6 +346,7 @@ def stripe_sandbox_server(
     """Serve one sandbox over HTTP on a free loopback port for the test run."""
     app = SandboxApp(
         store_dir=Path(tmp_path_factory.mktemp("stripe-sandbox")),
+        api_keys=[SANDBOX_KEY],
         webhook_config=WebhookConfig(
             retry_delays=(0.02, 0.05, 0.1), max_attempts=4, timeout=5
         ),

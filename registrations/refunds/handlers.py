@@ -8,10 +8,12 @@ import logging
 
 from django.db import transaction
 
+from payments import gateway
 from payments.gateway import WebhookEvent
 from payments.webhooks import handles
 from registrations.refunds.disputes import record_dispute
-from registrations.refunds.stripe_sync import sync_refund
+from registrations.refunds.ledger import find_payment
+from registrations.refunds.stripe_sync import as_refund_dict, sync_refund
 
 logger = logging.getLogger(__name__)
 
@@ -25,18 +27,31 @@ def on_refund(event: WebhookEvent) -> None:
 
 @handles("charge.refunded")
 def on_charge_refunded(event: WebhookEvent) -> None:
-    """Record every refund listed on the charge (dashboard refunds included)."""
+    """Record every refund of the charge (dashboard refunds included).
+
+    The event's Charge carries no refund list (Stripe stopped including it in
+    API version 2022-11-15), so the refunds are listed from Stripe; a failure
+    to reach Stripe answers 500 and Stripe sends the event again.
+    """
     charge = event.object
-    listed = (charge.get("refunds") or {}).get("data") or []
-    for stripe_refund in listed:
-        # The charge's list omits these when Stripe sends the refund ids only.
-        stripe_refund.setdefault("charge", charge.get("id"))
-        stripe_refund.setdefault("payment_intent", charge.get("payment_intent"))
+    payment = find_payment(
+        account=event.account,
+        payment_intent=charge.get("payment_intent"),
+        charge=charge["id"],
+    )
+    if payment is None:
+        logger.info("Charge %s is no payment of ours", charge["id"])
+        return
+    try:
+        listed = gateway.list_refunds(account=event.account, charge=charge["id"])
+    except gateway.AccountDisconnected:
+        # Nothing can be read for an account that left; answering 500 would
+        # only make Stripe retry for days.
+        logger.warning("Charge %s: its account is disconnected", charge["id"])
+        return
+    for result in listed:
         with transaction.atomic():
-            sync_refund(account=event.account, stripe_refund=stripe_refund)
-    if (charge.get("refunds") or {}).get("has_more"):
-        # The remaining refunds arrive with their own refund.* events.
-        logger.info("Charge %s lists more than one page of refunds", charge.get("id"))
+            sync_refund(account=event.account, stripe_refund=as_refund_dict(result))
 
 
 @handles("charge.dispute.created", "charge.dispute.updated")

@@ -116,7 +116,7 @@ def submit_refund(*, refund_id: int) -> Refund:
             with transaction.atomic():
                 return sync_refund(
                     account=payment.stripe_account_id,
-                    stripe_refund=_as_refund_dict(made),
+                    stripe_refund=as_refund_dict(made),
                     refund_id=refund.pk,
                 )
         with transaction.atomic():
@@ -131,7 +131,7 @@ def submit_refund(*, refund_id: int) -> Refund:
     with transaction.atomic():
         return sync_refund(
             account=payment.stripe_account_id,
-            stripe_refund=_as_refund_dict(result),
+            stripe_refund=as_refund_dict(result),
             refund_id=refund.pk,
         )
 
@@ -173,7 +173,8 @@ def _refusal(error: gateway.GatewayError) -> str:
     return f"{message} ({error.code})" if error.code else message
 
 
-def _as_refund_dict(result: gateway.RefundResult) -> dict:
+def as_refund_dict(result: gateway.RefundResult) -> dict:
+    """Return a refund from the gateway in the shape of Stripe's refund object."""
     return {
         "id": result.id,
         "status": result.status,

@@ -4,6 +4,7 @@ import dataclasses
 import json
 import logging
 import time
+from unittest import mock
 
 import pytest
 import stripe
@@ -185,6 +186,18 @@ def test_dashboard_refunds_appear_in_the_list(stripe_sandbox, paid):
     )
 
     assert [r.amount for r in listed] == [700]
+
+
+def test_list_refunds_reads_every_page_of_a_charges_refunds(stripe_sandbox, paid):
+    payment = gateway.retrieve_payment(account=DEMO, payment_intent=paid.payment_intent)
+    for amount in range(101, 104):
+        stripe_sandbox.dashboard_refund(charge=payment.charge, amount=amount)
+
+    with mock.patch.object(gateway, "_LIST_PAGE", 2):
+        listed = gateway.list_refunds(account=DEMO, charge=payment.charge)
+
+    assert [r.amount for r in listed] == [103, 102, 101]
+    assert {r.charge for r in listed} == {payment.charge}
 
 
 # -- errors ---------------------------------------------------------------------

@@ -181,6 +181,43 @@ def test_full_dashboard_refund_is_recorded_and_cancels_the_registration(
     assert paid.payment.amount_refunded == 5000
 
 
+def test_a_dashboard_refund_is_recorded_from_charge_refunded_alone(
+    paid, hooks, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    # An endpoint that enables charge.refunded but no refund.* events: the
+    # Charge in the event lists no refunds, so the product must ask Stripe.
+    stripe_sandbox.dashboard_refund(charge=paid.payment.charge_id, amount=1200)
+    charge_events = hooks.collect("charge.refunded")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statuses = hooks.deliver(charge_events)
+
+    assert statuses == [200]
+    assert "refunds" not in charge_events[0].json()["data"]["object"]
+    row = Refund.objects.get()
+    assert row.external
+    assert row.status == Refund.Status.SUCCEEDED
+    assert row.amount == 1200
+    assert row.stripe_refund_id.startswith("re_")
+    paid.refresh_from_db()
+    assert paid.payment.amount_refunded == 1200
+
+
+def test_charge_refunded_for_no_payment_of_ours_asks_stripe_nothing(
+    paid, client, stripe_sandbox
+):
+    # The sandbox would answer 500 to a Stripe call: none must be made.
+    stripe_sandbox.inject_fault("500", count=5)
+    charge = {"id": "ch_not_ours", "object": "charge", "payment_intent": "pi_x"}
+
+    account = paid.payment.stripe_account_id
+
+    response = post_event(client, "charge.refunded", charge, account=account)
+
+    assert response.status_code == 200
+    assert not Refund.objects.exists()
+
+
 def test_partial_dashboard_refund_keeps_the_registration(
     paid, hooks, stripe_sandbox, django_capture_on_commit_callbacks
 ):

@@ -5,7 +5,7 @@ import time
 import pytest
 import stripe
 
-from tests.sandbox_fixtures import http, session_params
+from tests.sandbox_fixtures import SandboxError, SandboxHandle, http, session_params
 
 DEMO = "acct_1TesseraDemo0001"
 ON_DEMO = {"stripe_account": DEMO}
@@ -26,6 +26,26 @@ def test_a_wrong_key_is_401(stripe_sandbox):
 
     assert caught.value.http_status == 401
     assert caught.value.json_body["error"]["type"] == "invalid_request_error"
+
+
+def test_an_unconfigured_test_key_is_401_api_key_invalid(stripe_sandbox):
+    wrong = sdk_for(stripe_sandbox, key="sk_test_wrong_key")
+
+    with pytest.raises(stripe.AuthenticationError) as caught:
+        wrong.v1.accounts.retrieve(DEMO)
+
+    error = caught.value.json_body["error"]
+    assert caught.value.http_status == 401
+    assert error["type"] == "invalid_request_error"
+    assert error["code"] == "api_key_invalid"
+    assert error["message"] == "Invalid API Key provided: sk_test_*****_key"
+
+
+def test_an_unconfigured_key_cannot_drive_the_controls(stripe_sandbox):
+    intruder = SandboxHandle(stripe_sandbox.url, key="sk_test_other")
+
+    with pytest.raises(SandboxError, match="401"):
+        intruder.reset()
 
 
 def test_a_missing_key_is_401(stripe_sandbox):

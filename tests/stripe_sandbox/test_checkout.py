@@ -241,6 +241,68 @@ def test_declined_card_rerenders_the_page_and_leaves_the_session_open(
     assert again["payment_intent"] is None
 
 
+@pytest.mark.parametrize(
+    ("card", "brand"),
+    [
+        ("4242 4242 4242 4242", "visa"),
+        ("5555 5555 5555 4444", "mastercard"),
+        ("3782 822463 10005", "amex"),
+        ("6011 1111 1111 1117", "discover"),
+        ("6011111111111117", "discover"),
+    ],
+)
+def test_stripes_test_cards_of_each_brand_pay(stripe_sandbox, stripe_sdk, card, brand):
+    session = create(stripe_sdk)
+
+    answer = stripe_sandbox.pay(session["id"], card=card)
+
+    paid = stripe_sdk.v1.checkout.sessions.retrieve(
+        session["id"], {"expand": ["payment_intent.latest_charge"]}, ON_DEMO
+    )
+    details = paid["payment_intent"]["latest_charge"]["payment_method_details"]
+    assert answer.status == 303
+    assert paid["payment_status"] == "paid"
+    assert details["card"]["brand"] == brand
+    assert details["card"]["network"] == brand
+    assert details["card"]["last4"] == card.replace(" ", "")[-4:]
+
+
+def french_page(sdk, sandbox, card=None, **params):
+    session = create(sdk, locale="fr", amount=4250, currency="eur", **params)
+    if card is None:
+        return http("GET", session["url"])
+    return sandbox.pay(session["id"], card=card)
+
+
+def test_the_hosted_page_speaks_the_sessions_locale(stripe_sandbox, stripe_sdk):
+    page = french_page(stripe_sdk, stripe_sandbox).text
+
+    assert "<html lang='fr'>" in page
+    assert '<label for="card_number">Numéro de carte</label>' in page
+    assert ">Payer</button>" in page
+    assert "Annuler</button>" in page
+    assert "42,50\u00a0€" in page
+    assert "Card number" not in page
+
+
+def test_a_french_decline_says_so_in_french(stripe_sandbox, stripe_sdk):
+    page = french_page(stripe_sdk, stripe_sandbox, card=DECLINE_CARD).text
+
+    assert "<html lang='fr'>" in page
+    assert "Votre carte a été refusée." in page
+
+
+def test_auto_locale_follows_the_browser(stripe_sandbox, stripe_sdk):
+    session = create(stripe_sdk, locale="auto")
+
+    french = http("GET", session["url"], headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    english = http("GET", session["url"], headers={"Accept-Language": "en-GB"})
+
+    assert "<html lang='fr'>" in french.text
+    assert "<html lang='en'>" in english.text
+    assert '<label for="card_number">Card number</label>' in english.text
+
+
 def test_unknown_card_number_is_refused_on_the_page(stripe_sandbox, stripe_sdk):
     session = create(stripe_sdk)
 

@@ -84,3 +84,12 @@ def test_the_adapter_keeps_state_in_its_own_folder(embedded, settings):
     call("GET", "v1/account", authorization="Bearer sk_test_sandbox")
 
     assert (settings.STRIPE_SANDBOX_DIR / "stripe-sandbox.sqlite3").exists()
+
+
+def test_the_adapter_accepts_only_the_configured_secret_key(embedded):
+    accepted = call("GET", "v1/account", authorization="Bearer sk_test_sandbox")
+    refused = call("GET", "v1/account", authorization="Bearer sk_test_other")
+
+    assert accepted.status_code == 200
+    assert refused.status_code == 401
+    assert json.loads(refused.content)["error"]["code"] == "api_key_invalid"

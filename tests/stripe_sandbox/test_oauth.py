@@ -124,3 +124,30 @@ def test_deauthorize_unlinks_the_account_and_emits_a_connect_event(
     assert event["account"] == account
     with pytest.raises(oauth_error.InvalidClientError):
         stripe_sdk.oauth.deauthorize({"stripe_user_id": account})
+
+
+def test_the_token_call_refuses_an_unconfigured_key(stripe_sandbox, stripe_sdk):
+    query = redirect_query(
+        stripe_sandbox.consent(authorize_url(stripe_sdk), "authorize")
+    )
+    wrong = stripe.StripeClient(
+        "sk_test_wrong_key",
+        base_addresses={"api": stripe_sandbox.url, "connect": stripe_sandbox.url},
+        client_id="ca_sandbox",
+    )
+
+    with pytest.raises(stripe.AuthenticationError):
+        wrong.oauth.token({"grant_type": "authorization_code", "code": query["code"]})
+    with pytest.raises(stripe.AuthenticationError):
+        stripe_sdk.oauth.token(
+            {
+                "grant_type": "authorization_code",
+                "code": query["code"],
+                "client_secret": "sk_test_wrong_key",
+            }
+        )
+    # A refused call does not use the code up.
+    token = stripe_sdk.oauth.token(
+        {"grant_type": "authorization_code", "code": query["code"]}
+    )
+    assert token["stripe_user_id"].startswith("acct_")

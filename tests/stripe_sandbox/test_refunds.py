@@ -18,9 +18,9 @@ def intent_id(stripe_sandbox, stripe_sdk) -> str:
     return stripe_sandbox.object(session["id"])["payment_intent"]
 
 
-def charge_of(sdk, intent_id):
+def charge_of(sdk, intent_id, params=None):
     intent = sdk.v1.payment_intents.retrieve(intent_id, None, ON_DEMO)
-    return sdk.v1.charges.retrieve(intent["latest_charge"], None, ON_DEMO)
+    return sdk.v1.charges.retrieve(intent["latest_charge"], params, ON_DEMO)
 
 
 def test_full_refund_refunds_the_whole_charge(stripe_sandbox, stripe_sdk, intent_id):
@@ -28,13 +28,53 @@ def test_full_refund_refunds_the_whole_charge(stripe_sandbox, stripe_sdk, intent
         {"payment_intent": intent_id, "reason": "requested_by_customer"}, ON_DEMO
     )
 
-    charge = charge_of(stripe_sdk, intent_id)
+    charge = charge_of(stripe_sdk, intent_id, {"expand": ["refunds"]})
     assert refund["status"] == "succeeded"
     assert refund["amount"] == 5000
     assert refund["reason"] == "requested_by_customer"
     assert charge["amount_refunded"] == 5000
     assert charge["refunded"] is True
     assert [r["id"] for r in charge["refunds"]["data"]] == [refund["id"]]
+
+
+def test_a_charge_lists_its_refunds_only_when_expanded(
+    stripe_sandbox, stripe_sdk, intent_id
+):
+    stripe_sdk.v1.refunds.create({"payment_intent": intent_id, "amount": 100}, ON_DEMO)
+
+    plain = charge_of(stripe_sdk, intent_id)
+    expanded = charge_of(stripe_sdk, intent_id, {"expand": ["refunds"]})
+    event = stripe_sdk.v1.events.list({"type": "charge.refunded"}, ON_DEMO).data[0]
+
+    assert "refunds" not in plain
+    assert "refunds" not in event["data"]["object"]
+    assert plain["amount_refunded"] == 100
+    assert [r["amount"] for r in expanded["refunds"]["data"]] == [100]
+    assert expanded["refunds"]["url"] == f"/v1/charges/{plain['id']}/refunds"
+
+
+def test_refunds_of_a_charge_are_listed_page_by_page(
+    stripe_sandbox, stripe_sdk, intent_id
+):
+    made = [
+        stripe_sdk.v1.refunds.create(
+            {"payment_intent": intent_id, "amount": 100 + n}, ON_DEMO
+        )["id"]
+        for n in range(3)
+    ]
+    charge = charge_of(stripe_sdk, intent_id)["id"]
+
+    first = stripe_sdk.v1.refunds.list({"charge": charge, "limit": 2}, ON_DEMO)
+    rest = stripe_sdk.v1.refunds.list(
+        {"charge": charge, "limit": 2, "starting_after": first.data[-1]["id"]},
+        ON_DEMO,
+    )
+    every = stripe_sdk.v1.refunds.list({"charge": charge, "limit": 2}, ON_DEMO)
+
+    assert first.has_more is True
+    assert rest.has_more is False
+    assert [r["id"] for r in first.data + rest.data] == made[::-1]
+    assert [r["id"] for r in every.auto_paging_iter()] == made[::-1]
 
 
 def test_partial_refunds_add_up_and_more_than_remains_is_refused(

@@ -244,3 +244,47 @@ def test_api_created_endpoints_get_a_secret_and_receive_events(
     listed = stripe_sdk.v1.webhook_endpoints.list()
     assert [e["id"] for e in listed.data] == [endpoint["id"]]
     assert "secret" not in listed.data[0]
+
+
+def test_each_endpoint_gets_events_in_its_own_api_version(
+    stripe_sandbox, stripe_sdk, webhook_receiver
+):
+    created = stripe_sdk.v1.webhook_endpoints.create(
+        {
+            "url": webhook_receiver.url,
+            "enabled_events": ["checkout.session.completed"],
+            "connect": True,
+            "api_version": "2024-06-20",
+        }
+    )
+    stripe_sandbox.register_webhook(
+        webhook_receiver.url + "pinned/", CONNECT_SECRET, connect=True
+    )
+    paid_session(stripe_sandbox, stripe_sdk)
+
+    stripe_sandbox.drain_webhooks()
+
+    versions = [event["api_version"] for event in completed(webhook_receiver)]
+    stored = stripe_sdk.v1.events.list(
+        {"type": "checkout.session.completed"}, ON_DEMO
+    ).data[0]
+    assert created["api_version"] == "2024-06-20"
+    assert sorted(versions) == sorted(["2024-06-20", stripe.api_version])
+    assert stored["api_version"] == stripe.api_version
+
+
+def test_an_endpoint_without_a_version_gets_the_sdks(stripe_sandbox, stripe_sdk):
+    created = stripe_sdk.v1.webhook_endpoints.create(
+        {"url": "http://127.0.0.1:9/hook/", "enabled_events": ["*"]}
+    )
+
+    assert created["api_version"] == stripe.api_version
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_sdk.v1.webhook_endpoints.create(
+            {
+                "url": "http://127.0.0.1:9/x/",
+                "enabled_events": ["*"],
+                "api_version": "v2",
+            }
+        )
+    assert caught.value.param == "api_version"
