@@ -222,6 +222,11 @@ def _refund(obj: Any) -> RefundResult:
 # -- Checkout -------------------------------------------------------------------
 
 
+def checkout_session_from_event(obj: dict[str, Any]) -> CheckoutSession:
+    """Return the Checkout Session a verified webhook event carries."""
+    return _session(obj)
+
+
 def create_checkout_session(
     *,
     account: str,
