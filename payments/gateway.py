@@ -16,10 +16,18 @@ from typing import Any, NoReturn, TypeVar
 
 import stripe
 from django.conf import settings
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from stripe import oauth_error
 
+from payments.gateway_errors import (
+    INVALID_REQUEST_CODES,
+    AccountDisconnected,
+    CardDeclined,
+    GatewayError,
+    InvalidRequest,
+    SignatureInvalid,
+    StripeUnavailable,
+)
 from payments.gateway_types import (
     AccountInfo,
     CheckoutSession,
@@ -40,66 +48,6 @@ MAX_NETWORK_RETRIES = 2
 # slow Stripe must fail fast rather than hold a worker for the SDK's 80 s.
 DEFAULT_TIMEOUT = (3.0, 10.0)
 WEBHOOK_TOLERANCE = 300
-
-
-# -- errors ---------------------------------------------------------------------
-
-
-class GatewayError(Exception):
-    """A Stripe call failed; `message` is safe to show to a user.
-
-    Each kind's default message is a lazy translation, so it reads in the
-    language of whoever is shown it.
-    """
-
-    message: str | Promise = _("The payment service could not complete this request.")
-
-    def __init__(
-        self,
-        message: str | Promise | None = None,
-        *,
-        code: str | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        if message:
-            self.message = message
-        self.code = code
-        self.request_id = request_id
-        super().__init__(self.message)
-
-
-class CardDeclined(GatewayError):
-    """The card was declined."""
-
-    message = _("Your card was declined.")
-
-
-class StripeUnavailable(GatewayError):
-    """Stripe could not be reached, failed, or asked to slow down, after retries."""
-
-    message = _(
-        "Payments are temporarily unavailable. Please try again in a few minutes."
-    )
-
-
-class AccountDisconnected(GatewayError):
-    """The connected Stripe account is gone or no longer linked to the platform."""
-
-    message = _(
-        "The organizer's Stripe account is not connected, so payments are unavailable."
-    )
-
-
-class InvalidRequest(GatewayError):
-    """Stripe refused the request as invalid (amount, currency, unknown id...)."""
-
-    message = _("The payment request was not accepted.")
-
-
-class SignatureInvalid(GatewayError):
-    """A webhook's signature or payload did not verify."""
-
-    message = _("Invalid webhook signature.")
 
 
 # -- the client -----------------------------------------------------------------
@@ -163,7 +111,7 @@ def _raise(error: stripe.StripeError, action: str) -> NoReturn:
         message = error.user_message or ""
         if code == "account_invalid" or "No such account" in message:
             raise AccountDisconnected(**kwargs) from error
-        raise InvalidRequest(**kwargs) from error
+        raise INVALID_REQUEST_CODES.get(code or "", InvalidRequest)(**kwargs) from error
     if isinstance(error, stripe.AuthenticationError):
         # A wrong or revoked key is the operator's problem; users see an outage.
         logger.error("Stripe rejected the API key (request=%s)", request_id)
