@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
 import stripe
@@ -259,29 +260,37 @@ def retrieve_payment(*, account: str, payment_intent: str) -> PaymentDetails:
             lambda: intents.retrieve(payment_intent, params, _options(account)),
         )
     )
-    charge = intent["latest_charge"]
-    stripe_fee = None
-    amount_refunded = 0
-    charge_id = None
-    if charge is not None:
-        charge_id = charge["id"]
-        amount_refunded = charge["amount_refunded"]
-        txn = charge["balance_transaction"]
-        if txn is not None and not isinstance(txn, str):
-            # On a direct charge the platform's application fee is among the
-            # fees; the organizer's "Stripe fee" is Stripe's own part only.
-            stripe_fee = sum(
-                detail["amount"]
-                for detail in txn["fee_details"]
-                if detail["type"] == "stripe_fee"
-            )
+    charge = intent["latest_charge"] or {}
+    txn = charge.get("balance_transaction")
+    fee: dict[str, Any] = {}
+    if txn is not None and not isinstance(txn, str):
+        fee = _settled_fee(txn)
     return _values(
         PaymentDetails,
         intent,
-        charge=charge_id,
-        stripe_fee=stripe_fee,
-        amount_refunded=amount_refunded,
+        charge=charge.get("id"),
+        amount_refunded=charge.get("amount_refunded", 0),
+        stripe_fee=fee.get("stripe_fee"),
+        stripe_fee_currency=fee.get("stripe_fee_currency"),
+        exchange_rate=fee.get("exchange_rate"),
     )
+
+
+def _settled_fee(txn: dict[str, Any]) -> dict[str, Any]:
+    """Return Stripe's fee of a charge's balance transaction, in its currency."""
+    # On a direct charge the platform's application fee is among the fees;
+    # the organizer's "Stripe fee" is Stripe's part: its fee and tax on it.
+    rate = txn["exchange_rate"]
+    return {
+        "stripe_fee": sum(
+            detail["amount"]
+            for detail in txn["fee_details"]
+            if detail["type"] != "application_fee"
+        ),
+        "stripe_fee_currency": txn["currency"].upper(),
+        # Through str: the JSON float's shortest form is Stripe's figure.
+        "exchange_rate": Decimal(str(rate)) if rate is not None else None,
+    }
 
 
 def create_refund(

@@ -264,7 +264,14 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     amount_refunded = models.PositiveIntegerField(default=0)
     application_fee = models.PositiveIntegerField(default=0)
+    # Stripe's fees (tax on them included, the platform's fee not), in minor
+    # units of the currency the charge settled in, which may differ from the
+    # charge's: `exchange_rate` is charge currency -> settlement currency.
     stripe_fee = models.PositiveIntegerField(null=True, blank=True)
+    stripe_fee_currency = models.CharField(max_length=3, blank=True)
+    exchange_rate = models.DecimalField(
+        max_digits=24, decimal_places=12, null=True, blank=True
+    )
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.CREATED
     )

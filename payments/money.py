@@ -1,7 +1,7 @@
 """Money: integers of minor units plus a currency code, formatted by Babel."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision
 from django.utils.translation import get_language, to_locale
@@ -33,6 +33,15 @@ def babel_locale(language: str | None = None) -> str:
 def to_decimal(amount: int, currency: str) -> Decimal:
     """Return the amount in major units, exactly."""
     return Decimal(amount).scaleb(-get_currency_precision(currency.upper()))
+
+
+def convert(amount: int, rate: Decimal) -> int:
+    """Return minor units times an exchange rate, rounded half up.
+
+    Every currency Tessera sells in has two decimals, so minor units convert
+    to minor units.
+    """
+    return int((amount * rate).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def format_money(amount: int, currency: str, language: str | None = None) -> str:

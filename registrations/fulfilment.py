@@ -238,6 +238,8 @@ def _settle_paid(
         payment.charge_id = details.charge or ""
         payment.application_fee = details.application_fee_amount or 0
         payment.stripe_fee = details.stripe_fee
+        payment.stripe_fee_currency = details.stripe_fee_currency or ""
+        payment.exchange_rate = details.exchange_rate
     fields = [
         "status",
         "paid_at",
@@ -245,6 +247,8 @@ def _settle_paid(
         "charge_id",
         "application_fee",
         "stripe_fee",
+        "stripe_fee_currency",
+        "exchange_rate",
     ]
     if (
         checkout.amount_total != payment.amount

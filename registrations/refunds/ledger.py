@@ -120,6 +120,8 @@ class RefundSummary:
     refundable: int
     stripe_fee: int | None
     application_fee: int
+    # Stripe takes its fee in the currency the charge settled in.
+    stripe_fee_currency: str = ""
 
     def money(self, amount: int | None) -> str:
         return "" if amount is None else format_money(amount, self.currency)
@@ -142,7 +144,9 @@ class RefundSummary:
 
     @property
     def stripe_fee_display(self) -> str:
-        return self.money(self.stripe_fee)
+        if self.stripe_fee is None:
+            return ""
+        return format_money(self.stripe_fee, self.stripe_fee_currency or self.currency)
 
     @property
     def application_fee_display(self) -> str:
@@ -166,6 +170,7 @@ def summarize_payment(payment: Payment) -> RefundSummary:
         refundable=max(payment.amount - refunded - in_flight, 0),
         stripe_fee=payment.stripe_fee,
         application_fee=payment.application_fee,
+        stripe_fee_currency=payment.stripe_fee_currency,
     )
 
 
