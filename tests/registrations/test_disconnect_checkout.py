@@ -11,7 +11,12 @@ from registrations.capacity import seats_taken
 from registrations.checkout import reconcile_checkouts
 from registrations.models import Registrant
 from tests import factories
-from tests.registrations.checkout_support import register, session_id_of
+from tests.registrations.checkout_support import (
+    register,
+    session_id_of,
+    success_path,
+)
+from tests.sandbox_fixtures import ASYNC_CARD
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +115,21 @@ def test_paid_session_of_a_revoked_account_is_settled_from_the_signed_event(
     assert registrant.payment.status == Payment.Status.PAID
     code.refresh_from_db()
     assert code.uses == 1
+
+
+def test_processing_payment_of_a_revoked_account_is_flagged_and_left_alone(
+    client, paid_webinar, stripe_sandbox, code
+):
+    session_id = open_checkout_with_code(client, paid_webinar, code)
+    stripe_sandbox.pay(session_id, card=ASYNC_CARD)
+    client.get(success_path(paid_webinar, session_id))
+    stripe_sandbox.deauthorize(stripe_sandbox.demo_account)
+    Payment.objects.update(expires_at=timezone.now() - timedelta(minutes=5))
+
+    assert reconcile_checkouts() == 1
+
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.PROCESSING
+    assert "disconnected" in payment.flagged_reason
+    # Stripe will not answer about it: the sweep stops asking.
+    assert reconcile_checkouts() == 0
