@@ -1,6 +1,9 @@
 """Stripe idempotency keys are unique to the installation that sends them."""
 
+import threading
+
 import pytest
+from django.db import connection, transaction
 
 from payments.models import Installation, Payment, Refund
 from registrations.checkout import open_checkout
@@ -51,3 +54,29 @@ def test_another_installation_with_the_same_payment_pk_gets_no_idempotency_error
     second = session_id_of(url)
     assert second != first
     assert stripe_sandbox.object(second)["amount_total"] == 4000
+
+
+@pytest.mark.postgres
+def test_racing_first_uses_agree_on_one_installation_id(transactional_db):
+    barrier = threading.Barrier(4)
+    keys: list[str] = []
+    lock = threading.Lock()
+
+    def first_use() -> None:
+        try:
+            barrier.wait(timeout=10)
+            with transaction.atomic():
+                key = Installation.idempotency_key("checkout-1")
+        finally:
+            connection.close()
+        with lock:
+            keys.append(key)
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(keys) == 4
+    assert len(set(keys)) == 1
+    assert Installation.objects.count() == 1
