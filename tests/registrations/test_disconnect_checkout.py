@@ -39,13 +39,16 @@ def open_checkout_with_code(client, webinar, code) -> str:
     return session_id
 
 
-def assert_closed(webinar, code) -> None:
+def assert_state(code, status: str, payment_status: str, uses: int) -> None:
     registrant = Registrant.objects.get()
-    assert registrant.status == Registrant.Status.EXPIRED
-    assert registrant.payment.status == Payment.Status.EXPIRED
-    assert seats_taken(webinar=webinar) == 0
+    assert (registrant.status, registrant.payment.status) == (status, payment_status)
     code.refresh_from_db()
-    assert code.uses == 0
+    assert code.uses == uses
+
+
+def assert_closed(webinar, code) -> None:
+    assert_state(code, Registrant.Status.EXPIRED, Payment.Status.EXPIRED, 0)
+    assert seats_taken(webinar=webinar) == 0
     assert not StripeEvent.objects.filter(processed_at__isnull=True).exists()
 
 
@@ -91,11 +94,7 @@ def test_reconcile_sweep_closes_a_checkout_of_a_revoked_account(
 
     assert reconcile_checkouts() == 1
 
-    registrant = Registrant.objects.get()
-    assert registrant.status == Registrant.Status.EXPIRED
-    assert registrant.payment.status == Payment.Status.EXPIRED
-    code.refresh_from_db()
-    assert code.uses == 0
+    assert_state(code, Registrant.Status.EXPIRED, Payment.Status.EXPIRED, 0)
 
 
 def test_paid_session_of_a_revoked_account_is_settled_from_the_signed_event(
@@ -110,11 +109,7 @@ def test_paid_session_of_a_revoked_account_is_settled_from_the_signed_event(
     assert [t for t, _status in answers if t.startswith("checkout.")] == [
         "checkout.session.completed"
     ]
-    registrant = Registrant.objects.get()
-    assert registrant.status == Registrant.Status.CONFIRMED
-    assert registrant.payment.status == Payment.Status.PAID
-    code.refresh_from_db()
-    assert code.uses == 1
+    assert_state(code, Registrant.Status.CONFIRMED, Payment.Status.PAID, 1)
 
 
 def test_processing_payment_of_a_revoked_account_is_flagged_and_left_alone(

@@ -1,6 +1,7 @@
 """Stripe idempotency keys are unique to the installation that sends them."""
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, transaction
@@ -59,24 +60,17 @@ def test_another_installation_with_the_same_payment_pk_gets_no_idempotency_error
 @pytest.mark.postgres
 def test_racing_first_uses_agree_on_one_installation_id(transactional_db):
     barrier = threading.Barrier(4)
-    keys: list[str] = []
-    lock = threading.Lock()
 
-    def first_use() -> None:
+    def first_use(_racer: int) -> str:
         try:
             barrier.wait(timeout=10)
             with transaction.atomic():
-                key = Installation.idempotency_key("checkout-1")
+                return Installation.idempotency_key("checkout-1")
         finally:
             connection.close()
-        with lock:
-            keys.append(key)
 
-    threads = [threading.Thread(target=first_use) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert len(keys) == 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        keys = list(pool.map(first_use, range(4), timeout=30))
+
     assert len(set(keys)) == 1
     assert Installation.objects.count() == 1
