@@ -12,14 +12,23 @@ import functools
 import json
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
 import stripe
 from django.conf import settings
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from stripe import oauth_error
 
+from payments.gateway_errors import (
+    INVALID_REQUEST_CODES,
+    AccountDisconnected,
+    CardDeclined,
+    GatewayError,
+    InvalidRequest,
+    SignatureInvalid,
+    StripeUnavailable,
+)
 from payments.gateway_types import (
     AccountInfo,
     CheckoutSession,
@@ -41,66 +50,6 @@ MAX_NETWORK_RETRIES = 2
 DEFAULT_TIMEOUT = (3.0, 10.0)
 WEBHOOK_TOLERANCE = 300
 _LIST_PAGE = 100  # Stripe's largest page
-
-
-# -- errors ---------------------------------------------------------------------
-
-
-class GatewayError(Exception):
-    """A Stripe call failed; `message` is safe to show to a user.
-
-    Each kind's default message is a lazy translation, so it reads in the
-    language of whoever is shown it.
-    """
-
-    message: str | Promise = _("The payment service could not complete this request.")
-
-    def __init__(
-        self,
-        message: str | Promise | None = None,
-        *,
-        code: str | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        if message:
-            self.message = message
-        self.code = code
-        self.request_id = request_id
-        super().__init__(self.message)
-
-
-class CardDeclined(GatewayError):
-    """The card was declined."""
-
-    message = _("Your card was declined.")
-
-
-class StripeUnavailable(GatewayError):
-    """Stripe could not be reached, failed, or asked to slow down, after retries."""
-
-    message = _(
-        "Payments are temporarily unavailable. Please try again in a few minutes."
-    )
-
-
-class AccountDisconnected(GatewayError):
-    """The connected Stripe account is gone or no longer linked to the platform."""
-
-    message = _(
-        "The organizer's Stripe account is not connected, so payments are unavailable."
-    )
-
-
-class InvalidRequest(GatewayError):
-    """Stripe refused the request as invalid (amount, currency, unknown id...)."""
-
-    message = _("The payment request was not accepted.")
-
-
-class SignatureInvalid(GatewayError):
-    """A webhook's signature or payload did not verify."""
-
-    message = _("Invalid webhook signature.")
 
 
 # -- the client -----------------------------------------------------------------
@@ -164,7 +113,7 @@ def _raise(error: stripe.StripeError, action: str) -> NoReturn:
         message = error.user_message or ""
         if code == "account_invalid" or "No such account" in message:
             raise AccountDisconnected(**kwargs) from error
-        raise InvalidRequest(**kwargs) from error
+        raise INVALID_REQUEST_CODES.get(code or "", InvalidRequest)(**kwargs) from error
     if isinstance(error, stripe.AuthenticationError):
         # A wrong or revoked key is the operator's problem; users see an outage.
         logger.error("Stripe rejected the API key (request=%s)", request_id)
@@ -221,6 +170,11 @@ def _refund(obj: Any) -> RefundResult:
 
 
 # -- Checkout -------------------------------------------------------------------
+
+
+def checkout_session_from_event(obj: dict[str, Any]) -> CheckoutSession:
+    """Return the Checkout Session a verified webhook event carries."""
+    return _session(obj)
 
 
 def create_checkout_session(
@@ -307,29 +261,37 @@ def retrieve_payment(*, account: str, payment_intent: str) -> PaymentDetails:
             lambda: intents.retrieve(payment_intent, params, _options(account)),
         )
     )
-    charge = intent["latest_charge"]
-    stripe_fee = None
-    amount_refunded = 0
-    charge_id = None
-    if charge is not None:
-        charge_id = charge["id"]
-        amount_refunded = charge["amount_refunded"]
-        txn = charge["balance_transaction"]
-        if txn is not None and not isinstance(txn, str):
-            # On a direct charge the platform's application fee is among the
-            # fees; the organizer's "Stripe fee" is Stripe's own part only.
-            stripe_fee = sum(
-                detail["amount"]
-                for detail in txn["fee_details"]
-                if detail["type"] == "stripe_fee"
-            )
+    charge = intent["latest_charge"] or {}
+    txn = charge.get("balance_transaction")
+    fee: dict[str, Any] = {}
+    if txn is not None and not isinstance(txn, str):
+        fee = _settled_fee(txn)
     return _values(
         PaymentDetails,
         intent,
-        charge=charge_id,
-        stripe_fee=stripe_fee,
-        amount_refunded=amount_refunded,
+        charge=charge.get("id"),
+        amount_refunded=charge.get("amount_refunded", 0),
+        stripe_fee=fee.get("stripe_fee"),
+        stripe_fee_currency=fee.get("stripe_fee_currency"),
+        exchange_rate=fee.get("exchange_rate"),
     )
+
+
+def _settled_fee(txn: dict[str, Any]) -> dict[str, Any]:
+    """Return Stripe's fee of a charge's balance transaction, in its currency."""
+    # On a direct charge the platform's application fee is among the fees;
+    # the organizer's "Stripe fee" is Stripe's part: its fee and tax on it.
+    rate = txn["exchange_rate"]
+    return {
+        "stripe_fee": sum(
+            detail["amount"]
+            for detail in txn["fee_details"]
+            if detail["type"] != "application_fee"
+        ),
+        "stripe_fee_currency": txn["currency"].upper(),
+        # Through str: the JSON float's shortest form is Stripe's figure.
+        "exchange_rate": Decimal(str(rate)) if rate is not None else None,
+    }
 
 
 def create_refund(

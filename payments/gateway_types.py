@@ -5,6 +5,7 @@ services) needs no import of the module that talks to Stripe.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 
@@ -38,12 +39,18 @@ class Charged:
 
 @dataclass(frozen=True)
 class PaymentDetails(Charged):
-    """A PaymentIntent with its charge and the Stripe fee from its balance."""
+    """A PaymentIntent with its charge and the Stripe fee from its balance.
+
+    `stripe_fee` is in `stripe_fee_currency`, the currency the charge settled
+    in; `exchange_rate` converts the charge's currency to it (None: the same).
+    """
 
     amount_received: int
     application_fee_amount: int | None
     stripe_fee: int | None
     amount_refunded: int
+    stripe_fee_currency: str | None = None
+    exchange_rate: Decimal | None = None
 
 
 @dataclass(frozen=True)

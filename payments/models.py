@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
@@ -22,6 +24,32 @@ MINIMUM_AMOUNTS = {
     "SEK": 300,
 }
 MAXIMUM_AMOUNT = 99_999_999
+
+
+class Installation(models.Model):
+    """This installation's id, generated once, that makes Stripe keys its own.
+
+    Stripe keeps an idempotency key for 24 hours per platform account: two
+    installations, or one whose database was reset, selling on one platform
+    account would otherwise send the same `...-{pk}` key with other
+    parameters and get `idempotency_error`. One row, created on first use.
+    """
+
+    token = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.token
+
+    @classmethod
+    def idempotency_key(cls, key: str) -> str:
+        """Return `key` made unique to this installation, the same on every retry."""
+        # get_or_create retries the read on IntegrityError: concurrent first
+        # uses agree on the one row.
+        installation, _created = cls.objects.get_or_create(
+            pk=1, defaults={"token": secrets.token_hex(8)}
+        )
+        return f"tessera-{installation.token}-{key}"
 
 
 class StripeConnection(models.Model):
@@ -236,7 +264,14 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     amount_refunded = models.PositiveIntegerField(default=0)
     application_fee = models.PositiveIntegerField(default=0)
+    # Stripe's fees (tax on them included, the platform's fee not), in minor
+    # units of the currency the charge settled in, which may differ from the
+    # charge's: `exchange_rate` is charge currency -> settlement currency.
     stripe_fee = models.PositiveIntegerField(null=True, blank=True)
+    stripe_fee_currency = models.CharField(max_length=3, blank=True)
+    exchange_rate = models.DecimalField(
+        max_digits=24, decimal_places=12, null=True, blank=True
+    )
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.CREATED
     )
@@ -267,7 +302,8 @@ class Payment(models.Model):
 
     @property
     def idempotency_key(self) -> str:
-        return f"tessera-checkout-{self.pk}"
+        """Return the key of this payment's Checkout Session create."""
+        return Installation.idempotency_key(f"checkout-{self.pk}")
 
 
 class Refund(models.Model):
@@ -319,6 +355,11 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.payment.currency} ({self.status})"
+
+    @property
+    def stripe_idempotency_key(self) -> str:
+        """Return the key sent to Stripe: the row's own, unique to this installation."""
+        return Installation.idempotency_key(self.idempotency_key)
 
 
 class StripeEvent(models.Model):

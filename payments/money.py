@@ -1,7 +1,7 @@
 """Money: integers of minor units plus a currency code, formatted by Babel."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision
 from django.utils.translation import get_language, to_locale
@@ -35,6 +35,15 @@ def to_decimal(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-get_currency_precision(currency.upper()))
 
 
+def convert(amount: int, rate: Decimal) -> int:
+    """Return minor units times an exchange rate, rounded half up.
+
+    Every currency Tessera sells in has two decimals, so minor units convert
+    to minor units.
+    """
+    return int((amount * rate).to_integral_value(rounding=ROUND_HALF_UP))
+
+
 def format_money(amount: int, currency: str, language: str | None = None) -> str:
     """Format minor units for the active (or given) language: US$100.00, 100,00 $US."""
     return format_currency(
@@ -48,8 +57,13 @@ def format_money(amount: int, currency: str, language: str | None = None) -> str
 class MoneyText:
     """An object's amount attribute as text in its `currency` ("" for None).
 
-    Declared as `refunded_display = MoneyText()`: it reads `refunded`.
+    Declared as `refunded_display = MoneyText()`: it reads `refunded`. With
+    `currency="fee_currency"`, the currency comes from that attribute when it
+    is set (a fee taken in the settlement currency), else from `currency`.
     """
+
+    def __init__(self, *, currency: str = "currency") -> None:
+        self.currency = currency
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.amount = name.removesuffix("_display")
@@ -58,7 +72,8 @@ class MoneyText:
         if obj is None:
             return self
         amount = getattr(obj, self.amount)
-        return "" if amount is None else format_money(amount, obj.currency)
+        currency = getattr(obj, self.currency) or obj.currency
+        return "" if amount is None else format_money(amount, currency)
 
 
 def format_amount(amount: int, currency: str, language: str | None = None) -> str:

@@ -9,7 +9,9 @@ Apps higher up the ladder register handlers in their AppConfig.ready():
 
 A handler runs outside any transaction and opens its own after reading what it
 needs from Stripe; it must be idempotent. An exception leaves the event
-unprocessed and the endpoint answers 500: Stripe retries.
+unprocessed and the endpoint answers 500: Stripe retries, except
+`AccountDisconnected`: a revoked account answers 403 for ever, so the event is
+recorded with the error and answered 200.
 """
 
 import logging
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
+from payments.gateway import AccountDisconnected
 from payments.gateway_types import WebhookEvent
 from payments.models import StripeEvent
 
@@ -66,6 +69,14 @@ def process_event(event: WebhookEvent, payload: dict) -> int:
         # Handlers are idempotent, so a retry after a failure is safe.
         for handler in handlers.get(event.type, []):
             handler(event)
+    except AccountDisconnected as error:
+        # The account revoked the platform: every retry would meet the same
+        # 403 for days. Handlers close what they can; the rest is recorded.
+        logger.warning("Stripe event %s (%s): %s", event.id, event.type, error)
+        StripeEvent.objects.filter(pk=stored.pk).update(
+            processed_at=timezone.now(), error=f"account disconnected: {error}"[:2000]
+        )
+        return 200
     except Exception as error:
         logger.exception("Stripe event %s (%s) failed", event.id, event.type)
         StripeEvent.objects.filter(pk=stored.pk).update(

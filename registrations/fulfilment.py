@@ -97,17 +97,72 @@ def fulfil_checkout(
         checkout = gateway.retrieve_checkout_session(
             account=payment.stripe_account_id, session_id=checkout_session_id
         )
+        details = None
+        if checkout.payment_intent:
+            details = gateway.retrieve_payment(
+                account=payment.stripe_account_id,
+                payment_intent=checkout.payment_intent,
+            )
+    except gateway.AccountDisconnected:
+        # The account revoked the platform: Stripe answers 403 for ever, so
+        # asking again (a webhook's 500, the next sweep) would never end.
+        close_for_revoked_account(payment_id=payment.pk, hint=hint)
+        payment.refresh_from_db()
+        return payment
     except gateway.InvalidRequest:
         logger.warning("Checkout Session %s unknown at Stripe", checkout_session_id)
         return payment
-    details = None
-    if checkout.payment_intent:
-        details = gateway.retrieve_payment(
-            account=payment.stripe_account_id, payment_intent=checkout.payment_intent
-        )
     apply_checkout(payment_id=payment.pk, checkout=checkout, details=details)
     payment.refresh_from_db()
     return payment
+
+
+def close_for_revoked_account(
+    *, payment_id: int, hint: dict[str, Any] | None = None
+) -> None:
+    """Close a checkout that Stripe no longer lets the platform read.
+
+    A session the signed webhook (`hint`) shows paid is settled from it (no
+    fee is known then); an unpaid one is expired, giving back its seat and
+    code use. A processing payment is flagged: its outcome can no longer be
+    learnt, so the organizer settles it in their Stripe dashboard.
+    """
+    if (
+        hint
+        and hint.get("status") == "complete"
+        and hint.get("payment_status") == "paid"
+    ):
+        checkout = gateway.checkout_session_from_event(hint)
+        apply_checkout(payment_id=payment_id, checkout=checkout, details=None)
+        return
+    with transaction.atomic():
+        payment, registrant = _lock_rows(payment_id)
+        if payment.status in (Payment.Status.CREATED, Payment.Status.OPEN):
+            _close_unpaid(payment, registrant, Payment.Status.EXPIRED)
+        elif payment.status == Payment.Status.PROCESSING:
+            payment.flagged_reason = (
+                "Processing when the Stripe account was disconnected"
+            )
+            # Out of the reconcile sweep: Stripe will not answer about it.
+            payment.expires_at = None
+            payment.save(update_fields=["flagged_reason", "expires_at"])
+    logger.warning("Payment %s closed: its Stripe account is disconnected", payment_id)
+
+
+def _lock_rows(payment_id: int) -> tuple[Payment, Registrant]:
+    """Lock the capacity row, the payment and its registrant, in that order."""
+    registrant = Registrant.objects.select_related("webinar", "session").get(
+        payment_id=payment_id
+    )
+    # Same lock order as start_registration: capacity row, then the rest.
+    lock_capacity(registrant.webinar, registrant.session)
+    payment = Payment.objects.lock(payment_id)
+    registrant = (
+        Registrant.objects.select_for_update(of=("self",))
+        .select_related("webinar__account", "webinar__owner", "session")
+        .get(pk=registrant.pk)
+    )
+    return payment, registrant
 
 
 def apply_checkout(
@@ -118,17 +173,7 @@ def apply_checkout(
 ) -> None:
     """Apply a Checkout Session's state to our payment, seat and registrant."""
     with transaction.atomic():
-        registrant = Registrant.objects.select_related("webinar", "session").get(
-            payment_id=payment_id
-        )
-        # Same lock order as start_registration: capacity row, then the rest.
-        lock_capacity(registrant.webinar, registrant.session)
-        payment = Payment.objects.lock(payment_id)
-        registrant = (
-            Registrant.objects.select_for_update(of=("self",))
-            .select_related("webinar__account", "webinar__owner", "session")
-            .get(pk=registrant.pk)
-        )
+        payment, registrant = _lock_rows(payment_id)
         if payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED):
             return
         intent_status = details.status if details else None
@@ -193,6 +238,8 @@ def _settle_paid(
         payment.charge_id = details.charge or ""
         payment.application_fee = details.application_fee_amount or 0
         payment.stripe_fee = details.stripe_fee
+        payment.stripe_fee_currency = details.stripe_fee_currency or ""
+        payment.exchange_rate = details.exchange_rate
     fields = [
         "status",
         "paid_at",
@@ -200,6 +247,8 @@ def _settle_paid(
         "charge_id",
         "application_fee",
         "stripe_fee",
+        "stripe_fee_currency",
+        "exchange_rate",
     ]
     if (
         checkout.amount_total != payment.amount

@@ -103,6 +103,12 @@ def start_registration(
             "Checkout for registrant %s failed: %s", registrant.pk, error.message
         )
         release_registration(registrant=registrant, expire_at_stripe=False)
+        if isinstance(error, gateway.InvalidRequest):
+            # Trying again would not help: say what Stripe refused.
+            raise RegistrationError(
+                _("%(problem)s Your seat was not kept and nothing was charged.")
+                % {"problem": error.message}
+            ) from error
         raise RegistrationError(
             _(
                 "Payments are temporarily unavailable, so your seat was not kept "

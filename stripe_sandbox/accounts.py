@@ -25,6 +25,7 @@ def account(
     default_currency: str = "usd",
     charges_enabled: bool = True,
     details_submitted: bool = True,
+    settlement_currency: str | None = None,
 ) -> dict[str, Any]:
     """Return a Standard connected account."""
     due = [] if charges_enabled else ["external_account", "tos_acceptance.date"]
@@ -109,6 +110,8 @@ def account(
         "type": "standard",
         # The platform's OAuth link to this account.
         "_connected": True,
+        # Set: charges in other currencies are converted to it (balance.py).
+        "_settlement_currency": settlement_currency,
     }
 
 
@@ -150,6 +153,7 @@ class AccountsMixin(EventsMixin):
         charges_enabled: bool = True,
         details_submitted: bool = True,
         account_id: str | None = None,
+        settlement_currency: str | None = None,
     ) -> dict[str, Any]:
         """Create a connected test account already linked to the platform."""
         acct = account(
@@ -161,6 +165,7 @@ class AccountsMixin(EventsMixin):
             default_currency=default_currency,
             charges_enabled=charges_enabled,
             details_submitted=details_submitted,
+            settlement_currency=settlement_currency,
         )
         return self.store.put(acct, PLATFORM_ACCOUNT)
 
@@ -244,6 +249,7 @@ def _control_create(sandbox: AccountsMixin, params: dict[str, Any]) -> dict[str,
         charges_enabled=flag(params.get("charges_enabled", True)),
         details_submitted=flag(params.get("details_submitted", True)),
         account_id=params.get("id") or None,
+        settlement_currency=params.get("settlement_currency") or None,
     )
     return public(acct)
 

@@ -160,14 +160,20 @@ class SandboxHandle:
         charges_enabled: bool = True,
         country: str = "US",
         default_currency: str = "usd",
+        settlement_currency: str | None = None,
     ) -> str:
-        """Create a connected account linked to the platform; return its id."""
+        """Create a connected account linked to the platform; return its id.
+
+        With `settlement_currency`, charges in any other currency settle
+        converted to it at the sandbox's fixed rate (see stripe_sandbox.balance).
+        """
         body = {
             "business_name": business_name,
             "email": email,
             "charges_enabled": charges_enabled,
             "country": country,
             "default_currency": default_currency,
+            "settlement_currency": settlement_currency,
         }
         return self._control("POST", "accounts", body)["id"]
 

@@ -120,12 +120,14 @@ class RefundSummary:
     refundable: int
     stripe_fee: int | None
     application_fee: int
+    # Stripe takes its fee in the currency the charge settled in.
+    stripe_fee_currency: str = ""
 
     amount_display = MoneyText()
     refunded_display = MoneyText()
     in_flight_display = MoneyText()
     refundable_display = MoneyText()
-    stripe_fee_display = MoneyText()
+    stripe_fee_display = MoneyText(currency="stripe_fee_currency")
     application_fee_display = MoneyText()
 
 
@@ -146,6 +148,7 @@ def summarize_payment(payment: Payment) -> RefundSummary:
         refundable=max(payment.amount - refunded - in_flight, 0),
         stripe_fee=payment.stripe_fee,
         application_fee=payment.application_fee,
+        stripe_fee_currency=payment.stripe_fee_currency,
     )
 
 

@@ -1,25 +1,78 @@
 """What the organizer reads about money: totals, the CSV, and what needs attention."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext as _
 
 from payments.models import Payment, Refund
-from payments.money import MoneyText, format_money, to_decimal
+from payments.money import MoneyText, convert, format_money, to_decimal
 from registrations.models import RefundRequest
 from registrations.refunds.ledger import ACTIVE_STATUSES
 from webinars.models import Webinar
 
 
+@dataclass(frozen=True)
+class Settled:
+    """One payment in the currency it settled in, in minor units of it."""
+
+    currency: str
+    exchange_rate: Decimal | None
+    gross: int
+    refunded: int
+    stripe_fee: int
+    application_fee: int
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunded - self.stripe_fee - self.application_fee
+
+
+def settled(payment: Payment) -> Settled:
+    """Return a payment in its settlement currency, never mixing two currencies.
+
+    Stripe converts a charge to the account's settlement currency and takes
+    its fee there (`stripe_fee_currency`, `exchange_rate`). The amount, the
+    refunds and the platform fee are converted here at the charge's rate;
+    Stripe converts a refund at the rate of its own day, so that figure may
+    differ by the rates' change.
+    """
+    currency = payment.stripe_fee_currency or payment.currency
+    rate = payment.exchange_rate
+    if currency == payment.currency or rate is None:
+        # Same currency, or no rate to convert with: then no fee is counted.
+        fee = (payment.stripe_fee or 0) if currency == payment.currency else 0
+        return Settled(
+            payment.currency,
+            None,
+            payment.amount,
+            payment.amount_refunded,
+            fee,
+            payment.application_fee,
+        )
+    return Settled(
+        currency,
+        rate,
+        convert(payment.amount, rate),
+        convert(payment.amount_refunded, rate),
+        payment.stripe_fee or 0,
+        convert(payment.application_fee, rate),
+    )
+
+
 @dataclass
 class CurrencyTotals:
+    """A webinar's payments that settled in one currency, in minor units of it."""
+
     currency: str
     payments: int = 0
     gross: int = 0
     refunded: int = 0
     stripe_fees: int = 0
     application_fees: int = 0
+    # Charge currencies converted to this one at Stripe's rates.
+    converted_from: set[str] = field(default_factory=set)
 
     @property
     def net(self) -> int:
@@ -30,6 +83,10 @@ class CurrencyTotals:
     stripe_fees_display = MoneyText()
     application_fees_display = MoneyText()
     net_display = MoneyText()
+
+    @property
+    def converted_display(self) -> str:
+        return ", ".join(sorted(self.converted_from))
 
 
 def paid_payments(webinar: Webinar) -> models.QuerySet[Payment]:
@@ -42,20 +99,27 @@ def paid_payments(webinar: Webinar) -> models.QuerySet[Payment]:
 
 
 def webinar_report(webinar: Webinar) -> list[CurrencyTotals]:
-    """Return gross paid, refunded, Stripe fees and net, per currency."""
+    """Return gross paid, refunded, Stripe fees and net, per settlement currency."""
     totals: dict[str, CurrencyTotals] = {}
     for payment in paid_payments(webinar):
-        row = totals.setdefault(payment.currency, CurrencyTotals(payment.currency))
+        money = settled(payment)
+        row = totals.setdefault(money.currency, CurrencyTotals(money.currency))
         row.payments += 1
-        row.gross += payment.amount
-        row.refunded += payment.amount_refunded
-        row.stripe_fees += payment.stripe_fee or 0
-        row.application_fees += payment.application_fee
+        row.gross += money.gross
+        row.refunded += money.refunded
+        row.stripe_fees += money.stripe_fee
+        row.application_fees += money.application_fee
+        if money.currency != payment.currency:
+            row.converted_from.add(payment.currency)
     return [totals[currency] for currency in sorted(totals)]
 
 
 def report_rows(webinar: Webinar) -> list[list[str]]:
-    """Return the CSV rows of a webinar's payments (amounts in major units)."""
+    """Return the CSV rows of a webinar's payments (amounts in major units).
+
+    `amount` and `refunded` are in the charge's `currency`; the Stripe fee,
+    the platform fee and `net` in `settlement_currency`.
+    """
     header = [
         "paid_at",
         "first_name",
@@ -65,6 +129,8 @@ def report_rows(webinar: Webinar) -> list[list[str]]:
         "currency",
         "amount",
         "refunded",
+        "settlement_currency",
+        "exchange_rate",
         "stripe_fee",
         "application_fee",
         "net",
@@ -74,8 +140,7 @@ def report_rows(webinar: Webinar) -> list[list[str]]:
     rows = [header]
     for payment in paid_payments(webinar):
         registrant = getattr(payment, "registrant", None)
-        fee = payment.stripe_fee or 0
-        net = payment.amount - payment.amount_refunded - fee - payment.application_fee
+        money = settled(payment)
         rows.append(
             [
                 payment.paid_at.isoformat(),
@@ -86,9 +151,13 @@ def report_rows(webinar: Webinar) -> list[list[str]]:
                 payment.currency,
                 str(to_decimal(payment.amount, payment.currency)),
                 str(to_decimal(payment.amount_refunded, payment.currency)),
-                str(to_decimal(fee, payment.currency)),
-                str(to_decimal(payment.application_fee, payment.currency)),
-                str(to_decimal(net, payment.currency)),
+                money.currency,
+                format(money.exchange_rate.normalize(), "f")
+                if money.exchange_rate
+                else "",
+                str(to_decimal(money.stripe_fee, money.currency)),
+                str(to_decimal(money.application_fee, money.currency)),
+                str(to_decimal(money.net, money.currency)),
                 payment.dispute_status,
                 payment.payment_intent_id,
             ]

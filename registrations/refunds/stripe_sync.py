@@ -98,7 +98,7 @@ def submit_refund(*, refund_id: int) -> Refund:
             payment_intent=payment.payment_intent_id,
             amount=refund.amount,
             reason=None,
-            idempotency_key=refund.idempotency_key,
+            idempotency_key=refund.stripe_idempotency_key,
             metadata={
                 "tessera_refund": str(refund.pk),
                 "tessera_payment": str(payment.pk),

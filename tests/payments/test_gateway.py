@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 import stripe
 
-from payments import gateway
+from payments import gateway, gateway_errors
 from tests.sandbox_fixtures import ASYNC_CARD
 
 DEMO = "acct_1TesseraDemo0001"
@@ -214,7 +214,11 @@ def test_amount_too_small_is_an_invalid_request_with_a_safe_message(
 
     error = caught.value
     assert error.code == "amount_too_small"
-    assert error.message == "The payment request was not accepted."
+    assert isinstance(error, gateway_errors.AmountTooSmall)
+    assert error.message == (
+        "The amount is below the minimum the payment service accepts in this "
+        "currency, so it cannot be paid online."
+    )
     assert error.request_id in caplog.text
 
 
@@ -477,3 +481,24 @@ def test_parse_webhook_reads_a_real_sandbox_delivery(stripe_sandbox, webhook_rec
     assert event.account == DEMO
     assert event.object["id"] == session.id
     assert event.object["payment_status"] == "paid"
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("amount_too_small", gateway_errors.AmountTooSmall),
+        ("amount_too_large", gateway_errors.AmountTooLarge),
+        ("email_invalid", gateway_errors.EmailInvalid),
+        ("parameter_unknown", gateway_errors.ParametersInvalid),
+        ("resource_missing", gateway_errors.InvalidRequest),
+    ],
+)
+def test_invalid_requests_raise_a_kind_whose_message_says_what_is_wrong(code, kind):
+    error = stripe.InvalidRequestError("refused", param="amount", code=code)
+
+    with pytest.raises(gateway.InvalidRequest) as raised:
+        gateway._raise(error, "test")
+
+    assert type(raised.value) is kind
+    assert raised.value.code == code
+    assert "temporarily" not in str(raised.value.message)

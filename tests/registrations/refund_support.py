@@ -72,6 +72,8 @@ def pay_registrant(
         payment_intent_id=checkout.payment_intent,
         charge_id=details.charge or "",
         stripe_fee=details.stripe_fee,
+        stripe_fee_currency=details.stripe_fee_currency or "",
+        exchange_rate=details.exchange_rate,
         application_fee=details.application_fee_amount or 0,
         status=Payment.Status.PAID,
         paid_at=timezone.now(),

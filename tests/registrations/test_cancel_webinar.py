@@ -102,7 +102,7 @@ def refund_at_stripe_unrecorded(row: Refund, **metadata: str) -> None:
         payment_intent=row.payment.payment_intent_id,
         amount=row.amount,
         reason=None,
-        idempotency_key=row.idempotency_key,
+        idempotency_key=row.stripe_idempotency_key,
         metadata={"tessera_refund": str(row.pk), **metadata},
     )
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from payments.models import Payment
+from payments.models import MAXIMUM_AMOUNT, Payment, Price, PriceTier
 from registrations.capacity import seats_taken
 from registrations.models import EmailLog, Registrant, SeatHold
 from tests import factories
@@ -226,6 +226,36 @@ def test_stripe_unavailable_releases_the_hold_and_says_try_again(
     assert registrant.payment.status == Payment.Status.EXPIRED
     assert seats_taken(webinar=paid_webinar) == 0
     assert not EmailLog.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "problem"),
+    [
+        (20, "below the minimum the payment service accepts in this currency"),
+        # Stripe checks unit_amount itself: parameter_invalid_integer.
+        (MAXIMUM_AMOUNT + 1, "refused the details of this request as invalid"),
+    ],
+)
+def test_an_amount_stripe_refuses_says_what_is_wrong(
+    client, paid_webinar, stripe_sandbox, amount, problem
+):
+    # The price forms refuse these; an amount set in the database is not checked
+    # (a tier, since the price row's own constraint stops the largest).
+    PriceTier.objects.create(
+        price=Price.objects.get(webinar=paid_webinar),
+        amount=amount,
+        ends_at=timezone.now() + timedelta(days=3),
+    )
+
+    response = register(client, paid_webinar)
+
+    assert response.status_code == 200
+    assert problem in response.text
+    assert "nothing was charged" in response.text
+    assert "temporarily unavailable" not in response.text
+    registrant = Registrant.objects.get()
+    assert registrant.status == Registrant.Status.EXPIRED
+    assert seats_taken(webinar=paid_webinar) == 0
 
 
 def test_registering_again_with_the_same_email_goes_back_to_the_open_checkout(
