@@ -7,12 +7,13 @@ commits, and drops it when the transaction rolls back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .core import ApiRoute, Context, Control, SandboxCore, retrieve
 from .errors import invalid, missing_param
 from .objects import API_VERSION, PLATFORM_ACCOUNT, new_id, public
-from .params import flag
+from .params import as_int, flag
 
 
 def webhook_endpoint(
@@ -80,6 +81,31 @@ def _type_matches(event_type: str, wanted: list[str]) -> bool:
         if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
             return True
     return False
+
+
+_CREATED_BOUNDS = {
+    "gt": lambda created, bound: created > bound,
+    "gte": lambda created, bound: created >= bound,
+    "lt": lambda created, bound: created < bound,
+    "lte": lambda created, bound: created <= bound,
+}
+
+
+def _created_filter(created: Any) -> Callable[[dict[str, Any]], bool]:
+    """Return the test of `created=<ts>` or `created[gt|gte|lt|lte]=<ts>`."""
+    if not isinstance(created, dict):
+        exact = as_int(created, "created")
+        return lambda obj: obj["created"] == exact
+    bounds = []
+    for name, bound in created.items():
+        if name not in _CREATED_BOUNDS:
+            raise invalid(
+                f"Received unknown parameter: created[{name}]",
+                param=f"created[{name}]",
+                code="parameter_unknown",
+            )
+        bounds.append((_CREATED_BOUNDS[name], as_int(bound, f"created[{name}]")))
+    return lambda obj: all(test(obj["created"], limit) for test, limit in bounds)
 
 
 def _with_secret(endpoint: dict[str, Any]) -> dict[str, Any]:
@@ -162,6 +188,8 @@ class EventsMixin(SandboxCore):
         wanted = params.get("types") or ([params["type"]] if params.get("type") else [])
         if wanted:
             items = [e for e in items if _type_matches(e["type"], wanted)]
+        if params.get("created") not in (None, ""):
+            items = list(filter(_created_filter(params["created"]), items))
         return self.page(ctx, items, params, "/v1/events")
 
     def register_endpoint(
