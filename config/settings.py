@@ -205,6 +205,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registrations.tasks.reconcile_checkouts",
         "schedule": 60.0,
     },
+    # Lost webhooks: recent Stripe events read back (payments/event_recovery.py).
+    "recover-events": {
+        "task": "payments.events.recover_events",
+        "schedule": 60.0,
+    },
     # Refunds Stripe could not take yet (registrations/refunds/stripe_sync.py).
     "retry-requested-refunds": {
         "task": "registrations.tasks_refunds.retry_requested_refunds",

@@ -7,6 +7,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        # Registers the events sweep's Celery task (autodiscovery reads tasks.py).
+        from payments import event_recovery  # noqa: F401
+
         self.ready_connect()
         self.ready_pricing()
 

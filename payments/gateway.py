@@ -33,6 +33,7 @@ from payments.gateway_types import (
     AccountInfo,
     CheckoutSession,
     ConnectedAccountToken,
+    EventPage,
     PaymentDetails,
     RefundResult,
     WebhookEvent,
@@ -433,17 +434,39 @@ def parse_webhook(
     else:
         raise SignatureInvalid()
     try:
-        data = json.loads(text)
-        body = data["data"]
-        return WebhookEvent(
-            id=data["id"],
-            type=data["type"],
-            account=data.get("account"),
-            livemode=bool(data.get("livemode")),
-            created=int(data["created"]),
-            object=dict(body["object"]),
-            previous_attributes=body.get("previous_attributes"),
-            api_version=data.get("api_version"),
-        )
+        return _event(json.loads(text))
     except (ValueError, KeyError, TypeError) as error:
         raise SignatureInvalid(_("Invalid webhook payload.")) from error
+
+
+def list_events(
+    *,
+    account: str | None,
+    created_after: int,
+    types: list[str],
+    starting_after: str | None = None,
+) -> EventPage:
+    """Return events after `created_after`, newest first (`account=None`: platform)."""
+    params = {"created": {"gt": created_after}, "types": types, "limit": 100}
+    if starting_after:
+        params["starting_after"] = starting_after
+    page = _call(
+        "event list", lambda: client().v1.events.list(params, _options(account))
+    )
+    payloads = [_plain(obj) for obj in page.data]
+    events = [_event(data) for data in payloads]
+    return EventPage(events=events, payloads=payloads, has_more=bool(page.has_more))
+
+
+def _event(data: dict[str, Any]) -> WebhookEvent:
+    body = data["data"]
+    return WebhookEvent(
+        id=data["id"],
+        type=data["type"],
+        account=data.get("account"),
+        livemode=bool(data.get("livemode")),
+        created=int(data["created"]),
+        object=dict(body["object"]),
+        previous_attributes=body.get("previous_attributes"),
+        api_version=data.get("api_version"),
+    )

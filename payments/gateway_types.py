@@ -97,3 +97,16 @@ class WebhookEvent:
     object: dict[str, Any]
     previous_attributes: dict[str, Any] | None
     api_version: str | None
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """One page of an account's events, newest first, as `GET /v1/events` lists it.
+
+    `payloads` holds each event as Stripe sent it (same order as `events`),
+    for the audit trail the webhook endpoint keeps too.
+    """
+
+    events: list[WebhookEvent]
+    payloads: list[dict[str, Any]]
+    has_more: bool

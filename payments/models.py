@@ -381,6 +381,22 @@ class StripeEvent(models.Model):
         return f"{self.event_id} {self.type}"
 
 
+class EventCursor(models.Model):
+    """How far the events sweep has read one account's Stripe events.
+
+    The platform's own events are under `stripe_account_id=""`.
+    """
+
+    stripe_account_id = models.CharField(max_length=64, unique=True, blank=True)
+    # Stripe's `created` (Unix seconds) of the newest event processed so far.
+    last_created = models.BigIntegerField()
+    last_event_id = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.stripe_account_id or 'platform'} @ {self.last_created}"
+
+
 class StripeDisconnection(models.Model):
     """A Stripe connection that ended: who, when, and which webinars became free."""
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .delivery import WebhookConfig
+from .delivery import ALL, WebhookConfig
 from .errors import ApiError, invalid, missing
 from .faults import Faults
 from .objects import public
@@ -69,6 +69,13 @@ class Controls:
             except ValueError as error:
                 raise invalid(str(error), param="order") from None
             return json_response(200, {"released": released})
+        if name == "webhooks/drop":
+            count = params.get("count", "all")
+            try:
+                deliverer.drop(ALL if count == "all" else int(count))
+            except ValueError as error:
+                raise invalid(str(error), param="count") from None
+            return json_response(200, self.state())
         if name == "faults":
             self.faults.add(
                 str(params.get("kind", "500")),
@@ -110,9 +117,12 @@ class Controls:
         """Return the sandbox's clock, switches and webhook settings."""
         deliverer = self.sandbox.deliverer
         config = deliverer.config
+        to_drop, dropped = deliverer.drop_counts()
         return {
             "now": self.sandbox.now(),
             "held": deliverer.held_count(),
+            "drop_deliveries": "all" if to_drop == ALL else to_drop,
+            "dropped": dropped,
             "refunds_pending": self.sandbox.options.refunds_pending,
             "webhook_retry_delays": list(config.retry_delays),
             "webhook_max_attempts": config.max_attempts,

@@ -23,6 +23,8 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 # Where an event goes: url, signing secret, API version.
 Endpoint = tuple[str, str, str]
+# `Deliverer.drop(ALL)`: lose every delivery until told otherwise.
+ALL = -1
 
 
 def sign(payload: str, secret: str, timestamp: int) -> str:
@@ -58,6 +60,9 @@ class _State:
     held: list[Delivery] | None = None
     active: int = 0
     log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=2000))
+    # Deliveries still to lose (`ALL`: every one), and how many were lost.
+    to_drop: int = 0
+    dropped: int = 0
 
 
 class Deliverer:
@@ -85,11 +90,27 @@ class Deliverer:
                 # goes to; the sandbox knows one shape, so only the label moves.
                 rendered = {**event, "api_version": api_version}
                 delivery = Delivery(event=rendered, url=url, secret=secret)
-                if self._state.held is not None:
+                if self._state.to_drop:
+                    # Lost for good, as if Stripe never reached the endpoint.
+                    self._state.to_drop -= self._state.to_drop != ALL
+                    self._state.dropped += 1
+                elif self._state.held is not None:
                     self._state.held.append(delivery)
                 else:
                     self._state.queue.append(delivery)
             self._cond.notify_all()
+
+    def drop(self, count: int) -> None:
+        """Lose the next `count` deliveries (`ALL`: every one; 0: stop losing)."""
+        if count < 0 and count != ALL:
+            raise ValueError(f"Invalid count: {count}")
+        with self._cond:
+            self._state.to_drop = count
+
+    def drop_counts(self) -> tuple[int, int]:
+        """Return (deliveries still to lose, deliveries lost so far)."""
+        with self._cond:
+            return self._state.to_drop, self._state.dropped
 
     def hold(self) -> None:
         """Keep new deliveries back until `release`."""

@@ -8,13 +8,14 @@ commits, and drops it when the transaction rolls back.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .core import ApiRoute, Context, Control, SandboxCore, retrieve
 from .delivery import Endpoint
 from .errors import invalid, missing_param
 from .objects import API_VERSION, PLATFORM_ACCOUNT, new_id, public
-from .params import flag
+from .params import as_int, flag
 
 # Stripe's API versions: a date, and since 2024-09-30 a release name after it.
 _VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
@@ -98,6 +99,31 @@ def _api_version(value: Any) -> str:
     return value
 
 
+_CREATED_BOUNDS = {
+    "gt": lambda created, bound: created > bound,
+    "gte": lambda created, bound: created >= bound,
+    "lt": lambda created, bound: created < bound,
+    "lte": lambda created, bound: created <= bound,
+}
+
+
+def _created_filter(created: Any) -> Callable[[dict[str, Any]], bool]:
+    """Return the test of `created=<ts>` or `created[gt|gte|lt|lte]=<ts>`."""
+    if not isinstance(created, dict):
+        exact = as_int(created, "created")
+        return lambda obj: obj["created"] == exact
+    bounds = []
+    for name, bound in created.items():
+        if name not in _CREATED_BOUNDS:
+            raise invalid(
+                f"Received unknown parameter: created[{name}]",
+                param=f"created[{name}]",
+                code="parameter_unknown",
+            )
+        bounds.append((_CREATED_BOUNDS[name], as_int(bound, f"created[{name}]")))
+    return lambda obj: all(test(obj["created"], limit) for test, limit in bounds)
+
+
 def _with_secret(endpoint: dict[str, Any]) -> dict[str, Any]:
     # As on Stripe, the signing secret is shown only when it is created.
     return {**public(endpoint), "secret": endpoint["_secret"]}
@@ -177,6 +203,8 @@ class EventsMixin(SandboxCore):
         wanted = params.get("types") or ([params["type"]] if params.get("type") else [])
         if wanted:
             items = [e for e in items if _type_matches(e["type"], wanted)]
+        if params.get("created") not in (None, ""):
+            items = list(filter(_created_filter(params["created"]), items))
         return self.page(ctx, items, params, "/v1/events")
 
     def register_endpoint(

@@ -325,6 +325,10 @@ class SandboxHandle:
         """Deliver an event again: a duplicate with the same id."""
         return self._control("POST", f"events/{event_id}/redeliver")
 
+    def drop_deliveries(self, count: int | str = "all") -> dict[str, Any]:
+        """Lose the next `count` deliveries ("all": every one; 0: stop losing)."""
+        return self._control("POST", "webhooks/drop", {"count": count})
+
     def hold_deliveries(self) -> None:
         """Hold new deliveries back until `release`."""
         self._control("POST", "webhooks/hold")

@@ -7,6 +7,7 @@ from config.celery import app
 # Names that messages already queued in Redis, and the beat schedule, refer to.
 # A task that moves to another module keeps its name with @shared_task(name=...).
 STABLE_NAMES = {
+    "payments.events.recover_events",
     "registrations.tasks.reconcile_checkouts",
     "registrations.tasks.release_expired_holds",
     "registrations.tasks_email.schedule_followups",
