@@ -86,6 +86,8 @@ def _resolve(hint: Any) -> Any:
 
 
 def _alternatives(hint: Any) -> list[Any]:
+    if isinstance(hint, list):  # the item types of a List[...] or ListObject[...]
+        return [alt for arg in hint for alt in _alternatives(arg)] or [Any]
     hint = _resolve(hint)
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return [alt for arg in typing.get_args(hint) for alt in _alternatives(arg)]
@@ -184,7 +186,7 @@ class Validator:
             for index, item in enumerate(value):
                 self.value(
                     item,
-                    typing.Union[tuple(items)] if items else Any,
+                    items,
                     f"{path}[{index}]",
                     first,
                     owner,
