@@ -6,6 +6,10 @@ Loaded from tests/conftest.py with `pytest_plugins = ["tests.sandbox_fixtures"]`
 - `stripe_sandbox` (function): resets the sandbox, points Django's Stripe
   settings at it, and returns a `SandboxHandle` with the test controls.
 - `webhook_receiver` (function): a tiny HTTP server that records deliveries.
+
+Every object and event the sandbox server answers or delivers is validated
+against Stripe's shapes (tests/stripe_sandbox/conformance.py); a problem fails
+the run, and the terminal summary shows the figures per type.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from stripe_sandbox.app import SandboxApp
 from stripe_sandbox.delivery import WebhookConfig
 from stripe_sandbox.objects import DEMO_ACCOUNT
 from stripe_sandbox.server import SandboxServer
+from tests.stripe_sandbox.conformance import Recorder
 
 SANDBOX_KEY = "sk_test_sandbox"
+CONFORMANCE = Recorder()
 PAY_CARD = "4242 4242 4242 4242"
 DECLINE_CARD = "4000 0000 0000 0002"
 ASYNC_CARD = "4000 0000 0000 0077"
@@ -362,9 +368,36 @@ def stripe_sandbox_server(
         ),
         sweep_interval=None,
     )
-    server = SandboxServer(app).start()
+    enqueue = app.deliverer.enqueue
+
+    def record_and_enqueue(event: dict[str, Any], endpoints: list) -> None:
+        if endpoints:
+            CONFORMANCE.record(event, f"webhook {event.get('type')}")
+        enqueue(event, endpoints)
+
+    app.deliverer.enqueue = record_and_enqueue  # type: ignore[method-assign]
+    server = SandboxServer(CONFORMANCE.wrap(app)).start()
     yield server
     server.stop()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    CONFORMANCE.current_test = item.nodeid
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Also under -x: a shape problem fails the run whatever the tests said.
+    if CONFORMANCE.problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not CONFORMANCE.objects and not CONFORMANCE.problems:
+        return
+    for problem, seen in sorted(CONFORMANCE.problems.items()):
+        terminalreporter.write_line(f"Stripe conformance: {problem} ({seen})", red=True)
+    terminalreporter.write_line(CONFORMANCE.summary())
 
 
 def session_params(
