@@ -4,12 +4,13 @@ import logging
 from datetime import datetime
 
 from celery import shared_task
-from django.db import transaction
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments import gateway
-from payments.connect.connections import open_paid_webinars
+from payments.connect.connections import Target, open_paid_webinars
 from payments.connect.disconnect import record_disconnection
 from payments.connect.notices import send_charges_disabled_emails
 from payments.errors import ConnectError
@@ -25,6 +26,33 @@ def unavailable_message() -> str:
         "Stripe is unavailable right now. Nothing was changed; please try again in "
         "a few minutes."
     )
+
+
+def store_new_connection(
+    *, target: Target, info: AccountInfo, livemode: bool, user: AbstractBaseUser
+) -> StripeConnection:
+    """Store the link to a Stripe account as the target's live connection."""
+    try:
+        with transaction.atomic():
+            return StripeConnection.objects.create(
+                account=target.account,
+                organizer=target.organizer,
+                stripe_account_id=info.id,
+                livemode=livemode,
+                charges_enabled=info.charges_enabled,
+                details_submitted=info.details_submitted,
+                business_name=(info.business_name or "")[:200],
+                connected_by=user,
+                synced_at=timezone.now(),
+            )
+    except IntegrityError as failure:
+        # Two requests for the same target at once: the other one won.
+        raise ConnectError(
+            _(
+                "Another Stripe account was connected at the same time. Nothing was "
+                "changed; reload the page."
+            )
+        ) from failure
 
 
 def sync_account(

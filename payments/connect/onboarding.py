@@ -10,13 +10,11 @@ store them). Linking an account the organizer already has stays in oauth.py.
 import uuid
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizers.models import Organizer
 from payments import gateway
-from payments.connect.account_sync import unavailable_message
+from payments.connect.account_sync import store_new_connection, unavailable_message
 from payments.connect.connections import connection_target
 from payments.errors import ConnectError
 from payments.models import Installation, StripeConnection
@@ -49,27 +47,12 @@ def create_stripe_account(*, organizer: Organizer) -> StripeConnection:
         )
     except gateway.GatewayError as failure:
         raise ConnectError(unavailable_message()) from failure
-    try:
-        with transaction.atomic():
-            return StripeConnection.objects.create(
-                account=target.account,
-                organizer=target.organizer,
-                stripe_account_id=info.id,
-                livemode=settings.STRIPE_LIVEMODE,
-                charges_enabled=info.charges_enabled,
-                details_submitted=info.details_submitted,
-                business_name=(info.business_name or "")[:200],
-                connected_by=organizer.user,
-                synced_at=timezone.now(),
-            )
-    except IntegrityError as failure:
-        # Two clicks at once: the other one stored its account first.
-        raise ConnectError(
-            _(
-                "Another Stripe account was connected at the same time. Nothing was "
-                "changed; reload the page."
-            )
-        ) from failure
+    return store_new_connection(
+        target=target,
+        info=info,
+        livemode=settings.STRIPE_LIVEMODE,
+        user=organizer.user,
+    )
 
 
 def onboarding_link(
