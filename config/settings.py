@@ -210,6 +210,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.events.recover_events",
         "schedule": 60.0,
     },
+    # Connections' charges_enabled and details_submitted, read back from Stripe
+    # (payments/connect/account_sync.py).
+    "sync-stripe-connections": {
+        "task": "payments.connect.sync_connections",
+        "schedule": 600.0,
+    },
     # Refunds Stripe could not take yet (registrations/refunds/stripe_sync.py).
     "retry-requested-refunds": {
         "task": "registrations.tasks_refunds.retry_requested_refunds",

@@ -7,8 +7,10 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        # Registers the events sweep's Celery task (autodiscovery reads tasks.py).
+        # Registers the events sweep's and the connection sync's Celery tasks
+        # (autodiscovery reads tasks.py).
         from payments import event_recovery  # noqa: F401
+        from payments.connect import account_sync  # noqa: F401
 
         self.ready_connect()
         self.ready_pricing()

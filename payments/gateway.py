@@ -31,6 +31,7 @@ from payments.gateway_errors import (
 )
 from payments.gateway_types import (
     AccountInfo,
+    AccountLink,
     CheckoutSession,
     ConnectedAccountToken,
     EventPage,
@@ -401,18 +402,41 @@ def retrieve_account(*, account: str) -> AccountInfo:
     """Return the connected account's state (charges enabled, names)."""
     accounts = client().v1.accounts
     obj = _plain(_call("account retrieve", lambda: accounts.retrieve(account)))
-    profile = obj["business_profile"] or {}
-    dashboard = (obj["settings"] or {}).get("dashboard") or {}
-    return AccountInfo(
-        id=obj["id"],
-        livemode=_livemode(),
-        charges_enabled=bool(obj["charges_enabled"]),
-        details_submitted=bool(obj["details_submitted"]),
-        business_name=profile.get("name") or dashboard.get("display_name"),
-        email=obj["email"],
-        default_currency=obj["default_currency"],
-        country=obj["country"],
+    return AccountInfo.from_stripe(obj, livemode=_livemode())
+
+
+def create_account(
+    *, email: str | None, country: str | None, idempotency_key: str
+) -> AccountInfo:
+    """Create a Standard account for the organizer to onboard (Connect Onboarding)."""
+    params: dict[str, Any] = {"type": "standard"}
+    if email:
+        params["email"] = email
+    if country:
+        params["country"] = country
+    accounts = client().v1.accounts
+    obj = _plain(
+        _call(
+            "account create",
+            lambda: accounts.create(params, _options(None, idempotency_key)),
+        )
     )
+    return AccountInfo.from_stripe(obj, livemode=_livemode())
+
+
+def create_account_link(
+    *, account: str, refresh_url: str, return_url: str
+) -> AccountLink:
+    """Return a single-use link to Stripe's onboarding for `account`."""
+    params = {
+        "account": account,
+        "type": "account_onboarding",
+        "refresh_url": refresh_url,
+        "return_url": return_url,
+    }
+    links = client().v1.account_links
+    obj = _plain(_call("account link", lambda: links.create(params)))
+    return AccountLink(url=obj["url"], expires_at=int(obj["expires_at"]))
 
 
 # -- webhooks -------------------------------------------------------------------
@@ -434,7 +458,7 @@ def parse_webhook(
     else:
         raise SignatureInvalid()
     try:
-        return _event(json.loads(text))
+        return WebhookEvent.from_payload(json.loads(text))
     except (ValueError, KeyError, TypeError) as error:
         raise SignatureInvalid(_("Invalid webhook payload.")) from error
 
@@ -454,19 +478,5 @@ def list_events(
         "event list", lambda: client().v1.events.list(params, _options(account))
     )
     payloads = [_plain(obj) for obj in page.data]
-    events = [_event(data) for data in payloads]
+    events = [WebhookEvent.from_payload(data) for data in payloads]
     return EventPage(events=events, payloads=payloads, has_more=bool(page.has_more))
-
-
-def _event(data: dict[str, Any]) -> WebhookEvent:
-    body = data["data"]
-    return WebhookEvent(
-        id=data["id"],
-        type=data["type"],
-        account=data.get("account"),
-        livemode=bool(data.get("livemode")),
-        created=int(data["created"]),
-        object=dict(body["object"]),
-        previous_attributes=body.get("previous_attributes"),
-        api_version=data.get("api_version"),
-    )

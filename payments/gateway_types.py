@@ -84,6 +84,30 @@ class AccountInfo:
     default_currency: str | None
     country: str | None
 
+    @classmethod
+    def from_stripe(cls, obj: dict[str, Any], *, livemode: bool) -> "AccountInfo":
+        """Read an account object as Stripe returns it."""
+        profile = obj["business_profile"] or {}
+        dashboard = (obj["settings"] or {}).get("dashboard") or {}
+        return cls(
+            id=obj["id"],
+            livemode=livemode,
+            charges_enabled=bool(obj["charges_enabled"]),
+            details_submitted=bool(obj["details_submitted"]),
+            business_name=profile.get("name") or dashboard.get("display_name"),
+            email=obj["email"],
+            default_currency=obj["default_currency"],
+            country=obj["country"],
+        )
+
+
+@dataclass(frozen=True)
+class AccountLink:
+    """A single-use link to Stripe's hosted onboarding for one account."""
+
+    url: str
+    expires_at: int
+
 
 @dataclass(frozen=True)
 class WebhookEvent:
@@ -97,6 +121,21 @@ class WebhookEvent:
     object: dict[str, Any]
     previous_attributes: dict[str, Any] | None
     api_version: str | None
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> "WebhookEvent":
+        """Read an event as Stripe sends or lists it."""
+        body = data["data"]
+        return cls(
+            id=data["id"],
+            type=data["type"],
+            account=data.get("account"),
+            livemode=bool(data.get("livemode")),
+            created=int(data["created"]),
+            object=dict(body["object"]),
+            previous_attributes=body.get("previous_attributes"),
+            api_version=data.get("api_version"),
+        )
 
 
 @dataclass(frozen=True)

@@ -117,8 +117,12 @@ class StripeConnection(models.Model):
 
     @property
     def is_usable(self) -> bool:
-        """Tell whether payments can be taken through this connection now."""
-        return self.is_active and self.charges_enabled
+        """Tell whether payments can be taken through this connection now.
+
+        Stripe's rule for Connect: sell only once the account's owner submitted
+        its details and Stripe enabled charges.
+        """
+        return self.is_active and self.charges_enabled and self.details_submitted
 
     @property
     def masked_id(self) -> str:

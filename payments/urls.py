@@ -1,6 +1,14 @@
 from django.urls import path
 
-from payments.views import code_check, codes, connect, preview, pricing, webhooks
+from payments.views import (
+    code_check,
+    codes,
+    connect,
+    onboarding,
+    preview,
+    pricing,
+    webhooks,
+)
 
 app_name = "payments"
 
@@ -14,6 +22,17 @@ urlpatterns = [
     path(STRIPE, connect.stripe_settings, name="stripe_settings"),
     path(STRIPE + "connect/", connect.connect_start, name="stripe_connect"),
     path(STRIPE + "callback/", connect.connect_callback, name="stripe_callback"),
+    path(STRIPE + "create/", onboarding.create_account, name="stripe_create"),
+    path(
+        STRIPE + "<int:pk>/onboarding/",
+        onboarding.resume_onboarding,
+        name="stripe_onboarding",
+    ),
+    path(
+        STRIPE + "<int:pk>/onboarded/",
+        onboarding.onboarding_return,
+        name="stripe_onboarded",
+    ),
     path(STRIPE + "<int:pk>/disconnect/", connect.disconnect, name="stripe_disconnect"),
     path(STRIPE + "<int:pk>/refresh/", connect.refresh, name="stripe_refresh"),
     path(WEBINAR, pricing.payment_section, name="pricing"),

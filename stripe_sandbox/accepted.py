@@ -97,6 +97,22 @@ ACCEPTED: dict[tuple[str, str], dict[str, Shape]] = {
     ("GET", r"/v1/webhook_endpoints" + _ID): EXPAND,
     ("DELETE", r"/v1/webhook_endpoints" + _ID): {},
     ("GET", r"/v1/account"): EXPAND,
+    ("POST", r"/v1/accounts"): {
+        **EXPAND,
+        "type": SCALAR,
+        "country": SCALAR,
+        "email": SCALAR,
+        "default_currency": SCALAR,
+        "business_profile": {"name": SCALAR},
+        "metadata": FREE,
+    },
+    ("POST", r"/v1/account_links"): {
+        **EXPAND,
+        "account": SCALAR,
+        "type": SCALAR,
+        "refresh_url": SCALAR,
+        "return_url": SCALAR,
+    },
     ("GET", r"/v1/accounts" + _ID): EXPAND,
     ("POST", r"/oauth/token"): {
         "grant_type": SCALAR,

@@ -23,6 +23,7 @@ from .errors import ApiError, OAuthError
 from .faults import Faults, fault_response, server_error
 from .oauth import consent_page
 from .objects import PLATFORM_ACCOUNT, new_id
+from .onboarding import ONBOARDING_PATH, onboarding_page
 from .params import Shape, check_known
 from .sandbox import API_ROUTES, Sandbox
 from .store import Store
@@ -176,6 +177,9 @@ class SandboxApp:
                     self.sandbox, method, session_id, params, languages
                 )
             )
+        if path.startswith(ONBOARDING_PATH):
+            params = read_params(environ) if method == "POST" else {}
+            return onboarding_page(self.sandbox, self.run, method, path, params)
         if path == "/oauth/authorize":
             return consent_page(self.sandbox, self.run, method, read_params(environ))
         if path == "/":

@@ -145,6 +145,22 @@ Stripe account (scope <code>{escape(params.get("scope", "read_only"))}</code>).<
     return _document("Connect with Stripe", body)
 
 
+def onboarding(*, account_id: str, name: str) -> str:
+    """Render the hosted onboarding page: complete, or leave for now."""
+    body = f"""
+<h1>Set up your Stripe account</h1>
+<p>Account <code>{escape(account_id)}</code> {escape(name)}</p>
+<p class="muted">Stripe would ask here for the business, its representative and a
+bank account. In the sandbox, completing onboarding enables charges at once.</p>
+<form method="post">
+  <button class="primary" type="submit" name="decision" value="complete">
+    Complete onboarding</button>
+  <button type="submit" name="decision" value="leave">Save and return later</button>
+</form>
+"""
+    return _document("Set up your Stripe account", body)
+
+
 def index(base: str) -> str:
     """Render the sandbox's home page."""
     return _document(

@@ -14,19 +14,20 @@ from . import (
     disputes,
     events,
     oauth,
+    onboarding,
     payments,
     refunds,
 )
 from .core import ApiRoute, Control, Options
 from .disputes import DisputesMixin
 from .errors import invalid
-from .oauth import OAuthMixin
 from .objects import (
     DEMO_ACCOUNT,
     DEMO_BUSINESS_NAME,
     PLATFORM_ACCOUNT,
     PLATFORM_NAME,
 )
+from .onboarding import OnboardingMixin
 from .payments import PaymentsMixin
 from .refunds import RefundsMixin
 
@@ -39,6 +40,7 @@ API_ROUTES: list[ApiRoute] = [
     *events.API_ROUTES,
     *accounts.API_ROUTES,
     *oauth.API_ROUTES,
+    *onboarding.API_ROUTES,
 ]
 CONTROLS: list[Control] = [
     (
@@ -55,7 +57,7 @@ CONTROLS: list[Control] = [
 ]
 
 
-class Sandbox(OAuthMixin, PaymentsMixin, RefundsMixin, DisputesMixin):
+class Sandbox(OnboardingMixin, PaymentsMixin, RefundsMixin, DisputesMixin):
     """Stripe's behaviour on top of a `Store`; callers hold `store.lock`."""
 
     def advance_clock(self, seconds: int) -> int:

@@ -8,6 +8,7 @@ from config.celery import app
 # A task that moves to another module keeps its name with @shared_task(name=...).
 STABLE_NAMES = {
     "payments.events.recover_events",
+    "payments.connect.sync_connections",
     "registrations.tasks.reconcile_checkouts",
     "registrations.tasks.release_expired_holds",
     "registrations.tasks_email.schedule_followups",

@@ -1,18 +1,23 @@
 """Keeping connections as Stripe reports them: account updates and deauthorizations."""
 
+import logging
 from datetime import datetime
 
-from django.db import transaction
+from celery import shared_task
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments import gateway
-from payments.connect.connections import open_paid_webinars
+from payments.connect.connections import Target, open_paid_webinars
 from payments.connect.disconnect import record_disconnection
 from payments.connect.notices import send_charges_disabled_emails
 from payments.errors import ConnectError
 from payments.gateway_types import AccountInfo
 from payments.models import StripeConnection, StripeDisconnection
+
+logger = logging.getLogger(__name__)
 
 
 def unavailable_message() -> str:
@@ -21,6 +26,33 @@ def unavailable_message() -> str:
         "Stripe is unavailable right now. Nothing was changed; please try again in "
         "a few minutes."
     )
+
+
+def store_new_connection(
+    *, target: Target, info: AccountInfo, livemode: bool, user: AbstractBaseUser
+) -> StripeConnection:
+    """Store the link to a Stripe account as the target's live connection."""
+    try:
+        with transaction.atomic():
+            return StripeConnection.objects.create(
+                account=target.account,
+                organizer=target.organizer,
+                stripe_account_id=info.id,
+                livemode=livemode,
+                charges_enabled=info.charges_enabled,
+                details_submitted=info.details_submitted,
+                business_name=(info.business_name or "")[:200],
+                connected_by=user,
+                synced_at=timezone.now(),
+            )
+    except IntegrityError as failure:
+        # Two requests for the same target at once: the other one won.
+        raise ConnectError(
+            _(
+                "Another Stripe account was connected at the same time. Nothing was "
+                "changed; reload the page."
+            )
+        ) from failure
 
 
 def sync_account(
@@ -42,7 +74,10 @@ def sync_account(
             stripe_account_id=stripe_account_id, disconnected_at__isnull=True
         )
         for connection in connections:
-            if at is not None and connection.synced_at and at < connection.synced_at:
+            # Events carry whole seconds: one from the second of the last sync
+            # may be newer than it, so only a strictly earlier second is stale.
+            synced = connection.synced_at
+            if at is not None and synced and at < synced.replace(microsecond=0):
                 continue
             was_enabled = connection.charges_enabled
             connection.charges_enabled = charges_enabled
@@ -104,6 +139,45 @@ def refresh_connection(*, connection: StripeConnection) -> StripeConnection:
     except gateway.GatewayError as failure:
         raise ConnectError(unavailable_message()) from failure
     return store_account_info(connection, info=info)
+
+
+def sync_connections() -> int:
+    """Refresh every active connection's flags from Stripe; return how many.
+
+    Webhooks can be lost and `account.updated` is not sent for every change,
+    so the flags that open and close sales are read back on a schedule.
+    """
+    synced = 0
+    ids = StripeConnection.objects.filter(disconnected_at__isnull=True).values_list(
+        "stripe_account_id", flat=True
+    )
+    for stripe_account_id in sorted(set(ids)):
+        try:
+            info = gateway.retrieve_account(account=stripe_account_id)
+        except gateway.StripeUnavailable:
+            logger.warning("Stripe unavailable; connection sync stopped")
+            break
+        except gateway.GatewayError as failure:
+            # A revoked account is closed by account.application.deauthorized.
+            logger.warning(
+                "Stripe account %s not synced: %s", stripe_account_id, failure
+            )
+            continue
+        synced += len(
+            sync_account(
+                stripe_account_id=info.id,
+                charges_enabled=info.charges_enabled,
+                details_submitted=info.details_submitted,
+                business_name=info.business_name,
+            )
+        )
+    return synced
+
+
+@shared_task(name="payments.connect.sync_connections", ignore_result=True)
+def sync_connections_task() -> int:
+    """Refresh the connections' charges and details flags (every 10 minutes)."""
+    return sync_connections()
 
 
 def handle_deauthorized(

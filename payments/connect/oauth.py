@@ -6,13 +6,16 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from organizers.models import Organizer
 from payments import gateway
-from payments.connect.account_sync import store_account_info, unavailable_message
+from payments.connect.account_sync import (
+    store_account_info,
+    store_new_connection,
+    unavailable_message,
+)
 from payments.connect.connections import Target, connection_target
 from payments.connect.disconnect import record_disconnection, unlink_at_stripe
 from payments.errors import ConnectError
@@ -105,34 +108,17 @@ def complete_connect(
             )
         )
     expired = unlink_at_stripe(current) if current is not None else 0
-    try:
-        with transaction.atomic():
-            if current is not None:
-                record_disconnection(
-                    connection=current,
-                    user=organizer.user,
-                    source=StripeDisconnection.Source.REPLACED,
-                    expired_sessions=expired,
-                )
-            return StripeConnection.objects.create(
-                account=target.account,
-                organizer=target.organizer,
-                stripe_account_id=info.id,
-                livemode=token.livemode,
-                charges_enabled=info.charges_enabled,
-                details_submitted=info.details_submitted,
-                business_name=(info.business_name or "")[:200],
-                connected_by=organizer.user,
-                synced_at=timezone.now(),
+    with transaction.atomic():
+        if current is not None:
+            record_disconnection(
+                connection=current,
+                user=organizer.user,
+                source=StripeDisconnection.Source.REPLACED,
+                expired_sessions=expired,
             )
-    except IntegrityError as failure:
-        # Two callbacks for the same target at once: the other one won.
-        raise ConnectError(
-            _(
-                "Another Stripe account was connected at the same time. Nothing was "
-                "changed; reload the page."
-            )
-        ) from failure
+        return store_new_connection(
+            target=target, info=info, livemode=token.livemode, user=organizer.user
+        )
 
 
 def _state_matches(

@@ -467,7 +467,10 @@ def test_selling_state_follows_price_and_connection(stripe_sandbox, admin, organ
     price = Price.objects.create(webinar=webinar, enabled=True, amount=900)
     assert selling_state(webinar) == "unavailable"
     connection = StripeConnection.objects.create(
-        account=organizer.account, stripe_account_id="acct_x", charges_enabled=True
+        account=organizer.account,
+        stripe_account_id="acct_x",
+        charges_enabled=True,
+        details_submitted=True,
     )
     assert selling_state(webinar) == "paid"
     connection.charges_enabled = False
@@ -476,6 +479,29 @@ def test_selling_state_follows_price_and_connection(stripe_sandbox, admin, organ
     price.enabled = False
     price.save()
     assert selling_state(webinar) == "free"
+
+
+def test_a_connection_sells_only_with_details_submitted_and_charges_enabled(
+    organizer,
+):
+    webinar = paid_webinar(organizer)
+    connection = StripeConnection.objects.create(
+        account=organizer.account,
+        stripe_account_id="acct_flags",
+        charges_enabled=True,
+        details_submitted=False,
+    )
+
+    assert connection.is_usable is False
+    assert selling_state(webinar) == "unavailable"
+    connection.details_submitted = True
+    connection.save()
+    assert connection.is_usable is True
+    assert selling_state(webinar) == "paid"
+    connection.charges_enabled = False
+    connection.save()
+    assert connection.is_usable is False
+    assert selling_state(webinar) == "unavailable"
 
 
 def test_dashboard_warns_when_paid_webinars_have_no_usable_connection(
@@ -492,7 +518,10 @@ def test_dashboard_warns_when_paid_webinars_have_no_usable_connection(
     assert "Free talk" not in warnings[0]
     assert "Paid masterclass" in page
     StripeConnection.objects.create(
-        account=webinar.account, stripe_account_id="acct_ok", charges_enabled=True
+        account=webinar.account,
+        stripe_account_id="acct_ok",
+        charges_enabled=True,
+        details_submitted=True,
     )
     assert dashboard_warnings(organizer) == []
 

@@ -64,6 +64,7 @@ def account_wide(account, admin):
         account=account,
         stripe_account_id="acct_1AccountWide0042",
         charges_enabled=True,
+        details_submitted=True,
         connected_by=admin.user,
     )
 
@@ -172,6 +173,7 @@ def organizers_own(per_organizer, organizer):
         organizer=organizer,
         stripe_account_id="acct_1OrganizerOwn0077",
         charges_enabled=True,
+        details_submitted=True,
         connected_by=organizer.user,
     )
 

@@ -392,6 +392,35 @@ def test_retrieve_account_returns_the_demo_account(stripe_sandbox):
     )
 
 
+def test_create_account_returns_an_account_not_yet_onboarded(stripe_sandbox):
+    info = gateway.create_account(
+        email="ada@example.com", country="FR", idempotency_key="acct-create-1"
+    )
+
+    assert info.id.startswith("acct_")
+    assert info.charges_enabled is False
+    assert info.details_submitted is False
+    assert info.email == "ada@example.com"
+    assert info.country == "FR"
+    assert gateway.retrieve_account(account=info.id) == info
+
+
+def test_create_account_link_returns_a_single_use_onboarding_url(stripe_sandbox):
+    info = gateway.create_account(
+        email=None, country=None, idempotency_key="acct-create-2"
+    )
+
+    link = gateway.create_account_link(
+        account=info.id,
+        refresh_url="http://app.test/refresh/",
+        return_url="http://app.test/return/",
+    )
+
+    assert link.url.startswith(stripe_sandbox.url)
+    assert info.id in link.url
+    assert link.expires_at > int(time.time()) - 60
+
+
 # -- webhooks -------------------------------------------------------------------
 
 

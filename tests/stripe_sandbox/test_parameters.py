@@ -40,6 +40,8 @@ SDK_PARAMS = {
     "DELETE /v1/webhook_endpoints/{id}": "_webhook_endpoint_delete_params",
     "GET /v1/account": "_account_retrieve_current_params",
     "GET /v1/accounts/{id}": "_account_retrieve_params",
+    "POST /v1/accounts": "_account_create_params",
+    "POST /v1/account_links": "_account_link_create_params",
     "POST /oauth/token": "OAuthTokenParams",
     "POST /oauth/deauthorize": "OAuthDeauthorizeParams",
 }

@@ -154,6 +154,7 @@ SDK_TYPES = {
         "balance_transaction",
         "dispute",
         "account",
+        "account_link",
         "item",
         "webhook_endpoint",
     )
@@ -188,6 +189,29 @@ def test_objects_match_the_fixture_and_the_sdk_type_at_every_depth(
         problems[kind] = drift(plain, stripe_fixture(kind), SDK_TYPES[kind])
 
     assert problems == dict.fromkeys(problems, [])
+
+
+def test_a_created_account_and_its_link_match_the_fixture_and_the_sdk_type(
+    stripe_sdk,
+):
+    created = stripe_sdk.v1.accounts.create({"type": "standard", "country": "FR"})
+    link = stripe_sdk.v1.account_links.create(
+        {
+            "account": created["id"],
+            "type": "account_onboarding",
+            "refresh_url": "http://app.test/refresh/",
+            "return_url": "http://app.test/return/",
+        }
+    )
+
+    problems = {
+        obj["object"]: drift(
+            obj.to_dict(), stripe_fixture(obj["object"]), SDK_TYPES[obj["object"]]
+        )
+        for obj in (created, link)
+    }
+
+    assert problems == {"account": [], "account_link": []}
 
 
 def test_a_session_is_a_hosted_page_and_a_dispute_names_its_network(
