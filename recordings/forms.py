@@ -56,7 +56,7 @@ class DurationField(forms.CharField):
 
 
 class RecordingSourceForm(forms.Form):
-    """A new recording for the library; subclasses add its source and save it.
+    """A new recording for the library; subclasses add its source and `save()`.
 
     ``source_field`` names the field a refusal of the service is shown on,
     ``context_name`` the library page's variable that holds the form.
@@ -95,10 +95,6 @@ class RecordingSourceForm(forms.Form):
             session=data["session"],
             duration_seconds=data["duration"],
         )
-
-    def save(self, *, organizer: Organizer) -> Recording:
-        """Add the recording to the organizer's library; RecordingError if refused."""
-        raise NotImplementedError
 
 
 class UploadForm(RecordingSourceForm):

@@ -53,7 +53,7 @@ def recording_list(request: HttpRequest) -> HttpResponse:
 
 
 def add_to_library(
-    request: HttpRequest, form: forms.RecordingSourceForm, *, done: str
+    request: HttpRequest, form: forms.UploadForm | forms.ExternalForm, *, done: str
 ) -> HttpResponse:
     """Save a valid form's recording and show it; else the library, with errors."""
     if form.is_valid():
