@@ -1,0 +1,37 @@
+"""axe-core (bundled by axe-playwright-python) at WCAG 2.2 AA, for every browser test.
+
+`assert_accessible(page, label)` runs axe on the page as it is now and fails with
+each violated rule, its impact and the first offending elements; `label` names
+the page and state in the failure ("registration page, fr, mobile, form error").
+`VIEWPORTS` are the two sizes every page is checked at.
+"""
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 900},
+    "mobile": {"width": 390, "height": 844},
+}
+
+_axe = Axe()
+
+
+def violations(page: Page) -> list[dict]:
+    """Return axe's violations of WCAG 2.2 A/AA rules on the page as it is now."""
+    options = {"runOnly": {"type": "tag", "values": WCAG_22_AA}}
+    return _axe.run(page, options=options).response["violations"]
+
+
+def describe(found: list[dict]) -> str:
+    lines = []
+    for rule in found:
+        targets = [", ".join(node["target"]) for node in rule["nodes"][:3]]
+        lines.append(f"{rule['id']} ({rule['impact']}): {rule['help']} at {targets}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, label: str) -> None:
+    found = violations(page)
+    assert not found, f"axe found violations on {label}:\n{describe(found)}"
