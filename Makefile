@@ -57,4 +57,4 @@ messages: install
 	$(BIN)/python manage.py compilemessages -l fr --ignore=.venv --ignore=var
 
 clean:
-	rm -rf var/celery var/cache
+	rm -rf var/cache

@@ -155,21 +155,26 @@ DEFAULT_FROM_EMAIL = env.str(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
-# Celery: Redis in production, a file-system broker that needs no server by default.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue = VAR_DIR / "celery" / "queue"
-    _processed = VAR_DIR / "celery" / "processed"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue),
-        "data_folder_out": str(_queue),
-        "processed_folder": str(_processed),
-        "store_processed": False,
-        "control_folder": str(VAR_DIR / "celery" / "control"),
-    }
-    _queue.mkdir(parents=True, exist_ok=True)
-    (VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
+# Celery: Redis in production. Without REDIS_URL, an embedded transactional
+# broker needs no server: kombu's SQLAlchemy transport on a SQLite file, with
+# deletion on acknowledgement and a visibility timeout (config/broker.py), so
+# a worker killed mid-task loses no message.
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL",
+    default=REDIS_URL or f"tessera-sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}",
+)
+# A message taken by a worker that died is delivered again after this many
+# seconds; longer than CELERY_TASK_TIME_LIMIT, so a live worker finishes first.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.float(
+    "CELERY_BROKER_VISIBILITY_TIMEOUT", default=600.0
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT
+}
+if CELERY_BROKER_URL.startswith("tessera-sqla+sqlite:"):
+    # Web, worker and beat share the file: wait on its lock, never fail.
+    CELERY_BROKER_TRANSPORT_OPTIONS["connect_args"] = {"timeout": 30}
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

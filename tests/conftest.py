@@ -30,14 +30,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
 def _broker_without_leftovers() -> None:
     """Publish tasks to memory unless a real broker (Redis in CI) is configured.
 
-    The file-system broker of the embedded default would otherwise collect every
-    task a test queues under var/celery/.
+    The embedded default's broker (a SQLite file under var/) would otherwise
+    collect every task a test queues.
     """
     from django.conf import settings
 
     from config.celery import app
 
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+    if settings.CELERY_BROKER_URL.startswith("tessera-sqla+"):
         app.conf.broker_url = "memory://"
 
 
