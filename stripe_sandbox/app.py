@@ -192,7 +192,7 @@ class SandboxApp:
     # -- the API -----------------------------------------------------------------
 
     def _api(self, environ: Environ, method: str, path: str) -> Response:
-        fault = self.faults.take()
+        fault = self.faults.take(method, path)
         if fault is not None:
             failure = fault_response(fault)
             if failure is not None:

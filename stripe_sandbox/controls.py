@@ -81,6 +81,8 @@ class Controls:
                 str(params.get("kind", "500")),
                 int(params.get("count", 1)),
                 float(params.get("delay", 2.0)),
+                str(params.get("method", "")),
+                str(params.get("path", "")),
             )
             return json_response(200, {"ok": True})
         if name == "config":

@@ -1,4 +1,9 @@
-"""Injected failures: the next API requests answer 500, 429 or too late."""
+"""Injected failures: the next API requests answer 500, 429 or too late.
+
+A failure may be limited to one route: ``method`` (``POST``...) and ``path``,
+a prefix of the request path (``/v1/refunds``); other requests pass through
+and do not use it up.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,14 @@ class Fault:
     kind: str
     count: int
     delay: float
+    method: str = ""
+    path: str = ""
+
+    def matches(self, method: str, path: str) -> bool:
+        """Tell whether this failure applies to the request."""
+        if self.method and self.method != method.upper():
+            return False
+        return path.startswith(self.path)
 
 
 def server_error() -> ApiError:
@@ -32,28 +45,34 @@ class Faults:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
-    def add(self, kind: str, count: int, delay: float) -> None:
-        """Make the next `count` API requests fail with `kind`."""
+    def add(
+        self, kind: str, count: int, delay: float, method: str = "", path: str = ""
+    ) -> None:
+        """Make the next `count` API requests (on the route, if given) fail."""
         if kind not in FAULT_KINDS:
             raise invalid(f"kind must be one of {', '.join(FAULT_KINDS)}", param="kind")
+        if path and not path.startswith("/"):
+            raise invalid("path must start with /", param="path")
         with self._lock:
-            self._faults.append(Fault(kind, count, delay))
+            self._faults.append(Fault(kind, count, delay, method.upper(), path))
 
     def clear(self) -> None:
         """Forget every queued failure."""
         with self._lock:
             self._faults.clear()
 
-    def take(self) -> Fault | None:
-        """Return the failure the current request answers with, if any."""
+    def take(self, method: str = "", path: str = "") -> Fault | None:
+        """Return the failure the current request answers with, if any.
+
+        The oldest failure that applies to the request is used up by one.
+        """
         with self._lock:
-            while self._faults and self._faults[0].count <= 0:
-                self._faults.pop(0)
-            if not self._faults:
-                return None
-            fault = self._faults[0]
-            fault.count -= 1
-            return fault
+            self._faults = [fault for fault in self._faults if fault.count > 0]
+            for fault in self._faults:
+                if fault.matches(method, path):
+                    fault.count -= 1
+                    return fault
+            return None
 
 
 def fault_response(fault: Fault) -> Response | None:

@@ -345,14 +345,33 @@ class SandboxHandle:
 
     # Faults ------------------------------------------------------------------
 
-    def inject_fault(self, kind: str, count: int = 1, delay: float = 2.0) -> None:
-        """Fail the next `count` API requests.
+    def inject_fault(
+        self,
+        kind: str,
+        count: int = 1,
+        delay: float = 2.0,
+        *,
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        """Fail the next `count` API requests (on one route if given).
 
         kind: "500"; "429" (lock_timeout, Stripe-Should-Retry: true, the SDK
         retries); "rate_limit" (429 the SDK does not retry); "timeout" (the
-        request is processed, the answer waits `delay` seconds).
+        request is processed, the answer waits `delay` seconds). `method` and
+        `path` (a prefix such as "/v1/refunds") limit it to those requests.
         """
-        self._control("POST", "faults", {"kind": kind, "count": count, "delay": delay})
+        self._control(
+            "POST",
+            "faults",
+            {
+                "kind": kind,
+                "count": count,
+                "delay": delay,
+                "method": method,
+                "path": path,
+            },
+        )
 
 
 @pytest.fixture(scope="session")

@@ -253,6 +253,25 @@ def test_a_timed_out_create_is_replayed_on_retry_not_duplicated(stripe_sandbox):
     assert [s["id"] for s in listed.data] == [session["id"]]
 
 
+def test_a_fault_on_one_route_leaves_other_requests_alone(stripe_sandbox, stripe_sdk):
+    stripe_sandbox.inject_fault("500", count=1, method="POST", path="/v1/refunds")
+
+    # Other routes and methods pass through without using the fault up.
+    assert stripe_sdk.v1.checkout.sessions.list(None, ON_DEMO).data == []
+    stripe_sdk.v1.checkout.sessions.create(session_params(), ON_DEMO)
+    with pytest.raises(stripe.APIError) as caught:
+        stripe_sdk.v1.refunds.create({"payment_intent": "pi_missing"}, ON_DEMO)
+
+    assert caught.value.http_status == 500
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_sdk.v1.refunds.create({"payment_intent": "pi_missing"}, ON_DEMO)
+
+
+def test_a_fault_path_must_be_a_path(stripe_sandbox):
+    with pytest.raises(SandboxError, match="path must start with /"):
+        stripe_sandbox.inject_fault("500", path="v1/refunds")
+
+
 def test_reset_forgets_sessions_and_faults(stripe_sandbox, stripe_sdk):
     stripe_sdk.v1.checkout.sessions.create(session_params(), ON_DEMO)
     stripe_sandbox.inject_fault("500", count=5)
