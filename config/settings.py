@@ -99,9 +99,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # RedisCache that fails open while Redis is down (config/cache.py).
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -171,6 +173,10 @@ CELERY_BROKER_VISIBILITY_TIMEOUT = env.float(
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT
 }
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A Redis that does not answer fails a publish fast (the outbox's beat
+    # sweep sends the emails later) instead of holding the request.
+    CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = 2
 if CELERY_BROKER_URL.startswith("tessera-sqla+sqlite:"):
     # Web, worker and beat share the file: wait on its lock, never fail.
     CELERY_BROKER_TRANSPORT_OPTIONS["connect_args"] = {"timeout": 30}

@@ -4,6 +4,7 @@ import logging
 import queue
 import smtplib
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,9 @@ from django.core.mail.message import sanitize_address
 from registrations.models import EmailLog
 
 logger = logging.getLogger(__name__)
+
+# What the courier thread reports last, once it has sent everything.
+END = object()
 
 
 class Courier:
@@ -68,18 +72,41 @@ class Courier:
         outcomes = []
         while True:
             try:
-                outcomes.append(self.done.get_nowait())
+                item = self.done.get_nowait()
             except queue.Empty:
                 return outcomes
+            if item is not END:
+                outcomes.append(item)
+
+    def drain(self) -> Iterator[tuple[EmailLog, BaseException | None]]:
+        """Send what is queued and hang up, yielding each outcome at once.
+
+        Each accepted message is handed back as soon as the server answers,
+        so the caller records it while the next one goes out: a worker
+        killed meanwhile leaves only the message in flight unrecorded (sent
+        again later, with the same Message-ID).
+        """
+        if not self.finished_sending and self.threaded:
+            self.finished_sending = True
+            self.outgoing.put(None)
+            while (item := self.done.get()) is not END:
+                yield item
+            self.thread.join()
+            self.hang_up()
+        self.finish()
+        yield from self.finished()
 
     def finish(self) -> None:
         """Wait until every submitted message has an outcome; hang up."""
         if self.finished_sending:
             return
         self.finished_sending = True
-        if self.threaded:
+        if self.threaded and self.thread.is_alive():
             self.outgoing.put(None)
             self.thread.join()
+        self.hang_up()
+
+    def hang_up(self) -> None:
         if self.is_open:
             close_quietly(self.backend)
             self.is_open = False
@@ -88,6 +115,7 @@ class Courier:
         while (item := self.outgoing.get()) is not None:
             row, payload = item
             self.done.put((row, self.deliver(payload)))
+        self.done.put(END)
 
     def deliver(self, payload: Any) -> BaseException | None:
         """Send one message; return None once accepted, else the error."""

@@ -152,8 +152,7 @@ def send_batch(rows: list[EmailLog]) -> SendReport:
             courier.submit(row, payload)
             for done, error in courier.finished():
                 settle(done, error=error, report=report)
-        courier.finish()
-        for done, error in courier.finished():
+        for done, error in courier.drain():
             settle(done, error=error, report=report)
     return report
 
