@@ -46,11 +46,16 @@ class Worker:
     """``celery -A <app> worker`` in its own process group; kill it at will."""
 
     def __init__(
-        self, env: dict[str, str], log: Path, app: str = "tests.faults.worker_app"
+        self,
+        env: dict[str, str],
+        log: Path,
+        app: str = "tests.faults.worker_app",
+        queue: str = "",
     ) -> None:
         self.env = env
         self.log = log
         self.app = app
+        self.queue = queue
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Worker":
@@ -70,6 +75,7 @@ class Worker:
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",
+                    *(["-Q", self.queue] if self.queue else []),
                 ],
                 cwd=ROOT,
                 env=self.env,
