@@ -109,3 +109,49 @@ class Worker:
             # Pool processes left by a killed parent.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
+
+
+class WebServer:
+    """``manage.py runserver`` (no reloader) in its own process group."""
+
+    def __init__(self, env: dict[str, str], log: Path, port: int) -> None:
+        self.env = {**env, "PORT": str(port)}
+        self.log = log
+        self.port = port
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "WebServer":
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter
+                [
+                    sys.executable,
+                    "manage.py",
+                    "runserver",
+                    "--noreload",
+                    "--skip-checks",
+                    f"127.0.0.1:{self.port}",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(
+            lambda: b"Quit the server" in self.log.read_bytes(),
+            timeout=60,
+            what=f"the web server (log: {self.log})",
+        )
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
