@@ -226,7 +226,7 @@ def run(*, workdir: Path, seconds: float = 8.0) -> dict[str, Any]:
             "STRIPE_API_BASE": f"http://127.0.0.1:{sandbox_port}",
             "SITE_URL": f"http://127.0.0.1:{app_port}",
             "PORT": str(app_port),
-            "CELERY_BROKER_URL": f"filesystem://{workdir}",
+            "CELERY_BROKER_URL": f"tessera-sqla+sqlite:///{workdir / 'broker.sqlite3'}",
             "PYTHONPATH": str(ROOT),
         }
     )
