@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from django.db import connection
+
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
 
@@ -22,6 +24,14 @@ def wait_for(check: Callable[[], object], *, timeout: float, what: str) -> objec
             return value
         time.sleep(0.1)
     raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
+
+
+def database_url() -> str:
+    """The URL of the test database, for processes that must share it (PostgreSQL)."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    port = db["PORT"] or 5432
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{port}/{db['NAME']}"
 
 
 def embedded_env(var_dir: Path, **extra: str) -> dict[str, str]:

@@ -16,9 +16,14 @@ from celery import Celery
 
 from registrations.models import EmailLog, Registrant
 from tests import factories
-from tests.faults.processes import WebServer, Worker, embedded_env, wait_for
+from tests.faults.processes import (
+    WebServer,
+    Worker,
+    database_url,
+    embedded_env,
+    wait_for,
+)
 from tests.faults.redis_server import RedisServer
-from tests.faults.test_worker_killed import database_url
 from tests.registrations.checkout_support import make_paid_webinar
 from tests.registrations.smtp_sink import SmtpSink, free_port
 

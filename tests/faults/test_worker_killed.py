@@ -18,13 +18,12 @@ from datetime import timedelta
 
 import pytest
 from celery import Celery
-from django.db import connection
 from django.utils import timezone
 
 from registrations.emails.reminders import schedule_reminders
 from registrations.models import EmailLog
 from tests import factories
-from tests.faults.processes import Worker, embedded_env, wait_for
+from tests.faults.processes import Worker, database_url, embedded_env, wait_for
 from tests.faults.redis_server import RedisServer
 from tests.registrations.smtp_sink import SmtpSink
 
@@ -32,13 +31,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 SEND_DUE = "registrations.tasks_email.send_due_emails"
 REMINDERS = 40
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    port = db["PORT"] or 5432
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{port}/{db['NAME']}"
 
 
 @pytest.fixture
