@@ -10,7 +10,8 @@ As shipped, it lacks two things a broker with late acknowledgement needs:
   for ever: kombu only gives messages back when the worker shuts down cleanly.
 
 This channel adds both, the way kombu's Redis transport does it: an
-acknowledgement deletes the row, and a row taken longer than
+acknowledgement deletes the row (on a connection of its own: Celery
+acknowledges from another thread than the one polling), and a row taken longer than
 ``visibility_timeout`` seconds ago without an acknowledgement becomes visible
 again, so another (or the restarted) worker runs the task.
 ``visibility_timeout`` must exceed the task time limit, so a live worker
@@ -28,7 +29,7 @@ from queue import Empty
 from kombu.transport import TRANSPORT_ALIASES, virtual
 from kombu.transport import sqlalchemy as sqla
 from kombu.utils.encoding import bytes_to_str
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, text, update
 
 DEFAULT_VISIBILITY_TIMEOUT = 3600.0
 # How often a worker looks for rows whose taker died.
@@ -114,7 +115,7 @@ class Channel(sqla.Channel):
         cutoff = datetime.datetime.now() - datetime.timedelta(
             seconds=self.visibility_timeout
         )
-        mine = list(self._taken.values())
+        mine = list(self._taken.copy().values())
         query = (
             self.session.query(self.message_cls)
             .filter(self.message_cls.queue_id == queue_id)
@@ -132,20 +133,30 @@ class Channel(sqla.Channel):
         if row_id is None:
             super()._restore(message)
             return
-        self.session.query(self.message_cls).filter(
-            self.message_cls.id == row_id
-        ).update({"visible": True}, synchronize_session=False)
-        self.session.commit()
+        table = self.message_cls.__table__
+        self._write(
+            update(table)
+            .where(table.c.id == row_id)
+            .values(visible=True, timestamp=datetime.datetime.now())
+        )
 
     def forget(self, delivery_tag: str) -> None:
         """Delete the row of an acknowledged message."""
         row_id = self._taken.pop(delivery_tag, None)
         if row_id is None:
             return
-        self.session.query(self.message_cls).filter(
-            self.message_cls.id == row_id
-        ).delete(synchronize_session=False)
-        self.session.commit()
+        table = self.message_cls.__table__
+        self._write(delete(table).where(table.c.id == row_id))
+
+    def _write(self, statement) -> None:
+        """Run one statement in a transaction on a connection of its own.
+
+        Acknowledgements come from the pool's result thread while the
+        consumer thread may be using the channel's session: never share it.
+        """
+        engine, _session_class = self._open()
+        with engine.begin() as db:
+            db.execute(statement)
 
 
 class Transport(sqla.Transport):

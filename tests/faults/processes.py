@@ -61,11 +61,13 @@ class Worker:
         log: Path,
         app: str = "tests.faults.worker_app",
         queue: str = "",
+        concurrency: int = 1,
     ) -> None:
         self.env = env
         self.log = log
         self.app = app
         self.queue = queue
+        self.concurrency = concurrency
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Worker":
@@ -79,7 +81,7 @@ class Worker:
                     "--loglevel",
                     "INFO",
                     "--concurrency",
-                    "1",
+                    str(self.concurrency),
                     "--pool",
                     "prefork",
                     "--without-gossip",

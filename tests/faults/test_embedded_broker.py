@@ -85,6 +85,31 @@ def test_a_worker_on_the_embedded_broker_runs_tasks(tmp_path):
     assert broker_rows(tmp_path) == []
 
 
+def test_acknowledgements_from_the_pool_thread_delete_every_message(tmp_path):
+    """Celery acknowledges from the pool's result thread while the consumer
+    thread polls: every acknowledgement must still delete its message."""
+    out = tmp_path / "record.txt"
+    tokens = [uuid.uuid4().hex for _ in range(40)]
+    app = publisher(tmp_path)
+    for token in tokens:
+        app.send_task("tests.faults.record", args=[str(out), token])
+    log = tmp_path / "worker.log"
+    worker = Worker(embedded_env(tmp_path), log, concurrency=2).start()
+    try:
+        wait_for(
+            lambda: len([x for x in lines(out) if x.startswith("done")]) == 40,
+            timeout=120,
+            what="forty tasks",
+        )
+        wait_for(lambda: broker_rows(tmp_path) == [], timeout=30, what="acks")
+    finally:
+        worker.stop()
+    assert "exec failed" not in log.read_text()
+    assert sorted(x.split()[1] for x in lines(out) if x.startswith("start")) == sorted(
+        tokens
+    )
+
+
 def test_a_task_whose_worker_is_killed_runs_again_after_restart(tmp_path):
     """acks_late + SIGKILL mid-task: the message comes back, nothing is lost."""
     out = tmp_path / "record.txt"
