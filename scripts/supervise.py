@@ -10,8 +10,8 @@ The command runs in its own process group; when it exits, whatever is left of
 the group (a Celery worker's pool processes) is killed before the restart.
 The delay between restarts doubles from --min-delay to --max-delay and falls
 back to --min-delay once a run lasted --stable seconds. SIGTERM, SIGINT or
-SIGHUP stop the command (SIGTERM, then SIGKILL after --grace seconds) and the
-supervisor. Plain Python, no dependency.
+SIGHUP stop the command (SIGTERM to the command, then SIGKILL to its group after
+--grace seconds) and the supervisor. Plain Python, no dependency.
 """
 
 import argparse
@@ -37,7 +37,11 @@ class Supervisor:
 
     def on_signal(self, signum: int, _frame: object) -> None:
         self.stopping = True
-        self.signal_group(signal.SIGTERM)
+        # The command alone: a Celery worker then shuts its pool down itself
+        # (a warm shutdown); what is left of the group is killed afterwards.
+        if self.child is not None and self.child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.child.send_signal(signal.SIGTERM)
 
     def signal_group(self, signum: int) -> None:
         if self.child is None:
