@@ -12,8 +12,8 @@ class Api:
         self.client = APIClient()
         self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
-    def get(self, path: str, **kwargs):
-        return self.client.get(path, **kwargs)
+    def get(self, path: str, data=None, **kwargs):
+        return self.client.get(path, data, **kwargs)
 
     def post(self, path: str, data=None, **kwargs):
         return self.client.post(path, data, format="json", **kwargs)
