@@ -1,9 +1,9 @@
 """The API under /api/v1/, its schema and docs; the console's token pages."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.views import console, registrants, reports, webinars
+from api.views import console, errors, registrants, reports, webinars
 
 app_name = "api"
 
@@ -47,6 +47,8 @@ urlpatterns = [
     ),
     path(WEBINAR + "report/", reports.WebinarReport.as_view(), name="webinar_report"),
     path("api/v1/account/report/", reports.AccountReport.as_view(), name="report"),
+    # Last of the API: any other /api/ address is a problem 404, not HTML.
+    re_path(r"^api/(?P<rest>.*)$", errors.not_found, name="not_found"),
     path("console/api-tokens/", console.token_list, name="tokens"),
     path(
         "console/api-tokens/<int:pk>/revoke/",

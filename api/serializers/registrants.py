@@ -58,7 +58,9 @@ class RefundSerializer(serializers.ModelSerializer):
 
 
 class RegistrantSerializer(serializers.ModelSerializer):
-    discount_code = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    discount_code = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Registrant

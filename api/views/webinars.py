@@ -81,7 +81,11 @@ class DiscountCodeList(ApiView):
         found = DiscountCode.objects.filter(webinar=self.webinar()).order_by("code")
         return Response(self.get_serializer(found, many=True).data)
 
-    @extend_schema(operation_id="webinars_discount_codes_create", tags=["prices"])
+    @extend_schema(
+        operation_id="webinars_discount_codes_create",
+        tags=["prices"],
+        responses={201: DiscountCodeSerializer},
+    )
     def post(self, request: Request, webinar_id: int) -> Response:
         """Create a discount code (the same rules as the console's)."""
         webinar = managed_webinar(request, webinar_id)

@@ -206,3 +206,13 @@ def test_the_docs_page_loads_its_script_from_this_site(client):
     script = client.get("/api/v1/docs/?script=")
     assert script.status_code == 200
     assert "SwaggerUIBundle" in script.text
+
+
+def test_an_unknown_api_address_is_a_problem_404(api, client):
+    for response in (
+        api.get("/api/v1/nothing-here/"),
+        client.post("/api/v1/webinars/-1/registrants/"),
+    ):
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["status"] == 404
