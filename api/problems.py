@@ -9,6 +9,7 @@ user-safe messages.
 
 from typing import Any
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -136,6 +137,10 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     converted = domain_problem(exc)
     if converted is not None:
         exc = converted
+    elif isinstance(exc, Http404):
+        # Django's message names the model ("No Webinar matches..."): one
+        # translated "not found" for every object, whoever's it is.
+        exc = exceptions.NotFound()
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -48,6 +48,7 @@ def test_a_webinar_of_another_account_is_a_404_problem(api, other_webinar):
         assert response.status_code == 404, path
         assert response["Content-Type"] == "application/problem+json"
         assert response.json()["type"] == "about:blank"
+        assert response.json()["detail"] == "Not found."
 
 
 def test_a_registrant_of_another_account_is_a_404(api, webinar, other_webinar):

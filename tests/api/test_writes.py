@@ -167,7 +167,7 @@ def test_errors_are_in_the_callers_language(api, webinar, other_webinar):
 
     assert response.status_code == 404
     assert response["Content-Language"] == "fr"
-    assert response.json()["detail"] != "Not found."
+    assert response.json()["detail"] == "Non trouvé."
 
 
 def test_a_token_over_its_rate_limit_gets_429_with_retry_after(
