@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from api.models import ApiToken
+from api.models import ApiToken, WebhookEndpoint
 
 
 class TokenForm(forms.Form):
@@ -17,4 +17,20 @@ class TokenForm(forms.Form):
         choices=ApiToken.Scope.choices,
         initial=ApiToken.Scope.READ,
         widget=forms.RadioSelect,
+    )
+
+
+class WebhookEndpointForm(forms.Form):
+    """A new webhook endpoint: where to send, and which events."""
+
+    url = forms.URLField(
+        label=_("Endpoint URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("An https:// address of your server."),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=WebhookEndpoint.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
     )

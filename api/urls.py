@@ -3,7 +3,14 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.views import console, errors, registrants, reports, webinars
+from api.views import (
+    console,
+    errors,
+    registrants,
+    reports,
+    webhooks,
+    webinars,
+)
 
 app_name = "api"
 
@@ -54,5 +61,17 @@ urlpatterns = [
         "console/api-tokens/<int:pk>/revoke/",
         console.revoke,
         name="revoke_token",
+    ),
+    path("console/webhooks/", webhooks.endpoint_list, name="webhooks"),
+    path("console/webhooks/<int:pk>/", webhooks.endpoint_detail, name="webhook"),
+    path(
+        "console/webhooks/<int:pk>/<str:action>/",
+        webhooks.endpoint_action,
+        name="webhook_action",
+    ),
+    path(
+        "console/webhooks/<int:pk>/deliveries/<int:delivery_pk>/resend/",
+        webhooks.resend,
+        name="webhook_resend",
     ),
 ]

@@ -328,3 +328,5 @@ API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
 API_RATE_WINDOW_SECONDS = 60
 # How long an Idempotency-Key's first answer is replayed.
 API_IDEMPOTENCY_HOURS = 24
+# Outbound webhooks may call http:// and private addresses (development, tests).
+API_WEBHOOKS_ALLOW_PRIVATE = env.bool("API_WEBHOOKS_ALLOW_PRIVATE", default=DEBUG)
