@@ -177,7 +177,11 @@ def deliver(*, delivery_id: int) -> str:
     delivery = _lease(delivery_id)
     if delivery is None:
         return "skipped"
-    code, error = _post(delivery)
+    if delivery.endpoint.disabled_at is not None:
+        code, error = None, _("The endpoint is disabled.")
+        delivery.attempts = MAX_ATTEMPTS
+    else:
+        code, error = _post(delivery)
     now = timezone.now()
     delivery.leased_until = None
     delivery.last_status_code = code

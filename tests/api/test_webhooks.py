@@ -221,3 +221,14 @@ def test_another_organizers_endpoint_is_a_404(
         client.post(reverse("api:webhook_action", args=[theirs.pk, "test"])).status_code
         == 404
     )
+
+
+def test_an_event_queued_before_disabling_is_not_sent(
+    api, webinar, endpoint, webhook_receiver, django_capture_on_commit_callbacks
+):
+    register(api, webinar, django_capture_on_commit_callbacks)
+    WebhookEndpoint.objects.update(disabled_at=timezone.now())
+
+    assert deliver_all() == ["failed"]
+    assert not webhook_receiver.deliveries
+    assert WebhookDelivery.objects.get().last_error == "The endpoint is disabled."
