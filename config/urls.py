@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("registrations.urls")),
     path("", include("recordings.urls")),
+    path("", include("api.urls")),  # /api/v1/ and the console's API tokens
     path("dev/outbox/", views.outbox, name="dev_outbox"),
     path("dev/outbox/<str:name>/", views.outbox_message, name="dev_outbox_message"),
 ]

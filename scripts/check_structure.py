@@ -20,7 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # The apps in ladder order: an app may import those before it, never after.
-LADDER = ["organizers", "webinars", "payments", "registrations", "recordings"]
+LADDER = [
+    "organizers",
+    "webinars",
+    "payments",
+    "registrations",
+    "recordings",
+    "api",
+]
 # Packages that are not apps: config sits above every app (it holds the URLs
 # and settings); stripe_sandbox is a development tool that imports no app.
 PACKAGES = [*LADDER, "config", "stripe_sandbox"]
