@@ -232,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registrations.tasks_refunds.retry_requested_refunds",
         "schedule": 120.0,
     },
+    # Outbound webhooks due (again) to organizers' endpoints (api/webhooks/outbox.py).
+    "send-webhook-deliveries": {
+        "task": "api.webhooks.send_due_deliveries",
+        "schedule": 60.0,
+    },
 }
 
 # Stripe. With no key set, everything points at the sandbox on this app's own port.

@@ -7,6 +7,8 @@ from config.celery import app
 # Names that messages already queued in Redis, and the beat schedule, refer to.
 # A task that moves to another module keeps its name with @shared_task(name=...).
 STABLE_NAMES = {
+    "api.webhooks.deliver",
+    "api.webhooks.send_due_deliveries",
     "payments.events.recover_events",
     "payments.connect.sync_connections",
     "registrations.tasks.reconcile_checkouts",
