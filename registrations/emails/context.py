@@ -371,6 +371,22 @@ def build_context(
         context["followup_text"] = custom.strip() or default_followup_text(kind)
     if kind in WATCH_LINK_KINDS:
         context["watch_url"] = spec.watch
+    if kind in (Kind.PAYMENT_FAILED, Kind.CHECKOUT_EXPIRED):
+        context["registration_url"] = (
+            site_url(webinar.get_registration_url())
+            if webinar.cancelled_at is None
+            else ""
+        )
+    if kind == Kind.CANCELLED:
+        context["organizer_cancelled"] = webinar.cancelled_at is not None or (
+            session is not None and session.cancelled_at is not None
+        )
+        # One session of a series is off; the registration itself still holds.
+        context["session_only"] = (
+            session is not None
+            and registrant.status != Registrant.Status.CANCELLED
+            and registrant.pk is not None
+        )
     if kind in REFUND_KINDS:
         refund = refund_details(registrant, variant if kind == Kind.REFUND else 0)
         context["refund_amount"] = (
