@@ -1,5 +1,7 @@
 """Replay and on-demand sales: the registration mode and the replay's price."""
 
+from datetime import datetime
+
 from django.utils.translation import gettext as _
 
 from recordings.models import ReplayOffer
@@ -20,6 +22,12 @@ def replay_amount(webinar: Webinar) -> int | None:
     """Return the replay's own price in minor units; None: the webinar's price."""
     offer = ReplayOffer.objects.filter(webinar=webinar).first()
     return offer.amount if offer else None
+
+
+def available_until(webinar: Webinar) -> datetime | None:
+    """The registrations hook: until when the video sold can be watched."""
+    recording = replay_recording(webinar)
+    return recording.available_until if recording is not None else None
 
 
 def registration_mode(webinar: Webinar) -> RegistrationMode | None:

@@ -10,6 +10,8 @@ from organizers.hooks import Hook
 from registrations.models import Registrant
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from django.http import HttpRequest, HttpResponse
 
     from webinars.models import Session, Webinar
@@ -41,6 +43,17 @@ join_page_overrides: Hook[JoinPageOverride] = Hook(
     the join link points at now (None when the webinar has no session left).
     The first response returned wins; the device limit has already admitted
     the request.
+    """,
+)
+
+recording_availability: Hook[Callable[["Webinar"], "datetime | None"]] = Hook(
+    "registrations.recording_availability",
+    """Until when the replay or on-demand video a webinar sells can be watched.
+
+    Each provider takes a webinar and returns the end of the video's
+    availability (an aware datetime), or None when it has no end or there is
+    no video. The success page and the confirmation state it; the first
+    datetime returned wins.
     """,
 )
 
@@ -76,6 +89,15 @@ class RegistrationMode:
     kind: str  # "replay" or "on_demand"
     notice: str
     amount: int | None = None
+
+
+def recording_available_until(webinar: "Webinar") -> "datetime | None":
+    """Return the first end of availability a provider gives, or None."""
+    for provider in recording_availability:
+        until = provider(webinar)
+        if until is not None:
+            return until
+    return None
 
 
 def registration_mode(webinar: "Webinar") -> RegistrationMode | None:
