@@ -30,6 +30,22 @@ def available_until(webinar: Webinar) -> datetime | None:
     return recording.available_until if recording is not None else None
 
 
+def unsold_reason(webinar: Webinar) -> str | None:
+    """The registrations hook: why an attached video is not for sale, or None."""
+    if webinar.cancelled_at is not None:
+        return None
+    recording = replay_recording(webinar)
+    if recording is None:
+        return None
+    if not recording.is_available():
+        return _("Its recording is no longer available.")
+    if recording.grants.count() >= recording.effective_view_limit:
+        return _(
+            "Its recording has reached the number of viewers the organizer allows."
+        )
+    return None
+
+
 def registration_mode(webinar: Webinar) -> RegistrationMode | None:
     """The registrations hook: sell the replay or the on-demand video, if any.
 

@@ -57,6 +57,17 @@ recording_availability: Hook[Callable[["Webinar"], "datetime | None"]] = Hook(
     """,
 )
 
+recording_unsold_reasons: Hook[Callable[["Webinar"], "str | None"]] = Hook(
+    "registrations.recording_unsold_reasons",
+    """Why a webinar's replay or on-demand video is not for sale, for people.
+
+    Each provider takes a webinar and returns a sentence (e.g. the video's
+    viewer limit is reached, or it is no longer available) when a video is
+    attached but cannot be sold, else None. A closed registration page states
+    it; the first sentence returned wins.
+    """,
+)
+
 registration_modes: Hook[Callable[["Webinar"], "RegistrationMode | None"]] = Hook(
     "registrations.registration_modes",
     """What the registration page sells when it is not the live sessions.
@@ -98,6 +109,15 @@ def recording_available_until(webinar: "Webinar") -> "datetime | None":
         if until is not None:
             return until
     return None
+
+
+def recording_unsold_reason(webinar: "Webinar") -> str:
+    """Return why the webinar's video is not for sale, or ""."""
+    for provider in recording_unsold_reasons:
+        reason = provider(webinar)
+        if reason:
+            return reason
+    return ""
 
 
 def registration_mode(webinar: "Webinar") -> RegistrationMode | None:

@@ -1,6 +1,7 @@
 """What a registrant reads around a purchase: policy, dates, links, per kind."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -104,7 +105,7 @@ def test_a_series_success_page_lists_every_session_bought(client, organizer):
     assert "Your sessions" in page
 
 
-def replay_bought(client, organizer) -> tuple[Webinar, Registrant, Recording]:
+def replay_bought(client, organizer) -> tuple[Webinar, Registrant, Recording, Any]:
     webinar = ended_webinar(organizer)
     recording = attach_video(webinar)
     recording.available_until = datetime(2030, 7, 1, 10, 0, tzinfo=UTC)
