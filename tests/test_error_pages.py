@@ -1,4 +1,4 @@
-"""Error pages 400/403/404/500 in the site's look and the visitor's language (DEBUG off)."""
+"""Error pages 400/403/404/500: the site's look, the visitor's language (DEBUG off)."""
 
 import pytest
 from django.test import Client, RequestFactory
