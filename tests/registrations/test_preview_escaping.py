@@ -59,9 +59,7 @@ def test_a_script_in_a_followup_text_is_escaped_in_the_email_preview(
     assert ESCAPED in page
 
 
-def test_a_script_in_the_account_name_is_escaped_in_the_email_preview(
-    console, webinar
-):
+def test_a_script_in_the_account_name_is_escaped_in_the_email_preview(console, webinar):
     webinar.account.name = f"Acme {SCRIPT}"
     webinar.account.save()
 
