@@ -122,7 +122,8 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
         # The recording is sold as a whole: there is no session to choose.
         form.fields.pop("session", None)
     context["form"] = form
-    blocked = context["closed"] or context["unavailable"] or context["full"]
+    # The page's notice (closed, full, unavailable, video sold out) refuses a POST.
+    blocked = context["notice"] is not None
     if request.method == "POST" and not blocked and form.is_valid():
         data = form.cleaned_data
         try:

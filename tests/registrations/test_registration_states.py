@@ -165,3 +165,22 @@ def test_an_on_demand_page_has_no_date_heading(client, organizer):
 
     assert "<h2>When</h2>" not in page and "<h2>Sessions</h2>" not in page
     assert 'name="first_name"' in page
+
+
+def test_an_on_demand_video_sold_out_takes_no_registration(client, organizer):
+    webinar = factories.WebinarFactory(
+        owner=organizer, account=organizer.account, sessions=0, kind="on_demand"
+    )
+    recording = attach_video(webinar)
+    recording.view_limit = 1
+    recording.save()
+    WatchGrant.objects.create(
+        registrant=factories.RegistrantFactory(webinar=webinar), recording=recording
+    )
+
+    page = closed_notice(client, webinar)
+    response = client.post(webinar.get_registration_url(), form_data())
+
+    assert "reached the number of viewers the organizer allows" in page
+    assert response.status_code == 200
+    assert not Registrant.objects.filter(email="ada@example.com").exists()
