@@ -17,6 +17,8 @@ class RecordingsConfig(AppConfig):
         registration_hooks.watch_link_providers.register(watch.watch_link)
         registration_hooks.join_page_overrides.register(watch_views.join_override)
         registration_hooks.registration_modes.register(sales.registration_mode)
+        registration_hooks.recording_availability.register(sales.available_until)
+        registration_hooks.recording_unsold_reasons.register(sales.unsold_reason)
         registration_hooks.registrant_confirmed_handlers.register(
             watch.grant_on_confirmation
         )

@@ -1,5 +1,7 @@
 """Replay and on-demand sales: the registration mode and the replay's price."""
 
+from datetime import datetime
+
 from django.utils.translation import gettext as _
 
 from recordings.models import ReplayOffer
@@ -20,6 +22,28 @@ def replay_amount(webinar: Webinar) -> int | None:
     """Return the replay's own price in minor units; None: the webinar's price."""
     offer = ReplayOffer.objects.filter(webinar=webinar).first()
     return offer.amount if offer else None
+
+
+def available_until(webinar: Webinar) -> datetime | None:
+    """The registrations hook: until when the video sold can be watched."""
+    recording = replay_recording(webinar)
+    return recording.available_until if recording is not None else None
+
+
+def unsold_reason(webinar: Webinar) -> str | None:
+    """The registrations hook: why an attached video is not for sale, or None."""
+    if webinar.cancelled_at is not None:
+        return None
+    recording = replay_recording(webinar)
+    if recording is None:
+        return None
+    if not recording.is_available():
+        return _("Its recording is no longer available.")
+    if recording.grants.count() >= recording.effective_view_limit:
+        return _(
+            "Its recording has reached the number of viewers the organizer allows."
+        )
+    return None
 
 
 def registration_mode(webinar: Webinar) -> RegistrationMode | None:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from payments import gateway
 from payments.models import Payment
 from registrations.capacity import release_seat
+from registrations.emails.endings import tell_checkout_ended
 from registrations.fulfilment import PROCESSING_RECHECK, fulfil_checkout
 from registrations.models import Registrant, SeatHold
 from registrations.tokens import checkout_cancel_token
@@ -90,12 +91,15 @@ def open_checkout(*, registrant: Registrant, base_url: str) -> str:
     return checkout.url or ""
 
 
-def release_registration(*, registrant: Registrant, expire_at_stripe: bool) -> bool:
+def release_registration(
+    *, registrant: Registrant, expire_at_stripe: bool, tell: bool = False
+) -> bool:
     """Give a held seat back (checkout abandoned or expired); True if released.
 
     With `expire_at_stripe`, the Checkout Session is expired after commit so it
     can no longer be paid; a payment that slips through anyway is fulfilled or
-    refunded by `fulfil_checkout`.
+    refunded by `fulfil_checkout`. With `tell` (the hold ran out, the
+    registrant did not leave), the checkout-expired email is queued.
     """
     with transaction.atomic():
         payment = None
@@ -108,6 +112,8 @@ def release_registration(*, registrant: Registrant, expire_at_stripe: bool) -> b
             # Processing or paid: the money decides, not the abandoned page.
             return False
         release_seat(locked)
+        if tell:
+            tell_checkout_ended(registrant=locked, failed=False)
         if payment is not None and not payment.checkout_session_id:
             # Stripe never answered: nothing there can be paid through us.
             payment.status = Payment.Status.EXPIRED
@@ -159,7 +165,9 @@ def release_expired_holds(*, now: Any = None) -> int:
     )
     released = 0
     for registrant in Registrant.objects.filter(pk__in=registrant_ids):
-        if release_registration(registrant=registrant, expire_at_stripe=False):
+        if release_registration(
+            registrant=registrant, expire_at_stripe=False, tell=True
+        ):
             released += 1
     return released
 

@@ -26,6 +26,7 @@ from registrations.capacity import (
     release_seat,
     seats_taken,
 )
+from registrations.emails.endings import tell_checkout_ended
 from registrations.emails.outbox import queue_email
 from registrations.models import Registrant, SeatHold
 from registrations.refunds.stripe_sync import create_and_send
@@ -203,6 +204,10 @@ def _close_unpaid(payment: Payment, registrant: Registrant, status: str) -> None
     payment.save(update_fields=["status"])
     if registrant.status == Status.PENDING:
         release_seat(registrant)
+        # The registrant may still believe the seat is theirs: say it is not.
+        tell_checkout_ended(
+            registrant=registrant, failed=status == Payment.Status.FAILED
+        )
 
 
 def _mark_processing(

@@ -10,6 +10,8 @@ from organizers.hooks import Hook
 from registrations.models import Registrant
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from django.http import HttpRequest, HttpResponse
 
     from webinars.models import Session, Webinar
@@ -41,6 +43,28 @@ join_page_overrides: Hook[JoinPageOverride] = Hook(
     the join link points at now (None when the webinar has no session left).
     The first response returned wins; the device limit has already admitted
     the request.
+    """,
+)
+
+recording_availability: Hook[Callable[["Webinar"], "datetime | None"]] = Hook(
+    "registrations.recording_availability",
+    """Until when the replay or on-demand video a webinar sells can be watched.
+
+    Each provider takes a webinar and returns the end of the video's
+    availability (an aware datetime), or None when it has no end or there is
+    no video. The success page and the confirmation state it; the first
+    datetime returned wins.
+    """,
+)
+
+recording_unsold_reasons: Hook[Callable[["Webinar"], "str | None"]] = Hook(
+    "registrations.recording_unsold_reasons",
+    """Why a webinar's replay or on-demand video is not for sale, for people.
+
+    Each provider takes a webinar and returns a sentence (e.g. the video's
+    viewer limit is reached, or it is no longer available) when a video is
+    attached but cannot be sold, else None. A closed registration page states
+    it; the first sentence returned wins.
     """,
 )
 
@@ -76,6 +100,24 @@ class RegistrationMode:
     kind: str  # "replay" or "on_demand"
     notice: str
     amount: int | None = None
+
+
+def recording_available_until(webinar: "Webinar") -> "datetime | None":
+    """Return the first end of availability a provider gives, or None."""
+    for provider in recording_availability:
+        until = provider(webinar)
+        if until is not None:
+            return until
+    return None
+
+
+def recording_unsold_reason(webinar: "Webinar") -> str:
+    """Return why the webinar's video is not for sale, or ""."""
+    for provider in recording_unsold_reasons:
+        reason = provider(webinar)
+        if reason:
+            return reason
+    return ""
 
 
 def registration_mode(webinar: "Webinar") -> RegistrationMode | None:

@@ -7,6 +7,7 @@ page itself in registrations.views.join.
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from registrations.emails.reminders import JOIN_EARLY
 from registrations.models import Registrant
@@ -41,6 +42,41 @@ def is_over(session: Session | None) -> bool:
 def room_opens_at(session: Session) -> datetime:
     """Return when the link starts sending the registrant into the room."""
     return session.starts_at - JOIN_EARLY
+
+
+# The countdown's units, singular and plural, from the catalogue: the server
+# renders the first text, the join page's script (static/js/countdown.js) the
+# next ones, choosing the form with Intl.PluralRules in the page's language.
+def countdown_units() -> dict[str, list[str]]:
+    """Each unit's [singular, plural] label in the active language."""
+    return {
+        "day": [ngettext("%(count)s day", "%(count)s days", n) for n in (1, 2)],
+        "hour": [ngettext("%(count)s hour", "%(count)s hours", n) for n in (1, 2)],
+        "minute": [
+            ngettext("%(count)s minute", "%(count)s minutes", n) for n in (1, 2)
+        ],
+        "second": [
+            ngettext("%(count)s second", "%(count)s seconds", n) for n in (1, 2)
+        ],
+    }
+
+
+def countdown_text(seconds: int) -> str:
+    """Return e.g. '14 days 5 hours 3 minutes' in the active language."""
+    left = countdown(seconds)
+    parts = [
+        ngettext("%(count)s day", "%(count)s days", left["days"])
+        % {"count": left["days"]}
+        if left["days"]
+        else "",
+        ngettext("%(count)s hour", "%(count)s hours", left["hours"])
+        % {"count": left["hours"]}
+        if left["days"] or left["hours"]
+        else "",
+        ngettext("%(count)s minute", "%(count)s minutes", left["minutes"])
+        % {"count": left["minutes"]},
+    ]
+    return " ".join(part for part in parts if part)
 
 
 def countdown(seconds: int) -> dict[str, int]:

@@ -239,6 +239,8 @@ class EmailLog(models.Model):
         CANCELLED = "cancelled", _("Cancellation")
         REFUND = "refund", _("Refund")
         AUTO_REFUNDED = "auto_refunded", _("Automatic refund")
+        PAYMENT_FAILED = "payment_failed", _("Payment failed")
+        CHECKOUT_EXPIRED = "checkout_expired", _("Checkout expired")
         NEW_PAID_REGISTRATION = (
             "new_paid_registration",
             _("Organizer: new paid registration"),

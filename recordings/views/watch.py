@@ -3,7 +3,7 @@
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,6 +13,7 @@ from recordings.errors import RecordingError
 from recordings.media import serve_recording
 from recordings.models import WatchGrant
 from registrations.models import Registrant
+from registrations.purchase import format_moment
 from webinars.models import Session, Webinar
 
 
@@ -65,13 +66,21 @@ def player_page(
         admitted = watch.admit_view(grant=grant)
     except RecordingError as error:
         return refused(request, grant.registrant.webinar, error.message)
+    webinar = admitted.registrant.webinar
+    until = admitted.recording.available_until
     return render(
         request,
         "recordings/watch.html",
         {
             "grant": admitted,
             "recording": admitted.recording,
-            "webinar": admitted.registrant.webinar,
+            "webinar": webinar,
+            # In the webinar's zone, named, in the page's language.
+            "available_until": format_moment(
+                until, webinar, translation.get_language() or "en"
+            )
+            if until
+            else "",
             "source_url": reverse("recordings:watch_source", args=[grant.token]),
             "start_at": start_at,
             "live": live,

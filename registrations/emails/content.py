@@ -42,6 +42,8 @@ SUBJECTS = {
     Kind.CANCELLED: _("Your registration is cancelled: %(title)s"),
     Kind.REFUND: _("Your refund for %(title)s"),
     Kind.AUTO_REFUNDED: _("We could not confirm your seat: %(title)s"),
+    Kind.PAYMENT_FAILED: _("Your payment did not go through: %(title)s"),
+    Kind.CHECKOUT_EXPIRED: _("Your seat is no longer held: %(title)s"),
     Kind.NEW_PAID_REGISTRATION: _("New paid registration: %(title)s"),
     Kind.LIMIT_REACHED: _("Registration limit reached: %(title)s"),
     Kind.ORGANIZER_AUTO_REFUNDED: _("A payment was refunded automatically: %(title)s"),

@@ -21,6 +21,12 @@ from payments.models import Refund
 from payments.money import babel_locale, format_money
 from registrations.hooks import watch_link_providers
 from registrations.models import ORGANIZER_KINDS, EmailLog, RefundRequest, Registrant
+from registrations.purchase import (
+    available_until,
+    cancel_terms,
+    purchase_kind,
+    sells_recording,
+)
 from webinars.models import Session, Webinar
 
 Kind = EmailLog.Kind
@@ -37,6 +43,8 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 WATCH_LINK_KINDS = frozenset(
     {Kind.FOLLOWUP_ATTENDED, Kind.FOLLOWUP_ABSENT, Kind.CONFIRMATION, Kind.APPROVED}
 )
+# Emails about what was bought: dates or the video, calendar, cancel terms.
+PURCHASE_KINDS = frozenset({Kind.CONFIRMATION, Kind.APPROVED, Kind.AWAITING_APPROVAL})
 REFUND_KINDS = frozenset(
     {Kind.DENIED, Kind.REFUND, Kind.AUTO_REFUNDED, Kind.ORGANIZER_AUTO_REFUNDED}
 )
@@ -371,6 +379,32 @@ def build_context(
         context["followup_text"] = custom.strip() or default_followup_text(kind)
     if kind in WATCH_LINK_KINDS:
         context["watch_url"] = spec.watch
+    if kind in PURCHASE_KINDS:
+        bought = purchase_kind(registrant)
+        context["purchase"] = bought
+        context["cancel_terms"] = cancel_terms(registrant, language)
+        context["can_cancel"] = not sells_recording(bought)
+        if sells_recording(bought):
+            # A replay or a video: no date, no calendar, no join link.
+            context["session_list"] = []
+            context["sessions"] = []
+            context["available_until"] = available_until(webinar, language)
+    if kind in (Kind.PAYMENT_FAILED, Kind.CHECKOUT_EXPIRED):
+        context["registration_url"] = (
+            site_url(webinar.get_registration_url())
+            if webinar.cancelled_at is None
+            else ""
+        )
+    if kind == Kind.CANCELLED:
+        context["organizer_cancelled"] = webinar.cancelled_at is not None or (
+            session is not None and session.cancelled_at is not None
+        )
+        # One session of a series is off; the registration itself still holds.
+        context["session_only"] = (
+            session is not None
+            and registrant.status != Registrant.Status.CANCELLED
+            and registrant.pk is not None
+        )
     if kind in REFUND_KINDS:
         refund = refund_details(registrant, variant if kind == Kind.REFUND else 0)
         context["refund_amount"] = (

@@ -87,6 +87,9 @@ class SelfCancelForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # The second step: the registrant confirmed, seeing this refund amount.
+    confirm = forms.BooleanField(required=False)
+    refund = forms.IntegerField(required=False, min_value=0)
 
 
 class AnswerRequestForm(forms.Form):

@@ -3,7 +3,9 @@
 from django import template
 
 from payments.money import format_money
-from registrations.refunds.self_service import policy_text
+from registrations.hooks import RegistrationMode
+from registrations.purchase import page_policy
+from registrations.refunds.policy import policy_text
 from webinars.models import Webinar
 
 register = template.Library()
@@ -21,3 +23,9 @@ def money(amount: int | None, currency: str) -> str:
 def refund_policy_text(webinar: Webinar) -> str:
     """Return the webinar's refund policy sentence."""
     return policy_text(webinar)
+
+
+@register.simple_tag
+def page_refund_policy(webinar: Webinar, mode: RegistrationMode | None) -> str:
+    """The policy the registration page states next to a price."""
+    return page_policy(webinar, recording_sold=mode is not None)

@@ -15,8 +15,16 @@ from django.views.decorators.http import require_GET
 from payments import gateway
 from payments.models import Payment
 from registrations.checkout import release_registration
+from registrations.emails.context import describe_session, sessions_for
 from registrations.fulfilment import fulfil_checkout
 from registrations.models import Registrant
+from registrations.purchase import (
+    available_until,
+    cancel_terms,
+    purchase_kind,
+    sells_recording,
+)
+from registrations.refunds.self_service import quote_self_cancel
 from registrations.tokens import (
     registrant_from_checkout_cancel_token,
     registrant_from_done_token,
@@ -39,6 +47,10 @@ def _status_page(
         or payment.status
         in (Payment.Status.OPEN, Payment.Status.CREATED, Payment.Status.PROCESSING)
     )
+    language = translation.get_language() or "en"
+    bought = purchase_kind(registrant)
+    recording = sells_recording(bought)
+    quote = quote_self_cancel(registrant=registrant)
     context = {
         "webinar": webinar,
         "registrant": registrant,
@@ -51,11 +63,24 @@ def _status_page(
         "calendar_url": reverse(
             "registrations:join_calendar", args=[registrant.join_token]
         ),
-        "language": translation.get_language(),
-        # On demand (no session): "Watch now" (the join link opens the video),
-        # no calendar file.
-        "has_sessions": bool(registrant.session_id)
-        or webinar.sessions.filter(cancelled_at__isnull=True).exists(),
+        "language": language,
+        "purchase": bought,
+        # Live: the sessions bought, each with its date, time and zone; a
+        # replay or on-demand video: "Watch now", no calendar, no cancel offer.
+        "has_sessions": not recording,
+        "sessions": []
+        if recording
+        else [
+            describe_session(session, webinar, language)
+            for session in sessions_for(registrant)
+        ],
+        "available_until": available_until(webinar, language) if recording else "",
+        "cancel_terms": cancel_terms(registrant, language),
+        "cancel_url": reverse(
+            "registrations:self_cancel", args=[registrant.cancel_token]
+        )
+        if not recording and quote.can_cancel
+        else "",
     }
     return render(request, "registrations/complete.html", context)
 

@@ -1,5 +1,6 @@
 """A registrant's personal join link and calendar file."""
 
+import json
 import re
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +14,8 @@ from registrations.emails.calendar import ics_for
 from registrations.emails.reminders import record_join
 from registrations.join import (
     countdown,
+    countdown_text,
+    countdown_units,
     current_session,
     is_over,
     may_join,
@@ -79,6 +82,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 "session": session,
                 "opens_at": opens_at,
                 "left": countdown(seconds),
+                "left_text": countdown_text(seconds),
+                "countdown_units": json.dumps(countdown_units()),
                 "seconds": seconds,
                 # Reload by itself when the room opens within the hour.
                 "refresh": seconds + 1 if seconds < 3600 else None,

@@ -8,13 +8,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from organizers.permissions import organizer_required
 from payments.models import Payment, Refund
 from payments.money import format_money
+from registrations.emails.context import describe_session, sessions_for
 from registrations.forms.refunds import (
     AnswerRequestForm,
     CancellationForm,
@@ -23,6 +24,7 @@ from registrations.forms.refunds import (
     SelfCancelForm,
 )
 from registrations.models import RefundRequest, Registrant
+from registrations.purchase import purchase_kind, sells_recording
 from registrations.refunds import (
     cancellation,
     ledger,
@@ -372,24 +374,36 @@ def self_cancel(request: HttpRequest, token: str) -> HttpResponse:
     )
     form = SelfCancelForm(request.POST or None)
     error = ""
+    confirming = False
     if request.method == "POST" and form.is_valid():
-        try:
-            if form.cleaned_data["action"] == "request":
-                self_service.request_refund(
-                    registrant=registrant, message=form.cleaned_data["message"]
-                )
-                messages.success(request, _("Your refund request was sent."))
+        data = form.cleaned_data
+        quote = self_service.quote_self_cancel(registrant=registrant)
+        if data["action"] == "cancel" and quote.can_cancel:
+            # Two steps: the first shows what happens; the second, with the
+            # amount the registrant saw, cancels. A changed amount asks again.
+            confirming = not data["confirm"] or data["refund"] != quote.refund_amount
+            if confirming and data["confirm"]:
+                error = _("The refund has changed since: please check it again.")
+        if not confirming:
+            try:
+                if data["action"] == "request":
+                    self_service.request_refund(
+                        registrant=registrant, message=data["message"]
+                    )
+                    messages.success(request, _("Your refund request was sent."))
+                else:
+                    self_service.self_cancel(registrant=registrant)
+            except ledger.RefundError as exc:
+                error = exc.message
             else:
-                self_service.self_cancel(registrant=registrant)
-        except ledger.RefundError as exc:
-            error = exc.message
-        else:
-            return redirect(request.path)
+                return redirect(request.path)
     elif request.method == "POST":
         error = _("Choose what to do.")
     registrant.refresh_from_db()
     quote = self_service.quote_self_cancel(registrant=registrant)
     payment = registrant.payment
+    language = translation.get_language() or "en"
+    bought = purchase_kind(registrant)
     return render(
         request,
         "registrations/refunds/self_cancel.html",
@@ -399,6 +413,14 @@ def self_cancel(request: HttpRequest, token: str) -> HttpResponse:
             "quote": quote,
             "error": error,
             "form": form,
+            "confirming": confirming,
+            "kept": request.method == "GET" and request.GET.get("kept") == "1",
+            "sessions": []
+            if sells_recording(bought)
+            else [
+                describe_session(session, registrant.webinar, language)
+                for session in sessions_for(registrant)
+            ],
             "refund_rows": payment.refunds.exclude(external=True) if payment else [],
         },
         status=400 if error else 200,

@@ -15,6 +15,7 @@ from organizers.ratelimit import too_many
 from payments.connect import connections
 from registrations import hooks
 from registrations.capacity import full_message, seats_by_session
+from registrations.closed import closed_notice
 from registrations.emails.outbox import resend_confirmation
 from registrations.forms.registration import RegistrationForm, ResendForm
 from registrations.models import Registrant
@@ -27,6 +28,7 @@ from registrations.registration import (
     start_registration,
 )
 from registrations.tokens import done_token
+from registrations.views.code_apply import render_with_code, wants_code_applied
 from webinars.models import Webinar
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
@@ -72,7 +74,16 @@ def _page_context(webinar: Webinar) -> dict:
     )
     state = connections.selling_state(webinar)
     quote = price_registration(webinar=webinar, mode=mode)
+    notice = closed_notice(
+        webinar,
+        sessions=sessions,
+        sells_recording=mode is not None,
+        closed=closed,
+        unavailable=state == "unavailable",
+        full=full,
+    )
     return {
+        "notice": notice,
         "webinar": webinar,
         "mode": mode,
         "sessions": sessions,
@@ -99,6 +110,8 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
             request, "registrations/too_many.html", {"webinar": webinar}, status=429
         )
     context = _page_context(webinar)
+    if wants_code_applied(request) and not context["notice"]:
+        return render_with_code(request, context)
     form = RegistrationForm(
         request.POST or None,
         webinar=webinar,
@@ -109,7 +122,8 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
         # The recording is sold as a whole: there is no session to choose.
         form.fields.pop("session", None)
     context["form"] = form
-    blocked = context["closed"] or context["unavailable"] or context["full"]
+    # The page's notice (closed, full, unavailable, video sold out) refuses a POST.
+    blocked = context["notice"] is not None
     if request.method == "POST" and not blocked and form.is_valid():
         data = form.cleaned_data
         try:

@@ -77,6 +77,10 @@ def test_registrant_cancels_within_the_policy_and_is_refunded(
     page.goto(f"{live_server.url}{cancel}")
     expect(page.get_by_text("Full refund if you cancel up to 24 hours")).to_be_visible()
     page.get_by_role("button", name="Cancel and get €50.00 back").click()
+    # A second step says what happens and offers a way out.
+    expect(page.get_by_text("You get €50.00 back")).to_be_visible()
+    expect(page.get_by_role("link", name="No, keep my registration")).to_be_visible()
+    page.get_by_role("button", name="Yes, cancel my registration").click()
 
     expect(page.get_by_text("Your registration is cancelled.")).to_be_visible()
     expect(page.get_by_text("€50.00")).to_be_visible()

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -228,3 +228,23 @@ def test_console_recording_of_another_account_is_404(login):
     recording = factories.RecordingFactory()
     response = login(stranger).get(reverse("recordings:detail", args=[recording.pk]))
     assert response.status_code == 404
+
+
+def test_watch_page_heads_with_the_public_title_and_a_zoned_end(client, webinar):
+    recording = factories.RecordingFactory(
+        account=webinar.account, title="Replay video 032949"
+    )
+    registrant = factories.RegistrantFactory(webinar=webinar)
+    grant = watch.grant_watch(registrant=registrant, recording=recording)
+    with time_machine.travel(datetime(2030, 6, 3, 9, tzinfo=UTC)):
+        recording.available_until = timezone.now() + timedelta(days=28)
+        recording.save()
+        page = open_personal_link(
+            client, reverse("recordings:watch", args=[grant.token])
+        ).text
+
+    assert f"<h1>{webinar.title}</h1>" in page
+    assert "Replay video 032949" not in page
+    # 1 July 2030, 09:00 UTC is 11:00 in Paris, the webinar's zone.
+    assert "Available until Monday, 1 July 2030, 11:00" in page
+    assert "(Europe/Paris)." in page

@@ -91,7 +91,9 @@ def test_16_minutes_before_it_still_shows_the_details(client, webinar):
     registrant, session, response = open_link_before_start(client, webinar, 16)
 
     assert response.status_code == 200
-    assert 'http-equiv="refresh"' in response.text
+    # The countdown reloads the page when the room opens (no meta refresh).
+    assert "js/countdown.js" in response.text
+    assert 'id="countdown" data-seconds="60"' in response.text
 
 
 def test_after_the_end_says_the_session_has_ended(client, webinar):
@@ -308,3 +310,21 @@ def test_an_admitted_device_goes_straight_through_on_get(webinar):
     assert response["Location"] == session.broadcast_url
     assert JoinRecord.objects.filter(registrant=registrant, session=session).exists()
     assert JoinDevice.objects.filter(registrant=registrant).count() == 1
+
+
+def test_the_countdown_speaks_in_words_from_the_catalogue(client, webinar):
+    registrant = confirmed(webinar)
+    session = webinar.sessions.get()
+    moment = session.starts_at - timedelta(days=1, hours=2, minutes=17)
+
+    response = open_link_at(client, registrant, moment)
+
+    # 1 day 2 hours 2 minutes until the room opens (15 minutes early).
+    assert ">1 day 2 hours 2 minutes</strong>" in response.text
+    assert " d " not in response.text
+    units = (
+        'data-units="{&quot;day&quot;: [&quot;%(count)s day&quot;, '
+        "&quot;%(count)s days&quot;]"
+    )
+    assert units in response.text
+    assert "&quot;second&quot;: [&quot;%(count)s second&quot;" in response.text

@@ -1,5 +1,6 @@
 """Refund policy per webinar and self-cancellation through the cancel link."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -32,6 +33,18 @@ PERCENT = Webinar.RefundPolicy.PERCENT_UNTIL
 def set_policy(webinar, policy=FULL, hours=24, percent=100):
     return save_policy(
         webinar=webinar, policy=policy, hours_before=hours, percent=percent
+    )
+
+
+def cancel_confirmed(client, registrant):
+    """Both steps of the cancel page: ask, then confirm the amount shown."""
+    first = client.post(cancel_url(registrant), {"action": "cancel"})
+    assert first.status_code == 200
+    registrant.refresh_from_db()
+    assert registrant.status not in ("cancelled", "refunded")
+    amount = re.search(r'name="refund" value="(\d+)"', first.text).group(1)
+    return client.post(
+        cancel_url(registrant), {"action": "cancel", "confirm": "on", "refund": amount}
     )
 
 
@@ -117,7 +130,7 @@ def test_self_cancel_within_the_policy_refunds_automatically(
     assert "Full refund if you cancel up to 24 hours" in page
     assert "Cancel and get €50.00 back" in page
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(cancel_url(paid), {"action": "cancel"})
+        response = cancel_confirmed(client, paid)
     send_refunds(django_capture_on_commit_callbacks)
     assert response.status_code == 302
     paid.refresh_from_db()
@@ -133,7 +146,7 @@ def test_cancel_link_used_twice_shows_a_clear_page_and_refunds_once(
     client, paid, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(cancel_url(paid), {"action": "cancel"})
+        cancel_confirmed(client, paid)
         again = client.post(cancel_url(paid), {"action": "cancel"})
     send_refunds(django_capture_on_commit_callbacks)
     assert again.status_code == 400
@@ -153,7 +166,7 @@ def test_self_cancel_outside_the_policy_cancels_without_refund(
         page = client.get(cancel_url(paid)).content.decode()
         assert "Cancel without a refund" in page
         with django_capture_on_commit_callbacks(execute=True):
-            client.post(cancel_url(paid), {"action": "cancel"})
+            cancel_confirmed(client, paid)
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     assert not Refund.objects.exists()
@@ -283,3 +296,47 @@ def test_seed_demo_gives_the_demo_webinar_its_policy_idempotently():
     webinar = Webinar.objects.get(title="Project management for beginners")
     assert webinar.refund_policy == FULL
     assert webinar.refund_hours_before == 24
+
+
+def test_one_tap_does_not_cancel_the_confirmation_shows_session_and_refund(
+    client, paid
+):
+    page = client.get(cancel_url(paid)).text
+    assert "<h2>When</h2>" in page and "(Europe/Paris)" in page
+
+    first = client.post(cancel_url(paid), {"action": "cancel"})
+
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.CONFIRMED
+    assert not Refund.objects.exists()
+    assert "Cancel your registration?" in first.text
+    assert "You get €50.00 back" in first.text
+    assert "(Europe/Paris)" in first.text
+    assert "Yes, cancel my registration" in first.text
+    assert 'href="?kept=1"' in first.text
+
+
+def test_keep_my_registration_changes_nothing_and_says_so(client, paid):
+    client.post(cancel_url(paid), {"action": "cancel"})
+
+    page = client.get(cancel_url(paid) + "?kept=1").text
+
+    assert "Your registration is kept. Nothing has changed." in page
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.CONFIRMED
+
+
+def test_a_confirmation_for_another_amount_asks_again(
+    client, paid, django_capture_on_commit_callbacks
+):
+    # Confirmed seeing €50.00 back; the deadline has passed since.
+    late = paid.webinar.sessions.get().starts_at - timedelta(hours=2)
+    with time_machine.travel(late, tick=True):
+        response = client.post(
+            cancel_url(paid), {"action": "cancel", "confirm": "on", "refund": "5000"}
+        )
+    assert response.status_code == 400
+    assert "The refund has changed since" in response.text
+    assert "You get no refund" in response.text
+    paid.refresh_from_db()
+    assert paid.status == Registrant.Status.CONFIRMED

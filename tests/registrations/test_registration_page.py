@@ -445,10 +445,13 @@ def test_resend_answers_the_same_for_awaiting_unknown_and_confirmed(webinar):
 STRIPE_NOTE = "secure page; your seat is kept"
 
 
-def test_apply_is_a_plain_button_hidden_by_css_without_script(client, paid_webinar):
+def test_apply_is_a_submit_button_that_works_without_script(client, paid_webinar):
     page = client.get(paid_webinar.get_registration_url()).text
 
-    assert '<button type="button" class="secondary" id="discount-code-apply"' in page
+    assert (
+        '<button type="submit" name="apply_code" value="1" formnovalidate '
+        'class="secondary" id="discount-code-apply">'
+    ) in page
     css = (Path(settings.BASE_DIR) / "static/css/app.css").read_text()
     assert "[hidden] { display:none !important; }" in css
 

@@ -1,0 +1,58 @@
+"""Applying a discount code without JavaScript: the page again, priced with it.
+
+The "Apply" button submits the registration form with ``apply_code``; the
+page comes back with what the visitor typed, the price the code gives, and
+the button and note that go with it. Nothing is registered.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from payments.errors import PricingError
+from payments.money import format_money
+from registrations.forms.registration import RegistrationForm
+from registrations.registration import price_registration
+
+
+def wants_code_applied(request: HttpRequest) -> bool:
+    return request.method == "POST" and bool(request.POST.get("apply_code"))
+
+
+def render_with_code(request: HttpRequest, context: dict) -> HttpResponse:
+    """Render the registration page priced with the code posted."""
+    webinar = context["webinar"]
+    fields = RegistrationForm.base_fields
+    initial = {
+        name: value
+        for name, value in request.POST.items()
+        if name not in ("csrfmiddlewaretoken", "apply_code")
+    }
+    form = RegistrationForm(
+        initial=initial,
+        webinar=webinar,
+        sessions=context["sessions"],
+        full_session_ids=context["full_session_ids"],
+    )
+    if context["mode"] is not None:
+        form.fields.pop("session", None)
+    context["form"] = form
+    code = request.POST.get("discount_code", "").strip()[
+        : fields["discount_code"].max_length
+    ]
+    if not code:
+        context["code_message"] = _("Enter a discount code first.")
+        return render(request, "registrations/register.html", context)
+    try:
+        quote = price_registration(webinar=webinar, code=code, mode=context["mode"])
+    except PricingError as error:
+        context["code_message"] = error.message
+        return render(request, "registrations/register.html", context)
+    context["quote"] = quote
+    if quote.amount == 0:
+        context["code_message"] = _("This code gives free registration.")
+    else:
+        context["code_message"] = _("With this code the price is %(price)s.") % {
+            "price": format_money(quote.amount, quote.currency, context["language"])
+        }
+    return render(request, "registrations/register.html", context)

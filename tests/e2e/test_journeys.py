@@ -1,0 +1,396 @@
+"""Each registrant journey in Chromium, in English and French, desktop and mobile.
+
+Every page met on the way (error states, full, closed and device-limit pages
+included) is checked by axe-core at WCAG 2.2 AA at both VIEWPORTS, in the
+language the journey runs in. The sandbox stands in for Stripe's Checkout.
+"""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from payments.models import Payment
+from recordings.models import WatchGrant
+from registrations.approval import approve_registrant
+from registrations.models import EmailLog, JoinDevice, Registrant
+from tests import factories
+from tests.e2e.a11y import VIEWPORTS, assert_accessible
+from tests.recordings.support import attach_video, ended_webinar
+from tests.registrations.checkout_support import make_paid_webinar
+from tests.sandbox_fixtures import ASYNC_CARD, PAY_CARD
+from webinars.models import Webinar
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LANGUAGES = ("en", "fr")
+# The sandbox's checkout speaks the session's locale (the registrant's language).
+PAY_BUTTON = {"en": "Pay", "fr": "Payer"}
+
+
+@pytest.fixture
+def app(live_server, settings):
+    settings.SITE_URL = live_server.url
+    return live_server
+
+
+class Journey:
+    """One registrant's browser in one language; `check` runs axe at each size."""
+
+    def __init__(self, browser: Browser, app, language: str, *, script: bool = True):
+        self.app = app
+        self.language = language
+        self.context = browser.new_context(
+            locale=language,
+            viewport=VIEWPORTS["desktop"],
+            java_script_enabled=script,
+        )
+        self.context.add_cookies(
+            [
+                {
+                    "name": settings.LANGUAGE_COOKIE_NAME,
+                    "value": language,
+                    "url": app.url,
+                }
+            ]
+        )
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(20_000)
+
+    def open(self, path: str) -> Page:
+        self.page.goto(path if path.startswith("http") else self.app.url + path)
+        return self.page
+
+    def check(self, label: str, *, lang: str | None = None) -> None:
+        page = self.page
+        page.wait_for_load_state("load")
+        expected = lang or self.language
+        assert page.evaluate("document.documentElement.lang") == expected, label
+        for name, size in VIEWPORTS.items():
+            page.set_viewport_size(size)
+            assert_accessible(page, f"{label}, {self.language}, {name}")
+        page.set_viewport_size(VIEWPORTS["desktop"])
+
+    def fill_form(self, *, email: str) -> None:
+        self.page.fill("input[name=first_name]", "Ada")
+        self.page.fill("input[name=last_name]", "Lovelace")
+        self.page.fill("input[name=email]", email)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def journeys(browser: Browser, app) -> Iterator:
+    opened: list[Journey] = []
+
+    def start(language: str, **kwargs) -> Journey:
+        journey = Journey(browser, app, language, **kwargs)
+        opened.append(journey)
+        return journey
+
+    yield start
+    for journey in opened:
+        journey.close()
+
+
+def paid_webinar(organizer, stripe_sandbox, **fields) -> Webinar:
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account, **fields
+    )
+    webinar.refund_policy = Webinar.RefundPolicy.FULL_UNTIL
+    webinar.refund_hours_before = 24
+    webinar.save()
+    return webinar
+
+
+def pay_on_the_sandbox(journey: Journey, card: str = PAY_CARD) -> None:
+    page = journey.page
+    expect(page.locator("h1.item")).to_be_visible()
+    # The stand-in checkout page, in the registrant's language.
+    journey.check("sandbox checkout page")
+    page.fill("input[name=card_number]", card)
+    page.get_by_role("button", name=PAY_BUTTON[journey.language], exact=True).click()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_paid_live_journey(journeys, organizer, stripe_sandbox, language):
+    webinar = paid_webinar(organizer, stripe_sandbox, title="Budgeting basics")
+    factories.DiscountCodeFactory(webinar=webinar, code="GUEST", amount=0)
+    journey = journeys(language)
+    page = journey.open(webinar.get_registration_url())
+    expect(page.locator("#refund-policy")).to_be_visible()
+    expect(page.locator("#register-pay-note")).to_be_visible()
+    journey.check("registration page")
+
+    # Error states: an empty form, then a code that does not exist.
+    page.locator("#register-submit").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    journey.check("registration page, form errors")
+    page.fill("input[name=discount_code]", "NOPE")
+    page.locator("#discount-code-apply").click()
+    expect(page.locator("#price-code-message")).not_to_be_empty()
+    journey.check("registration page, invalid code")
+
+    # A free code: the button, the Stripe note and the policy follow it (script).
+    page.fill("input[name=discount_code]", "GUEST")
+    page.locator("#discount-code-apply").click()
+    submit = page.locator("#register-submit")
+    expect(submit).to_have_text(submit.get_attribute("data-free-label"))
+    expect(page.locator("#register-pay-note")).to_be_hidden()
+    expect(page.locator("#refund-policy")).to_be_hidden()
+    journey.check("registration page, free code applied")
+    page.fill("input[name=discount_code]", "")
+    page.locator("#discount-code-apply").click()
+    expect(submit).to_have_text(submit.get_attribute("data-paid-label"))
+
+    journey.fill_form(email=f"ada-{language}@example.com")
+    submit.click()
+    pay_on_the_sandbox(journey)
+
+    expect(page.locator("#join-link")).to_be_visible()
+    expect(page.locator("#bought-sessions li")).to_have_count(1)
+    expect(page.locator("#calendar-link")).to_be_visible()
+    expect(page.locator("#cancel-terms")).to_be_visible()
+    expect(page.locator("#cancel-link")).to_be_visible()
+    journey.check("success page, live")
+    registrant = Registrant.objects.get(email=f"ada-{language}@example.com")
+    assert registrant.status == Registrant.Status.CONFIRMED
+    assert registrant.language == language
+
+    page.locator("#join-link").click()
+    countdown = page.locator("#countdown")
+    expect(countdown).to_be_visible()
+    assert " d " not in countdown.inner_text()
+    journey.check("join page")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_self_cancel_journey(journeys, organizer, stripe_sandbox, language):
+    webinar = paid_webinar(organizer, stripe_sandbox, title="Self-cancel clinic")
+    journey = journeys(language)
+    page = journey.open(webinar.get_registration_url())
+    journey.fill_form(email=f"cancel-{language}@example.com")
+    page.locator("#register-submit").click()
+    pay_on_the_sandbox(journey)
+    expect(page.locator("#cancel-link")).to_be_visible()
+
+    page.locator("#cancel-link").click()
+    journey.check("cancel page")
+    page.locator("form button.danger").click()
+    expect(page.locator("#cancel-confirm")).to_be_visible()
+    expect(page.locator("#cancel-outcome")).to_contain_text("50")
+    journey.check("cancel page, confirmation step")
+
+    page.locator("#keep-registration").click()
+    expect(page.locator("#kept")).to_be_visible()
+    journey.check("cancel page, registration kept")
+    registrant = Registrant.objects.get()
+    assert registrant.status == Registrant.Status.CONFIRMED
+
+    page.locator("form button.danger").click()
+    page.locator("#cancel-confirm button.danger").click()
+    expect(page.locator("#cancelled")).to_be_visible()
+    journey.check("cancel page, cancelled")
+    registrant.refresh_from_db()
+    assert registrant.status in (
+        Registrant.Status.CANCELLED,
+        Registrant.Status.REFUNDED,
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_async_failed_payment_journey(journeys, organizer, stripe_sandbox, language):
+    webinar = paid_webinar(organizer, stripe_sandbox, title="Bank debit day")
+    journey = journeys(language)
+    page = journey.open(webinar.get_registration_url())
+    journey.fill_form(email="slow@example.com")
+    page.locator("#register-submit").click()
+    pay_on_the_sandbox(journey, card=ASYNC_CARD)
+
+    expect(page.locator("[data-refresh-watch] h1")).to_be_visible()
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.PROCESSING
+    journey.check("processing page")
+
+    stripe_sandbox.settle_payment(payment.payment_intent_id, outcome="failed")
+    # The page checks itself and reloads once the answer changes.
+    expect(
+        page.locator("a[href$='" + webinar.get_registration_url() + "']")
+    ).to_be_visible(timeout=30_000)
+    journey.check("checkout ended page, payment failed")
+    registrant = Registrant.objects.get()
+    assert registrant.status == Registrant.Status.EXPIRED
+    assert list(registrant.emails.values_list("kind", flat=True)) == [
+        EmailLog.Kind.PAYMENT_FAILED
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_approval_journey(journeys, organizer, stripe_sandbox, language):
+    webinar = paid_webinar(
+        organizer, stripe_sandbox, title="Vetted clinic", approval="manual"
+    )
+    journey = journeys(language)
+    page = journey.open(webinar.get_registration_url())
+    journey.fill_form(email="vetted@example.com")
+    page.locator("#register-submit").click()
+    pay_on_the_sandbox(journey)
+
+    expect(page.locator("#cancel-terms")).to_be_visible()
+    expect(page.locator("#join-link")).to_have_count(0)
+    journey.check("success page, awaiting approval")
+
+    approve_registrant(registrant=Registrant.objects.get())
+    page.reload()
+    expect(page.locator("#join-link")).to_be_visible()
+    journey.check("success page, approved")
+
+
+def replay_for_sale(organizer) -> Webinar:
+    webinar = ended_webinar(organizer, title="Replay of the budget talk")
+    recording = attach_video(webinar)
+    recording.available_until = timezone.now() + timedelta(days=30)
+    recording.save()
+    return webinar
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_replay_journey(journeys, organizer, language):
+    webinar = replay_for_sale(organizer)
+    journey = journeys(language)
+    page = journey.open(webinar.get_registration_url())
+    expect(page.locator("#registration-mode")).to_be_visible()
+    journey.check("registration page, replay")
+    journey.fill_form(email="late@example.com")
+    page.locator("#register-submit").click()
+
+    expect(page.locator("#join-link")).to_be_visible()
+    expect(page.locator("#available-until")).to_be_visible()
+    expect(page.locator("#calendar-link")).to_have_count(0)
+    expect(page.locator("#cancel-link")).to_have_count(0)
+    expect(page.locator("#bought-sessions")).to_have_count(0)
+    journey.check("success page, replay")
+
+    page.locator("#join-link").click()
+    expect(page.locator("#player")).to_be_attached()
+    expect(page.locator("h1")).to_have_text(webinar.title)
+    expect(page.locator("#available-until")).to_contain_text("Europe/Paris")
+    journey.check("watch page, replay")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_on_demand_journey(journeys, organizer, language):
+    webinar = factories.WebinarFactory(
+        owner=organizer,
+        account=organizer.account,
+        sessions=0,
+        kind="on_demand",
+        title="Spreadsheets on demand",
+    )
+    attach_video(webinar)
+    journey = journeys(language)
+    page = journey.open(webinar.get_registration_url())
+    expect(page.locator("ul.sessions")).to_have_count(0)
+    expect(page.locator("h2", has_text="When")).to_have_count(0)
+    journey.check("registration page, on demand")
+    journey.fill_form(email="anytime@example.com")
+    page.locator("#register-submit").click()
+
+    expect(page.locator("#join-link")).to_be_visible()
+    expect(page.locator("#calendar-link")).to_have_count(0)
+    journey.check("success page, on demand")
+    page.locator("#join-link").click()
+    expect(page.locator("#player")).to_be_attached()
+    journey.check("watch page, on demand")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_code_applied_without_javascript(
+    journeys, organizer, stripe_sandbox, language
+):
+    webinar = paid_webinar(organizer, stripe_sandbox, title="No script needed")
+    factories.DiscountCodeFactory(webinar=webinar, code="GUEST", amount=0)
+    journey = journeys(language, script=False)
+    page = journey.open(webinar.get_registration_url())
+    page.fill("input[name=discount_code]", "GUEST")
+    page.locator("#discount-code-apply").click()
+
+    submit = page.locator("#register-submit")
+    expect(submit).to_have_text(submit.get_attribute("data-free-label"))
+    expect(page.locator("#register-pay-note")).to_be_hidden()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    # axe needs script: a second browser shows the very page the server sent.
+    served = page.content()
+    viewer = journeys(language)
+    url = journey.app.url + webinar.get_registration_url()
+    viewer.page.route(
+        url, lambda route: route.fulfill(body=served, content_type="text/html")
+    )
+    viewer.open(url)
+    expect(viewer.page.locator("#price-code-message")).not_to_be_empty()
+    viewer.check("registration page, free code applied without script")
+    journey.fill_form(email="noscript@example.com")
+    submit.click()
+    expect(page.locator("#join-link")).to_be_visible()
+    assert not Payment.objects.exists()
+
+
+def closed_states(organizer) -> dict[str, Webinar]:
+    """A webinar in each state whose registration page takes no registration."""
+    states = {"over": ended_webinar(organizer, title="Over and done")}
+    sold_out = ended_webinar(organizer, title="Replay sold out")
+    recording = attach_video(sold_out)
+    recording.view_limit = 1
+    recording.save()
+    WatchGrant.objects.create(
+        registrant=factories.RegistrantFactory(webinar=sold_out), recording=recording
+    )
+    states["view limit"] = sold_out
+    states["no session yet"] = factories.WebinarFactory(
+        owner=organizer, account=organizer.account, sessions=0, title="Soon"
+    )
+    cancelled = factories.WebinarFactory(
+        owner=organizer, account=organizer.account, title="Called off"
+    )
+    cancelled.cancelled_at = timezone.now()
+    cancelled.save()
+    states["cancelled"] = cancelled
+    full = factories.WebinarFactory(
+        owner=organizer, account=organizer.account, title="Packed", registration_limit=1
+    )
+    factories.RegistrantFactory(webinar=full)
+    states["full"] = full
+    return states
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_closed_full_and_device_limit_pages(journeys, organizer, language):
+    journey = journeys(language)
+    reasons = {
+        "over": "over",
+        "view limit": "over",
+        "no session yet": "no_session",
+        "cancelled": "cancelled",
+        "full": "full",
+    }
+    for state, webinar in closed_states(organizer).items():
+        page = journey.open(webinar.get_registration_url())
+        notice = page.locator("#closed-notice")
+        expect(notice).to_have_attribute("data-reason", reasons[state])
+        expect(page.locator("input[name=first_name]")).to_have_count(0)
+        journey.check(f"registration page, {state}")
+
+    webinar = factories.WebinarFactory(
+        owner=organizer, account=organizer.account, title="Three devices"
+    )
+    registrant = factories.RegistrantFactory(webinar=webinar, language=language)
+    for number in range(3):
+        JoinDevice.objects.create(registrant=registrant, device_id=f"device{number}")
+    page = journey.open(reverse("registrations:join", args=[registrant.join_token]))
+    expect(page.locator("[role=alert]")).to_be_visible()
+    journey.check("device limit page")
