@@ -8,6 +8,8 @@ from config.celery import app
 # A task that moves to another module keeps its name with @shared_task(name=...).
 STABLE_NAMES = {
     "payments.events.recover_events",
+    "payments.events.process_event",
+    "payments.events.process_stored_events",
     "payments.connect.sync_connections",
     "registrations.tasks.reconcile_checkouts",
     "registrations.tasks.release_expired_holds",
