@@ -58,6 +58,24 @@ def is_full(
 
 
 def seats_by_session(webinar: Webinar) -> dict[int | None, int]:
+    """Return seats taken per chosen session (None: whole-webinar registrants).
+
+    What the registration page shows. Read from the seat counters (one query);
+    a scope whose counter reaches the limit is counted exactly, so a lapsed
+    hold never shows a seat as taken. The start decides under its lock anyway.
+    """
+    counters = dict(
+        SeatCount.objects.filter(webinar=webinar).values_list("session_id", "taken")
+    )
+    limit = webinar.registration_limit
+    if not webinar.is_series and sum(counters.values()) >= limit:
+        return _exact_seats_by_session(webinar)
+    if webinar.is_series and any(taken >= limit for taken in counters.values()):
+        return _exact_seats_by_session(webinar)
+    return {session: taken for session, taken in counters.items() if taken}
+
+
+def _exact_seats_by_session(webinar: Webinar) -> dict[int | None, int]:
     """Return seats taken per chosen session (None: whole-webinar registrants)."""
     rows = (
         Registrant.objects.filter(webinar=webinar)

@@ -197,3 +197,20 @@ def test_the_counter_stays_exact_under_concurrent_starts_and_releases(
     taken = SeatCount.objects.get(webinar=webinar).taken
     assert taken == outcomes.count("held") <= webinar.registration_limit
     assert_exact()
+
+
+@pytest.mark.django_db
+def test_the_page_reads_the_counter_and_counts_exactly_at_the_limit(
+    client, organizer, stripe_sandbox
+):
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+    webinar.registration_limit = 1
+    webinar.save(update_fields=["registration_limit"])
+    start(webinar, 1)
+    assert client.get(webinar.get_registration_url()).context["full"] is True
+    with time_machine.travel(timezone.now() + timedelta(hours=1), tick=False):
+        # The counter still says 1 (not swept); the exact count says 0.
+        assert SeatCount.objects.get(webinar=webinar).taken == 1
+        assert client.get(webinar.get_registration_url()).context["full"] is False

@@ -87,3 +87,26 @@ def test_both_starts_cost_the_same_with_1_or_300_registrants(
         register(client, webinar, email="warm@example.com")
         counts.append(len(start_queries(client, webinar, "ada@example.com")))
     assert counts[0] == counts[1]
+
+
+MAX_PAGE_QUERIES = 8
+
+
+@pytest.mark.parametrize("earlier", [1, 300])
+def test_the_registration_page_costs_a_fixed_number_of_queries(
+    client, organizer, stripe_sandbox, earlier
+):
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+    webinar.registration_limit = 1000
+    webinar.save(update_fields=["registration_limit"])
+    crowd(webinar, earlier, paid=True)
+    client.get(webinar.get_registration_url())
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(webinar.get_registration_url())
+
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) <= MAX_PAGE_QUERIES, "\n".join(statements)
