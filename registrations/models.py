@@ -111,36 +111,31 @@ class Registrant(models.Model):
         return f"{self.first_name} {self.last_name} <{self.email}>"
 
     def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        """Save, and move the seat counters in the same transaction."""
+        """Save, and move the seat counters in the same transaction.
+
+        The row's previous state is read locked (not taken from this
+        instance, which may be stale), so the counters move by the change
+        the database really sees.
+        """
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and not SEAT_FIELDS.intersection(update_fields):
             super().save(*args, **kwargs)
             return
         after = self.seat_row()
         with transaction.atomic(savepoint=False):
-            if self._state.adding:
-                before = None
-            elif hasattr(self, "_seat_row"):
-                before = self._seat_row
-            else:
-                # Loaded without the fields the counter depends on: ask the row.
-                before = Registrant.objects.get(pk=self.pk).seat_row()
+            before = None
+            if not self._state.adding:
+                previous = (
+                    Registrant.objects.select_for_update()
+                    .filter(pk=self.pk)
+                    .only(*SEAT_COLUMNS)
+                    .first()
+                )
+                before = previous.seat_row() if previous is not None else None
             super().save(*args, **kwargs)
             if before != after:
                 SeatCount.add(before, -1)
                 SeatCount.add(after, +1)
-        self._seat_row = after
-
-    @classmethod
-    def from_db(cls, db, field_names, values):  # noqa: ANN001, ANN206 - Django's
-        instance = super().from_db(db, field_names, values)
-        if SEAT_COLUMNS.issubset(field_names):
-            instance._seat_row = instance.seat_row()
-        return instance
-
-    def refresh_from_db(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        super().refresh_from_db(*args, **kwargs)
-        self._seat_row = self.seat_row()
 
     def seat_row(self) -> tuple[int, int | None] | None:
         """The SeatCount row this registrant counts in, or None (no seat)."""
@@ -161,7 +156,7 @@ STAFF_SOURCE_VALUES = frozenset(
     {Registrant.Source.PANELIST, Registrant.Source.CO_ORGANIZER}
 )
 SEAT_FIELDS = frozenset({"status", "source", "webinar", "session"})
-SEAT_COLUMNS = frozenset({"status", "source", "webinar_id", "session_id"})
+SEAT_COLUMNS = ("status", "source", "webinar_id", "session_id")
 
 
 class SeatCount(models.Model):
