@@ -131,7 +131,8 @@ def _hold_seat(
     language: str,
 ) -> Registrant:
     with transaction.atomic():
-        # One query: the lock, the fresh webinar, its seat counter.
+        # One query: the lock, the fresh webinar, its price (pricing tiers
+        # only when it has some).
         given = webinar.pk
         webinar, session, has_upcoming = lock_counted_capacity(webinar, session)
         if webinar.pk != given:
