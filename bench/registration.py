@@ -79,7 +79,11 @@ class Client:
         self.token = ""
 
     def request(
-        self, method: str, path: str, body: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: str | bytes | None = None,
+        extra: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
         headers = {"Host": f"127.0.0.1:{self.port}"}
         if self.cookies:
@@ -87,6 +91,7 @@ class Client:
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        headers.update(extra or {})
         for attempt in range(2):
             try:
                 self.conn.request(method, path, body=body, headers=headers)

@@ -223,6 +223,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.events.recover_events",
         "schedule": 60.0,
     },
+    # Stored webhook events whose processing task never ran or failed
+    # (payments/webhooks.py).
+    "process-stored-events": {
+        "task": "payments.events.process_stored_events",
+        "schedule": 60.0,
+    },
     # Connections' charges_enabled and details_submitted, read back from Stripe
     # (payments/connect/account_sync.py).
     "sync-stripe-connections": {

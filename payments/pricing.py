@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,12 +67,55 @@ def find_code(*, webinar: Webinar, code: str) -> DiscountCode | None:
     return DiscountCode.objects.filter(webinar=webinar, code__iexact=code).first()
 
 
+PRICE_FIELDS = ("id", "enabled", "amount", "currency", "updated_at")
+
+
+def price_annotations(webinar_ref: str = "pk") -> dict:
+    """Annotations that read a webinar's price into a query on another model.
+
+    `webinar_ref` names the webinar's id in that query (OuterRef). Read the
+    result with price_from_annotations: a start reads its price in its lock
+    query, and its tiers only when there are some.
+    """
+    prices = Price.objects.filter(webinar=OuterRef(webinar_ref)).order_by("pk")
+    annotations = {
+        f"price_{name}": Subquery(prices.values(name)[:1]) for name in PRICE_FIELDS
+    }
+    annotations["price_has_tiers"] = Exists(
+        PriceTier.objects.filter(price=OuterRef("price_id"))
+    )
+    return annotations
+
+
+def price_from_annotations(row: object, webinar: Webinar) -> Price | None:
+    """Return the Price read by price_annotations, tiers loaded (or None)."""
+    if getattr(row, "price_id", None) is None:
+        return None
+    price = Price(
+        webinar=webinar, **{f: getattr(row, f"price_{f}") for f in PRICE_FIELDS}
+    )
+    price._state.adding = False
+    price._state.db = "default"
+    tiers = PriceTier.objects.filter(price=price)
+    if not row.price_has_tiers:
+        # As prefetch_related("tiers") leaves it: price.tiers.all() reads no row.
+        tiers._result_cache = []
+        tiers._prefetch_done = True
+    price._prefetched_objects_cache = {"tiers": tiers}
+    return price
+
+
+# quote's default `price`: read the webinar's price.
+UNREAD = object()
+
+
 def quote(
     *,
     webinar: Webinar,
     code: str = "",
     at: datetime | None = None,
     assume_enabled: bool = False,
+    price: Price | None | object = UNREAD,
 ) -> Quote:
     """Return what a registration costs at `at` (now by default), with `code`.
 
@@ -81,7 +124,9 @@ def quote(
     Raise PricingError when a code is given but cannot be used.
     """
     at = at or timezone.now()
-    price = Price.objects.filter(webinar=webinar).first()
+    if price is UNREAD:
+        # `price`: the webinar's price already read (load_price), or None.
+        price = Price.objects.filter(webinar=webinar).first()
     if price is None or not (price.enabled or assume_enabled):
         return Quote(
             amount=0,

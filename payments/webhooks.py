@@ -7,18 +7,30 @@ Apps higher up the ladder register handlers in their AppConfig.ready():
     @handles("checkout.session.completed")
     def on_completed(event: WebhookEvent) -> None: ...
 
+The endpoint (payments/views/webhooks.py) verifies the signature, stores the
+event once (`ingest_event`: StripeEvent, unique by id) and answers 200 at
+once; after commit a Celery task (`payments.events.process_event`) runs the
+handlers of the stored event. At least once: a stored event not processed
+(the task never ran, or a handler failed) is run again by the beat sweep
+`payments.events.process_stored_events` every minute, for as long as Stripe
+would have retried it (3 days). A duplicate delivery of a processed event
+costs one read.
+
 A handler runs outside any transaction and opens its own after reading what it
-needs from Stripe; it must be idempotent. An exception leaves the event
-unprocessed and the endpoint answers 500: Stripe retries, except
-`AccountDisconnected`: a revoked account answers 403 for ever, so the event is
-recorded with the error and answered 200.
+needs from Stripe; it must be idempotent (the task and the sweep, or the
+events recovery, may meet the same event). An exception leaves the event
+unprocessed with its error, except `AccountDisconnected`: a revoked account
+answers 403 for ever, so the event is recorded with the error as processed.
 """
 
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from payments.gateway import AccountDisconnected
@@ -28,6 +40,10 @@ from payments.models import StripeEvent
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[WebhookEvent], None]
+# The sweep leaves an event this long to its task, and retries it this long.
+SWEEP_GRACE = timedelta(seconds=30)
+SWEEP_RETRY_FOR = timedelta(days=3)
+SWEEP_BATCH = 500
 handlers: dict[str, list[Handler]] = defaultdict(list)
 
 
@@ -43,9 +59,9 @@ def handles(*event_types: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def process_event(event: WebhookEvent, payload: dict) -> int:
-    """Store and process one verified event; return the HTTP status to answer."""
-    stored, _ = StripeEvent.objects.get_or_create(
+def store_event(event: WebhookEvent, payload: dict) -> StripeEvent:
+    """Store a verified event once (its id is the key); return the stored row."""
+    stored, _created = StripeEvent.objects.get_or_create(
         event_id=event.id,
         defaults={
             "type": event.type,
@@ -54,8 +70,67 @@ def process_event(event: WebhookEvent, payload: dict) -> int:
             "payload": payload,
         },
     )
+    return stored
+
+
+def ingest_event(event: WebhookEvent, payload: dict) -> int:
+    """Store a verified event and queue its processing; return the status (200).
+
+    Nothing here calls Stripe: the handlers run in a worker after commit.
+    """
+    stored = store_event(event, payload)
+    if stored.processed_at is None:
+        pk = stored.pk
+        transaction.on_commit(lambda: _queue(pk), robust=True)
+    return 200
+
+
+def _queue(pk: int) -> None:
+    try:
+        process_event_task.apply_async((pk,), retry=False)
+    except Exception:  # noqa: BLE001 - a broker outage: the sweep processes it
+        logger.warning("Could not queue Stripe event %s; the sweep will.", pk)
+
+
+def process_event(event: WebhookEvent, payload: dict) -> int:
+    """Store and process one verified event now; return 200, or 500 on failure.
+
+    The events recovery (event_recovery.py) uses it; the endpoint queues.
+    """
+    stored = store_event(event, payload)
     if stored.processed_at is not None:
         return 200
+    return _run_handlers(stored, event)
+
+
+def process_stored(pk: int) -> int:
+    """Process a stored event if not done yet; return 200, or 500 on failure."""
+    stored = StripeEvent.objects.filter(pk=pk).first()
+    if stored is None or stored.processed_at is not None:
+        return 200
+    return _run_handlers(stored, WebhookEvent.from_payload(stored.payload))
+
+
+def process_stored_events(*, now: datetime | None = None) -> int:
+    """Process stored events still unprocessed; return how many succeeded.
+
+    Events younger than SWEEP_GRACE are left to their task; events older than
+    SWEEP_RETRY_FOR (as long as Stripe retries a webhook) to an operator.
+    """
+    now = now or timezone.now()
+    due = (
+        StripeEvent.objects.filter(
+            processed_at__isnull=True,
+            received_at__lte=now - SWEEP_GRACE,
+            received_at__gte=now - SWEEP_RETRY_FOR,
+        )
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    return sum(process_stored(pk) == 200 for pk in list(due))
+
+
+def _run_handlers(stored: StripeEvent, event: WebhookEvent) -> int:
     if event.livemode != settings.STRIPE_LIVEMODE:
         # A live Connect endpoint also receives connected accounts' test-mode
         # events; a test deauthorization must not unlink the live connection.
@@ -87,3 +162,15 @@ def process_event(event: WebhookEvent, payload: dict) -> int:
         processed_at=timezone.now(), error=""
     )
     return 200
+
+
+@shared_task(name="payments.events.process_event", ignore_result=True)
+def process_event_task(pk: int) -> int:
+    """Run the handlers of one stored Stripe event (queued by the endpoint)."""
+    return process_stored(pk)
+
+
+@shared_task(name="payments.events.process_stored_events", ignore_result=True)
+def process_stored_events_task() -> int:
+    """Process stored Stripe events left unprocessed (every minute)."""
+    return process_stored_events()

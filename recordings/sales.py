@@ -46,6 +46,14 @@ def unsold_reason(webinar: Webinar) -> str | None:
     return None
 
 
+def _has_upcoming(webinar: Webinar) -> bool:
+    """An upcoming session that is not cancelled; read by the start's lock query."""
+    known = getattr(webinar, "has_upcoming", None)
+    if known is not None:
+        return known
+    return webinar.sessions.active().upcoming().exists()
+
+
 def registration_mode(webinar: Webinar) -> RegistrationMode | None:
     """The registrations hook: sell the replay or the on-demand video, if any.
 
@@ -54,6 +62,8 @@ def registration_mode(webinar: Webinar) -> RegistrationMode | None:
     pays for a video they could not watch.
     """
     if webinar.cancelled_at is not None:
+        return None
+    if webinar.kind != Webinar.Kind.ON_DEMAND and _has_upcoming(webinar):
         return None
     recording = replay_recording(webinar)
     if recording is None or not recording.is_available():
@@ -69,8 +79,6 @@ def registration_mode(webinar: Webinar) -> RegistrationMode | None:
             ),
             amount=replay_amount(webinar),
         )
-    if webinar.sessions.active().upcoming().exists():
-        return None
     return RegistrationMode(
         kind="replay",
         notice=_(

@@ -1,16 +1,21 @@
 """Capacity: who holds a seat, and the row lock that serialises selling them.
 
 A seat is decided in one transaction that locks the capacity row (the webinar,
-or the chosen session of an individual-session series) and re-counts
-confirmed, awaiting-approval and held seats.
+or the chosen session of an individual-session series) and reads the seat
+counter (registrations.models.SeatCount, kept by Registrant.save in the same
+transaction as every status change): one indexed row, whatever the number of
+registrants. The counter is an upper bound (a lapsed hold still counts until
+the sweep releases it), so only a counter at the limit pays for the exact
+count of confirmed, awaiting-approval and live-held seats.
 """
 
-from django.db.models import Count
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments import pricing
-from registrations.models import Registrant, SeatHold
+from registrations.models import Registrant, SeatCount, SeatHold
 from webinars.models import Session, Webinar
 
 Status = Registrant.Status
@@ -25,7 +30,52 @@ def seats_taken(*, webinar: Webinar, session: Session | None = None) -> int:
     return registrants.holding_seats().count()
 
 
+def counted_seats(*, webinar: Webinar, session: Session | None = None) -> int:
+    """Return the seat counter: an upper bound of seats_taken, in one query.
+
+    Without a session: every registrant of the webinar, as seats_taken counts.
+    """
+    rows = SeatCount.objects.filter(webinar=webinar)
+    if session is not None:
+        rows = rows.filter(session=session)
+    return rows.aggregate(taken=Sum("taken"))["taken"] or 0
+
+
+def is_full(
+    *, webinar: Webinar, session: Session | None = None, counted: int | None = None
+) -> bool:
+    """Say whether no seat is left; call it with the capacity row locked.
+
+    One counter read while seats are left (none with `counted`, the counter
+    read by lock_counted_capacity); the exact count at the limit.
+    """
+    limit = webinar.registration_limit
+    if counted is None:
+        counted = counted_seats(webinar=webinar, session=session)
+    if counted < limit:
+        return False
+    return seats_taken(webinar=webinar, session=session) >= limit
+
+
 def seats_by_session(webinar: Webinar) -> dict[int | None, int]:
+    """Return seats taken per chosen session (None: whole-webinar registrants).
+
+    What the registration page shows. Read from the seat counters (one query);
+    a scope whose counter reaches the limit is counted exactly, so a lapsed
+    hold never shows a seat as taken. The start decides under its lock anyway.
+    """
+    counters = dict(
+        SeatCount.objects.filter(webinar=webinar).values_list("session_id", "taken")
+    )
+    limit = webinar.registration_limit
+    if not webinar.is_series and sum(counters.values()) >= limit:
+        return _exact_seats_by_session(webinar)
+    if webinar.is_series and any(taken >= limit for taken in counters.values()):
+        return _exact_seats_by_session(webinar)
+    return {session: taken for session, taken in counters.items() if taken}
+
+
+def _exact_seats_by_session(webinar: Webinar) -> dict[int | None, int]:
     """Return seats taken per chosen session (None: whole-webinar registrants)."""
     rows = (
         Registrant.objects.filter(webinar=webinar)
@@ -42,6 +92,57 @@ def lock_capacity(webinar: Webinar, session: Session | None) -> Webinar | Sessio
     if session is not None:
         return Session.objects.select_for_update().get(pk=session.pk)
     return Webinar.objects.select_for_update().get(pk=webinar.pk)
+
+
+def _counter(**scope: object) -> Coalesce:
+    rows = (
+        SeatCount.objects.filter(**scope)
+        .order_by()
+        .values("webinar")
+        .annotate(total=Sum("taken"))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def counter_expression(*, session: Session | None = None) -> Coalesce:
+    """The seat counter (see counted_seats) as an annotation of a Webinar query."""
+    if session is None:
+        return _counter(webinar=OuterRef("pk"))
+    return _counter(webinar=OuterRef("pk"), session=session.pk)
+
+
+def lock_counted_capacity(
+    webinar: Webinar, session: Session | None
+) -> tuple[Webinar, Session | None, bool]:
+    """Lock the capacity row and read the webinar a start needs, in one query.
+
+    Return the webinar (fresh, with its account and owner, and its price with
+    tiers as `webinar.locked_price`, see pricing.price_annotations), the
+    locked session (or None) and whether the webinar has an upcoming session
+    that is not cancelled. Read the seat counter in a later statement: on
+    PostgreSQL, subqueries of the locking statement see the rows as they were
+    before it waited for the lock.
+    """
+    upcoming = Session.objects.active().upcoming().filter(webinar=OuterRef("pk"))
+    if session is None:
+        locked = (
+            Webinar.objects.select_related("account", "owner")
+            .select_for_update(of=("self",))
+            .annotate(has_upcoming=Exists(upcoming), **pricing.price_annotations("pk"))
+            .get(pk=webinar.pk)
+        )
+        locked.locked_price = pricing.price_from_annotations(locked, locked)
+        return locked, None, locked.has_upcoming
+    locked_session = (
+        Session.objects.select_related("webinar__account", "webinar__owner")
+        .select_for_update(of=("self",))
+        .annotate(**pricing.price_annotations("webinar"))
+        .get(pk=session.pk)
+    )
+    webinar = locked_session.webinar
+    webinar.locked_price = pricing.price_from_annotations(locked_session, webinar)
+    return webinar, locked_session, True
 
 
 def full_message(webinar: Webinar, session: Session | None = None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,14 +80,19 @@ def open_checkout(*, registrant: Registrant, base_url: str) -> str:
         idempotency_key=payment.idempotency_key,
         application_fee_amount=application_fee(payment.amount),
     )
-    with transaction.atomic():
-        Payment.objects.filter(pk=payment.pk).update(
-            checkout_session_id=checkout.id, checkout_url=checkout.url or ""
-        )
-        Payment.objects.filter(pk=payment.pk, status=Payment.Status.CREATED).update(
-            status=Payment.Status.OPEN
-        )
-    payment.refresh_from_db()
+    # One statement: a webhook may already have moved the status on.
+    Payment.objects.filter(pk=payment.pk).update(
+        checkout_session_id=checkout.id,
+        checkout_url=checkout.url or "",
+        status=Case(
+            When(status=Payment.Status.CREATED, then=Value(Payment.Status.OPEN)),
+            default=F("status"),
+        ),
+    )
+    payment.checkout_session_id = checkout.id
+    payment.checkout_url = checkout.url or ""
+    if payment.status == Payment.Status.CREATED:
+        payment.status = Payment.Status.OPEN
     return checkout.url or ""
 
 

@@ -22,9 +22,9 @@ from payments.models import Payment, Refund
 from registrations import hooks
 from registrations.capacity import (
     existing_registration,
+    is_full,
     lock_capacity,
     release_seat,
-    seats_taken,
 )
 from registrations.emails.endings import tell_checkout_ended
 from registrations.emails.outbox import queue_email
@@ -335,7 +335,7 @@ def _why_not_honoured(payment: Payment, registrant: Registrant) -> str:
             # A replay buyer takes no live seat.
             return ""
     # The hold lapsed before the money came: a seat is given only if one is free.
-    if seats_taken(webinar=webinar, session=session) >= webinar.registration_limit:
+    if is_full(webinar=webinar, session=session):
         return _("All seats were taken before your payment arrived.")
     return ""
 

@@ -3,8 +3,10 @@ import secrets
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -108,9 +110,131 @@ class Registrant(models.Model):
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} <{self.email}>"
 
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        """Save, and move the seat counters in the same transaction.
+
+        The row's previous state is read locked (not taken from this
+        instance, which may be stale), so the counters move by the change
+        the database really sees.
+        """
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not SEAT_FIELDS.intersection(update_fields):
+            super().save(*args, **kwargs)
+            return
+        after = self.seat_row()
+        with transaction.atomic(savepoint=False):
+            before = None
+            if not self._state.adding:
+                previous = (
+                    Registrant.objects.select_for_update()
+                    .filter(pk=self.pk)
+                    .only(*SEAT_COLUMNS)
+                    .first()
+                )
+                before = previous.seat_row() if previous is not None else None
+            super().save(*args, **kwargs)
+            if before != after:
+                SeatCount.add(before, -1)
+                SeatCount.add(after, +1)
+
+    def seat_row(self) -> tuple[int, int | None] | None:
+        """The SeatCount row this registrant counts in, or None (no seat)."""
+        if self.status not in SEAT_STATUSES or self.source in STAFF_SOURCE_VALUES:
+            return None
+        return (self.webinar_id, self.session_id)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+# What a Registrant's seat counter depends on (see SeatCount).
+SEAT_STATUSES = frozenset(
+    {Registrant.Status.PENDING, Registrant.Status.AWAITING, Registrant.Status.CONFIRMED}
+)
+STAFF_SOURCE_VALUES = frozenset(
+    {Registrant.Source.PANELIST, Registrant.Source.CO_ORGANIZER}
+)
+SEAT_FIELDS = frozenset({"status", "source", "webinar", "session"})
+SEAT_COLUMNS = ("status", "source", "webinar_id", "session_id")
+
+
+class SeatCount(models.Model):
+    """Registrants who may hold a seat, per webinar and chosen session.
+
+    `taken` counts the registrants of (webinar, session) that are pending,
+    awaiting approval or confirmed, staff excluded; Registrant.save and
+    deletes keep it in the same transaction as the change. It is an upper
+    bound of the seats taken (a pending registrant's hold may have lapsed
+    before the sweep releases it): a start that finds it below the limit has
+    a seat without counting rows; at the limit, the exact count decides
+    (registrations.capacity).
+    """
+
+    webinar = models.ForeignKey(Webinar, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    taken = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webinar", "session"],
+                condition=Q(session__isnull=False),
+                name="seatcount_one_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["webinar"],
+                condition=Q(session__isnull=True),
+                name="seatcount_one_per_webinar",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.taken} seats of webinar {self.webinar_id}/{self.session_id}"
+
+    @classmethod
+    def add(cls, row: tuple[int, int | None] | None, delta: int) -> None:
+        """Move the counter of `row` by `delta`; create it from a recount if new."""
+        if row is None:
+            return
+        webinar_id, session_id = row
+        if cls.objects.filter(webinar_id=webinar_id, session_id=session_id).update(
+            taken=models.F("taken") + delta
+        ):
+            return
+        if delta < 0:
+            # A row never counted (registrants older than the counters, or a
+            # webinar being deleted): nothing to take away from.
+            return
+        try:
+            with transaction.atomic():
+                cls.objects.create(
+                    webinar_id=webinar_id,
+                    session_id=session_id,
+                    taken=cls.recount(webinar_id, session_id),
+                )
+        except IntegrityError:
+            # Created concurrently: that creation's recount included this row.
+            return
+
+    @staticmethod
+    def recount(webinar_id: int, session_id: int | None) -> int:
+        """Count the registrants the counter of (webinar, session) stands for."""
+        return (
+            Registrant.objects.filter(
+                webinar_id=webinar_id, session_id=session_id, status__in=SEAT_STATUSES
+            )
+            .exclude(source__in=STAFF_SOURCE_VALUES)
+            .count()
+        )
+
+
+@receiver(post_delete, sender=Registrant)
+def _registrant_deleted(sender: type, instance: Registrant, **kwargs: object) -> None:
+    """A deleted registrant gives its seat back."""
+    SeatCount.add(instance.seat_row(), -1)
 
 
 class SeatHold(models.Model):

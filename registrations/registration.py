@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,10 +22,11 @@ from payments.connect import connections
 from payments.models import Payment
 from registrations import hooks
 from registrations.capacity import (
-    existing_registration,
+    STAFF_SOURCES,
+    counter_expression,
     full_message,
-    lock_capacity,
-    seats_taken,
+    is_full,
+    lock_counted_capacity,
 )
 from registrations.checkout import open_checkout, release_registration
 from registrations.emails.outbox import queue_email
@@ -129,38 +131,46 @@ def _hold_seat(
     language: str,
 ) -> Registrant:
     with transaction.atomic():
-        locked = lock_capacity(webinar, session)
-        webinar = Webinar.objects.select_related("account", "owner").get(pk=webinar.pk)
-        if session is not None:
-            session = locked  # type: ignore[assignment]
-            if session.webinar_id != webinar.pk:  # type: ignore[union-attr]
-                raise RegistrationError(_("Choose one of this webinar's sessions."))
+        # One query: the lock, the fresh webinar, its price (pricing tiers
+        # only when it has some).
+        given = webinar.pk
+        webinar, session, has_upcoming = lock_counted_capacity(webinar, session)
+        if webinar.pk != given:
+            raise RegistrationError(_("Choose one of this webinar's sessions."))
         # Replay or on-demand sales take no session (recordings' hook).
         mode = hooks.registration_mode(webinar) if session is None else None
-        _check_open(webinar, session, mode=mode)
-        existing = existing_registration(webinar=webinar, email=email, session=session)
+        _check_open(webinar, session, mode=mode, has_upcoming=has_upcoming)
+        # One statement after the lock: the seat counter, and whether this
+        # email has a registration here at all (most have none).
+        counted, known = _count_and_email(webinar=webinar, email=email, session=session)
+        existing, pending = None, []
+        if known:
+            existing, pending = _same_email(
+                webinar=webinar, email=email, session=session
+            )
         if existing is not None:
             raise AlreadyRegistered(
                 _("You are already registered for this webinar with this email."),
                 registrant=existing,
             )
-        earlier = _earlier_checkout(
-            webinar=webinar, email=email, session=session, code=code
-        )
+        earlier = _earlier_checkout(pending, code=code)
         if earlier is not None:
             return earlier
         # The live seats do not limit a replay; the recording's view limit does.
         limited = mode is None or mode.kind != "replay"
-        if (
-            limited
-            and seats_taken(webinar=webinar, session=session)
-            >= webinar.registration_limit
-        ):
+        if limited and is_full(webinar=webinar, session=session, counted=counted):
             raise WebinarFull(full_message(webinar, session))
-        if connections.selling_state(webinar) == "unavailable":
-            raise RegistrationError(unavailable_message())
+        price = webinar.locked_price
+        connection = None
+        if price is not None and price.enabled:
+            # Payments on: only a usable connection sells (never free instead).
+            connection = connections.connection_for(webinar)
+            if connection is None or not connection.is_usable:
+                raise RegistrationError(unavailable_message())
         try:
-            quote = price_registration(webinar=webinar, code=code, mode=mode)
+            quote = price_registration(
+                webinar=webinar, code=code, mode=mode, price=price
+            )
             if quote.discount_code is not None:
                 pricing.reserve_code_use(code=quote.discount_code)
         except pricing.PricingError as error:
@@ -203,7 +213,6 @@ def _hold_seat(
                 hooks.announce_confirmed(registrant)
             return registrant
 
-        connection = connections.connection_for(webinar)
         if connection is None or not connection.is_usable:
             raise RegistrationError(unavailable_message())
         expires_at = now + timedelta(minutes=settings.SEAT_HOLD_MINUTES)
@@ -231,15 +240,20 @@ def unavailable_message() -> str:
 
 
 def price_registration(
-    *, webinar: Webinar, code: str = "", mode: hooks.RegistrationMode | None = None
+    *,
+    webinar: Webinar,
+    code: str = "",
+    mode: hooks.RegistrationMode | None = None,
+    price: Any = pricing.UNREAD,
 ) -> pricing.Quote:
     """Return what a registration costs: the webinar's quote, or the mode's price.
 
     A mode's own amount (a replay price) replaces the regular and early-bird
     prices; a discount code still applies, and the lower of the two is charged.
-    Raise pricing.PricingError for an unusable code.
+    `price`: the webinar's Price (or None) when already read. Raise
+    pricing.PricingError for an unusable code.
     """
-    quote = pricing.quote(webinar=webinar, code=code)
+    quote = pricing.quote(webinar=webinar, code=code, price=price)
     if mode is None or mode.amount is None:
         return quote
     if not quote.paid and quote.discount_code is None:
@@ -262,6 +276,7 @@ def _check_open(
     session: Session | None,
     *,
     mode: hooks.RegistrationMode | None = None,
+    has_upcoming: bool | None = None,
 ) -> None:
     if (
         webinar.cancelled_at is None
@@ -273,7 +288,11 @@ def _check_open(
     reason = webinar.registration_closed_reason(
         # A chosen session's own state is checked below instead.
         has_upcoming_session=session is not None
-        or webinar.sessions.active().upcoming().exists(),
+        or (
+            has_upcoming
+            if has_upcoming is not None
+            else webinar.sessions.active().upcoming().exists()
+        ),
         # A replay or on-demand video: open without a session, even when over.
         sells_recording=mode is not None,
     )
@@ -286,32 +305,79 @@ def _check_open(
             raise RegistrationClosed(_("This session is over."))
 
 
-def _earlier_checkout(
-    *, webinar: Webinar, email: str, session: Session | None, code: str
-) -> Registrant | None:
+def _count_and_email(
+    *, webinar: Webinar, email: str, session: Session | None
+) -> tuple[int, bool]:
+    """Return the seat counter and whether the email has a live registration."""
+    same_email = Registrant.objects.filter(
+        webinar=OuterRef("pk"),
+        email__iexact=email,
+        status__in=[Status.CONFIRMED, Status.AWAITING, Status.PENDING],
+    )
+    if session is not None:
+        same_email = same_email.filter(session=session)
+    counted, known = (
+        Webinar.objects.filter(pk=webinar.pk)
+        .annotate(
+            seat_counter=counter_expression(session=session),
+            email_known=Exists(same_email),
+        )
+        .values_list("seat_counter", "email_known")
+        .get()
+    )
+    return counted, known
+
+
+def _same_email(
+    *, webinar: Webinar, email: str, session: Session | None
+) -> tuple[Registrant | None, list[Registrant]]:
+    """Read this email's registrations once: (confirmed or awaiting, pending).
+
+    The first is what existing_registration returns (staff excluded, any
+    session when none is chosen); the second, the pending registrations of
+    this very session whose hold is live, newest first, for _earlier_checkout.
+    """
+    now = timezone.now()
+    live_hold = SeatHold.objects.filter(
+        registrant=OuterRef("pk"),
+        released_at__isnull=True,
+        consumed_at__isnull=True,
+        expires_at__gt=now,
+    )
+    rows = (
+        Registrant.objects.filter(
+            webinar=webinar,
+            email__iexact=email,
+            status__in=[Status.CONFIRMED, Status.AWAITING, Status.PENDING],
+        )
+        .annotate(live_hold=Exists(live_hold))
+        .select_related("payment", "discount_code")
+        .order_by("-created_at", "-pk")
+    )
+    if session is not None:
+        rows = rows.filter(session=session)
+    existing = None
+    pending = []
+    for row in rows:
+        if row.status == Status.PENDING:
+            if row.live_hold and row.session_id == (session.pk if session else None):
+                pending.append(row)
+        elif existing is None and row.source not in STAFF_SOURCES:
+            existing = row
+    pending.sort(key=lambda row: row.pk, reverse=True)
+    return existing, pending
+
+
+def _earlier_checkout(pending: list[Registrant], *, code: str) -> Registrant | None:
     """Return this email's pending registration whose Checkout is still open.
 
     One email pays for one seat: a second registration while the first Checkout
     is open goes back to that Checkout. When the first cannot be reused (another
     code, Stripe never answered), its hold is released and its Checkout expired
     after commit, so only the new Checkout can be paid. Raise RegistrationError
-    when an earlier payment is already being processed.
+    when an earlier payment is already being processed. `pending`: this email's
+    pending registrations with a live hold, newest first (_same_email).
     """
-    now = timezone.now()
-    pending = (
-        Registrant.objects.filter(
-            webinar=webinar,
-            session=session,
-            email__iexact=email,
-            status=Status.PENDING,
-            holds__released_at__isnull=True,
-            holds__consumed_at__isnull=True,
-            holds__expires_at__gt=now,
-        )
-        .select_related("payment", "discount_code")
-        .distinct()
-        .order_by("-pk")
-    )
     reusable = None
     for registrant in pending:
         payment = registrant.payment

@@ -10,6 +10,8 @@ STABLE_NAMES = {
     "api.webhooks.deliver",
     "api.webhooks.send_due_deliveries",
     "payments.events.recover_events",
+    "payments.events.process_event",
+    "payments.events.process_stored_events",
     "payments.connect.sync_connections",
     "registrations.tasks.reconcile_checkouts",
     "registrations.tasks.release_expired_holds",

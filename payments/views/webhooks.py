@@ -1,4 +1,4 @@
-"""The Stripe webhook endpoint: verify, then hand the event to payments.webhooks."""
+"""The Stripe webhook endpoint: verify, store, answer; a worker processes the event."""
 
 import json
 import logging
@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from payments import gateway
-from payments.webhooks import process_event
+from payments.webhooks import ingest_event
 
 logger = logging.getLogger(__name__)
 
@@ -38,5 +38,6 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse(str(error), status=400, content_type="text/plain")
     except ValueError:
         return HttpResponse("Malformed payload", status=400, content_type="text/plain")
-    status = process_event(event, payload)
+    # Stored once, processed after commit by a worker (payments.webhooks).
+    status = ingest_event(event, payload)
     return HttpResponse(status=status)

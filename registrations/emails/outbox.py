@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registrations.capacity import is_full
 from registrations.emails.rows import EmailOptions, create_log
 from registrations.emails.sending import kick_sender
 from registrations.models import ORGANIZER_KINDS, EmailLog, Registrant
@@ -56,10 +57,8 @@ def queue_registration_notifications(*, registrant: Registrant) -> None:
     webinar = registrant.webinar
     if webinar.notify_paid_registrations and registrant.amount > 0:
         create_log(registrant=registrant, kind=Kind.NEW_PAID_REGISTRATION)
-    seats = Registrant.objects.filter(webinar=webinar)
-    if webinar.is_series and registrant.session_id:
-        seats = seats.filter(session_id=registrant.session_id)
-    if seats.holding_seats().count() >= webinar.registration_limit:
+    session = registrant.session if webinar.is_series else None
+    if is_full(webinar=webinar, session=session):
         create_log(registrant=registrant, kind=Kind.LIMIT_REACHED)
 
 

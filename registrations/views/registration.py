@@ -98,7 +98,12 @@ def _page_context(webinar: Webinar) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest, key: str) -> HttpResponse:
-    """The public registration page of a webinar."""
+    """The public registration page of a webinar.
+
+    A POST validates the form and calls the service, which decides (under the
+    capacity lock) whether the webinar is open, full or for sale; the page's
+    context is built only when the page is shown again.
+    """
     webinar = webinar_for_key(key)
     if request.method == "POST" and too_many(
         request,
@@ -109,9 +114,14 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
         return render(
             request, "registrations/too_many.html", {"webinar": webinar}, status=429
         )
-    context = _page_context(webinar)
-    if wants_code_applied(request) and not context["notice"]:
-        return render_with_code(request, context)
+    if request.method == "POST" and not wants_code_applied(request):
+        return _start(request, webinar)
+    return _show_page(request, webinar)
+
+
+def _registration_form(
+    request: HttpRequest, webinar: Webinar, context: dict
+) -> RegistrationForm:
     form = RegistrationForm(
         request.POST or None,
         webinar=webinar,
@@ -121,45 +131,83 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
     if context["mode"] is not None:
         # The recording is sold as a whole: there is no session to choose.
         form.fields.pop("session", None)
-    context["form"] = form
-    # The page's notice (closed, full, unavailable, video sold out) refuses a POST.
-    blocked = context["notice"] is not None
-    if request.method == "POST" and not blocked and form.is_valid():
-        data = form.cleaned_data
-        try:
-            registration = start_registration(
-                webinar=webinar,
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                answers=form.answers(),
-                code=data["discount_code"],
-                session=data.get("session"),
-                language=translation.get_language() or "en",
-                base_url=request.build_absolute_uri("/"),
-            )
-        except AlreadyRegistered as error:
-            context["already"] = error.registrant
-            context["resend_form"] = ResendForm(initial={"email": data["email"]})
-        except WebinarFull as error:
+    return form
+
+
+def _show_page(
+    request: HttpRequest, webinar: Webinar, *, error: str = "", **extra: object
+) -> HttpResponse:
+    """Render the page (a GET, or a POST that did not register)."""
+    context = _page_context(webinar)
+    if wants_code_applied(request) and not context["notice"]:
+        return render_with_code(request, context)
+    form = _registration_form(request, webinar, context)
+    if request.method == "POST":
+        form.is_valid()
+        if error:
+            form.add_error(None, error)
+        if context["full"] and not context["closed"] and "already" not in extra:
             return render(
                 request,
                 "registrations/full.html",
-                {"webinar": webinar, "message": error.message},
+                {"webinar": webinar, "message": full_message(webinar)},
             )
-        except RegistrationError as error:
-            form.add_error(None, error.message)
-        else:
-            if registration.checkout_url:
-                return redirect_303(registration.checkout_url)
-            return redirect_303(done_url(registration.registrant))
-    if request.method == "POST" and context["full"] and not context["closed"]:
+    context["form"] = form
+    context.update(extra)
+    return render(request, "registrations/register.html", context)
+
+
+def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
+    """Validate the form and start the registration; nothing else is read."""
+    context: dict = {"sessions": [], "full_session_ids": set(), "mode": None}
+    if webinar.is_series:
+        context["sessions"] = list(
+            webinar.sessions.filter(
+                cancelled_at__isnull=True, ends_at__gt=timezone.now()
+            )
+        )
+        context["mode"] = hooks.registration_mode(webinar)
+    elif (
+        webinar.kind == Webinar.Kind.ON_DEMAND
+        and hooks.registration_mode(webinar) is None
+    ):
+        # A video not (or no longer) for sale: the page states why; the service
+        # alone would take the registration.
+        return _show_page(request, webinar)
+    form = _registration_form(request, webinar, context)
+    if not form.is_valid():
+        return _show_page(request, webinar)
+    data = form.cleaned_data
+    try:
+        registration = start_registration(
+            webinar=webinar,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            answers=form.answers(),
+            code=data["discount_code"],
+            session=data.get("session"),
+            language=translation.get_language() or "en",
+            base_url=request.build_absolute_uri("/"),
+        )
+    except AlreadyRegistered as error:
+        return _show_page(
+            request,
+            webinar,
+            already=error.registrant,
+            resend_form=ResendForm(initial={"email": data["email"]}),
+        )
+    except WebinarFull as error:
         return render(
             request,
             "registrations/full.html",
-            {"webinar": webinar, "message": full_message(webinar)},
+            {"webinar": webinar, "message": error.message},
         )
-    return render(request, "registrations/register.html", context)
+    except RegistrationError as error:
+        return _show_page(request, webinar, error=error.message)
+    if registration.checkout_url:
+        return redirect_303(registration.checkout_url)
+    return redirect_303(done_url(registration.registrant))
 
 
 def redirect_303(url: str) -> HttpResponse:

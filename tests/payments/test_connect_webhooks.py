@@ -11,6 +11,7 @@ from payments.connect.connections import selling_state
 from payments.models import Price, StripeConnection, StripeDisconnection
 from tests import factories
 from tests.payments.test_connect import paid_webinar
+from tests.webhook_worker import post_webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +20,7 @@ WEBHOOK_URL = "/stripe/webhook/"
 
 def deliver(client, delivery) -> int:
     """Post a delivery to the app exactly as the sandbox signed it."""
-    response = client.post(
-        WEBHOOK_URL,
-        data=delivery.body,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=delivery.headers["stripe-signature"],
-    )
-    return response.status_code
+    return post_webhook(client, delivery.body, delivery.headers["stripe-signature"])
 
 
 def signed(client, event: dict) -> int:
@@ -34,13 +29,7 @@ def signed(client, event: dict) -> int:
     header = stripe.WebhookSignature.generate_signature_header(
         payload, "whsec_sandbox_connect"
     )
-    response = client.post(
-        WEBHOOK_URL,
-        data=payload,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=header,
-    )
-    return response.status_code
+    return post_webhook(client, payload, header)
 
 
 @pytest.fixture

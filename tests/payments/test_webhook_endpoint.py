@@ -9,6 +9,7 @@ import pytest
 
 from payments import webhooks
 from payments.models import StripeEvent
+from tests.webhook_worker import post_webhook_response
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +38,7 @@ def event(event_type: str = "account.updated", **extra) -> dict:
 
 def post(client, payload: dict, secret: str = "whsec_sandbox"):
     body, header = signed(payload, secret)
-    return client.post(
-        "/stripe/webhook/",
-        body,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=header,
-    )
+    return post_webhook_response(client, body, header)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from registrations.models import EmailLog, Registrant, SeatHold
 from registrations.refunds.stripe_sync import submit_refund_task
 from tests import factories
 from tests.sandbox_fixtures import SandboxHandle, WebhookReceiver
+from tests.webhook_worker import post_webhook
 from webinars.models import Webinar
 
 
@@ -152,13 +153,10 @@ class Webhooks:
         self.pending()
 
     def post(self, delivery: Any) -> int:
-        response = self.client.post(
-            "/stripe/webhook/",
-            data=delivery.body,
-            content_type="application/json",
-            headers={"Stripe-Signature": delivery.headers["stripe-signature"]},
+        """Post one delivery; the endpoint's refusal, else the processing outcome."""
+        return post_webhook(
+            self.client, delivery.body, delivery.headers["stripe-signature"]
         )
-        return response.status_code
 
     def deliver(self, deliveries: list[Any]) -> list[int]:
         return [self.post(d) for d in deliveries]

@@ -19,6 +19,7 @@ from tests.registrations.checkout_support import (
     snapshot,
     success_path,
 )
+from tests.webhook_worker import post_webhook_response
 
 pytestmark = pytest.mark.django_db
 
@@ -307,12 +308,7 @@ def post_webhook(client, body: str, *, signed_at: int | None = None, signature="
         signature = stripe.WebhookSignature._compute_signature(
             f"{signed_at}.{body}", "whsec_sandbox_connect"
         )
-    return client.post(
-        "/stripe/webhook/",
-        data=body,
-        content_type="application/json",
-        headers={"Stripe-Signature": f"t={signed_at or 1},v1={signature}"},
-    )
+    return post_webhook_response(client, body, f"t={signed_at or 1},v1={signature}")
 
 
 def test_webhook_with_a_bad_signature_is_a_400(client, paid_webinar, stripe_sandbox):

@@ -370,3 +370,15 @@ def test_concurrent_workers_claim_disjoint_rows_on_postgresql(webinar):
 
     claimed = [pk for batch in claims for pk in batch]
     assert len(claimed) == len(set(claimed)) == 60
+
+
+def test_a_burst_of_kicks_queues_one_sender_run():
+    began = timezone.now()
+    with time_machine.travel(began, tick=False):
+        assert sending.kick_sender() is True
+        # The rest of the burst: the run queued above starts after the window.
+        assert [sending.kick_sender() for _ in range(50)] == [False] * 50
+    after = began + timedelta(seconds=sending.KICK_WINDOW_SECONDS + 0.1)
+    with time_machine.travel(after, tick=False):
+        assert sending.kick_sender() is True
+    assert sending.KICK_DELAY_SECONDS > sending.KICK_WINDOW_SECONDS

@@ -28,6 +28,7 @@ from tests.registrations.refund_support import (
     refunded_in_stripe,
     register_and_pay,
 )
+from tests.webhook_worker import post_webhook, post_webhook_response
 
 pytestmark = pytest.mark.django_db
 
@@ -140,13 +141,10 @@ def test_duplicate_and_reversed_events_leave_the_same_state(
     with django_capture_on_commit_callbacks(execute=True):
         deliveries = hooks.pending()
         for delivery in [*reversed(deliveries), *deliveries]:
-            response = hooks.client.post(
-                "/stripe/webhook/",
-                data=delivery.body,
-                content_type="application/json",
-                headers={"Stripe-Signature": delivery.headers["stripe-signature"]},
+            status = post_webhook(
+                hooks.client, delivery.body, delivery.headers["stripe-signature"]
             )
-            assert response.status_code == 200
+            assert status == 200
     row.refresh_from_db()
     assert row.status == Refund.Status.SUCCEEDED
     assert Refund.objects.count() == 1
@@ -281,12 +279,7 @@ def post_event(client, event_type, obj, *, account):
         }
     )
     signature = _sign(payload)
-    return client.post(
-        "/stripe/webhook/",
-        data=payload,
-        content_type="application/json",
-        headers={"Stripe-Signature": signature},
-    )
+    return post_webhook_response(client, payload, signature)
 
 
 def _sign(payload: str) -> str:

@@ -1,0 +1,468 @@
+"""The flash-sale benchmark on the production setup (PostgreSQL, Redis, Celery).
+
+Needs DATABASE_URL and REDIS_URL. It recreates the database `<name>_bench` on
+DATABASE_URL's server and empties REDIS_URL's database, then runs, each in its
+own process: the app under gunicorn as the Procfile does (gthread), a Celery
+worker, and the Stripe sandbox (its Django mount alone, under gunicorn, with
+STRIPE_API_BASE pointed at it). It measures in one run: the bare WSGI answer
+and a minimal view (the denominators), the registration page, paid and free
+starts on one hot webinar at 8, 32 and 64 clients, paid starts with the
+sandbox answering after 0.4 s, the 1,000-for-50 race, webhook ingest (fresh
+and duplicate) and the time from payment to confirmation.
+
+`--quick` (CI) runs each target briefly and fails on any error, oversold seat
+or double effect, never on speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+from urllib.request import Request, urlopen
+
+from bench.common import bench_webinar, free_port
+from bench.load import LoadResult, run_load
+from bench.registration import ROOT, wait_for
+
+LEVELS = (8, 32, 64)
+LATENCY = 0.4
+RACERS, RACE_SEATS = 1000, 50
+QUICK_RACERS = 200
+
+
+class Failed(Exception):
+    """An error, an oversold seat or a double effect: the benchmark fails."""
+
+
+def _database_urls(url: str) -> tuple[str, str, str]:
+    """Return (admin URL, bench URL, bench database name) for DATABASE_URL."""
+    parts = urllib.parse.urlsplit(url)
+    name = (parts.path.lstrip("/") or "postgres") + "_bench"
+    admin = parts._replace(path="/postgres").geturl()
+    return admin, parts._replace(path=f"/{name}").geturl(), name
+
+
+def _fresh_database(url: str) -> str:
+    import psycopg2
+
+    admin, bench_url, name = _database_urls(url)
+    parts = urllib.parse.urlsplit(admin)
+    conn = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+    )
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return bench_url
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children still running."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(child) for child in children]
+    except OSError:
+        pass
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _gunicorn(module: str, port: int, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        module,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--timeout",
+        "30",
+        "--log-level",
+        "warning",
+    ]
+
+
+def _seed(stripe_account: str) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from payments.models import Price, StripeConnection
+    from webinars.models import Session, Webinar
+
+    ids = {}
+    start = timezone.now().replace(microsecond=0) + timezone.timedelta(days=7)
+    for name, limit, price in (
+        ("paid", 1_000_000, 4900),
+        ("free", 1_000_000, 0),
+        ("race", RACE_SEATS, 4900),
+    ):
+        webinar = bench_webinar(
+            participant_limit=10_000_000,
+            registration_limit=limit,
+            title=f"Flash sale ({name})",
+            description="How fast is fast enough?",
+            user={
+                "username": f"bench-{name}@example.com",
+                "email": f"bench-{name}@example.com",
+                "password": "bench-pass-1",
+            },
+        )
+        Webinar.objects.filter(pk=webinar.pk).update(kind=Webinar.Kind.LIVE)
+        Session.objects.create(
+            webinar=webinar,
+            starts_at=start,
+            ends_at=start + timezone.timedelta(hours=1),
+            broadcast_url="https://meet.example.com/bench",
+        )
+        if price:
+            StripeConnection.objects.create(
+                account=webinar.account,
+                stripe_account_id=stripe_account,
+                charges_enabled=True,
+                details_submitted=True,
+                business_name="Bench Ltd",
+            )
+            Price.objects.create(
+                webinar=webinar, enabled=True, amount=price, currency="EUR"
+            )
+        ids[name] = {"key": webinar.registration_key, "pk": webinar.pk}
+    return ids
+
+
+def _form(prefix: str) -> Any:
+    def request(index: int, n: int) -> tuple[str, str, Any, dict]:
+        body = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": "__csrf__",
+                "first_name": "Flash",
+                "last_name": f"Buyer{index}",
+                "email": f"{prefix}-{index}-{n}@example.com",
+                "discount_code": "",
+            }
+        )
+        return "POST", "", body, {}
+
+    return request
+
+
+def _post_to(path: str, request: Any) -> Any:
+    def wrapped(index: int, n: int) -> tuple[str, str, Any, dict]:
+        method, _path, body, headers = request(index, n)
+        return method, path, body, headers
+
+    return wrapped
+
+
+def _get(path: str) -> Any:
+    return lambda index, n: ("GET", path, None, {})
+
+
+def _signed_event(session: dict, n: int, secret: str) -> tuple[bytes, str]:
+    import stripe
+
+    body = json.dumps(
+        {
+            "id": f"evt_bench_{n:08d}",
+            "object": "event",
+            "type": "checkout.session.completed",
+            "account": session["account"],
+            "created": int(time.time()),
+            "livemode": False,
+            "api_version": stripe.api_version,
+            "data": {"object": session["object"]},
+        }
+    ).encode()
+    stamp = int(time.time())
+    digest = hmac.new(
+        secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    return body, f"t={stamp},v1={digest}"
+
+
+class Bench:
+    """The processes, the seeded webinars, and the measurements of one run."""
+
+    def __init__(self, workdir: Path, *, quick: bool) -> None:
+        self.workdir = workdir
+        self.quick = quick
+        self.seconds = 3.0 if quick else 8.0
+        self.levels = (8, 32) if quick else LEVELS
+        self.racers = QUICK_RACERS if quick else RACERS
+        self.rows: list[dict[str, Any]] = []
+        self.cpu: dict[str, dict[str, float]] = {}
+        self.checks: dict[str, Any] = {}
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    # -- setup -------------------------------------------------------------------
+
+    def start(self) -> None:
+        database = _fresh_database(os.environ["DATABASE_URL"])
+        self.app_port, self.sandbox_port = free_port(), free_port()
+        sandbox_base = f"http://127.0.0.1:{self.sandbox_port}/_stripe"
+        self.env = dict(os.environ)
+        self.env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "bench.settings",
+                "DATABASE_URL": database,
+                "VAR_DIR": str(self.workdir),
+                "STRIPE_API_BASE": sandbox_base,
+                "SITE_URL": f"http://127.0.0.1:{self.app_port}",
+                "PORT": str(self.app_port),
+                "CELERY_BROKER_URL": os.environ["REDIS_URL"],
+                "PYTHONPATH": str(ROOT),
+            }
+        )
+        os.environ.update(self.env)
+        import django
+        import redis
+        from django.core.management import call_command
+
+        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+        django.setup()
+        call_command("migrate", run_syncdb=True, verbosity=0)
+        from django.conf import settings
+
+        self.secret = settings.STRIPE_CONNECT_WEBHOOK_SECRET
+        self.ids = _seed(settings.DEMO_STRIPE_ACCOUNT)
+        launch = {
+            "sandbox": {
+                "args": _gunicorn(
+                    "bench.sandbox_wsgi:application", self.sandbox_port, 1, 80
+                ),
+                "env": {"DJANGO_SETTINGS_MODULE": "bench.sandbox_settings"},
+            },
+            "web": {"args": _gunicorn("bench.wsgi:application", self.app_port, 2, 32)},
+            "worker": {
+                "args": [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--loglevel",
+                    "WARNING",
+                    "--concurrency",
+                    "2",
+                ]
+            },
+        }
+        for name, spec in launch.items():
+            env = {**self.env, **spec.get("env", {})}
+            self.processes[name] = subprocess.Popen(  # noqa: S603 - our modules
+                spec["args"], cwd=ROOT, env=env
+            )
+        wait_for(self.sandbox_port, "/_stripe/")
+        wait_for(self.app_port, "/bench/bare/")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def control(self, path: str, method: str = "POST", **params: Any) -> dict:
+        data = urllib.parse.urlencode(params).encode() if method == "POST" else None
+        url = f"http://127.0.0.1:{self.sandbox_port}/_stripe/_sandbox/{path}"
+        request = Request(url, data=data, method=method)  # noqa: S310 - loopback
+        request.add_header("Authorization", "Bearer sk_test_sandbox")
+        with urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
+            return json.loads(answer.read() or b"{}")
+
+    # -- measuring ---------------------------------------------------------------
+
+    def measure(self, name: str, request: Any, **options: Any) -> LoadResult:
+        before = {k: _cpu_seconds(p.pid) for k, p in self.processes.items()}
+        options.setdefault("seconds", self.seconds)
+        result = run_load(self.app_port, name, request, **options)
+        after = {k: _cpu_seconds(p.pid) for k, p in self.processes.items()}
+        row = result.row()
+        if result.ok:
+            row["cpu_ms_per_ok"] = {
+                k: round((after[k] - before[k]) / result.ok * 1000, 2) for k in after
+            }
+        self.rows.append(row)
+        print(
+            f"  {name:<44}{row['per_second']:>9.1f}/s  p50 {row['p50_ms']:>7.1f} ms"
+            f"  p99 {row['p99_ms']:>7.1f} ms  errors {row['errors']}",
+            flush=True,
+        )
+        return result
+
+    def run(self) -> dict[str, Any]:
+        paid, free, race = self.ids["paid"], self.ids["free"], self.ids["race"]
+        page = f"/register/{paid['key']}/"
+        self.measure("warm-up page", _get(page), clients=8, seconds=1.0)
+        self.rows.pop()
+        bare = self.measure("bare WSGI", _get("/bench/bare/"), clients=8)
+        minimal = self.measure(
+            "minimal view", _get(f"/bench/baseline/{paid['pk']}/"), clients=8
+        )
+        self.measure("registration page GET", _get(page), clients=8)
+        for clients in self.levels:
+            self.measure(
+                f"paid start, {clients} clients",
+                _post_to(page, _form(f"paid{clients}")),
+                clients=clients,
+                expect=303,
+                prime=page,
+            )
+        free_page = f"/register/{free['key']}/"
+        for clients in self.levels:
+            self.measure(
+                f"free start, {clients} clients",
+                _post_to(free_page, _form(f"free{clients}")),
+                clients=clients,
+                expect=303,
+                prime=free_page,
+            )
+        self.race(race)
+        self.webhooks()
+        # Last: the sandbox answers every API request 0.4 s late from now on.
+        self.control("faults", kind="timeout", count=10**7, delay=LATENCY)
+        for clients in self.levels if not self.quick else (32,):
+            self.measure(
+                f"paid start, sandbox +{LATENCY}s, {clients} clients",
+                _post_to(page, _form(f"slow{clients}")),
+                clients=clients,
+                expect=303,
+                prime=page,
+            )
+        base = minimal.per_second or 1.0
+        for row in self.rows:
+            row["ratio_to_minimal_view"] = round(row["per_second"] / base, 3)
+            row["ratio_to_bare_wsgi"] = round(
+                row["per_second"] / (bare.per_second or 1), 3
+            )
+        return {"rows": self.rows, "checks": self.checks}
+
+    def race(self, race: dict[str, Any]) -> None:
+        from registrations.capacity import seats_taken
+        from webinars.models import Webinar
+
+        page = f"/register/{race['key']}/"
+        result = self.measure(
+            f"race: {self.racers} racers for {RACE_SEATS} seats",
+            _post_to(page, _form("race")),
+            clients=64,
+            total=self.racers,
+            seconds=None,
+            expect=303,
+            prime=page,
+        )
+        webinar = Webinar.objects.get(pk=race["pk"])
+        taken = seats_taken(webinar=webinar)
+        self.checks["race"] = {
+            "held": result.ok,
+            "seats_taken": taken,
+            "oversold": max(0, taken - RACE_SEATS),
+        }
+        if taken > RACE_SEATS or result.ok > RACE_SEATS:
+            raise Failed(f"race oversold: {taken} seats taken, {result.ok} held")
+        # Every racer past the 50th was told the webinar is full (200, not 303).
+        refused = self.racers - RACE_SEATS
+        self.rows[-1]["errors_are_full_pages"] = result.errors == refused
+        if result.errors != refused or result.ok != RACE_SEATS:
+            raise Failed(f"race: {result.ok} held, {result.errors} refused")
+
+    def webhooks(self) -> None:
+        from payments.models import Payment, StripeEvent
+
+        ids = list(
+            Payment.objects.exclude(checkout_session_id="").values_list(
+                "checkout_session_id", flat=True
+            )[:2000]
+        )
+        sessions = []
+        for session_id in ids[: 300 if self.quick else 2000]:
+            sessions.append(self.control(f"objects/{session_id}", method="GET"))
+        events = [_signed_event(s, n, self.secret) for n, s in enumerate(sessions)]
+
+        def post(index: int, n: int) -> tuple[str, str, Any, dict]:
+            body, signature = events[(n - 1) % len(events)]
+            headers = {
+                "Content-Type": "application/json",
+                "Stripe-Signature": signature,
+            }
+            return "POST", "/stripe/webhook/", body, headers
+
+        self.measure(
+            "webhook ingest, fresh",
+            post,
+            clients=32,
+            total=len(events),
+            seconds=None,
+        )
+        self.measure("webhook ingest, duplicate", post, clients=32)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if not StripeEvent.objects.filter(processed_at__isnull=True).exists():
+                break
+            time.sleep(0.5)
+        stored = StripeEvent.objects.filter(event_id__startswith="evt_bench_").count()
+        waiting = StripeEvent.objects.filter(processed_at__isnull=True).count()
+        self.checks["webhooks"] = {
+            "posted": len(events),
+            "stored": stored,
+            "unprocessed_after_60s": waiting,
+        }
+        if stored != len(events):
+            raise Failed(f"{stored} events stored for {len(events)} posted")
+
+
+def run(*, workdir: Path, quick: bool) -> dict[str, Any]:
+    """Run the flash-sale benchmark; raise Failed on errors or oversold seats."""
+    bench = Bench(workdir, quick=quick)
+    try:
+        bench.start()
+        result = bench.run()
+    finally:
+        bench.stop()
+    errors = [
+        row
+        for row in result["rows"]
+        if row["errors"] and not row.get("errors_are_full_pages")
+    ]
+    load = os.getloadavg()
+    result.update(
+        {
+            "server": "gunicorn gthread 2 workers x 32 threads, PostgreSQL, Redis, "
+            "Celery worker (2), sandbox in its own gunicorn (1 x 80 threads)",
+            "quick": quick,
+            "load_average_after": [round(x, 2) for x in load],
+        }
+    )
+    if errors:
+        raise Failed(f"errors in: {', '.join(row['name'] for row in errors)}")
+    return result

@@ -1,0 +1,116 @@
+"""Webhooks acknowledged fast: stored and answered; a worker or the sweep runs them."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from payments import webhooks
+from payments.models import StripeEvent
+from tests.payments import test_webhook_endpoint as endpoint
+from tests.payments.test_webhook_endpoint import event, signed
+
+pytestmark = pytest.mark.django_db
+# The endpoint tests' fixture: a handler of test.recorded that records calls.
+recorded = endpoint.recorded
+
+
+def post_only(client, payload: dict):
+    """Post to the endpoint without running the worker's task."""
+    body, header = signed(payload)
+    return client.post(
+        "/stripe/webhook/",
+        body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=header,
+    )
+
+
+def test_the_endpoint_stores_and_answers_without_running_handlers(
+    client, recorded, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        response = post_only(client, event("test.recorded"))
+
+    assert response.status_code == 200
+    assert recorded == []  # no handler (nor Stripe call) in the request
+    stored = StripeEvent.objects.get()
+    assert stored.processed_at is None and stored.type == "test.recorded"
+    assert len(queued) == 1  # the processing task, queued after commit
+
+    assert webhooks.process_event_task.run(stored.pk) == 200
+    assert recorded == ["evt_test_1"]
+    stored.refresh_from_db()
+    assert stored.processed_at is not None
+
+
+def test_a_duplicate_is_one_read_and_queues_nothing(
+    client, recorded, django_capture_on_commit_callbacks
+):
+    post_only(client, event("test.recorded"))
+    webhooks.process_stored(StripeEvent.objects.get().pk)
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks() as queued,
+    ):
+        response = post_only(client, event("test.recorded"))
+
+    assert response.status_code == 200
+    statements = [
+        q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]
+    ]
+    assert len(statements) == 1, statements
+    assert queued == []
+    assert recorded == ["evt_test_1"]
+
+
+def test_the_sweep_processes_stored_events_no_task_ran(client, recorded):
+    received = timezone.now()
+    with time_machine.travel(received, tick=False):
+        post_only(client, event("test.recorded", id="evt_lost"))
+        # Still the task's: too young for the sweep.
+        assert webhooks.process_stored_events() == 0
+    assert recorded == []
+
+    with time_machine.travel(received + timedelta(minutes=1), tick=False):
+        assert webhooks.process_stored_events_task.run() == 1
+        assert webhooks.process_stored_events() == 0
+    assert recorded == ["evt_lost"]
+    assert StripeEvent.objects.get().processed_at is not None
+
+
+def test_a_failed_event_is_retried_by_the_sweep(client, recorded):
+    failures = [RuntimeError("database hiccup")]
+
+    def flaky(received) -> None:
+        if failures:
+            raise failures.pop()
+
+    webhooks.handlers["test.flaky"].append(flaky)
+    received = timezone.now()
+    try:
+        with time_machine.travel(received, tick=False):
+            post_only(client, event("test.flaky", id="evt_flaky"))
+            stored = StripeEvent.objects.get()
+            assert webhooks.process_stored(stored.pk) == 500
+        stored.refresh_from_db()
+        assert stored.processed_at is None and "database hiccup" in stored.error
+        with time_machine.travel(received + timedelta(minutes=1), tick=False):
+            assert webhooks.process_stored_events() == 1
+    finally:
+        webhooks.handlers["test.flaky"].remove(flaky)
+    stored.refresh_from_db()
+    assert stored.processed_at is not None and stored.error == ""
+
+
+def test_the_sweep_leaves_events_older_than_stripe_retries(client, recorded):
+    received = timezone.now()
+    with time_machine.travel(received, tick=False):
+        post_only(client, event("test.recorded", id="evt_old"))
+    with time_machine.travel(received + timedelta(days=4), tick=False):
+        assert webhooks.process_stored_events() == 0
+    assert recorded == []

@@ -1,0 +1,112 @@
+"""A registration start costs a fixed number of queries, however many registered."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from registrations.models import Registrant, SeatHold
+from tests import factories
+from tests.registrations.checkout_support import make_paid_webinar, register
+
+pytestmark = pytest.mark.django_db
+
+MAX_START_QUERIES = 10
+
+
+def start_queries(client, webinar, email: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = register(client, webinar, email=email)
+    assert response.status_code == 303, response.content[:2000]
+    # Savepoints are the test's transaction; in production they are the
+    # BEGIN and COMMIT of the request's transactions, which are not captured.
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def crowd(webinar, count: int, *, paid: bool) -> None:
+    """`count` earlier registrants, a third of them holding a paid seat."""
+    registrants = factories.RegistrantFactory.create_batch(
+        count, webinar=webinar, source="paid" if paid else "free"
+    )
+    if paid:
+        for registrant in registrants[::3]:
+            registrant.status = Registrant.Status.PENDING
+            registrant.save(update_fields=["status"])
+            SeatHold.objects.create(
+                registrant=registrant,
+                expires_at=registrant.created_at.replace(year=2999),
+            )
+
+
+@pytest.mark.parametrize("earlier", [1, 300])
+def test_a_paid_start_costs_at_most_ten_queries(
+    client, organizer, stripe_sandbox, earlier
+):
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+    webinar.registration_limit = 1000
+    webinar.save(update_fields=["registration_limit"])
+    crowd(webinar, earlier, paid=True)
+    register(client, webinar, email="warm@example.com")  # caches, installation id
+
+    queries = start_queries(client, webinar, "ada@example.com")
+
+    assert len(queries) <= MAX_START_QUERIES, "\n".join(queries)
+    assert Registrant.objects.get(email="ada@example.com").payment.checkout_url
+
+
+@pytest.mark.parametrize("earlier", [1, 300])
+def test_a_free_start_costs_at_most_ten_queries(client, webinar, earlier):
+    webinar.registration_limit = 1000
+    webinar.save(update_fields=["registration_limit"])
+    crowd(webinar, earlier, paid=False)
+    register(client, webinar, email="warm@example.com")
+
+    queries = start_queries(client, webinar, "ada@example.com")
+
+    assert len(queries) <= MAX_START_QUERIES, "\n".join(queries)
+    registrant = Registrant.objects.get(email="ada@example.com")
+    assert registrant.status == Registrant.Status.CONFIRMED
+
+
+def test_both_starts_cost_the_same_with_1_or_300_registrants(
+    client, organizer, stripe_sandbox
+):
+    counts = []
+    for earlier in (1, 300):
+        webinar = make_paid_webinar(
+            owner=organizer, stripe_account=stripe_sandbox.demo_account
+        )
+        webinar.registration_limit = 1000
+        webinar.save(update_fields=["registration_limit"])
+        crowd(webinar, earlier, paid=True)
+        register(client, webinar, email="warm@example.com")
+        counts.append(len(start_queries(client, webinar, "ada@example.com")))
+    assert counts[0] == counts[1]
+
+
+MAX_PAGE_QUERIES = 8
+
+
+@pytest.mark.parametrize("earlier", [1, 300])
+def test_the_registration_page_costs_a_fixed_number_of_queries(
+    client, organizer, stripe_sandbox, earlier
+):
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+    webinar.registration_limit = 1000
+    webinar.save(update_fields=["registration_limit"])
+    crowd(webinar, earlier, paid=True)
+    client.get(webinar.get_registration_url())
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(webinar.get_registration_url())
+
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) <= MAX_PAGE_QUERIES, "\n".join(statements)
