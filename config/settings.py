@@ -1,10 +1,13 @@
 """Settings for Tessera, read from the environment (see the README's table)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config.sentry import init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -40,9 +43,12 @@ INSTALLED_APPS = [
     "payments",
     "registrations",
     "recordings",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request carries its id (config/logs.py).
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -52,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,7 +124,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["organizers.backends.EmailBackend"]
+# AxesStandaloneBackend first: it refuses a locked-out login before any password
+# is checked (the console's login and /admin/login/ alike).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "organizers.backends.EmailBackend",
+]
 LOGIN_URL = "organizers:login"
 LOGIN_REDIRECT_URL = "webinars:dashboard"
 LOGOUT_REDIRECT_URL = "organizers:login"
@@ -256,12 +269,40 @@ SEAT_HOLD_MINUTES = 31
 RECORDING_MAX_UPLOAD_BYTES = env.int("RECORDING_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 RECORDING_MEDIA_URL_MAX_AGE = env.int("RECORDING_MEDIA_URL_MAX_AGE", default=15 * 60)
 
+# Abuse (the README, "Security"). The client address every rate limit and the
+# login throttling count against: REMOTE_ADDR with no proxy (0), else the
+# address the first of TRUSTED_PROXY_COUNT reverse proxies saw
+# (organizers.ratelimit.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one
+# account, or from one client address, logins are refused for the cool-off.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "organizers.backends.login_name"
+AXES_CLIENT_IP_CALLABLE = "organizers.ratelimit.client_ip"
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_LOCKOUT_CALLABLE = "organizers.ratelimit.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# A failure during the lockout must not extend it: else whoever keeps guessing
+# keeps the account's real owner out forever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_SENSITIVE_PARAMETERS = ["password"]
+
 if not DEBUG:
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
             "Set SECRET_KEY to a random value of 32+ characters."
         )
-    if STRIPE_SANDBOX or not STRIPE_WEBHOOK_SECRET or not STRIPE_CONNECT_CLIENT_ID:
+    if (
+        STRIPE_SANDBOX
+        or not STRIPE_WEBHOOK_SECRET
+        or not STRIPE_CONNECT_WEBHOOK_SECRET
+        or not STRIPE_CONNECT_CLIENT_ID
+    ):
         raise ImproperlyConfigured(
             "Set STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, "
             "STRIPE_CONNECT_WEBHOOK_SECRET and STRIPE_CONNECT_CLIENT_ID."
@@ -275,9 +316,34 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Logs: one key=value line per record, each with the id of its request
+# (config/logs.py); LOG_FORMAT=json for one JSON object per line.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "structured": {
+            "()": "config.logs.StructuredFormatter",
+            "as_json": env.str("LOG_FORMAT", default="keyvalue") == "json",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "structured",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Error reporting: to Sentry when SENTRY_DSN is set, else only to the log above.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

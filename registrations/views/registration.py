@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from organizers.ratelimit import too_many
+from organizers.ratelimit import retry_after, too_many, too_many_response
 from payments.connect import connections
 from registrations import hooks
 from registrations.capacity import full_message, seats_by_session
@@ -95,8 +95,10 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
         limit=getattr(settings, "REGISTER_RATE_LIMIT", REGISTER_RATE_LIMIT),
         window=REGISTER_RATE_WINDOW_SECONDS,
     ):
-        return render(
-            request, "registrations/too_many.html", {"webinar": webinar}, status=429
+        return too_many_response(
+            request,
+            retry_after=retry_after(REGISTER_RATE_WINDOW_SECONDS),
+            back_url=request.path,
         )
     context = _page_context(webinar)
     form = RegistrationForm(
