@@ -11,6 +11,7 @@ user can quote from the response.
 import contextvars
 import json
 import logging
+import logging.config
 import re
 import secrets
 from collections.abc import Callable
@@ -35,6 +36,25 @@ def incoming_request_id(request: HttpRequest) -> str:
     """Return the proxy's request id if it is a safe token, else a new one."""
     given = request.META.get("HTTP_X_REQUEST_ID", "")
     return given if SAFE_ID_RE.match(given) else new_request_id()
+
+
+def configure(config: dict) -> None:
+    """LOGGING_CONFIG: apply LOGGING and tag every record with the request id.
+
+    A record factory (unlike a handler's filter) reaches every handler,
+    including those tests and Sentry attach, and records that propagate.
+    """
+    base_factory = logging.getLogRecordFactory()
+    if not getattr(base_factory, "tags_request_id", False):
+
+        def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+            record = base_factory(*args, **kwargs)
+            record.request_id = request_id_var.get()
+            return record
+
+        factory.tags_request_id = True
+        logging.setLogRecordFactory(factory)
+    logging.config.dictConfig(config)
 
 
 class RequestIdMiddleware:

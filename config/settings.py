@@ -318,6 +318,7 @@ if not DEBUG:
 
 # Logs: one key=value line per record, each with the id of its request
 # (config/logs.py); LOG_FORMAT=json for one JSON object per line.
+LOGGING_CONFIG = "config.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
