@@ -4,8 +4,8 @@ from tests.test_settings import manage
 
 PROBE = (
     "import sentry_sdk; c = sentry_sdk.get_client(); "
-    "print('SENTRY', c.is_active(), c.options['send_default_pii'], c.options['environment'], "
-    "c.options['release'], sorted(c.integrations))"
+    "print('SENTRY', c.is_active(), c.options['send_default_pii'], "
+    "c.options['environment'], c.options['release'], sorted(c.integrations))"
 )
 
 
