@@ -18,8 +18,8 @@ from registrations.checkout import release_registration
 from registrations.fulfilment import fulfil_checkout
 from registrations.models import Registrant
 from registrations.tokens import (
+    done_state_from_token,
     registrant_from_checkout_cancel_token,
-    registrant_from_done_token,
 )
 from registrations.views.registration import webinar_for_key
 from webinars.models import Webinar
@@ -30,7 +30,10 @@ PROCESSING_REFRESH_SECONDS = 3
 
 
 def _status_page(
-    request: HttpRequest, *, webinar: Webinar, registrant: Registrant
+    request: HttpRequest,
+    *,
+    webinar: Webinar,
+    registrant: Registrant,
 ) -> HttpResponse:
     payment = registrant.payment
     state = registrant.status
@@ -52,6 +55,7 @@ def _status_page(
             "registrations:join_calendar", args=[registrant.join_token]
         ),
         "language": translation.get_language(),
+        "status": state,
         # On demand (no session): "Watch now" (the join link opens the video),
         # no calendar file.
         "has_sessions": bool(registrant.session_id)
@@ -73,9 +77,19 @@ def _signed_registrant(
 
 @require_GET
 def done(request: HttpRequest, key: str) -> HttpResponse:
-    """The page after a free registration (no Checkout)."""
-    webinar, registrant = _signed_registrant(request, key, registrant_from_done_token)
-    return _status_page(request, webinar=webinar, registrant=registrant)
+    """The page after a free registration (no Checkout).
+
+    A registration of an email already registered lands here too (see
+    views/registration.py): the page shows the webinar and the state only, no
+    personal link nor payment, so it is the same for a new registrant and for
+    whoever typed the address; the links go by email.
+    """
+    webinar = webinar_for_key(key)
+    state = done_state_from_token(request.GET.get("r", ""))
+    if state is None or state[0] != webinar.pk:
+        raise Http404
+    context = {"webinar": webinar, "status": state[1], "links_by_email": True}
+    return render(request, "registrations/complete.html", context)
 
 
 @require_GET

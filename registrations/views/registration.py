@@ -15,6 +15,7 @@ from organizers.ratelimit import retry_after, too_many, too_many_response
 from payments.connect import connections
 from registrations import hooks
 from registrations.capacity import full_message, seats_by_session
+from registrations.emails.already_registered import notify_already_registered
 from registrations.emails.outbox import resend_confirmation
 from registrations.forms.registration import RegistrationForm, ResendForm
 from registrations.models import Registrant
@@ -29,6 +30,7 @@ from registrations.registration import (
 from registrations.tokens import done_token
 from webinars.models import Webinar
 
+Status = Registrant.Status
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 # A confirmation resent from the public page: at most this many copies.
 MAX_PUBLIC_RESENDS = 5
@@ -127,8 +129,15 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
                 base_url=request.build_absolute_uri("/"),
             )
         except AlreadyRegistered as error:
-            context["already"] = error.registrant
-            context["resend_form"] = ResendForm(initial={"email": data["email"]})
+            # The same answer as a new free registration (the done page, which
+            # shows no link), so the page never tells whether an email is
+            # registered; its owner gets their links by email instead.
+            notify_already_registered(registrant=error.registrant)
+            manual = webinar.approval == Webinar.Approval.MANUAL
+            status = (
+                Registrant.Status.AWAITING if manual else Registrant.Status.CONFIRMED
+            )
+            return redirect_303(done_url(webinar, status))
         except WebinarFull as error:
             return render(
                 request,
@@ -140,7 +149,8 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
         else:
             if registration.checkout_url:
                 return redirect_303(registration.checkout_url)
-            return redirect_303(done_url(registration.registrant))
+            registrant = registration.registrant
+            return redirect_303(done_url(webinar, registrant.status))
     if request.method == "POST" and context["full"] and not context["closed"]:
         return render(
             request,
@@ -157,10 +167,10 @@ def redirect_303(url: str) -> HttpResponse:
     return response
 
 
-def done_url(registrant: Registrant) -> str:
+def done_url(webinar: Webinar, status: str) -> str:
     """Return the signed link of the page after a free registration."""
-    token = done_token(registrant)
-    path = reverse("registrations:done", args=[registrant.webinar.registration_key])
+    token = done_token(webinar_id=webinar.pk, status=status)
+    path = reverse("registrations:done", args=[webinar.registration_key])
     return f"{path}?r={token}"
 
 
