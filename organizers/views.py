@@ -76,7 +76,7 @@ def invite_view(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invited = invite_organizer(
+            invite_organizer(
                 invited_by=request.organizer,
                 site_url=request.build_absolute_uri("/").rstrip("/"),
                 **form.cleaned_data,
@@ -84,8 +84,10 @@ def invite_view(request: HttpRequest) -> HttpResponse:
         except OrganizerError as error:
             form.add_error(None, str(error))
         else:
+            # The same answer whether or not the address has a login elsewhere.
+            email = form.cleaned_data["email"]
             messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invited.email}
+                request, _("Invitation sent to %(email)s.") % {"email": email}
             )
             return redirect("organizers:account")
     return render(request, "organizers/invite.html", {"form": form})
