@@ -284,7 +284,6 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "organizers.backends.login_name"
 AXES_CLIENT_IP_CALLABLE = "organizers.ratelimit.client_ip"
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 AXES_LOCKOUT_CALLABLE = "organizers.ratelimit.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # A failure during the lockout must not extend it: else whoever keeps guessing
