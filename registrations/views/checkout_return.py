@@ -30,10 +30,7 @@ PROCESSING_REFRESH_SECONDS = 3
 
 
 def _status_page(
-    request: HttpRequest,
-    *,
-    webinar: Webinar,
-    registrant: Registrant,
+    request: HttpRequest, *, webinar: Webinar, registrant: Registrant
 ) -> HttpResponse:
     payment = registrant.payment
     state = registrant.status

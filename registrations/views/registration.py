@@ -30,7 +30,6 @@ from registrations.registration import (
 from registrations.tokens import done_token
 from webinars.models import Webinar
 
-Status = Registrant.Status
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 # A confirmation resent from the public page: at most this many copies.
 MAX_PUBLIC_RESENDS = 5
