@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organizers.ratelimit import retry_after, too_many, too_many_response
 from payments.connect import connections
+from payments.errors import PricingError
 from registrations import hooks
 from registrations.capacity import full_message, seats_by_session
 from registrations.emails.already_registered import notify_already_registered
@@ -131,12 +132,22 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
             # The same answer as a new free registration (the done page, which
             # shows no link), so the page never tells whether an email is
             # registered; its owner gets their links by email instead.
-            notify_already_registered(registrant=error.registrant)
-            manual = webinar.approval == Webinar.Approval.MANUAL
-            status = (
-                Registrant.Status.AWAITING if manual else Registrant.Status.CONFIRMED
-            )
-            return redirect_303(done_url(webinar, status))
+            # A code a new registrant would be refused is refused here too.
+            try:
+                price_registration(
+                    webinar=webinar, code=data["discount_code"], mode=context["mode"]
+                )
+            except PricingError as problem:
+                form.add_error(None, problem.message)
+            else:
+                notify_already_registered(registrant=error.registrant)
+                manual = webinar.approval == Webinar.Approval.MANUAL
+                status = (
+                    Registrant.Status.AWAITING
+                    if manual
+                    else Registrant.Status.CONFIRMED
+                )
+                return redirect_303(done_url(webinar, status))
         except WebinarFull as error:
             return render(
                 request,

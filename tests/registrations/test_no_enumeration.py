@@ -15,6 +15,7 @@ from registrations.emails import sending
 from registrations.emails.already_registered import MAX_NOTICES
 from registrations.models import EmailLog, Registrant
 from registrations.tokens import done_state_from_token
+from tests import factories
 from tests.registrations.checkout_support import register, session_id_of, success_path
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +142,20 @@ def test_an_approved_email_on_a_manual_webinar_answers_like_a_new_one(webinar):
 
     assert state_of(again) == state_of(new) == (webinar.pk, "awaiting_approval")
     assert page_after(visitor, again) == page_after(stranger, new)
+
+
+def test_a_bad_code_is_refused_alike_for_a_registered_and_a_new_email(webinar):
+    factories.PriceFactory(webinar=webinar, amount=5000, currency="EUR")
+    factories.StripeConnectionFactory(account=webinar.account)
+    factories.RegistrantFactory(webinar=webinar, email="ada@example.com", source="paid")
+
+    known = register(Client(), webinar, email="ada@example.com", discount_code="NOPE")
+    new = register(Client(), webinar, email="grace@example.com", discount_code="NOPE")
+
+    assert known.status_code == new.status_code == 200
+    error = re.findall(r'<ul class="errorlist"[^>]*>(.*?)</ul>', new.text, re.S)
+    assert error
+    assert (
+        re.findall(r'<ul class="errorlist"[^>]*>(.*?)</ul>', known.text, re.S) == error
+    )
+    assert not EmailLog.objects.filter(kind=ALREADY).exists()
