@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from organizers.ratelimit import client_ip
 from registrations.views.registration import REGISTER_RATE_LIMIT
-from tests.registrations.test_registration_page import register
+from tests.registrations.checkout_support import register
 
 pytestmark = pytest.mark.django_db
 
