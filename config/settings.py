@@ -1,11 +1,14 @@
 """Settings for Tessera, read from the environment (see the README's table)."""
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config.sentry import init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -41,9 +44,12 @@ INSTALLED_APPS = [
     "payments",
     "registrations",
     "recordings",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request carries its id (config/logs.py).
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.csp.StripeAwareCSPMiddleware",  # outermost: every answer gets the CSP
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -54,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,7 +128,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["organizers.backends.EmailBackend"]
+# AxesStandaloneBackend first: it refuses a locked-out login before any password
+# is checked (the console's login and /admin/login/ alike).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "organizers.backends.EmailBackend",
+]
 LOGIN_URL = "organizers:login"
 LOGIN_REDIRECT_URL = "webinars:dashboard"
 LOGOUT_REDIRECT_URL = "organizers:login"
@@ -334,13 +347,39 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # --- end of Content-Security-Policy -----------------------------------------
+# Abuse (the README, "Security"). The client address every rate limit and the
+# login throttling count against: REMOTE_ADDR with no proxy (0), else the
+# address the first of TRUSTED_PROXY_COUNT reverse proxies saw
+# (organizers.ratelimit.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one
+# account, or from one client address, logins are refused for the cool-off.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "organizers.backends.login_name"
+AXES_CLIENT_IP_CALLABLE = "organizers.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "organizers.ratelimit.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# A failure during the lockout must not extend it: else whoever keeps guessing
+# keeps the account's real owner out forever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 if not DEBUG:
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
             "Set SECRET_KEY to a random value of 32+ characters."
         )
-    if STRIPE_SANDBOX or not STRIPE_WEBHOOK_SECRET or not STRIPE_CONNECT_CLIENT_ID:
+    if (
+        STRIPE_SANDBOX
+        or not STRIPE_WEBHOOK_SECRET
+        or not STRIPE_CONNECT_WEBHOOK_SECRET
+        or not STRIPE_CONNECT_CLIENT_ID
+    ):
         raise ImproperlyConfigured(
             "Set STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, "
             "STRIPE_CONNECT_WEBHOOK_SECRET and STRIPE_CONNECT_CLIENT_ID."
@@ -354,10 +393,26 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Logs: one key=value line per record, each with the id of its request
+# (config/logs.py); LOG_FORMAT=json for one JSON object per line.
+LOGGING_CONFIG = "config.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "structured": {
+            "()": "config.logs.StructuredFormatter",
+            "as_json": env.str("LOG_FORMAT", default="keyvalue") == "json",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "structured",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
@@ -409,3 +464,12 @@ API_RATE_WINDOW_SECONDS = 60
 API_IDEMPOTENCY_HOURS = 24
 # Outbound webhooks may call http:// and private addresses (development, tests).
 API_WEBHOOKS_ALLOW_PRIVATE = env.bool("API_WEBHOOKS_ALLOW_PRIVATE", default=DEBUG)
+# Error reporting: to Sentry when SENTRY_DSN is set, else only to the log above.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -25,3 +25,20 @@ class EmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def login_name(request: HttpRequest, credentials: dict | None) -> str:
+    """Return the account a login attempt is for, as django-axes counts it.
+
+    The console's form sends `email`, the admin's `username` (an email too, as
+    EmailBackend reads it); case and spaces do not make a new account to guess.
+    """
+    credentials = credentials or {}
+    name = (
+        credentials.get("email")
+        or credentials.get("username")
+        or request.POST.get("email")
+        or request.POST.get("username")
+        or ""
+    )
+    return str(name).strip().lower()

@@ -25,14 +25,31 @@ def invite_organizer(
     last_name: str,
     role: str,
     site_url: str,
-) -> Organizer:
-    """Create an organizer in the inviter's account and email a set-password link."""
+) -> Organizer | None:
+    """Create an organizer in the inviter's account and email a set-password link.
+
+    An address that already has a login in another account is not invited (a
+    login belongs to one account) and the inviter is not told: that would say
+    who uses Tessera elsewhere. Its owner gets an email instead, and None is
+    returned. A member of the inviter's own account is refused, since the
+    account page lists them anyway.
+    """
     if not invited_by.is_admin:
         raise OrganizerError(_("Only account admins can invite organizers."))
     user_model = get_user_model()
     with transaction.atomic():
-        if user_model.objects.filter(email__iexact=email).exists():
-            raise OrganizerError(_("Someone with this email already has a login."))
+        existing = user_model.objects.filter(email__iexact=email).first()
+        if existing is not None:
+            if Organizer.objects.filter(
+                user=existing, account=invited_by.account
+            ).exists():
+                raise OrganizerError(_("This person is already in your account."))
+            transaction.on_commit(
+                lambda: send_login_exists_notice(
+                    email=existing.email, invited_by=invited_by, site_url=site_url
+                )
+            )
+            return None
         user = user_model.objects.create_user(
             username=email, email=email, first_name=first_name, last_name=last_name
         )
@@ -66,5 +83,23 @@ def send_invitation(*, organizer: Organizer, site_url: str) -> None:
         % {"account": organizer.account.name},
         body=render_to_string("organizers/email/invite.txt", context),
         to=[organizer.email],
+    )
+    message.send()
+
+
+def send_login_exists_notice(
+    *, email: str, invited_by: Organizer, site_url: str
+) -> None:
+    """Tell the owner of an address with a login that another account invited it."""
+    context = {
+        "account": invited_by.account,
+        "inviter": invited_by,
+        "login_url": site_url + reverse("organizers:login"),
+    }
+    message = EmailMultiAlternatives(
+        subject=_("An invitation to organize webinars on %(account)s")
+        % {"account": invited_by.account.name},
+        body=render_to_string("organizers/email/login_exists.txt", context),
+        to=[email],
     )
     message.send()

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.tokens import default_token_generator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.encoding import force_str
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,20 +18,20 @@ from organizers.forms import (
 )
 from organizers.hooks import account_panels
 from organizers.permissions import admin_required, organizer_required
+from organizers.redirects import safe_next
 from organizers.services import OrganizerError, invite_organizer
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
+    next_url = safe_next(
+        request, request.POST.get("next") or request.GET.get("next"), default=""
+    )
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
-        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        # A plain redirect: the target is a checked path, never a URL name.
+        return HttpResponseRedirect(next_url or reverse(settings.LOGIN_REDIRECT_URL))
     return render(request, "organizers/login.html", {"form": form, "next": next_url})
 
 
@@ -75,7 +76,7 @@ def invite_view(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invited = invite_organizer(
+            invite_organizer(
                 invited_by=request.organizer,
                 site_url=request.build_absolute_uri("/").rstrip("/"),
                 **form.cleaned_data,
@@ -83,8 +84,10 @@ def invite_view(request: HttpRequest) -> HttpResponse:
         except OrganizerError as error:
             form.add_error(None, str(error))
         else:
+            # The same answer whether or not the address has a login elsewhere.
+            email = form.cleaned_data["email"]
             messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invited.email}
+                request, _("Invitation sent to %(email)s.") % {"email": email}
             )
             return redirect("organizers:account")
     return render(request, "organizers/invite.html", {"form": form})

@@ -124,18 +124,34 @@ class WebhookEvent:
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> "WebhookEvent":
-        """Read an event as Stripe sends or lists it."""
+        """Read an event as Stripe sends or lists it.
+
+        Raise TypeError or ValueError for a payload no Stripe event has (an id,
+        type or account that is not a short string): even correctly signed, it
+        must not reach the database.
+        """
         body = data["data"]
+        account = data.get("account")
+        if not (
+            _short_text(data["id"], 255)
+            and _short_text(data["type"], 100)
+            and (account is None or _short_text(account, 64))
+        ):
+            raise ValueError("event id, type or account is not a short string")
         return cls(
             id=data["id"],
             type=data["type"],
-            account=data.get("account"),
+            account=account,
             livemode=bool(data.get("livemode")),
             created=int(data["created"]),
             object=dict(body["object"]),
             previous_attributes=body.get("previous_attributes"),
             api_version=data.get("api_version"),
         )
+
+
+def _short_text(value: object, max_length: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= max_length
 
 
 @dataclass(frozen=True)

@@ -379,6 +379,8 @@ class EmailLog(models.Model):
         REFUND_REQUEST = "refund_request", _("Organizer: refund request")
         DISPUTE_OPENED = "dispute_opened", _("Organizer: payment disputed")
         DISPUTE_CLOSED = "dispute_closed", _("Organizer: dispute closed")
+        # Someone registered this email again: its owner gets their links.
+        ALREADY_REGISTERED = "already_registered", _("Already registered")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

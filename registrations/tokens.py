@@ -43,14 +43,29 @@ def registrant_from_checkout_cancel_token(token: str) -> Registrant | None:
     return Registrant.objects.select_related("payment", "webinar").filter(pk=pk).first()
 
 
-def done_token(registrant: Registrant) -> str:
-    """Return the signed token of the page after a free registration."""
-    return signing.dumps(registrant.pk, salt=DONE_SALT)
+def done_token(*, webinar_id: int, status: str) -> str:
+    """Return the signed token of the page after a free registration.
+
+    It names the webinar and the state to show, not the registrant: a second
+    registration of an email lands on the same page as a new one
+    (views/registration.py), and a registrant's id would tell them apart.
+    """
+    return signing.dumps([webinar_id, status], salt=DONE_SALT)
 
 
-def registrant_from_done_token(token: str) -> Registrant | None:
-    """Return the registrant named by a done-page token, or None."""
-    pk = _registrant_pk(token, salt=DONE_SALT, max_age=DONE_MAX_AGE)
-    if pk is None:
+def done_state_from_token(token: str) -> tuple[int, str] | None:
+    """Return the (webinar id, status) of a done-page token, or None."""
+    try:
+        value = signing.loads(token, salt=DONE_SALT, max_age=DONE_MAX_AGE)
+    except signing.BadSignature:
         return None
-    return Registrant.objects.filter(pk=pk).first()
+    if isinstance(value, int):
+        # A token handed out before it stopped naming the registrant.
+        registrant = Registrant.objects.filter(pk=value).first()
+        return (
+            None if registrant is None else (registrant.webinar_id, registrant.status)
+        )
+    match value:
+        case [int() as webinar_id, str() as status]:
+            return webinar_id, status
+    return None

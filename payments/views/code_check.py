@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from organizers.ratelimit import too_many
+from organizers.ratelimit import retry_after, too_many
 from payments.errors import PricingError
 from payments.models import Price
 from payments.money import format_money
@@ -44,13 +44,15 @@ def code_check(request: HttpRequest, key: str) -> JsonResponse:
 
 def _check_code(request: HttpRequest, key: str) -> JsonResponse:
     if too_many(request, scope="code-check", limit=CODE_CHECKS_PER_MINUTE, window=60):
-        return JsonResponse(
+        response = JsonResponse(
             {
                 "valid": False,
                 "message": _("Too many attempts. Please wait a minute."),
             },
             status=429,
         )
+        response["Retry-After"] = str(retry_after(60))
+        return response
     webinar = Webinar.objects.filter(
         registration_key=key, cancelled_at__isnull=True
     ).first()

@@ -52,6 +52,7 @@ SUBJECTS = {
     Kind.REFUND_REQUEST: _("Refund request: %(title)s"),
     Kind.DISPUTE_OPENED: _("Payment disputed: %(title)s"),
     Kind.DISPUTE_CLOSED: _("Dispute closed (%(status)s): %(title)s"),
+    Kind.ALREADY_REGISTERED: _("You are already registered: %(title)s"),
 }
 
 # Kinds carrying the invitation (.ics) and its iTIP method.

@@ -41,7 +41,13 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 # follow-ups (the session's video), confirmations and approvals (session None:
 # the replay or on-demand video bought).
 WATCH_LINK_KINDS = frozenset(
-    {Kind.FOLLOWUP_ATTENDED, Kind.FOLLOWUP_ABSENT, Kind.CONFIRMATION, Kind.APPROVED}
+    {
+        Kind.FOLLOWUP_ATTENDED,
+        Kind.FOLLOWUP_ABSENT,
+        Kind.CONFIRMATION,
+        Kind.APPROVED,
+        Kind.ALREADY_REGISTERED,
+    }
 )
 # Emails about what was bought: dates or the video, calendar, cancel terms.
 PURCHASE_KINDS = frozenset({Kind.CONFIRMATION, Kind.APPROVED, Kind.AWAITING_APPROVAL})
@@ -174,7 +180,7 @@ def watch_for(registrant: Registrant, kind: str, session: Session | None) -> str
     """Return the watch link an email of this kind carries, or None."""
     if kind not in WATCH_LINK_KINDS:
         return None
-    if kind in (Kind.CONFIRMATION, Kind.APPROVED):
+    if kind in (Kind.CONFIRMATION, Kind.APPROVED, Kind.ALREADY_REGISTERED):
         # The video bought (replay, on demand), not a session's.
         session = None
     return watch_link(registrant, session)

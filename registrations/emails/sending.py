@@ -226,6 +226,11 @@ def still_applies(row: EmailLog, *, now: datetime | None = None) -> Verdict:
         return SEND
     if kind in (Kind.CONFIRMATION, Kind.APPROVED) and status != Status.CONFIRMED:
         return Verdict(drop=True, reason=f"registrant is {status}")
+    if kind == Kind.ALREADY_REGISTERED and status not in (
+        Status.CONFIRMED,
+        Status.AWAITING,
+    ):
+        return Verdict(drop=True, reason=f"registrant is {status}")
     if kind == Kind.AWAITING_APPROVAL and status != Status.AWAITING:
         return Verdict(drop=True, reason=f"registrant is {status}")
     if kind == Kind.NEW_PAID_REGISTRATION and not webinar.notify_paid_registrations:

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from payments import gateway
 from payments.models import Payment
+from registrations import hooks
 from registrations.checkout import release_registration
 from registrations.emails.context import describe_session, sessions_for
 from registrations.fulfilment import fulfil_checkout
@@ -26,8 +27,8 @@ from registrations.purchase import (
 )
 from registrations.refunds.self_service import quote_self_cancel
 from registrations.tokens import (
+    done_state_from_token,
     registrant_from_checkout_cancel_token,
-    registrant_from_done_token,
 )
 from registrations.views.registration import webinar_for_key
 from webinars.models import Webinar
@@ -64,6 +65,7 @@ def _status_page(
             "registrations:join_calendar", args=[registrant.join_token]
         ),
         "language": language,
+        "status": state,
         "purchase": bought,
         # Live: the sessions bought, each with its date, time and zone; a
         # replay or on-demand video: "Watch now", no calendar, no cancel offer.
@@ -98,9 +100,42 @@ def _signed_registrant(
 
 @require_GET
 def done(request: HttpRequest, key: str) -> HttpResponse:
-    """The page after a free registration (no Checkout)."""
-    webinar, registrant = _signed_registrant(request, key, registrant_from_done_token)
-    return _status_page(request, webinar=webinar, registrant=registrant)
+    """The page after a free registration (no Checkout).
+
+    A registration of an email already registered lands here too (see
+    views/registration.py): the page shows the webinar, its public schedule and
+    the state only, no personal link nor payment, so it is the same for a new
+    registrant and for whoever typed the address; the links go by email.
+    """
+    webinar = webinar_for_key(key)
+    state = done_state_from_token(request.GET.get("r", ""))
+    if state is None or state[0] != webinar.pk:
+        raise Http404
+    language = translation.get_language() or "en"
+    recording = hooks.registration_mode(webinar) is not None
+    # A webinar's own sessions are public (its page lists them); a series'
+    # chosen session is not, so a series shows none here; a recording sold
+    # has its availability instead.
+    sessions = (
+        []
+        if webinar.is_series or recording
+        else [
+            describe_session(session, webinar, language)
+            for session in webinar.sessions.filter(
+                cancelled_at__isnull=True, ends_at__gt=timezone.now()
+            ).order_by("starts_at")
+        ]
+    )
+    context = {
+        "webinar": webinar,
+        "status": state[1],
+        "links_by_email": True,
+        "language": language,
+        "has_sessions": bool(sessions),
+        "sessions": sessions,
+        "available_until": available_until(webinar, language) if recording else "",
+    }
+    return render(request, "registrations/complete.html", context)
 
 
 @require_GET

@@ -5,15 +5,15 @@ from typing import Any
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from organizers.permissions import organizer_required
+from organizers.redirects import safe_next
 from registrations.emails import outbox
 from registrations.emails.content import SUBJECTS, render_email
 from registrations.emails.context import registrant_from_unsubscribe_token
@@ -191,12 +191,12 @@ def resend_confirmations(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 % {"count": refused},
             )
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("registrations:email_settings", args=[webinar.pk])
-    return redirect(target)
+    target = safe_next(
+        request,
+        request.POST.get("next"),
+        default=reverse("registrations:email_settings", args=[webinar.pk]),
+    )
+    return HttpResponseRedirect(target)
 
 
 @organizer_required

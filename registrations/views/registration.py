@@ -11,11 +11,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from organizers.ratelimit import too_many
+from organizers.ratelimit import retry_after, too_many, too_many_response
 from payments.connect import connections
+from payments.errors import PricingError
 from registrations import hooks
 from registrations.capacity import full_message, seats_by_session
 from registrations.closed import closed_notice
+from registrations.emails.already_registered import notify_already_registered
 from registrations.emails.outbox import resend_confirmation
 from registrations.forms.registration import RegistrationForm, ResendForm
 from registrations.models import Registrant
@@ -111,8 +113,10 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
         limit=getattr(settings, "REGISTER_RATE_LIMIT", REGISTER_RATE_LIMIT),
         window=REGISTER_RATE_WINDOW_SECONDS,
     ):
-        return render(
-            request, "registrations/too_many.html", {"webinar": webinar}, status=429
+        return too_many_response(
+            request,
+            retry_after=retry_after(REGISTER_RATE_WINDOW_SECONDS),
+            back_url=request.path,
         )
     if request.method == "POST" and not wants_code_applied(request):
         return _start(request, webinar)
@@ -146,7 +150,7 @@ def _show_page(
         form.is_valid()
         if error:
             form.add_error(None, error)
-        if context["full"] and not context["closed"] and "already" not in extra:
+        if context["full"] and not context["closed"]:
             return render(
                 request,
                 "registrations/full.html",
@@ -191,12 +195,22 @@ def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
             base_url=request.build_absolute_uri("/"),
         )
     except AlreadyRegistered as error:
-        return _show_page(
-            request,
-            webinar,
-            already=error.registrant,
-            resend_form=ResendForm(initial={"email": data["email"]}),
-        )
+        # The same answer as a new free registration (the done page, which
+        # shows no link), so the page never tells whether an email is
+        # registered; its owner gets their links by email instead.
+        # A code a new registrant would be refused is refused here too.
+        try:
+            price_registration(
+                webinar=webinar,
+                code=data["discount_code"],
+                mode=hooks.registration_mode(webinar),
+            )
+        except PricingError as problem:
+            return _show_page(request, webinar, error=problem.message)
+        notify_already_registered(registrant=error.registrant)
+        manual = webinar.approval == Webinar.Approval.MANUAL
+        status = Registrant.Status.AWAITING if manual else Registrant.Status.CONFIRMED
+        return redirect_303(done_url(webinar, status))
     except WebinarFull as error:
         return render(
             request,
@@ -207,7 +221,7 @@ def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
         return _show_page(request, webinar, error=error.message)
     if registration.checkout_url:
         return redirect_303(registration.checkout_url)
-    return redirect_303(done_url(registration.registrant))
+    return redirect_303(done_url(webinar, registration.registrant.status))
 
 
 def redirect_303(url: str) -> HttpResponse:
@@ -217,10 +231,10 @@ def redirect_303(url: str) -> HttpResponse:
     return response
 
 
-def done_url(registrant: Registrant) -> str:
+def done_url(webinar: Webinar, status: str) -> str:
     """Return the signed link of the page after a free registration."""
-    token = done_token(registrant)
-    path = reverse("registrations:done", args=[registrant.webinar.registration_key])
+    token = done_token(webinar_id=webinar.pk, status=status)
+    path = reverse("registrations:done", args=[webinar.registration_key])
     return f"{path}?r={token}"
 
 

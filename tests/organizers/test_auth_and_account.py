@@ -90,7 +90,7 @@ def test_invite_refuses_existing_email_and_bad_email(client, admin, organizer):
     dup = client.post(
         reverse("organizers:invite"), {"email": organizer.email, "role": "organizer"}
     )
-    assert "already has a login" in dup.content.decode()
+    assert "already in your account" in dup.content.decode()
     bad = client.post(reverse("organizers:invite"), {"email": "x@", "role": "admin"})
     assert "valid email" in bad.content.decode()
     bad_role = client.post(

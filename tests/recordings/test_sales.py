@@ -128,8 +128,14 @@ def test_someone_already_registered_gets_the_link_again_instead_of_paying(
     register(client, webinar)
     registrant = pay(client, webinar, stripe_sandbox)
     again = register(Client(), webinar)
-    assert again.status_code == 200
+    # Answered like a new free registration; the owner is emailed their link.
+    assert again.status_code == 303
     assert Payment.objects.count() == 1
+    assert EmailLog.objects.filter(
+        registrant=registrant, kind="already_registered"
+    ).exists()
+    notice = render_email(registrant=registrant, kind="already_registered")
+    assert "/watch/" in notice.text and "/watch/" in notice.html
     Client().post(
         reverse("registrations:resend", args=[webinar.registration_key]),
         {"email": registrant.email},

@@ -8,7 +8,11 @@ from registrations.emails.content import render_email
 from registrations.models import Registrant
 from tests import factories
 from tests.factories import open_personal_link
-from tests.registrations.checkout_support import register
+from tests.registrations.checkout_support import (
+    register,
+    session_id_of,
+    success_path,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,29 +27,44 @@ def on_demand_webinar(organizer):
     return webinar
 
 
-def test_on_demand_done_page_offers_watch_now_and_no_calendar(client, organizer):
+def test_on_demand_done_page_sends_the_watch_link_by_email(client, organizer):
     webinar = on_demand_webinar(organizer)
 
     response = register(client, webinar)
     page = client.get(response["Location"]).text
     registrant = Registrant.objects.get()
 
-    assert "Watch now" in page
-    assert registrant.join_token in page
+    # The page is the same for a new email and one already registered
+    # (test_no_enumeration.py): the personal link goes by email only.
+    assert "You're registered" in page
+    assert registrant.join_token not in page
+    assert "calendar-link" not in page and ".ics" not in page
+    email = render_email(registrant=registrant, kind="confirmation")
+    assert "Watch the recording: http" in email.text
     join = open_personal_link(
         client, reverse("registrations:join", args=[registrant.join_token])
     )
     assert join.status_code == 302 and "/watch/" in join["Location"]
-    assert "Your personal join link" not in page
-    assert "calendar-link" not in page and ".ics" not in page
 
 
-def test_live_done_page_keeps_the_join_link_and_calendar(client, webinar):
+def test_live_done_page_points_to_the_email_for_the_join_link(client, webinar):
     page = client.get(register(client, webinar)["Location"]).text
+    registrant = Registrant.objects.get()
+
+    assert "personal link is on its way" in page
+    assert registrant.join_token not in page
+    assert 'id="calendar-link"' not in page
+
+
+def test_paid_return_page_keeps_the_join_link_and_calendar(
+    client, paid_webinar, stripe_sandbox
+):
+    session_id = session_id_of(register(client, paid_webinar)["Location"])
+    stripe_sandbox.pay(session_id)
+    page = client.get(success_path(paid_webinar, session_id)).text
 
     assert "Your personal join link" in page
     assert 'id="calendar-link"' in page
-    assert "Watch now" not in page
 
 
 def test_on_demand_confirmation_has_no_live_wording_nor_empty_invitation(organizer):

@@ -74,7 +74,9 @@ def test_free_registration_is_confirmed_at_once_without_stripe(client, webinar):
     assert not Payment.objects.exists() and not SeatHold.objects.exists()
     page = client.get(response["Location"])
     assert "You're registered" in page.text
-    assert registrant.join_token in page.text
+    # The personal link goes by email only (tests/registrations/
+    # test_no_enumeration.py: the page must not differ for a known email).
+    assert registrant.join_token not in page.text
     assert list(registrant.emails.values_list("kind", flat=True)) == ["confirmation"]
 
 
@@ -299,13 +301,17 @@ def test_full_detected_at_start_shows_the_full_page(client, webinar):
     assert Registrant.objects.count() == 1
 
 
-def test_already_registered_email_is_told_and_offered_a_resend(client, webinar):
+def test_already_registered_email_is_answered_as_new_and_can_resend(client, webinar):
     register(client, webinar)
 
     response = register(client, webinar, email="ADA@example.com")
 
-    assert "You are already registered" in response.text
+    # The same answer as a new registration (tests/registrations/
+    # test_no_enumeration.py); the owner is emailed instead.
+    assert response.status_code == 303
+    assert "You are already registered" not in client.get(response["Location"]).text
     assert Registrant.objects.count() == 1
+    assert EmailLog.objects.filter(kind="already_registered").count() == 1
     resent = client.post(
         f"/register/{webinar.registration_key}/resend/",
         {"email": "ada@example.com"},
@@ -325,8 +331,8 @@ def test_already_registered_paid_registrant_is_not_charged_again(
 
     response = register(client, paid_webinar)
 
-    assert response.status_code == 200
-    assert "You are already registered" in response.text
+    assert response.status_code == 303
+    assert "checkout" not in response["Location"]
     assert Payment.objects.count() == 1
 
 
@@ -420,7 +426,8 @@ def test_register_posts_are_rate_limited_per_client_address(webinar):
     blocked = register(client, webinar, email="not-an-email")
 
     assert blocked.status_code == 429
-    assert "Too many registration attempts" in blocked.content.decode()
+    assert "Too many attempts from your connection" in blocked.content.decode()
+    assert int(blocked["Retry-After"]) <= 60
     other = Client(REMOTE_ADDR="203.0.113.8")
     assert register(other, webinar, email="not-an-email").status_code != 429
     assert client.get(webinar.get_registration_url()).status_code == 200

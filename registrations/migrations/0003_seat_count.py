@@ -32,7 +32,7 @@ def count_seats(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registrations', '0003_ending_email_kinds'),
+        ('registrations', '0002_emaillog_organizer_refund_and_dispute_kinds'),
         ('webinars', '0001_initial'),
     ]
 
