@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from recordings import devices, tokens, videos, watch
 from recordings.errors import RecordingError
-from recordings.media import serve_recording
+from recordings.media import allow_external_media, serve_recording
 from recordings.models import WatchGrant
 from registrations.models import Registrant
 from webinars.models import Session, Webinar
@@ -65,7 +65,7 @@ def player_page(
         admitted = watch.admit_view(grant=grant)
     except RecordingError as error:
         return refused(request, grant.registrant.webinar, error.message)
-    return render(
+    page = render(
         request,
         "recordings/watch.html",
         {
@@ -77,6 +77,7 @@ def player_page(
             "live": live,
         },
     )
+    return allow_external_media(page, admitted.recording)
 
 
 @never_cache
