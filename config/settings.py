@@ -314,22 +314,20 @@ def _origin(url: str) -> str:
 
 # Where recordings are played from when they are stored on S3 (the README,
 # "Recordings"): the media endpoint redirects the player to a signed URL there.
+# An S3-compatible store (AWS_S3_ENDPOINT_URL) serves from its endpoint;
+# AWS S3 from the bucket's global and regional names.
+_s3_endpoint = _origin(env.str("AWS_S3_ENDPOINT_URL", default=""))
 _bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 _s3_region = env.str("AWS_S3_REGION_NAME", default="")
-CSP_MEDIA_ORIGINS = env.list(
-    "CSP_MEDIA_ORIGINS",
-    default=[
-        origin
-        for origin in (
-            _origin(env.str("AWS_S3_ENDPOINT_URL", default="")),
-            f"https://{_bucket}.s3.amazonaws.com" if _bucket else "",
-            f"https://{_bucket}.s3.{_s3_region}.amazonaws.com"
-            if _bucket and _s3_region
-            else "",
-        )
-        if origin
-    ],
-)
+if _s3_endpoint:
+    _media_origins = [_s3_endpoint]
+elif _bucket:
+    _media_origins = [f"https://{_bucket}.s3.amazonaws.com"]
+    if _s3_region:
+        _media_origins.append(f"https://{_bucket}.s3.{_s3_region}.amazonaws.com")
+else:
+    _media_origins = []
+CSP_MEDIA_ORIGINS = env.list("CSP_MEDIA_ORIGINS", default=_media_origins)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from django.http import (
     HttpRequest,
@@ -61,6 +62,22 @@ def iterate_file(recording: Recording, start: int, length: int) -> Iterator[byte
             yield chunk
     finally:
         handle.close()
+
+
+def allow_external_media(response: HttpResponse, recording: Recording) -> HttpResponse:
+    """Let a page's player follow the media endpoint's redirect to an external URL.
+
+    The Content-Security-Policy allows media from this site (and a configured S3
+    store) only; the origin of an external recording joins `media-src` for the
+    page that plays it (django-csp's per-response update).
+    """
+    if recording.is_external:
+        parts = urlsplit(recording.external_url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["media-src"] = [f"{parts.scheme}://{parts.netloc}"]
+            response._csp_update = update  # noqa: SLF001 - django-csp's hook
+    return response
 
 
 def serve_recording(request: HttpRequest, recording: Recording) -> HttpResponse:

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.urls import reverse
 
 from stripe_sandbox import django_mount, pages
+from tests import factories
 from tests.stripe_sandbox.test_django_mount import call, embedded  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +139,7 @@ def test_media_src_uses_the_s3_endpoint_of_a_compatible_store():
         AWS_STORAGE_BUCKET_NAME="videos",
     )
 
-    assert policy["media-src"][:2] == ["'self'", "https://minio.example.com:9000"]
+    assert policy["media-src"] == ["'self'", "https://minio.example.com:9000"]
 
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
@@ -165,3 +167,23 @@ def test_no_page_template_has_inline_script_handler_or_style():
 
     assert page_templates()
     assert not offenders
+
+
+def test_an_external_recording_page_allows_media_from_its_host_only(login, admin):
+    external = factories.RecordingFactory(
+        account=admin.account,
+        file="",
+        size=0,
+        external_url="https://videos.example.com/talk.mp4",
+    )
+    uploaded = factories.RecordingFactory(account=admin.account)
+    client = login(admin)
+
+    external_page = client.get(reverse("recordings:detail", args=[external.pk]))
+    uploaded_page = client.get(reverse("recordings:detail", args=[uploaded.pk]))
+
+    assert directives(external_page)["media-src"] == [
+        "'self'",
+        "https://videos.example.com",
+    ]
+    assert directives(uploaded_page)["media-src"] == ["'self'"]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from organizers.permissions import organizer_required
 from recordings import forms, library
 from recordings.errors import RecordingError
-from recordings.media import serve_recording
+from recordings.media import allow_external_media, serve_recording
 from recordings.models import Recording
 
 
@@ -166,7 +166,7 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except RecordingError as error:
             messages.error(request, error.message)
         status = 400
-    return render(
+    page = render(
         request,
         "recordings/detail.html",
         {
@@ -180,6 +180,7 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+    return allow_external_media(page, recording)
 
 
 @organizer_required

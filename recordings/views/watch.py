@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from recordings import devices, tokens, videos, watch
 from recordings.errors import RecordingError
-from recordings.media import serve_recording
+from recordings.media import allow_external_media, serve_recording
 from recordings.models import WatchGrant
 from registrations.models import Registrant
 from registrations.purchase import format_moment
@@ -68,7 +68,7 @@ def player_page(
         return refused(request, grant.registrant.webinar, error.message)
     webinar = admitted.registrant.webinar
     until = admitted.recording.available_until
-    return render(
+    page = render(
         request,
         "recordings/watch.html",
         {
@@ -86,6 +86,7 @@ def player_page(
             "live": live,
         },
     )
+    return allow_external_media(page, admitted.recording)
 
 
 @never_cache

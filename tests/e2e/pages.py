@@ -257,3 +257,13 @@ def recording_page(world: World) -> str:
 @page("account page", login=True)
 def account_page(world: World) -> str:
     return reverse("organizers:account")
+
+
+@page("new webinar form", login=True)
+def new_webinar_form(world: World) -> str:
+    return reverse("webinars:create")
+
+
+@page("invite form", login=True)
+def invite_form(world: World) -> str:
+    return reverse("organizers:invite")

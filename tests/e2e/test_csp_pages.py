@@ -12,7 +12,13 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    sync_playwright,
+)
 
 from tests import factories
 from tests.e2e.a11y import VIEWPORTS, assert_accessible
@@ -54,6 +60,33 @@ def session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+def watched_page(
+    browser: Browser,
+    *,
+    language: str,
+    cookies: list[dict] | None = None,
+    block: tuple[str, ...] = (),
+) -> tuple[BrowserContext, Page, list[str]]:
+    """A new context and page whose CSP violations land in the returned list."""
+    violations: list[str] = []
+    context = browser.new_context(locale=language, viewport=VIEWPORTS["desktop"])
+    if cookies:
+        context.add_cookies(cookies)
+    context.expose_function("__cspViolation", lambda text: violations.append(text))
+    context.add_init_script(REPORT_VIOLATIONS)
+    for blocked in block:
+        context.route(f"**/{blocked}", lambda route: route.abort())
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+
+    def console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", console)
+    return context, page, violations
+
+
 @pytest.mark.parametrize("entry", PAGES.values(), ids=list(PAGES))
 def test_page_has_no_csp_violation_and_is_accessible(
     live_server, shared_browser: Browser, entry: PageEntry
@@ -74,27 +107,11 @@ def test_page_has_no_csp_violation_and_is_accessible(
         )
 
     for language in LANGUAGES:
-        violations: list[str] = []
-        context = shared_browser.new_context(
-            locale=language, viewport=VIEWPORTS["desktop"]
+        cookies[0]["value"] = language
+        context, page, violations = watched_page(
+            shared_browser, language=language, cookies=cookies, block=visit.block
         )
         try:
-            cookies[0]["value"] = language
-            context.add_cookies(cookies)
-            context.expose_function(
-                "__cspViolation", lambda text, found=violations: found.append(text)
-            )
-            context.add_init_script(REPORT_VIOLATIONS)
-            for blocked in visit.block:
-                context.route(f"**/{blocked}", lambda route: route.abort())
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-
-            def console(message: ConsoleMessage, found: list[str] = violations) -> None:
-                if "Content Security Policy" in message.text:
-                    found.append(message.text)
-
-            page.on("console", console)
             response = page.goto(f"{live_server.url}{visit.path}")
             assert response is not None and response.ok, (entry.name, response)
             policy = response.headers.get("content-security-policy", "")
@@ -111,6 +128,29 @@ def test_page_has_no_csp_violation_and_is_accessible(
             )
         finally:
             context.close()
+
+
+def test_the_check_sees_an_inline_script_and_style_being_refused(
+    live_server, shared_browser: Browser
+) -> None:
+    context, page, violations = watched_page(shared_browser, language="en")
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.evaluate(
+            """() => {
+              const script = document.createElement("script");
+              script.textContent = "window.injected = true";
+              document.body.appendChild(script);
+              document.body.setAttribute("style", "background: red");
+            }"""
+        )
+        page.wait_for_timeout(200)
+
+        assert page.evaluate("window.injected === undefined")
+        assert any("script-src" in v for v in violations), violations
+        assert any("style-src" in v for v in violations), violations
+    finally:
+        context.close()
 
 
 def test_the_registry_covers_the_pages_the_issue_names() -> None:
