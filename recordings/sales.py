@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext as _
 
+from organizers.models import Organizer
 from recordings.models import ReplayOffer
 from recordings.videos import replay_recording
 from registrations.hooks import RegistrationMode
@@ -55,3 +56,24 @@ def registration_mode(webinar: Webinar) -> RegistrationMode | None:
         ),
         amount=replay_amount(webinar),
     )
+
+
+def sells_recording(webinar: Webinar) -> bool:
+    """The webinars hook: the registration page sells a replay or on-demand video."""
+    return registration_mode(webinar) is not None
+
+
+def on_demand_warnings(organizer: Organizer) -> list[str]:
+    """Dashboard warnings: on-demand webinars that cannot be sold (no video)."""
+    webinars = Webinar.objects.visible_to(organizer).filter(
+        kind=Webinar.Kind.ON_DEMAND, cancelled_at__isnull=True
+    )
+    return [
+        _(
+            "“%(title)s” is on demand but has no video to watch: registration is "
+            "closed until you attach a published video to all sessions."
+        )
+        % {"title": webinar.title}
+        for webinar in webinars
+        if registration_mode(webinar) is None
+    ]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from organizers.hooks import Hook
 from organizers.models import Organizer
-from webinars.models import WebinarMember
+from webinars.models import Webinar, WebinarMember
 
 member_added_handlers: Hook[Callable[[WebinarMember], object]] = Hook(
     "webinars.member_added_handlers",
@@ -57,3 +57,19 @@ seed_demo_report: Hook[Callable[..., list[str]]] = Hook(
     Each receiver returns a list of lines (logins, URLs, test cards).
     """,
 )
+
+recording_sale_checks: Hook[Callable[[Webinar], bool]] = Hook(
+    "webinars.recording_sale_checks",
+    """Whether the registration page sells a recording of the webinar now.
+
+    Each receiver takes a Webinar and returns True when the registration page
+    sells a replay or an on-demand video (the recordings app). Used by the
+    organizer's preview and the console's warnings, which may not import the
+    recordings app.
+    """,
+)
+
+
+def sells_recording(webinar: Webinar) -> bool:
+    """Tell whether a receiver of recording_sale_checks sells the webinar's video."""
+    return any(check(webinar) for check in recording_sale_checks)
