@@ -70,3 +70,14 @@ account_panels: Hook[Callable[..., dict | None]] = Hook(
     app adds the Stripe connection panel.
     """,
 )
+
+organizer_joined_handlers: Hook[Callable[..., None]] = Hook(
+    "organizers.organizer_joined_handlers",
+    """An organizer joined the account or logged in.
+
+    Called by organizers.services.announce_joined with the Organizer when it is
+    created by an invitation, when the invitation is accepted and at each login.
+    The webinars app binds the co-organizer invitations addressed to the
+    organizer's email before they joined. Receivers must be idempotent.
+    """,
+)

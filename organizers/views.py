@@ -16,8 +16,9 @@ from organizers.forms import (
     LoginForm,
 )
 from organizers.hooks import account_panels
+from organizers.models import Organizer
 from organizers.permissions import admin_required, organizer_required
-from organizers.services import OrganizerError, invite_organizer
+from organizers.services import OrganizerError, announce_joined, invite_organizer
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,6 +31,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
+        announce_joined(Organizer.objects.filter(user=form.user).first())
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     return render(request, "organizers/login.html", {"form": form, "next": next_url})
 
@@ -103,6 +105,7 @@ def accept_invite(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         form.save()
         login(request, user, backend="organizers.backends.EmailBackend")
+        announce_joined(Organizer.objects.filter(user=user).first())
         messages.success(request, _("Welcome! Your password is set."))
         return redirect("webinars:dashboard")
     return render(request, "organizers/accept_invite.html", {"form": form})
