@@ -152,9 +152,7 @@ def sessions_for(registrant: Registrant, *, cache: dict | None = None) -> list[S
 
 def watch_link(registrant: Registrant, session: Session | None) -> str | None:
     """Return the first watch link a provider gives, or None."""
-    if registrant.pk is None:
-        # The console's sample registrant (previews) has no grant to link to.
-        return None
+    # The console's sample registrant (previews, unsaved) gets a placeholder.
     for provider in watch_link_providers:
         link = provider(registrant, session)
         if link:
