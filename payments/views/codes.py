@@ -31,6 +31,8 @@ CSV_COLUMNS = [
     "valid_from",
     "valid_until",
     "active",
+    "status",
+    "held_by_open_checkouts",
 ]
 
 
@@ -127,7 +129,9 @@ def _csv_rows(webinar: Webinar, currency: str) -> Iterator[str]:
         return timezone.localtime(moment, tz).isoformat() if moment else ""
 
     yield writer.writerow(CSV_COLUMNS)
-    for code in webinar.discount_codes.order_by("code").iterator(chunk_size=500):
+    now = timezone.now()
+    codes = webinar.discount_codes.with_held().order_by("code")
+    for code in codes.iterator(chunk_size=500):
         yield writer.writerow(
             [
                 code.code,
@@ -138,6 +142,8 @@ def _csv_rows(webinar: Webinar, currency: str) -> Iterator[str]:
                 when(code.valid_from),
                 when(code.valid_until),
                 "yes" if code.active else "no",
+                code.state(at=now, held=code.held).value,
+                code.held,
             ]
         )
 

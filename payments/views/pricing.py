@@ -77,6 +77,9 @@ def render_section(
     code_count = codes.count()
     currency = price.currency if price else DEFAULT_CURRENCY
     now = timezone.now()
+    shown = list(codes.with_held()[:CODES_SHOWN])
+    for code in shown:
+        code.current_state = code.state(at=now, held=code.held)
     context = {
         "webinar": webinar,
         "price": price,
@@ -86,7 +89,7 @@ def render_section(
         "connection": connection,
         "can_enable": connection is not None and connection.is_usable,
         "changes": price.changes.select_related("changed_by")[:50] if price else [],
-        "codes": codes[:CODES_SHOWN],
+        "codes": shown,
         "code_count": code_count,
         "codes_truncated": code_count > CODES_SHOWN,
         "minimum": format_money(MINIMUM_AMOUNTS[currency], currency),
