@@ -1,6 +1,13 @@
 from django.urls import path
 
-from registrations.views import checkout_return, console, join, refunds, registration
+from registrations.views import (
+    checkout_return,
+    console,
+    console_bulk,
+    join,
+    refunds,
+    registration,
+)
 from registrations.views import emails as views_emails
 
 app_name = "registrations"
@@ -85,6 +92,16 @@ urlpatterns += [
         _console + "registrants.csv",
         console.registrants_csv,
         name="registrants_csv",
+    ),
+    path(
+        _console + "registrants/selection/",
+        console_bulk.bulk,
+        name="registrants_bulk",
+    ),
+    path(
+        _console + "registrants/<int:registrant_pk>/",
+        console_bulk.detail,
+        name="registrant_detail",
     ),
     path(
         _console + "registrants/<int:registrant_pk>/<str:action>/",

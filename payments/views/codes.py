@@ -17,14 +17,14 @@ from payments import codes
 from payments.errors import PaymentsError
 from payments.forms import CodeForm, GenerateCodesForm
 from payments.models import DiscountCode
-from payments.money import format_amount
+from payments.money import csv_amount, csv_amount_column
 from payments.views.pricing import act, back, currency_of, submit
 from webinars.models import Webinar
 from webinars.permissions import managed_webinar
 
 CSV_COLUMNS = [
     "code",
-    "price",
+    csv_amount_column("price"),
     "currency",
     "max_uses",
     "uses",
@@ -135,7 +135,7 @@ def _csv_rows(webinar: Webinar, currency: str) -> Iterator[str]:
         yield writer.writerow(
             [
                 code.code,
-                format_amount(code.amount, currency, "en"),
+                csv_amount(code.amount, currency),
                 currency,
                 "" if code.max_uses is None else code.max_uses,
                 code.uses,
