@@ -1,6 +1,7 @@
 """Settings for Tessera, read from the environment (see the README's table)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.StripeAwareCSPMiddleware",  # outermost: every answer gets the CSP
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -255,6 +257,61 @@ SEAT_HOLD_MINUTES = 31
 # media URL on the player page stays valid (seconds).
 RECORDING_MAX_UPLOAD_BYTES = env.int("RECORDING_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 RECORDING_MEDIA_URL_MAX_AGE = env.int("RECORDING_MEDIA_URL_MAX_AGE", default=15 * 60)
+
+# ---------------------------------------------------------------------------
+# Content-Security-Policy (django-csp 4; the README, "Content-Security-Policy").
+# No inline script or style anywhere: scripts are files under static/js/ loaded
+# with `defer`, styles live in static/css/app.css. config/csp.py adds, per
+# request, the origin of STRIPE_API_BASE (the sandbox) to form-action.
+# ---------------------------------------------------------------------------
+# Where a form POST may be redirected to (Chrome applies form-action to the
+# redirect): Stripe Checkout (registration), Account Links and OAuth (Connect).
+CSP_STRIPE_FORM_ORIGINS = env.list(
+    "CSP_STRIPE_FORM_ORIGINS",
+    default=["https://checkout.stripe.com", "https://connect.stripe.com"],
+)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# Where recordings are played from when they are stored on S3 (the README,
+# "Recordings"): the media endpoint redirects the player to a signed URL there.
+_bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+_s3_region = env.str("AWS_S3_REGION_NAME", default="")
+CSP_MEDIA_ORIGINS = env.list(
+    "CSP_MEDIA_ORIGINS",
+    default=[
+        origin
+        for origin in (
+            _origin(env.str("AWS_S3_ENDPOINT_URL", default="")),
+            f"https://{_bucket}.s3.amazonaws.com" if _bucket else "",
+            f"https://{_bucket}.s3.{_s3_region}.amazonaws.com"
+            if _bucket and _s3_region
+            else "",
+        )
+        if origin
+    ],
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'", *CSP_MEDIA_ORIGINS],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *CSP_STRIPE_FORM_ORIGINS],
+    },
+}
+# --- end of Content-Security-Policy -----------------------------------------
 
 if not DEBUG:
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:

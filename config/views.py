@@ -4,6 +4,7 @@ import email
 import email.policy
 from pathlib import Path
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -91,6 +92,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
     return render(request, "dev/outbox.html", {"messages_list": rows})
 
 
+# The email's HTML sits in a srcdoc iframe, which inherits this page's CSP:
+# emails need inline styles (the README, "Content-Security-Policy").
+@csp_update({"style-src": ["'unsafe-inline'"]})
 def outbox_message(request: HttpRequest, name: str) -> HttpResponse:
     """Show one email of the development outbox."""
     if not outbox_enabled():

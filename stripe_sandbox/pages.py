@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from html import escape
 from typing import Any
 
@@ -21,6 +23,16 @@ cursor:pointer;background:#fff;color:#1a1f36;border:1px solid #635bff;border-rad
 .error{color:#df1b41;margin-top:.8rem}
 .muted{color:#697386;font-size:.85rem}
 """
+
+# The pages' own Content-Security-Policy, as Stripe's hosted pages send theirs:
+# no script at all, and only the stylesheet above (by its hash). Sent by
+# web.html_response; the app's policy (django-csp) leaves an existing header alone.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; "
+    "style-src 'sha256-"
+    + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+    + "'; img-src data:; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def _document(title: str, body: str, lang: str = ENGLISH) -> str:

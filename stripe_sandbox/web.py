@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from .encoding import FormError, decode
 from .errors import ApiError, OAuthError, invalid
+from .pages import CONTENT_SECURITY_POLICY
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
@@ -56,9 +57,14 @@ def error_response(error: ApiError | OAuthError) -> Response:
 
 
 def html_response(status: int, text: str) -> Response:
-    """Return an HTML page."""
+    """Return an HTML page, with the sandbox pages' Content-Security-Policy."""
     return Response(
-        status, text.encode(), [("Content-Type", "text/html; charset=utf-8")]
+        status,
+        text.encode(),
+        [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ],
     )
 
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -118,6 +119,10 @@ def sample_registrant(webinar: Webinar, language: str) -> Registrant:
     )
 
 
+# The email's HTML is shown in a sandboxed srcdoc iframe, which inherits this
+# page's Content-Security-Policy; emails need inline styles (the README,
+# "Content-Security-Policy"). Scripts stay forbidden.
+@csp_update({"style-src": ["'unsafe-inline'"]})
 @organizer_required
 def preview(request: HttpRequest, pk: int, kind: str, language: str) -> HttpResponse:
     """Show one email of the webinar as a registrant (or organizer) gets it."""

@@ -91,7 +91,9 @@ def test_16_minutes_before_it_still_shows_the_details(client, webinar):
     registrant, session, response = open_link_before_start(client, webinar, 16)
 
     assert response.status_code == 200
-    assert 'http-equiv="refresh"' in response.text
+    # The countdown reloads the page when the room opens (no meta refresh).
+    assert "js/countdown.js" in response.text
+    assert 'id="countdown" data-seconds="60"' in response.text
 
 
 def test_after_the_end_says_the_session_has_ended(client, webinar):

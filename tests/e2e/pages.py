@@ -1,0 +1,259 @@
+"""The pages every browser check visits: tests/e2e/test_csp_pages.py loads each one
+in Chromium under the real Content-Security-Policy, fails on any violation, and
+runs axe (WCAG 2.2 AA) in English and French, on desktop and mobile.
+
+Add a page (other tests may import PAGES too):
+
+    @page("webinar page", login=True)
+    def webinar_page(world: World) -> str:
+        webinar = factories.WebinarFactory(owner=world.organizer)
+        return webinar.get_absolute_url()
+
+The function builds the state it needs with factories or services (the database
+is fresh for each page) and returns the path to open, or a `Visit` when the page
+needs a step in the browser first (submit a form, wait for a script) or must
+not load one of its scripts. `login=True` opens it as `world.organizer`, an admin
+of its own account.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import Page
+
+from organizers.models import Organizer
+from recordings.watch import grant_watch
+from registrations.models import EmailLog, Registrant
+from registrations.tokens import done_token
+from tests import factories
+
+
+@dataclass
+class World:
+    """What a page builder gets: the organizer the browser is logged in as."""
+
+    organizer: Organizer
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A path, and what to do in the browser before the checks."""
+
+    path: str
+    # Runs after the page has loaded, in each language (e.g. send a form).
+    act: Callable[[Page], None] | None = None
+    # Static files (ends of URLs) not to load, e.g. a script that navigates away.
+    block: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    name: str
+    build: Callable[[World], "str | Visit"]
+    login: bool
+
+
+PAGES: dict[str, PageEntry] = {}
+
+
+def page(name: str, *, login: bool = False) -> Callable:
+    """Register a page builder under `name` (the test's id and failure label)."""
+
+    def register(build: Callable[[World], "str | Visit"]) -> Callable:
+        assert name not in PAGES, f"two pages named {name!r}"
+        PAGES[name] = PageEntry(name=name, build=build, login=login)
+        return build
+
+    return register
+
+
+def _webinar(world: World, **fields):
+    return factories.WebinarFactory(
+        owner=world.organizer, title="Budgeting basics", **fields
+    )
+
+
+def _paid_webinar(world: World):
+    """A one-session webinar at 50.00 EUR with a discount code (the "Apply" button)."""
+    webinar = _webinar(world)
+    factories.StripeConnectionFactory(account=webinar.account)
+    factories.PriceFactory(webinar=webinar, amount=5000, currency="EUR")
+    factories.DiscountCodeFactory(webinar=webinar, code="EARLY", amount=2500)
+    return webinar
+
+
+def _wait_for(selector: str) -> Callable[[Page], None]:
+    def act(page: Page) -> None:
+        page.wait_for_selector(selector)
+
+    return act
+
+
+# --- Public pages -------------------------------------------------------------
+
+
+@page("login")
+def login_page(world: World) -> str:
+    return reverse("organizers:login")
+
+
+@page("registration page")
+def registration_page(world: World) -> str:
+    return _paid_webinar(world).get_registration_url()
+
+
+def _send_empty_form(page: Page) -> None:
+    page.locator("#register-submit").click()
+    page.wait_for_selector(".errorlist")
+
+
+@page("registration page, form errors")
+def registration_errors(world: World) -> Visit:
+    return Visit(_paid_webinar(world).get_registration_url(), act=_send_empty_form)
+
+
+@page("done page")
+def done_page(world: World) -> str:
+    registrant = factories.RegistrantFactory(webinar=_webinar(world))
+    key = registrant.webinar.registration_key
+    return f"{reverse('registrations:done', args=[key])}?r={done_token(registrant)}"
+
+
+@page("processing page")
+def processing_page(world: World) -> str:
+    registrant = factories.RegistrantFactory(
+        webinar=_webinar(world),
+        status=Registrant.Status.PENDING,
+        source="paid",
+        confirmed_at=None,
+    )
+    key = registrant.webinar.registration_key
+    return f"{reverse('registrations:done', args=[key])}?r={done_token(registrant)}"
+
+
+@page("device continue page")
+def device_continue(world: World) -> Visit:
+    registrant = factories.RegistrantFactory(webinar=_webinar(world))
+    # Without its script the page stays (as for a mail link scanner).
+    return Visit(
+        reverse("registrations:join", args=[registrant.join_token]),
+        block=("js/device-continue.js",),
+        act=_wait_for("[data-device-continue]"),
+    )
+
+
+@page("join page")
+def join_page(world: World) -> Visit:
+    registrant = factories.RegistrantFactory(webinar=_webinar(world))
+    # The continue page sends itself; the join page's countdown then ticks.
+    return Visit(
+        reverse("registrations:join", args=[registrant.join_token]),
+        act=_wait_for("#countdown"),
+    )
+
+
+def _player_started(page: Page) -> None:
+    page.wait_for_selector("video#player")
+    page.wait_for_function(
+        "() => { const v = document.getElementById('player');"
+        " return v && v.currentSrc && v.readyState >= 1; }"
+    )
+
+
+@page("watch page")
+def watch_page(world: World) -> Visit:
+    webinar = _webinar(world, kind="on_demand", sessions=0)
+    recording = factories.RecordingFactory(
+        account=webinar.account, title="Planning recording"
+    )
+    registrant = factories.RegistrantFactory(webinar=webinar)
+    grant = grant_watch(registrant=registrant, recording=recording)
+    return Visit(grant.get_absolute_url(), act=_player_started)
+
+
+@page("registrant cancel page")
+def self_cancel_page(world: World) -> str:
+    registrant = factories.RegistrantFactory(webinar=_webinar(world))
+    return reverse("registrations:self_cancel", args=[registrant.cancel_token])
+
+
+# --- Console ------------------------------------------------------------------
+
+
+@page("dashboard", login=True)
+def dashboard(world: World) -> str:
+    _webinar(world)
+    return reverse("webinars:dashboard")
+
+
+@page("webinar page", login=True)
+def webinar_page(world: World) -> str:
+    return _webinar(world).get_absolute_url()
+
+
+@page("registrant list", login=True)
+def registrant_list(world: World) -> str:
+    webinar = _webinar(world)
+    factories.RegistrantFactory(webinar=webinar)
+    factories.RegistrantFactory(
+        webinar=webinar, status=Registrant.Status.CANCELLED, confirmed_at=None
+    )
+    return reverse("registrations:registrants", args=[webinar.pk])
+
+
+@page("registrant refund page", login=True)
+def registrant_refund(world: World) -> str:
+    registrant = factories.RegistrantFactory(webinar=_webinar(world))
+    return reverse(
+        "registrations:refund_registrant", args=[registrant.webinar_id, registrant.pk]
+    )
+
+
+@page("payments section", login=True)
+def payments_section(world: World) -> str:
+    webinar = _paid_webinar(world)
+    return reverse("payments:pricing", args=[webinar.pk])
+
+
+@page("Stripe settings", login=True)
+def stripe_settings(world: World) -> str:
+    factories.StripeConnectionFactory(account=world.organizer.account)
+    return reverse("payments:stripe_settings")
+
+
+@page("emails console", login=True)
+def emails_console(world: World) -> str:
+    return reverse("registrations:email_settings", args=[_webinar(world).pk])
+
+
+@page("email preview", login=True)
+def email_preview(world: World) -> str:
+    webinar = _webinar(world)
+    return reverse(
+        "registrations:email_preview",
+        args=[webinar.pk, EmailLog.Kind.CONFIRMATION, "en"],
+    )
+
+
+@page("recordings library", login=True)
+def recordings_library(world: World) -> str:
+    factories.RecordingFactory(account=world.organizer.account, title="Kick-off")
+    return reverse("recordings:list")
+
+
+@page("recording page", login=True)
+def recording_page(world: World) -> str:
+    recording = factories.RecordingFactory(
+        account=world.organizer.account,
+        title="Kick-off",
+        available_until=timezone.now() + timedelta(days=30),
+    )
+    return reverse("recordings:detail", args=[recording.pk])
+
+
+@page("account page", login=True)
+def account_page(world: World) -> str:
+    return reverse("organizers:account")

@@ -1,0 +1,135 @@
+"""Every page of tests/e2e/pages.py under the real Content-Security-Policy, and
+accessible (axe-core, WCAG 2.2 AA) in English and French, on desktop and mobile.
+
+A violation is caught twice: the page's `securitypolicyviolation` events (an
+init script reports them to the test, across navigations) and Chromium's
+console messages ("Refused to ..."), which also cover sandboxed frames.
+"""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
+
+from tests import factories
+from tests.e2e.a11y import VIEWPORTS, assert_accessible
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.pages import PAGES, PageEntry, Visit, World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LANGUAGES = ("en", "fr")
+
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__cspViolation([event.effectiveDirective, event.blockedURI,
+    event.sourceFile + ":" + event.lineNumber, String(event.sample || "")].join(" | "));
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def shared_browser() -> Iterator[Browser]:
+    """One Chromium for every page of this module (the pages are many)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.mark.parametrize("entry", PAGES.values(), ids=list(PAGES))
+def test_page_has_no_csp_violation_and_is_accessible(
+    live_server, shared_browser: Browser, entry: PageEntry
+) -> None:
+    organizer = factories.OrganizerFactory(role="admin")
+    built = entry.build(World(organizer=organizer))
+    visit = built if isinstance(built, Visit) else Visit(built)
+    cookies = [
+        {"name": settings.LANGUAGE_COOKIE_NAME, "value": "", "url": live_server.url}
+    ]
+    if entry.login:
+        cookies.append(
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session_cookie(organizer.user),
+                "url": live_server.url,
+            }
+        )
+
+    for language in LANGUAGES:
+        violations: list[str] = []
+        context = shared_browser.new_context(
+            locale=language, viewport=VIEWPORTS["desktop"]
+        )
+        try:
+            cookies[0]["value"] = language
+            context.add_cookies(cookies)
+            context.expose_function(
+                "__cspViolation", lambda text, found=violations: found.append(text)
+            )
+            context.add_init_script(REPORT_VIOLATIONS)
+            for blocked in visit.block:
+                context.route(f"**/{blocked}", lambda route: route.abort())
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+
+            def console(message: ConsoleMessage, found: list[str] = violations) -> None:
+                if "Content Security Policy" in message.text:
+                    found.append(message.text)
+
+            page.on("console", console)
+            response = page.goto(f"{live_server.url}{visit.path}")
+            assert response is not None and response.ok, (entry.name, response)
+            policy = response.headers.get("content-security-policy", "")
+            assert "script-src 'self'" in policy, (entry.name, policy)
+            if visit.act:
+                visit.act(page)
+            page.wait_for_load_state("load")
+            assert page.evaluate("document.documentElement.lang") == language
+            for viewport, size in VIEWPORTS.items():
+                page.set_viewport_size(size)
+                assert_accessible(page, f"{entry.name}, {language}, {viewport}")
+            assert not violations, (
+                f"CSP violations on {entry.name}, {language}: {violations}"
+            )
+        finally:
+            context.close()
+
+
+def test_the_registry_covers_the_pages_the_issue_names() -> None:
+    expected = {
+        "login",
+        "registration page",
+        "registration page, form errors",
+        "done page",
+        "processing page",
+        "join page",
+        "watch page",
+        "device continue page",
+        "registrant cancel page",
+        "dashboard",
+        "webinar page",
+        "registrant list",
+        "payments section",
+        "emails console",
+        "email preview",
+        "recordings library",
+    }
+    assert expected <= set(PAGES)
