@@ -159,6 +159,19 @@ def switch_payments(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose whether to accept payments."))
         return back(webinar)
     enabled = form.cleaned_data["enabled"]
+    price = price_of(webinar)
+    if (
+        not enabled
+        and price is not None
+        and price.enabled
+        and request.POST.get("confirmed") != "1"
+    ):
+        # Money-moving: say what happens and ask again (works without JS).
+        return render(
+            request,
+            "payments/pricing/confirm_off.html",
+            {"webinar": webinar, "price": price},
+        )
     try:
         price_changes.set_payments_enabled(
             webinar=webinar, enabled=enabled, user=request.user
