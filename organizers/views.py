@@ -15,7 +15,7 @@ from organizers.forms import (
     InviteForm,
     LoginForm,
 )
-from organizers.hooks import account_panels
+from organizers.hooks import account_change_consequences, account_panels
 from organizers.models import Organizer
 from organizers.permissions import admin_required, organizer_required
 from organizers.services import OrganizerError, announce_joined, invite_organizer
@@ -53,6 +53,27 @@ def account_view(request: HttpRequest) -> HttpResponse:
             request.POST or None, instance=account, prefix="settings"
         )
         if request.method == "POST" and settings_form.is_valid():
+            consequences = [
+                item
+                for receiver in account_change_consequences
+                for item in receiver(account, settings_form.cleaned_data)
+            ]
+            if consequences and request.POST.get("confirmed") != "1":
+                # Say what the change stops, and ask again (works without JS).
+                return render(
+                    request,
+                    "organizers/account_confirm.html",
+                    {
+                        "account": account,
+                        "consequences": consequences,
+                        "fields": [
+                            (name, value)
+                            for name, values in request.POST.lists()
+                            if name not in ("csrfmiddlewaretoken", "confirmed")
+                            for value in values
+                        ],
+                    },
+                )
             settings_form.save()
             messages.success(request, _("Account settings saved."))
             return redirect("organizers:account")

@@ -20,11 +20,14 @@ class PaymentsConfig(AppConfig):
         # `handlers` is imported for its @handles decorators (Connect webhooks).
         from organizers import hooks as organizer_hooks
         from payments import demo
-        from payments.connect import connections, handlers  # noqa: F401
+        from payments.connect import connections, handlers, scope_change  # noqa: F401
         from payments.views import connect as connect_views
         from webinars import hooks as webinar_hooks
 
         organizer_hooks.account_panels.register(connect_views.account_panel)
+        organizer_hooks.account_change_consequences.register(
+            scope_change.scope_consequences
+        )
         webinar_hooks.dashboard_warning_providers.register(
             connections.dashboard_warnings
         )
