@@ -37,10 +37,11 @@ class PaymentsConfig(AppConfig):
 
     def ready_pricing(self) -> None:
         """Plug prices and discount codes into the webinar page and seed_demo."""
-        from payments import demo
+        from payments import dashboard, demo
         from payments.views import pricing as pricing_views
         from webinars import hooks as webinar_hooks
 
         webinar_hooks.webinar_panels.register(pricing_views.webinar_panel)
+        webinar_hooks.dashboard_facts_providers.register(dashboard.dashboard_facts)
         # After connect_demo_account, which links the demo Stripe account.
         webinar_hooks.seed_demo_extensions.register(demo.seed_demo_pricing)

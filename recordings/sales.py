@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from organizers.models import Organizer
-from recordings.models import ReplayOffer
+from recordings.models import PostSessionVideo, ReplayOffer
 from recordings.videos import replay_recording
 from registrations.hooks import RegistrationMode
 from webinars.models import Webinar
@@ -77,3 +77,19 @@ def on_demand_warnings(organizer: Organizer) -> list[str]:
         for webinar in webinars
         if registration_mode(webinar) is None
     ]
+
+
+def dashboard_facts(webinars: list[Webinar]) -> dict[int, dict]:
+    """webinars.dashboard_facts_providers: on-demand webinars with a video (1 query).
+
+    The dashboard's "draft" for an on-demand webinar without an available
+    webinar-wide video; the view limit is left to the registration page.
+    """
+    ids = [w.pk for w in webinars if w.kind == Webinar.Kind.ON_DEMAND]
+    if not ids:
+        return {}
+    videos = PostSessionVideo.objects.filter(
+        webinar_id__in=ids, session__isnull=True
+    ).select_related("recording")
+    selling = {v.webinar_id for v in videos if v.recording.is_available()}
+    return {pk: {"sells_recording": pk in selling} for pk in ids}

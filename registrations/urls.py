@@ -7,6 +7,7 @@ from registrations.views import (
     join,
     refunds,
     registration,
+    revenue,
 )
 from registrations.views import emails as views_emails
 
@@ -108,4 +109,10 @@ urlpatterns += [
         console.registrant_action,
         name="registrant_action",
     ),
+]
+
+# The account-wide revenue report (registrations/views/revenue.py).
+urlpatterns += [
+    path("console/revenue/", revenue.revenue_report, name="revenue"),
+    path("console/revenue.csv", revenue.revenue_csv, name="revenue_csv"),
 ]

@@ -73,3 +73,17 @@ recording_sale_checks: Hook[Callable[[Webinar], bool]] = Hook(
 def sells_recording(webinar: Webinar) -> bool:
     """Tell whether a receiver of recording_sale_checks sells the webinar's video."""
     return any(check(webinar) for check in recording_sale_checks)
+
+
+dashboard_facts_providers: Hook[Callable[[list[Webinar]], dict[int, dict]]] = Hook(
+    "webinars.dashboard_facts_providers",
+    """Per-webinar facts of higher apps for the dashboard's table.
+
+    Called by webinars.dashboard.dashboard_rows with the list of webinars shown;
+    each receiver returns {webinar_id: {fact: value}} in a fixed number of
+    queries whatever the number of webinars. Facts the dashboard reads:
+    "sold" (int: seats taken), "revenue" (list of formatted amounts, one per
+    currency, never added across currencies), "price" (formatted text),
+    "price_state" ("free", "paid", "unavailable"), "sells_recording" (bool).
+    """,
+)

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db.models import Min, Prefetch
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organizers.permissions import organizer_required
 from webinars import services
+from webinars.dashboard import dashboard_rows
 from webinars.forms import (
     TIMEZONES,
     MemberForm,
@@ -24,22 +24,13 @@ from webinars.permissions import managed_webinar
 
 @organizer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    upcoming_sessions = Session.objects.filter(
-        ends_at__gte=timezone.now(), cancelled_at__isnull=True
-    )
-    webinars = (
-        Webinar.objects.visible_to(request.organizer)
-        .select_related("owner__user")
-        .annotate(next_start=Min("sessions__starts_at"))
-        .prefetch_related(
-            Prefetch("sessions", queryset=upcoming_sessions, to_attr="upcoming")
-        )
-        .order_by("next_start", "-created_at")
-    )
     return render(
         request,
         "webinars/dashboard.html",
-        {"webinars": webinars, "warnings": dashboard_warnings(request)},
+        {
+            "rows": dashboard_rows(request.organizer),
+            "warnings": dashboard_warnings(request),
+        },
     )
 
 
@@ -126,6 +117,8 @@ def webinar_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
+    if webinar.cancelled_at is not None:
+        return refuse_cancelled(request, webinar)
     form = WebinarForm(request.POST or None, instance=webinar, account=webinar.account)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -138,6 +131,8 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sessions_add(request: HttpRequest, pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
+    if webinar.cancelled_at is not None:
+        return refuse_cancelled(request, webinar)
     form = ScheduleForm(request.POST or None, tz=webinar.timezone, prefix="schedule")
     if request.method == "POST" and form.is_valid():
         services.add_sessions(
@@ -181,6 +176,14 @@ def session_delete(request: HttpRequest, pk: int, session_pk: int) -> HttpRespon
         messages.error(request, str(error))
     else:
         messages.success(request, _("Session deleted."))
+    return redirect(webinar)
+
+
+def refuse_cancelled(request: HttpRequest, webinar: Webinar) -> HttpResponse:
+    """A cancelled webinar is not edited and gets no new session."""
+    messages.error(
+        request, _("This webinar is cancelled: it can no longer be changed.")
+    )
     return redirect(webinar)
 
 
