@@ -23,7 +23,9 @@ webinar_panels: Hook[Callable[..., dict | None]] = Hook(
     """Panels on a webinar's console page, in registration order.
 
     Called by webinars.views.webinar_detail with (request, webinar); each
-    receiver returns {"template": ..., "context": {...}} or None to show nothing.
+    receiver returns {"template": ..., "context": {...}} or None to show nothing;
+    an optional "section" puts the panel in that section of the page
+    ("recordings", "settings"; default "overview").
     The receiver must check nothing more than the page already did (the
     organizer may manage the webinar).
     """,

@@ -4,7 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from organizers.permissions import organizer_required
 from webinars import services
@@ -88,29 +89,66 @@ def webinar_form_page(
     )
 
 
-@organizer_required
-def webinar_detail(request: HttpRequest, pk: int) -> HttpResponse:
+# The webinar page's sections: (name, URL name, label); each one a real URL.
+SECTIONS = [
+    ("overview", "webinars:detail", _lazy("Overview")),
+    ("registrants", "registrations:registrants", _lazy("Registrants")),
+    ("payments", "payments:pricing", _lazy("Payments and codes")),
+    ("emails", "registrations:email_settings", _lazy("Emails")),
+    ("recordings", "webinars:recordings", _lazy("Recordings")),
+    ("settings", "webinars:settings", _lazy("Settings")),
+]
+
+
+def section_page(
+    request: HttpRequest, pk: int, section: str, template: str
+) -> HttpResponse:
+    """Render one section of the webinar page with the panels that belong there.
+
+    A panel (webinars.hooks.webinar_panels) says its section with "section";
+    without one it shows on the overview.
+    """
     webinar = managed_webinar(request, pk)
-    sessions = webinar.sessions.all()
-    members = webinar.members.all()
     panels = [panel(request, webinar) for panel in webinar_panels]
     return render(
         request,
-        "webinars/webinar_detail.html",
+        template,
         {
             "webinar": webinar,
-            "sessions": sessions,
-            "members": members,
+            "section": section,
+            "sessions": webinar.sessions.all(),
+            "members": webinar.members.all(),
             "member_form": MemberForm(webinar=webinar),
             "question_form": QuestionForm(),
-            "schedule": ScheduleForm(tz=webinar.timezone, prefix="schedule"),
             "registration_url": request.build_absolute_uri(
                 webinar.get_registration_url()
             ),
-            "panels": [p for p in panels if p],
+            "panels": [
+                p for p in panels if p and p.get("section", "overview") == section
+            ],
             "now": timezone.now(),
         },
     )
+
+
+@organizer_required
+def webinar_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The webinar page's overview: status, sessions and the apps' summaries."""
+    return section_page(request, pk, "overview", "webinars/webinar_detail.html")
+
+
+@organizer_required
+@require_GET
+def webinar_recordings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The webinar page's Recordings section."""
+    return section_page(request, pk, "recordings", "webinars/section_recordings.html")
+
+
+@organizer_required
+@require_GET
+def webinar_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The webinar page's Settings: details, co-organizers, questions."""
+    return section_page(request, pk, "settings", "webinars/section_settings.html")
 
 
 @organizer_required
@@ -206,7 +244,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
         else:
             messages.success(request, _("Invitation added."))
-        return redirect(webinar)
+        return redirect("webinars:settings", webinar.pk)
     return form_refused(request, "webinars/member_form.html", webinar, form)
 
 
@@ -217,7 +255,7 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     member = get_object_or_404(webinar.members, pk=member_pk)
     services.remove_member(member=member)
     messages.success(request, _("Removed %(email)s.") % {"email": member.email})
-    return redirect(webinar)
+    return redirect("webinars:settings", webinar.pk)
 
 
 @organizer_required
@@ -228,7 +266,7 @@ def question_remove(request: HttpRequest, pk: int, question_id: str) -> HttpResp
         services.remove_question(webinar=webinar, question_id=question_id)
     except services.WebinarError as error:
         messages.error(request, str(error))
-    return redirect(webinar)
+    return redirect("webinars:settings", webinar.pk)
 
 
 @organizer_required
@@ -239,5 +277,5 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         services.add_question(webinar=webinar, **form.cleaned_data)
         messages.success(request, _("Question added."))
-        return redirect(webinar)
+        return redirect("webinars:settings", webinar.pk)
     return form_refused(request, "webinars/question_form.html", webinar, form)

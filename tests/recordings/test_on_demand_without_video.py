@@ -52,7 +52,8 @@ def test_console_warns_about_an_on_demand_webinar_without_video(login, organizer
     client = login(organizer)
     dashboard = client.get(reverse("webinars:dashboard")).content.decode()
     assert "has no video to watch" in dashboard
-    detail = client.get(webinar.get_absolute_url()).content.decode()
+    detail = client.get(reverse("webinars:recordings", args=[webinar.pk]))
+    detail = detail.content.decode()
     assert "this on-demand webinar has no video to watch" in detail
     preview = client.get(reverse("payments:pricing_preview", args=[webinar.pk]))
     assert "no video to watch yet" in preview.content.decode()
