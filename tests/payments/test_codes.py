@@ -291,7 +291,7 @@ def test_csv_export_streams_every_code(webinar, priced, owner_client):
     text = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert text.splitlines()[0] == (
-        "code,price,currency,max_uses,uses,valid_from,valid_until,active,"
+        "code,price_major_units,currency,max_uses,uses,valid_from,valid_until,active,"
         "status,held_by_open_checkouts"
     )
     assert [row[:8] for row in rows[1:]] == [
