@@ -70,3 +70,27 @@ account_panels: Hook[Callable[..., dict | None]] = Hook(
     app adds the Stripe connection panel.
     """,
 )
+
+organizer_joined_handlers: Hook[Callable[..., None]] = Hook(
+    "organizers.organizer_joined_handlers",
+    """An organizer joined the account or logged in.
+
+    Called by organizers.services.announce_joined with the Organizer when it is
+    created by an invitation, when the invitation is accepted and at each login.
+    The webinars app binds the co-organizer invitations addressed to the
+    organizer's email before they joined. Receivers must be idempotent.
+    """,
+)
+
+account_change_consequences: Hook[Callable[..., list[dict]]] = Hook(
+    "organizers.account_change_consequences",
+    """What saving new account settings would stop, asked before saving.
+
+    Called by organizers.views.account_view with (account, new_values) where
+    new_values are the settings form's cleaned data (not saved yet). Each
+    receiver returns a list of {"text": str, "items": [str, ...]} (texts already
+    translated), empty when nothing important changes. When any receiver
+    returns one, the page asks the admin to confirm before saving. The payments
+    app lists the webinars whose sales stop when the Stripe scope changes.
+    """,
+)

@@ -10,6 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from organizers.hooks import organizer_joined_handlers
 from organizers.models import Organizer
 
 
@@ -61,7 +62,16 @@ def invite_organizer(
         transaction.on_commit(
             lambda: send_invitation(organizer=organizer, site_url=site_url)
         )
+        announce_joined(organizer)
     return organizer
+
+
+def announce_joined(organizer: Organizer | None) -> None:
+    """Tell the organizer_joined_handlers (invitation, acceptance, login)."""
+    if organizer is None:
+        return
+    for handler in organizer_joined_handlers:
+        handler(organizer)
 
 
 def invitation_url(*, organizer: Organizer, site_url: str) -> str:

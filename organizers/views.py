@@ -16,10 +16,11 @@ from organizers.forms import (
     InviteForm,
     LoginForm,
 )
-from organizers.hooks import account_panels
+from organizers.hooks import account_change_consequences, account_panels
+from organizers.models import Organizer
 from organizers.permissions import admin_required, organizer_required
 from organizers.redirects import safe_next
-from organizers.services import OrganizerError, invite_organizer
+from organizers.services import OrganizerError, announce_joined, invite_organizer
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,6 +31,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
+        announce_joined(Organizer.objects.filter(user=form.user).first())
         # A plain redirect: the target is a checked path, never a URL name.
         return HttpResponseRedirect(next_url or reverse(settings.LOGIN_REDIRECT_URL))
     return render(request, "organizers/login.html", {"form": form, "next": next_url})
@@ -52,6 +54,27 @@ def account_view(request: HttpRequest) -> HttpResponse:
             request.POST or None, instance=account, prefix="settings"
         )
         if request.method == "POST" and settings_form.is_valid():
+            consequences = [
+                item
+                for receiver in account_change_consequences
+                for item in receiver(account, settings_form.cleaned_data)
+            ]
+            if consequences and request.POST.get("confirmed") != "1":
+                # Say what the change stops, and ask again (works without JS).
+                return render(
+                    request,
+                    "organizers/account_confirm.html",
+                    {
+                        "account": account,
+                        "consequences": consequences,
+                        "fields": [
+                            (name, value)
+                            for name, values in request.POST.lists()
+                            if name not in ("csrfmiddlewaretoken", "confirmed")
+                            for value in values
+                        ],
+                    },
+                )
             settings_form.save()
             messages.success(request, _("Account settings saved."))
             return redirect("organizers:account")
@@ -106,6 +129,7 @@ def accept_invite(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         form.save()
         login(request, user, backend="organizers.backends.EmailBackend")
+        announce_joined(Organizer.objects.filter(user=user).first())
         messages.success(request, _("Welcome! Your password is set."))
         return redirect("webinars:dashboard")
     return render(request, "organizers/accept_invite.html", {"form": form})

@@ -20,11 +20,14 @@ class PaymentsConfig(AppConfig):
         # `handlers` is imported for its @handles decorators (Connect webhooks).
         from organizers import hooks as organizer_hooks
         from payments import demo
-        from payments.connect import connections, handlers  # noqa: F401
+        from payments.connect import connections, handlers, scope_change  # noqa: F401
         from payments.views import connect as connect_views
         from webinars import hooks as webinar_hooks
 
         organizer_hooks.account_panels.register(connect_views.account_panel)
+        organizer_hooks.account_change_consequences.register(
+            scope_change.scope_consequences
+        )
         webinar_hooks.dashboard_warning_providers.register(
             connections.dashboard_warnings
         )
@@ -34,10 +37,11 @@ class PaymentsConfig(AppConfig):
 
     def ready_pricing(self) -> None:
         """Plug prices and discount codes into the webinar page and seed_demo."""
-        from payments import demo
+        from payments import dashboard, demo
         from payments.views import pricing as pricing_views
         from webinars import hooks as webinar_hooks
 
         webinar_hooks.webinar_panels.register(pricing_views.webinar_panel)
+        webinar_hooks.dashboard_facts_providers.register(dashboard.dashboard_facts)
         # After connect_demo_account, which links the demo Stripe account.
         webinar_hooks.seed_demo_extensions.register(demo.seed_demo_pricing)

@@ -214,7 +214,8 @@ def generate_codes(
             _("Generate between 1 and %(max)d codes.") % {"max": MAX_GENERATED_CODES},
             field="count",
         )
-    prefix = prefix.strip()
+    # "VIP-" and "VIP" both give VIP-XXXXXXXXXX (never VIP--XXXXXXXXXX).
+    prefix = prefix.strip().rstrip("-_")
     if (prefix and not CODE_PATTERN.match(prefix)) or len(prefix) > 29:
         raise PaymentsError(
             _(

@@ -1,4 +1,5 @@
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models, transaction
@@ -191,7 +192,31 @@ class PriceChange(models.Model):
         return self.description
 
 
+class DiscountCodeQuerySet(models.QuerySet):
+    def with_held(self) -> "DiscountCodeQuerySet":
+        """Annotate `held`: uses counted for checkouts still open (not yet paid)."""
+        return self.annotate(
+            held=models.Count(
+                "registrants",
+                filter=Q(
+                    registrants__payment__status__in=[
+                        Payment.Status.CREATED,
+                        Payment.Status.OPEN,
+                    ]
+                ),
+            )
+        )
+
+
 class DiscountCode(models.Model):
+    class State(models.TextChoices):
+        INACTIVE = "inactive", _("Deactivated")
+        SCHEDULED = "scheduled", _("Scheduled")
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        USED_UP = "used_up", _("Used up")
+        HELD = "held", _("Held by an open checkout")
+
     webinar = models.ForeignKey(
         Webinar, on_delete=models.CASCADE, related_name="discount_codes"
     )
@@ -203,6 +228,8 @@ class DiscountCode(models.Model):
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DiscountCodeQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -222,6 +249,22 @@ class DiscountCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def state(self, *, at: "datetime", held: int = 0) -> "DiscountCode.State":
+        """What the code is at `at`; `held`: uses held by open checkouts.
+
+        A code whose last uses are held by checkouts still open is "held": the
+        uses come back if those checkouts expire.
+        """
+        if not self.active:
+            return self.State.INACTIVE
+        if self.valid_until is not None and at >= self.valid_until:
+            return self.State.EXPIRED
+        if self.valid_from is not None and at < self.valid_from:
+            return self.State.SCHEDULED
+        if self.max_uses is not None and self.uses >= self.max_uses:
+            return self.State.HELD if held else self.State.USED_UP
+        return self.State.ACTIVE
 
 
 class PaymentQuerySet(models.QuerySet):

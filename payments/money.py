@@ -172,3 +172,20 @@ def _currency_symbols(currency: str, language: str | None) -> list[str]:
     for locale in {babel_locale(language), "en_001", "en_US", "fr_FR"}:
         symbols.add(get_currency_symbol(code, locale=locale))
     return sorted(symbols, key=len, reverse=True)
+
+
+# Every CSV of the console writes amounts the same way: a decimal number in
+# the currency's major units ("100.00" is one hundred euros), "." as the
+# decimal mark, no grouping, and the currency in its own column; the column
+# names end with CSV_AMOUNT_SUFFIX so that the header says it.
+CSV_AMOUNT_SUFFIX = "_major_units"
+
+
+def csv_amount(amount: int, currency: str) -> str:
+    """Return an amount (minor units) as the console's CSVs write it: "100.00"."""
+    return str(to_decimal(amount, currency))
+
+
+def csv_amount_column(name: str) -> str:
+    """Return the header of an amount column, e.g. "amount_major_units"."""
+    return f"{name}{CSV_AMOUNT_SUFFIX}"

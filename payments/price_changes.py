@@ -120,6 +120,11 @@ def set_payments_enabled(
     *, webinar: Webinar, enabled: bool, user: AbstractBaseUser | None
 ) -> Price:
     """Turn payments on or off; off makes the webinar free but keeps its prices."""
+    if enabled and webinar.cancelled_at is not None:
+        raise PaymentsError(
+            _("This webinar is cancelled: payments cannot be turned on."),
+            field="enabled",
+        )
     if enabled and not can_sell(webinar):
         raise PaymentsError(
             _(

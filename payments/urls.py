@@ -7,6 +7,7 @@ from payments.views import (
     onboarding,
     preview,
     pricing,
+    restore,
     webhooks,
 )
 
@@ -35,6 +36,7 @@ urlpatterns = [
     ),
     path(STRIPE + "<int:pk>/disconnect/", connect.disconnect, name="stripe_disconnect"),
     path(STRIPE + "<int:pk>/refresh/", connect.refresh, name="stripe_refresh"),
+    path(STRIPE + "restore/", restore.restore, name="stripe_restore"),
     path(WEBINAR, pricing.payment_section, name="pricing"),
     path(WEBINAR + "switch/", pricing.switch_payments, name="pricing_switch"),
     path(WEBINAR + "price/", pricing.set_price, name="pricing_price"),

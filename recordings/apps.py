@@ -22,5 +22,8 @@ class RecordingsConfig(AppConfig):
         registration_hooks.registrant_confirmed_handlers.register(
             watch.grant_on_confirmation
         )
+        webinar_hooks.recording_sale_checks.register(sales.sells_recording)
+        webinar_hooks.dashboard_facts_providers.register(sales.dashboard_facts)
+        webinar_hooks.dashboard_warning_providers.register(sales.on_demand_warnings)
         webinar_hooks.seed_demo_extensions.register(demo.seed_demo)
         webinar_hooks.seed_demo_report.register(demo.seed_report)

@@ -11,13 +11,17 @@ from recordings import library
 from recordings.library import RecordingDetails
 from recordings.models import Recording
 from webinars.models import Session, Webinar
+from webinars.templatetags.console_time import zoned_text
 
 DURATION_RE = re.compile(r"^(?:(\d+):)?(?:(\d+):)?(\d+)$")
 
 
 class SessionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Session) -> str:
-        return f"{obj.webinar.title} — {obj.local_start():%Y-%m-%d %H:%M}"
+        # The console's one date rule: the locale's format, with the zone.
+        return (
+            f"{obj.webinar.title} — {zoned_text(obj.starts_at, obj.webinar.timezone)}"
+        )
 
 
 def session_choices(organizer: Organizer) -> "forms.QuerySet":
@@ -174,8 +178,8 @@ class AttachForm(forms.Form):
         self.fields["session"].queryset = webinar.sessions.filter(
             cancelled_at__isnull=True
         )
-        self.fields["session"].label_from_instance = lambda s: (
-            f"{s.local_start():%Y-%m-%d %H:%M}"
+        self.fields["session"].label_from_instance = lambda s: zoned_text(
+            s.starts_at, webinar.timezone
         )
 
 

@@ -4,7 +4,8 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from recordings.models import ReplayOffer
+from organizers.models import Organizer
+from recordings.models import PostSessionVideo, ReplayOffer
 from recordings.videos import replay_recording
 from registrations.hooks import RegistrationMode
 from webinars.models import Webinar
@@ -87,3 +88,40 @@ def registration_mode(webinar: Webinar) -> RegistrationMode | None:
         ),
         amount=replay_amount(webinar),
     )
+
+
+def sells_recording(webinar: Webinar) -> bool:
+    """The webinars hook: the registration page sells a replay or on-demand video."""
+    return registration_mode(webinar) is not None
+
+
+def on_demand_warnings(organizer: Organizer) -> list[str]:
+    """Dashboard warnings: on-demand webinars that cannot be sold (no video)."""
+    webinars = Webinar.objects.visible_to(organizer).filter(
+        kind=Webinar.Kind.ON_DEMAND, cancelled_at__isnull=True
+    )
+    return [
+        _(
+            "“%(title)s” is on demand but has no video to watch: registration is "
+            "closed until you attach a published video to all sessions."
+        )
+        % {"title": webinar.title}
+        for webinar in webinars
+        if registration_mode(webinar) is None
+    ]
+
+
+def dashboard_facts(webinars: list[Webinar]) -> dict[int, dict]:
+    """webinars.dashboard_facts_providers: on-demand webinars with a video (1 query).
+
+    The dashboard's "draft" for an on-demand webinar without an available
+    webinar-wide video; the view limit is left to the registration page.
+    """
+    ids = [w.pk for w in webinars if w.kind == Webinar.Kind.ON_DEMAND]
+    if not ids:
+        return {}
+    videos = PostSessionVideo.objects.filter(
+        webinar_id__in=ids, session__isnull=True
+    ).select_related("recording")
+    selling = {v.webinar_id for v in videos if v.recording.is_available()}
+    return {pk: {"sells_recording": pk in selling} for pk in ids}

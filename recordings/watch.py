@@ -5,13 +5,14 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recordings import tokens
 from recordings.errors import RecordingError
 from recordings.models import Recording, WatchGrant
-from recordings.videos import recording_for_registrant, video_for
+from recordings.videos import recording_for_registrant, replay_recording, video_for
 from registrations.models import Registrant
 from webinars.models import Session
 
@@ -56,13 +57,34 @@ def watch_link(registrant: Registrant, session: Session | None) -> str | None:
 
     With a session: the personal link to that session's post-session video.
     Without one (a confirmation): the replay or on-demand video the
-    registrant bought.
+    registrant bought. For the console's unsaved sample registrant (email
+    previews): a placeholder link when the email would carry one.
     """
+    if registrant.pk is None:
+        return sample_watch_link(registrant, session)
     if session is None:
         grant = replay_grant(registrant)
     else:
         grant = session_grant(registrant, session)
     return f"{settings.SITE_URL}{grant.get_absolute_url()}" if grant else None
+
+
+# The token of the placeholder watch link in the console's email previews.
+PREVIEW_WATCH_TOKEN = "PREVIEW-watch-link-token"  # noqa: S105 - not a secret
+
+
+def sample_watch_link(registrant: Registrant, session: Session | None) -> str | None:
+    """A placeholder watch link for a preview, when a video would be linked."""
+    webinar = registrant.webinar
+    if session is None:
+        recording = replay_recording(webinar)
+    else:
+        video = video_for(webinar=webinar, session=session)
+        recording = video.recording if video else None
+    if recording is None or not recording.is_available():
+        return None
+    path = reverse("recordings:watch", args=[PREVIEW_WATCH_TOKEN])
+    return f"{settings.SITE_URL}{path}"
 
 
 def check_grant(grant: WatchGrant, *, at: datetime | None = None) -> None:

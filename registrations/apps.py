@@ -12,6 +12,7 @@ class RegistrationsConfig(AppConfig):
         from payments import hooks as payment_hooks
         from registrations import (  # noqa: F401
             checkout,
+            dashboard,
             handlers,
         )
         from registrations.demo import seed_demo_policy
@@ -36,6 +37,8 @@ class RegistrationsConfig(AppConfig):
         webinar_hooks.webinar_panels.register(email_panel)
         webinar_hooks.webinar_panels.register(registrants_panel, first=True)
         webinar_hooks.dashboard_warning_providers.register(refund_warnings)
+        webinar_hooks.dashboard_warning_providers.register(dashboard.email_warnings)
+        webinar_hooks.dashboard_facts_providers.register(dashboard.dashboard_facts)
         webinar_hooks.seed_demo_extensions.register(seed_demo_policy)
         webinar_hooks.member_added_handlers.register(register_member)
         # The pricing preview shows the registration page's own form.

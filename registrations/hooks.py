@@ -29,7 +29,9 @@ watch_link_providers: Hook[WatchLinkProvider] = Hook(
     personal watch link (an absolute URL) for that session's post-session
     video, or, with session None, for the replay or on-demand video bought;
     else None. Follow-ups (with their session), confirmations and approvals
-    (session None) carry the first link a provider returns.
+    (session None) carry the first link a provider returns. For an unsaved
+    registrant (the console's email previews), a provider returns a placeholder
+    link when a real registrant would get one.
     """,
 )
 

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from registrations.views import checkout_return, console, join, refunds, registration
+from registrations.views import (
+    checkout_return,
+    console,
+    console_bulk,
+    join,
+    refunds,
+    registration,
+    revenue,
+)
 from registrations.views import emails as views_emails
 
 app_name = "registrations"
@@ -87,8 +95,24 @@ urlpatterns += [
         name="registrants_csv",
     ),
     path(
+        _console + "registrants/selection/",
+        console_bulk.bulk,
+        name="registrants_bulk",
+    ),
+    path(
+        _console + "registrants/<int:registrant_pk>/",
+        console_bulk.detail,
+        name="registrant_detail",
+    ),
+    path(
         _console + "registrants/<int:registrant_pk>/<str:action>/",
         console.registrant_action,
         name="registrant_action",
     ),
+]
+
+# The account-wide revenue report (registrations/views/revenue.py).
+urlpatterns += [
+    path("console/revenue/", revenue.revenue_report, name="revenue"),
+    path("console/revenue.csv", revenue.revenue_csv, name="revenue_csv"),
 ]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from organizers.hooks import Hook
 from organizers.models import Organizer
-from webinars.models import WebinarMember
+from webinars.models import Webinar, WebinarMember
 
 member_added_handlers: Hook[Callable[[WebinarMember], object]] = Hook(
     "webinars.member_added_handlers",
@@ -23,7 +23,9 @@ webinar_panels: Hook[Callable[..., dict | None]] = Hook(
     """Panels on a webinar's console page, in registration order.
 
     Called by webinars.views.webinar_detail with (request, webinar); each
-    receiver returns {"template": ..., "context": {...}} or None to show nothing.
+    receiver returns {"template": ..., "context": {...}} or None to show nothing;
+    an optional "section" puts the panel in that section of the page
+    ("recordings", "settings"; default "overview").
     The receiver must check nothing more than the page already did (the
     organizer may manage the webinar).
     """,
@@ -55,5 +57,35 @@ seed_demo_report: Hook[Callable[..., list[str]]] = Hook(
     """Lines seed_demo prints after seeding, called with account=...
 
     Each receiver returns a list of lines (logins, URLs, test cards).
+    """,
+)
+
+recording_sale_checks: Hook[Callable[[Webinar], bool]] = Hook(
+    "webinars.recording_sale_checks",
+    """Whether the registration page sells a recording of the webinar now.
+
+    Each receiver takes a Webinar and returns True when the registration page
+    sells a replay or an on-demand video (the recordings app). Used by the
+    organizer's preview and the console's warnings, which may not import the
+    recordings app.
+    """,
+)
+
+
+def sells_recording(webinar: Webinar) -> bool:
+    """Tell whether a receiver of recording_sale_checks sells the webinar's video."""
+    return any(check(webinar) for check in recording_sale_checks)
+
+
+dashboard_facts_providers: Hook[Callable[[list[Webinar]], dict[int, dict]]] = Hook(
+    "webinars.dashboard_facts_providers",
+    """Per-webinar facts of higher apps for the dashboard's table.
+
+    Called by webinars.dashboard.dashboard_rows with the list of webinars shown;
+    each receiver returns {webinar_id: {fact: value}} in a fixed number of
+    queries whatever the number of webinars. Facts the dashboard reads:
+    "sold" (int: seats taken), "revenue" (list of formatted amounts, one per
+    currency, never added across currencies), "price" (formatted text),
+    "price_state" ("free", "paid", "unavailable"), "sells_recording" (bool).
     """,
 )

@@ -206,8 +206,14 @@ class Webinar(models.Model):
         """
         if self.cancelled_at is not None:
             return _("This webinar is cancelled.")
-        if sells_recording or self.kind == self.Kind.ON_DEMAND:
+        if sells_recording:
             return ""
+        if self.kind == self.Kind.ON_DEMAND:
+            # Nothing to watch: selling it would give the buyer an empty page.
+            return _(
+                "This on-demand webinar has no video to watch yet: registration "
+                "is closed."
+            )
         if not has_upcoming_session:
             return _("Registration for this webinar is closed.")
         return ""

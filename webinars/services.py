@@ -75,6 +75,24 @@ def add_member(*, webinar: Webinar, email: str, name: str, role: str) -> Webinar
     return member
 
 
+def bind_memberships(organizer: Organizer) -> int:
+    """Give an organizer the co-organizer invitations sent to their email.
+
+    An invitation added before the person joined the account has no organizer:
+    bind it when they join, accept or log in (organizers' organizer_joined hook).
+    Return how many invitations were bound.
+    """
+    return (
+        WebinarMember.objects.filter(
+            webinar__account_id=organizer.account_id,
+            organizer__isnull=True,
+            email__iexact=organizer.user.email,
+        )
+        .exclude(webinar__owner=organizer)
+        .update(organizer=organizer)
+    )
+
+
 def remove_member(*, member: WebinarMember) -> None:
     """Take a co-organizer or panelist off the webinar."""
     member.delete()

@@ -22,6 +22,8 @@ question_patterns = [
 webinar_patterns = [
     path("", views.webinar_detail, name="detail"),
     path("edit/", views.webinar_edit, name="edit"),
+    path("recordings/", views.webinar_recordings, name="recordings"),
+    path("settings/", views.webinar_settings, name="settings"),
     path("sessions/", include(session_patterns)),
     path("members/", include(member_patterns)),
     path("questions/", include(question_patterns)),

@@ -1,14 +1,15 @@
 from django.contrib import messages
-from django.db.models import Min, Prefetch
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from organizers.permissions import organizer_required
 from webinars import services
+from webinars.dashboard import dashboard_rows
 from webinars.forms import (
     TIMEZONES,
     MemberForm,
@@ -24,22 +25,13 @@ from webinars.permissions import managed_webinar
 
 @organizer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    upcoming_sessions = Session.objects.filter(
-        ends_at__gte=timezone.now(), cancelled_at__isnull=True
-    )
-    webinars = (
-        Webinar.objects.visible_to(request.organizer)
-        .select_related("owner__user")
-        .annotate(next_start=Min("sessions__starts_at"))
-        .prefetch_related(
-            Prefetch("sessions", queryset=upcoming_sessions, to_attr="upcoming")
-        )
-        .order_by("next_start", "-created_at")
-    )
     return render(
         request,
         "webinars/dashboard.html",
-        {"webinars": webinars, "warnings": dashboard_warnings(request)},
+        {
+            "rows": dashboard_rows(request.organizer),
+            "warnings": dashboard_warnings(request),
+        },
     )
 
 
@@ -97,35 +89,74 @@ def webinar_form_page(
     )
 
 
-@organizer_required
-def webinar_detail(request: HttpRequest, pk: int) -> HttpResponse:
+# The webinar page's sections: (name, URL name, label); each one a real URL.
+SECTIONS = [
+    ("overview", "webinars:detail", _lazy("Overview")),
+    ("registrants", "registrations:registrants", _lazy("Registrants")),
+    ("payments", "payments:pricing", _lazy("Payments and codes")),
+    ("emails", "registrations:email_settings", _lazy("Emails")),
+    ("recordings", "webinars:recordings", _lazy("Recordings")),
+    ("settings", "webinars:settings", _lazy("Settings")),
+]
+
+
+def section_page(
+    request: HttpRequest, pk: int, section: str, template: str
+) -> HttpResponse:
+    """Render one section of the webinar page with the panels that belong there.
+
+    A panel (webinars.hooks.webinar_panels) says its section with "section";
+    without one it shows on the overview.
+    """
     webinar = managed_webinar(request, pk)
-    sessions = webinar.sessions.all()
-    members = webinar.members.all()
     panels = [panel(request, webinar) for panel in webinar_panels]
     return render(
         request,
-        "webinars/webinar_detail.html",
+        template,
         {
             "webinar": webinar,
-            "sessions": sessions,
-            "members": members,
+            "section": section,
+            "sessions": webinar.sessions.all(),
+            "members": webinar.members.all(),
             "member_form": MemberForm(webinar=webinar),
             "question_form": QuestionForm(),
-            "schedule": ScheduleForm(tz=webinar.timezone, prefix="schedule"),
             "registration_url": request.build_absolute_uri(
                 webinar.get_registration_url()
             ),
-            "panels": [p for p in panels if p],
+            "panels": [
+                p for p in panels if p and p.get("section", "overview") == section
+            ],
             "now": timezone.now(),
         },
     )
 
 
 @organizer_required
+def webinar_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The webinar page's overview: status, sessions and the apps' summaries."""
+    return section_page(request, pk, "overview", "webinars/webinar_detail.html")
+
+
+@organizer_required
+@require_GET
+def webinar_recordings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The webinar page's Recordings section."""
+    return section_page(request, pk, "recordings", "webinars/section_recordings.html")
+
+
+@organizer_required
+@require_GET
+def webinar_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The webinar page's Settings: details, co-organizers, questions."""
+    return section_page(request, pk, "settings", "webinars/section_settings.html")
+
+
+@organizer_required
 @require_http_methods(["GET", "POST"])
 def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
+    if webinar.cancelled_at is not None:
+        return refuse_cancelled(request, webinar)
     form = WebinarForm(request.POST or None, instance=webinar, account=webinar.account)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -138,6 +169,8 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sessions_add(request: HttpRequest, pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
+    if webinar.cancelled_at is not None:
+        return refuse_cancelled(request, webinar)
     form = ScheduleForm(request.POST or None, tz=webinar.timezone, prefix="schedule")
     if request.method == "POST" and form.is_valid():
         services.add_sessions(
@@ -184,6 +217,14 @@ def session_delete(request: HttpRequest, pk: int, session_pk: int) -> HttpRespon
     return redirect(webinar)
 
 
+def refuse_cancelled(request: HttpRequest, webinar: Webinar) -> HttpResponse:
+    """A cancelled webinar is not edited and gets no new session."""
+    messages.error(
+        request, _("This webinar is cancelled: it can no longer be changed.")
+    )
+    return redirect(webinar)
+
+
 def form_refused(
     request: HttpRequest, template: str, webinar: Webinar, form: Form
 ) -> HttpResponse:
@@ -203,7 +244,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
         else:
             messages.success(request, _("Invitation added."))
-        return redirect(webinar)
+        return redirect("webinars:settings", webinar.pk)
     return form_refused(request, "webinars/member_form.html", webinar, form)
 
 
@@ -214,7 +255,7 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     member = get_object_or_404(webinar.members, pk=member_pk)
     services.remove_member(member=member)
     messages.success(request, _("Removed %(email)s.") % {"email": member.email})
-    return redirect(webinar)
+    return redirect("webinars:settings", webinar.pk)
 
 
 @organizer_required
@@ -225,7 +266,7 @@ def question_remove(request: HttpRequest, pk: int, question_id: str) -> HttpResp
         services.remove_question(webinar=webinar, question_id=question_id)
     except services.WebinarError as error:
         messages.error(request, str(error))
-    return redirect(webinar)
+    return redirect("webinars:settings", webinar.pk)
 
 
 @organizer_required
@@ -236,5 +277,5 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         services.add_question(webinar=webinar, **form.cleaned_data)
         messages.success(request, _("Question added."))
-        return redirect(webinar)
+        return redirect("webinars:settings", webinar.pk)
     return form_refused(request, "webinars/question_form.html", webinar, form)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from organizers.models import Account, Organizer
+from payments.dashboard import selling_states
 from payments.models import Price, StripeConnection
 from webinars.models import Webinar
 
@@ -131,7 +132,9 @@ def dashboard_warnings(organizer: Organizer) -> list[str]:
     candidates = with_open_registration(
         Webinar.objects.visible_to(organizer).filter(price__enabled=True)
     ).select_related("account", "owner")
-    stuck = [w for w in candidates.order_by("title") if selling_state(w) != "paid"]
+    webinars = list(candidates.order_by("title"))
+    states = selling_states(webinars)  # a fixed number of queries
+    stuck = [w for w in webinars if states[w.pk] != "paid"]
     if not stuck:
         return []
     titles = ", ".join(w.title for w in stuck)

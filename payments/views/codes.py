@@ -17,20 +17,22 @@ from payments import codes
 from payments.errors import PaymentsError
 from payments.forms import CodeForm, GenerateCodesForm
 from payments.models import DiscountCode
-from payments.money import format_amount
+from payments.money import csv_amount, csv_amount_column
 from payments.views.pricing import act, back, currency_of, submit
 from webinars.models import Webinar
 from webinars.permissions import managed_webinar
 
 CSV_COLUMNS = [
     "code",
-    "price",
+    csv_amount_column("price"),
     "currency",
     "max_uses",
     "uses",
     "valid_from",
     "valid_until",
     "active",
+    "status",
+    "held_by_open_checkouts",
 ]
 
 
@@ -127,17 +129,21 @@ def _csv_rows(webinar: Webinar, currency: str) -> Iterator[str]:
         return timezone.localtime(moment, tz).isoformat() if moment else ""
 
     yield writer.writerow(CSV_COLUMNS)
-    for code in webinar.discount_codes.order_by("code").iterator(chunk_size=500):
+    now = timezone.now()
+    codes = webinar.discount_codes.with_held().order_by("code")
+    for code in codes.iterator(chunk_size=500):
         yield writer.writerow(
             [
                 code.code,
-                format_amount(code.amount, currency, "en"),
+                csv_amount(code.amount, currency),
                 currency,
                 "" if code.max_uses is None else code.max_uses,
                 code.uses,
                 when(code.valid_from),
                 when(code.valid_until),
                 "yes" if code.active else "no",
+                code.state(at=now, held=code.held).value,
+                code.held,
             ]
         )
 

@@ -22,6 +22,7 @@ from payments.connect.connections import (
 )
 from payments.connect.disconnect import disconnect_stripe
 from payments.connect.oauth import complete_connect, start_connect
+from payments.connect.restore import made_free_webinars
 from payments.errors import ConnectError
 from payments.models import StripeConnection, StripeDisconnection
 from webinars.models import Webinar
@@ -83,6 +84,7 @@ def stripe_settings(request: HttpRequest) -> HttpResponse:
             "organizer_rows": organizer_rows,
             "unused": unused,
             "history": history[:10],
+            "made_free": made_free_webinars(organizer),
         },
     )
 
@@ -138,6 +140,9 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
             _("Stripe account %(account)s connected.")
             % {"account": connection.masked_id},
         )
+        if made_free_webinars(request.organizer):
+            # One screen turns the webinars made free back on together.
+            return redirect("payments:stripe_restore")
     return redirect("payments:stripe_settings")
 
 

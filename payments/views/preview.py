@@ -16,6 +16,7 @@ from payments.errors import PricingError
 from payments.pricing import quote
 from payments.views.language import chosen_language
 from payments.views.pricing import price_of
+from webinars import hooks as webinar_hooks
 from webinars.models import Webinar
 from webinars.permissions import managed_webinar
 
@@ -54,10 +55,14 @@ def preview_context(
     for session in sessions:
         session.webinar = webinar
     # The registration page's own rule, so the preview shows what registrants see.
-    closed = bool(
-        webinar.registration_closed_reason(has_upcoming_session=bool(sessions))
+    reason = webinar.registration_closed_reason(
+        has_upcoming_session=bool(sessions),
+        sells_recording=webinar_hooks.sells_recording(webinar),
     )
-    if closed:
+    closed = bool(reason)
+    if closed and webinar.kind == Webinar.Kind.ON_DEMAND and not webinar.cancelled_at:
+        banners.append(reason)
+    elif closed:
         banners.append(_("Registration is closed: no session is still to come."))
     try:
         current = quote(webinar=webinar, code=code, assume_enabled=True)

@@ -77,6 +77,9 @@ def render_section(
     code_count = codes.count()
     currency = price.currency if price else DEFAULT_CURRENCY
     now = timezone.now()
+    shown = list(codes.with_held()[:CODES_SHOWN])
+    for code in shown:
+        code.current_state = code.state(at=now, held=code.held)
     context = {
         "webinar": webinar,
         "price": price,
@@ -86,7 +89,7 @@ def render_section(
         "connection": connection,
         "can_enable": connection is not None and connection.is_usable,
         "changes": price.changes.select_related("changed_by")[:50] if price else [],
-        "codes": codes[:CODES_SHOWN],
+        "codes": shown,
         "code_count": code_count,
         "codes_truncated": code_count > CODES_SHOWN,
         "minimum": format_money(MINIMUM_AMOUNTS[currency], currency),
@@ -156,6 +159,19 @@ def switch_payments(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose whether to accept payments."))
         return back(webinar)
     enabled = form.cleaned_data["enabled"]
+    price = price_of(webinar)
+    if (
+        not enabled
+        and price is not None
+        and price.enabled
+        and request.POST.get("confirmed") != "1"
+    ):
+        # Money-moving: say what happens and ask again (works without JS).
+        return render(
+            request,
+            "payments/pricing/confirm_off.html",
+            {"webinar": webinar, "price": price},
+        )
     try:
         price_changes.set_payments_enabled(
             webinar=webinar, enabled=enabled, user=request.user

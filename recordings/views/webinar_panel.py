@@ -21,6 +21,7 @@ def webinar_panel(request: HttpRequest, webinar: Webinar) -> dict:
     """The webinars.webinar_panels hook: the "Post-session video" section."""
     organizer = request.organizer
     return {
+        "section": "recordings",
         "template": "recordings/webinar_panel.html",
         "context": {
             "webinar": webinar,
@@ -61,7 +62,7 @@ def replay_price(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         for error in form.errors.get("amount", []):
             messages.error(request, error)
-    return redirect(webinar)
+    return redirect("webinars:recordings", webinar.pk)
 
 
 @organizer_required
@@ -73,7 +74,7 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(webinar)
+        return redirect("webinars:recordings", webinar.pk)
     try:
         videos.attach_recording(
             organizer=request.organizer,
@@ -85,7 +86,7 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Post-session video attached."))
-    return redirect(webinar)
+    return redirect("webinars:recordings", webinar.pk)
 
 
 @organizer_required
@@ -95,4 +96,4 @@ def detach(request: HttpRequest, pk: int, video_pk: int) -> HttpResponse:
     video = get_object_or_404(PostSessionVideo, pk=video_pk, webinar=webinar)
     videos.detach_video(video=video)
     messages.success(request, _("Post-session video removed."))
-    return redirect(webinar)
+    return redirect("webinars:recordings", webinar.pk)

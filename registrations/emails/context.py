@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from payments.models import Refund
 from payments.money import babel_locale, format_money
+from registrations.answers import answers_of
 from registrations.hooks import watch_link_providers
 from registrations.models import ORGANIZER_KINDS, EmailLog, RefundRequest, Registrant
 from registrations.purchase import (
@@ -166,9 +167,7 @@ def sessions_for(registrant: Registrant, *, cache: dict | None = None) -> list[S
 
 def watch_link(registrant: Registrant, session: Session | None) -> str | None:
     """Return the first watch link a provider gives, or None."""
-    if registrant.pk is None:
-        # The console's sample registrant (previews) has no grant to link to.
-        return None
+    # The console's sample registrant (previews, unsaved) gets a placeholder.
     for provider in watch_link_providers:
         link = provider(registrant, session)
         if link:
@@ -429,6 +428,8 @@ def build_context(
             failed = EmailLog.objects.filter(pk=variant).first()
         context["failed"] = failed
         context["failed_kind"] = failed.get_kind_display() if failed else ""
+    if kind == Kind.NEW_PAID_REGISTRATION:
+        context["answers"] = answers_of(registrant, webinar)
     if kind in ORGANIZER_KINDS:
         context["console_url"] = site_url(webinar.get_absolute_url())
         if registrant.pk:

@@ -7,7 +7,13 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from payments.models import Payment, Refund
-from payments.money import MoneyText, convert, format_money, to_decimal
+from payments.money import (
+    MoneyText,
+    convert,
+    csv_amount,
+    csv_amount_column,
+    format_money,
+)
 from registrations.models import RefundRequest
 from registrations.refunds.ledger import ACTIVE_STATUSES
 from webinars.models import Webinar
@@ -115,7 +121,7 @@ def webinar_report(webinar: Webinar) -> list[CurrencyTotals]:
 
 
 def report_rows(webinar: Webinar) -> list[list[str]]:
-    """Return the CSV rows of a webinar's payments (amounts in major units).
+    """Return the CSV rows of a webinar's payments (payments.money.csv_amount).
 
     `amount` and `refunded` are in the charge's `currency`; the Stripe fee,
     the platform fee and `net` in `settlement_currency`.
@@ -127,13 +133,13 @@ def report_rows(webinar: Webinar) -> list[list[str]]:
         "email",
         "status",
         "currency",
-        "amount",
-        "refunded",
+        csv_amount_column("amount"),
+        csv_amount_column("refunded"),
         "settlement_currency",
         "exchange_rate",
-        "stripe_fee",
-        "application_fee",
-        "net",
+        csv_amount_column("stripe_fee"),
+        csv_amount_column("application_fee"),
+        csv_amount_column("net"),
         "disputed",
         "payment_intent",
     ]
@@ -149,15 +155,15 @@ def report_rows(webinar: Webinar) -> list[list[str]]:
                 csv_safe(registrant.email if registrant else ""),
                 registrant.status if registrant else payment.status,
                 payment.currency,
-                str(to_decimal(payment.amount, payment.currency)),
-                str(to_decimal(payment.amount_refunded, payment.currency)),
+                csv_amount(payment.amount, payment.currency),
+                csv_amount(payment.amount_refunded, payment.currency),
                 money.currency,
                 format(money.exchange_rate.normalize(), "f")
                 if money.exchange_rate
                 else "",
-                str(to_decimal(money.stripe_fee, money.currency)),
-                str(to_decimal(money.application_fee, money.currency)),
-                str(to_decimal(money.net, money.currency)),
+                csv_amount(money.stripe_fee, money.currency),
+                csv_amount(money.application_fee, money.currency),
+                csv_amount(money.net, money.currency),
                 payment.dispute_status,
                 payment.payment_intent_id,
             ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,14 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from organizers.permissions import organizer_required
-from payments.money import format_money
-from registrations import devices
+from payments.models import Refund
+from payments.money import csv_amount, csv_amount_column, format_money
+from registrations import answers, devices
 from registrations.approval import approve_registrant, deny_registrant
+from registrations.console_rows import IN_FLIGHT, money_of, with_refunds
 from registrations.emails import outbox as emails
-from registrations.forms.registration import RegistrantFilterForm
+from registrations.forms.console import BulkForm, ConsoleFilterForm
 from registrations.models import Registrant
 from registrations.refunds.reports import csv_safe
 from registrations.registration import RegistrationError
+from registrations.views.console_confirm import confirm_deny
 from webinars.models import Webinar
 from webinars.permissions import managed_webinar
 
@@ -56,18 +59,36 @@ def status_counts(webinar: Webinar) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
-def filtered(webinar: Webinar, form: RegistrantFilterForm) -> QuerySet[Registrant]:
+def filtered(webinar: Webinar, form: ConsoleFilterForm) -> QuerySet[Registrant]:
+    """Return the webinar's registrants the filters keep, newest first."""
     registrants = Registrant.objects.filter(webinar=webinar).select_related(
-        "payment", "session__webinar", "discount_code"
+        "payment", "session", "discount_code"
     )
     if form.is_valid():
-        if form.cleaned_data["status"]:
-            registrants = registrants.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["q"].strip():
+        data = form.cleaned_data
+        if data["status"]:
+            registrants = registrants.filter(status=data["status"])
+        text = data["q"].strip()
+        if text:
             registrants = registrants.filter(
-                email__icontains=form.cleaned_data["q"].strip()
+                Q(email__icontains=text)
+                | Q(first_name__icontains=text)
+                | Q(last_name__icontains=text)
             )
+        if data["refund"]:
+            registrants = _refund_filter(registrants, data["refund"])
     return registrants.order_by("-created_at", "-pk")
+
+
+def _refund_filter(
+    registrants: QuerySet[Registrant], state: str
+) -> QuerySet[Registrant]:
+    refunds = Refund.objects.filter(payment=OuterRef("payment"))
+    if state == "pending":
+        return registrants.filter(Exists(refunds.filter(status__in=IN_FLIGHT)))
+    if state == "failed":
+        return registrants.filter(Exists(refunds.filter(status=Refund.Status.FAILED)))
+    return registrants.filter(payment__amount_refunded__gt=0)
 
 
 @organizer_required
@@ -75,8 +96,8 @@ def filtered(webinar: Webinar, form: RegistrantFilterForm) -> QuerySet[Registran
 def registrants(request: HttpRequest, pk: int) -> HttpResponse:
     """List the webinar's registrants, filtered and paginated."""
     webinar = managed_webinar(request, pk)
-    form = RegistrantFilterForm(request.GET or None)
-    page = Paginator(filtered(webinar, form), PAGE_SIZE).get_page(
+    form = ConsoleFilterForm(request.GET or None)
+    page = Paginator(with_refunds(filtered(webinar, form)), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -91,18 +112,28 @@ def registrants(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": status_counts(webinar),
             "statuses": Registrant.Status.choices,
             "query": query.urlencode(),
-            "rows": [_row(r) for r in page.object_list],
+            "rows": [_row(r, webinar) for r in page.object_list],
+            "bulk_actions": BulkForm.ACTIONS,
+            "filtered": any(
+                request.GET.get(name) for name in ("status", "q", "refund")
+            ),
         },
     )
 
 
-def _row(registrant: Registrant) -> dict[str, Any]:
+def _row(registrant: Registrant, webinar: Webinar) -> dict[str, Any]:
+    registrant.webinar = webinar
     payment = registrant.payment
+    money = money_of(registrant)
     return {
         "registrant": registrant,
-        "amount": format_money(registrant.amount, registrant.currency)
-        if registrant.amount and registrant.currency
+        "money": money,
+        "net": format_money(money.net, money.currency)
+        if money.gross and money.currency
         else _("Free"),
+        "gross": format_money(money.gross, money.currency)
+        if money.gross and money.currency
+        else "",
         "paid_at": payment.paid_at if payment is not None else None,
         "code": registrant.discount_code.code if registrant.discount_code else "",
     }
@@ -125,6 +156,14 @@ def registrant_action(
             approve_registrant(registrant=registrant)
             messages.success(request, _("Approved: the registrant gets their link."))
         elif action == "deny":
+            if not request.POST.get("confirmed"):
+                return confirm_deny(
+                    request,
+                    webinar,
+                    [registrant.pk],
+                    action_url=request.path,
+                    fields={"next_query": request.POST.get("next_query", "")},
+                )
             deny_registrant(registrant=registrant, by=request.user)
             messages.success(
                 request, _("Denied: any payment is refunded in full automatically.")
@@ -160,8 +199,11 @@ CSV_HEADER = [
     "status",
     "source",
     "session_start_utc",
-    "amount",
     "currency",
+    csv_amount_column("paid"),
+    csv_amount_column("refunded"),
+    csv_amount_column("net"),
+    "refund_state",
     "discount_code",
     "paid_at_utc",
     "registered_at_utc",
@@ -169,10 +211,14 @@ CSV_HEADER = [
 ]
 
 
-def _csv_rows(registrants: QuerySet[Registrant]) -> Iterator[list[str]]:
-    yield CSV_HEADER
-    for r in registrants.iterator(chunk_size=500):
+def csv_rows(
+    webinar: Webinar, registrants: QuerySet[Registrant]
+) -> Iterator[list[str]]:
+    """Yield the CSV of registrants: amounts as payments.money.csv_amount says."""
+    yield CSV_HEADER + [csv_safe(label) for label in answers.csv_header(webinar)]
+    for r in with_refunds(registrants).iterator(chunk_size=500):
         payment = r.payment
+        money = money_of(r)
         yield [
             str(r.pk),
             csv_safe(r.email),
@@ -181,13 +227,33 @@ def _csv_rows(registrants: QuerySet[Registrant]) -> Iterator[list[str]]:
             r.status,
             r.source,
             r.session.starts_at.isoformat() if r.session else "",
-            str(r.amount),
-            r.currency,
+            money.currency,
+            csv_amount(money.gross, money.currency) if money.currency else "0",
+            csv_amount(money.refunded, money.currency) if money.currency else "0",
+            csv_amount(money.net, money.currency) if money.currency else "0",
+            money.state,
             csv_safe(r.discount_code.code) if r.discount_code else "",
             payment.paid_at.isoformat() if payment and payment.paid_at else "",
             r.created_at.isoformat(),
             r.language,
+            *(csv_safe(cell) for cell in answers.csv_cells(r, webinar)),
         ]
+
+
+def csv_response(
+    webinar: Webinar, registrants: QuerySet[Registrant], *, name: str
+) -> StreamingHttpResponse:
+    """Stream the registrants as a CSV attachment."""
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in csv_rows(webinar, registrants)),
+        content_type="text/csv; charset=utf-8",
+    )
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}-{webinar.pk}-{stamp}.csv"'
+    )
+    return response
 
 
 @organizer_required
@@ -195,14 +261,5 @@ def _csv_rows(registrants: QuerySet[Registrant]) -> Iterator[list[str]]:
 def registrants_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Stream the (filtered) registrant list as CSV."""
     webinar = managed_webinar(request, pk)
-    form = RegistrantFilterForm(request.GET or None)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(filtered(webinar, form))),
-        content_type="text/csv; charset=utf-8",
-    )
-    stamp = timezone.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f'attachment; filename="registrants-{webinar.pk}-{stamp}.csv"'
-    )
-    return response
+    form = ConsoleFilterForm(request.GET or None)
+    return csv_response(webinar, filtered(webinar, form), name="registrants")

@@ -154,7 +154,8 @@ def preview(request: HttpRequest, pk: int, kind: str, language: str) -> HttpResp
             "kind": kind,
             "kind_label": Kind(kind).label,
             "language": language,
-            "languages": PREVIEW_LANGUAGES,
+            # Not "languages": base.html's language menu sets that name.
+            "preview_languages": PREVIEW_LANGUAGES,
             "rendered": rendered,
         },
     )

@@ -112,6 +112,7 @@ def test_admin_changes_account_settings(client, admin):
             "settings-name": "Renamed",
             "settings-stripe_scope": "organizer",
             "settings-auto_attach_recordings": "on",
+            "confirmed": "1",
         },
     )
     admin.account.refresh_from_db()

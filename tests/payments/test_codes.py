@@ -291,12 +291,14 @@ def test_csv_export_streams_every_code(webinar, priced, owner_client):
     text = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert text.splitlines()[0] == (
-        "code,price,currency,max_uses,uses,valid_from,valid_until,active"
+        "code,price_major_units,currency,max_uses,uses,valid_from,valid_until,active,"
+        "status,held_by_open_checkouts"
     )
-    assert rows[1:] == [
+    assert [row[:8] for row in rows[1:]] == [
         ["ALPHA", "1234.56", "USD", "", "0", "", "", "no"],
         ["BETA", "0.00", "USD", "3", "1", "", "2031-01-01T13:00:00+01:00", "yes"],
     ]
+    assert [row[8:] for row in rows[1:]] == [["inactive", "0"], ["active", "0"]]
 
 
 def test_csv_export_has_only_this_webinars_codes(webinar, priced, owner_client):

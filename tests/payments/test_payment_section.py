@@ -89,7 +89,7 @@ def test_payment_pages_are_only_for_owner_co_organizers_and_admins(
     ]
     posts = [
         (url("pricing_price", webinar), {"amount": "90.00", "currency": "USD"}),
-        (url("pricing_switch", webinar), {"enabled": "0"}),
+        (url("pricing_switch", webinar), {"enabled": "0", "confirmed": "1"}),
         (url("pricing_code_deactivate", webinar, code.pk), {}),
         (url("pricing_tier_remove", webinar, tier.pk), {}),
     ]
@@ -167,7 +167,11 @@ def test_payments_on_and_off_keep_the_price_and_write_history(
     client.post(url("pricing_switch", webinar), {"enabled": "1"})
     priced.refresh_from_db()
     assert priced.enabled is True
-    client.post(url("pricing_switch", webinar), {"enabled": "0"})
+    asked = client.post(url("pricing_switch", webinar), {"enabled": "0"})
+    assert "anyone who registers gets a seat without paying" in asked.text
+    priced.refresh_from_db()
+    assert priced.enabled is True
+    client.post(url("pricing_switch", webinar), {"enabled": "0", "confirmed": "1"})
     priced.refresh_from_db()
     assert (priced.enabled, priced.amount) == (False, 10000)
     descriptions = list(priced.changes.values_list("description", flat=True))

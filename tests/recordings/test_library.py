@@ -179,7 +179,10 @@ def test_attach_by_hand_to_session_and_whole_webinar(login, organizer, webinar):
         (session.pk, False),
         (None, False),
     ]
-    page = client.get(webinar.get_absolute_url()).content.decode()
+    # The panel lives in the webinar page's Recordings section.
+    page = client.get(
+        reverse("webinars:recordings", args=[webinar.pk])
+    ).content.decode()
     assert "Post-session video" in page and recording.title in page
 
 

@@ -174,8 +174,15 @@ def test_deny_refunds_the_payment_in_full_and_tells_the_registrant(
     registrant = Registrant.objects.get()
     assert registrant.status == Registrant.Status.AWAITING
 
+    deny = url(webinar, f"registrants/{registrant.pk}/deny/")
+    # The first post only asks for a confirmation, with the consequence.
+    asked = login(organizer).post(deny)
+    assert asked.status_code == 200
+    assert "refunded in full through Stripe: €50.00" in asked.text
+    registrant.refresh_from_db()
+    assert registrant.status == Registrant.Status.AWAITING
     with django_capture_on_commit_callbacks(execute=True):
-        login(organizer).post(url(webinar, f"registrants/{registrant.pk}/deny/"))
+        login(organizer).post(deny, {"confirmed": "1"})
     send_refunds(django_capture_on_commit_callbacks)
 
     registrant.refresh_from_db()
@@ -251,4 +258,4 @@ def test_registrant_actions_are_kept_apart(client, login, organizer, webinar):
 
     page = login(organizer).get(url).text
 
-    assert '<td class="actions">' in page
+    assert '<td class="actions" data-label="Actions">' in page

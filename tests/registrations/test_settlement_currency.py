@@ -107,10 +107,10 @@ def test_report_page_and_csv_show_the_settlement_currency_and_rate(
     response = client.get(reverse("registrations:report_csv", args=[webinar.pk]))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     row = next(row for row in rows if row["email"] == euros.email)
-    assert (row["currency"], row["amount"]) == ("EUR", "50.00")
+    assert (row["currency"], row["amount_major_units"]) == ("EUR", "50.00")
     assert (row["settlement_currency"], row["exchange_rate"]) == ("USD", "1.08")
-    assert row["stripe_fee"] == "2.06"
-    assert row["net"] == "51.94"
+    assert row["stripe_fee_major_units"] == "2.06"
+    assert row["net_major_units"] == "51.94"
 
 
 def test_refund_confirmation_shows_the_fee_in_its_settlement_currency(

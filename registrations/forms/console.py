@@ -1,0 +1,67 @@
+"""Forms of the console's registrant list: the compact filters, bulk actions."""
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from registrations.models import Registrant
+
+# A selection posted at once: at most this many registrants (a few pages).
+MAX_SELECTION = 500
+
+
+class ConsoleFilterForm(forms.Form):
+    """Filters of the console's registrant list, on one line."""
+
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("All statuses"))] + list(Registrant.Status.choices),
+    )
+    refund = forms.ChoiceField(
+        label=gettext_lazy("Refunds"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any")),
+            ("pending", gettext_lazy("Refund pending")),
+            ("failed", gettext_lazy("Refund failed")),
+            ("refunded", gettext_lazy("Refunded (in part or in full)")),
+        ],
+    )
+    q = forms.CharField(
+        label=gettext_lazy("Name or email"), required=False, max_length=254
+    )
+
+
+class BulkForm(forms.Form):
+    """An action on the selected registrants of the list."""
+
+    ACTIONS = [
+        ("approve", gettext_lazy("Approve")),
+        ("deny", gettext_lazy("Deny and refund")),
+        ("resend", gettext_lazy("Resend confirmation")),
+        ("export", gettext_lazy("Export CSV")),
+    ]
+    action = forms.ChoiceField(
+        label=gettext_lazy("With the selected registrants"), choices=ACTIONS
+    )
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=True, choices=())
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, ids: list[int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].choices = [(pk, pk) for pk in ids]
+        self.fields["ids"].error_messages["required"] = gettext_lazy(
+            "Select at least one registrant."
+        )
+        self.fields["ids"].error_messages["invalid_choice"] = gettext_lazy(
+            "A selected registrant is not on this webinar."
+        )
+
+    def clean_ids(self) -> list[int]:
+        ids = self.cleaned_data["ids"]
+        if len(ids) > MAX_SELECTION:
+            raise forms.ValidationError(
+                gettext_lazy("Select at most %(max)d registrants at once.")
+                % {"max": MAX_SELECTION}
+            )
+        return ids

@@ -1,0 +1,160 @@
+"""Issue 15: the dashboard answers "how are my webinars doing" at a glance."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from payments.models import Payment
+from registrations.models import EmailLog, Registrant
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def sale(webinar, n, amount, currency, refunded=0):
+    payment = Payment.objects.create(
+        account=webinar.account,
+        webinar=webinar,
+        stripe_account_id="acct_test",
+        checkout_session_id=f"cs_d_{webinar.pk}_{n}",
+        amount=amount,
+        currency=currency,
+        amount_refunded=refunded,
+        status=Payment.Status.PAID,
+        paid_at=NOW - timedelta(days=3),
+    )
+    return Registrant.objects.create(
+        webinar=webinar,
+        email=f"b{n}@example.com",
+        first_name="B",
+        last_name=str(n),
+        status=Registrant.Status.CONFIRMED,
+        source=Registrant.Source.PAID,
+        amount=amount,
+        currency=currency,
+        payment=payment,
+    )
+
+
+def row_of(html: str, title: str) -> str:
+    start = html.index(f">{title}</a>")
+    return html[start : html.index("</tr>", start)]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_rows_show_status_sold_revenue_and_price(login, organizer):
+    factories.StripeConnectionFactory(account=organizer.account)
+    selling = factories.WebinarFactory(owner=organizer, title="Selling")
+    factories.PriceFactory(webinar=selling, amount=5000, currency="EUR", enabled=True)
+    sale(selling, 1, 5000, "EUR")
+    sale(selling, 2, 5000, "EUR", refunded=2000)
+    sale(selling, 3, 3000, "USD")
+    full = factories.WebinarFactory(owner=organizer, title="Tiny", registration_limit=1)
+    factories.RegistrantFactory(webinar=full)
+    over = factories.WebinarFactory(owner=organizer, title="Past", sessions=0)
+    factories.SessionFactory(
+        webinar=over,
+        starts_at=NOW - timedelta(days=2),
+        ends_at=NOW - timedelta(days=2, hours=-1),
+    )
+    draft = factories.WebinarFactory(owner=organizer, title="Unscheduled", sessions=0)
+    gone = factories.WebinarFactory(owner=organizer, title="Gone")
+    gone.cancelled_at = NOW
+    gone.save(update_fields=["cancelled_at"])
+    assert draft and gone
+
+    html = login(organizer).get(reverse("webinars:dashboard")).content.decode()
+
+    selling_row = row_of(html, "Selling")
+    assert "On sale" in selling_row
+    assert "3 / 100" in selling_row
+    assert "€80.00" in selling_row and "US$30.00" in selling_row
+    assert "€50.00" in selling_row  # the price
+    assert "Full" in row_of(html, "Tiny") and "1 / 1" in row_of(html, "Tiny")
+    assert "Over" in row_of(html, "Past")
+    assert "Draft" in row_of(html, "Unscheduled")
+    cancelled = row_of(html, "Gone")
+    assert "Cancelled" in cancelled and "Not sold" in cancelled
+
+
+@time_machine.travel(NOW, tick=False)
+def test_price_that_cannot_be_taken_is_flagged(login, organizer):
+    webinar = factories.WebinarFactory(owner=organizer, title="No Stripe")
+    factories.PriceFactory(webinar=webinar, amount=5000, currency="EUR", enabled=True)
+    html = login(organizer).get(reverse("webinars:dashboard")).content.decode()
+    assert "Cannot take payments" in row_of(html, "No Stripe")
+    assert "Needs your attention" in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_failed_emails_are_a_warning(login, organizer, webinar):
+    registrant = factories.RegistrantFactory(webinar=webinar)
+    EmailLog.objects.create(
+        registrant=registrant,
+        kind=EmailLog.Kind.CONFIRMATION,
+        status=EmailLog.Status.FAILED,
+    )
+    html = login(organizer).get(reverse("webinars:dashboard")).content.decode()
+    assert "1 email could not be delivered" in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_cancelled_webinar_page_looks_cancelled(login, organizer, webinar):
+    factories.PriceFactory(webinar=webinar, amount=5000, currency="EUR", enabled=True)
+    webinar.cancelled_at = timezone.now()
+    webinar.save(update_fields=["cancelled_at"])
+    client = login(organizer)
+    html = client.get(webinar.get_absolute_url()).content.decode()
+    assert "This webinar was cancelled on" in html
+    assert "Payments on" not in html
+    assert reverse("webinars:sessions_add", args=[webinar.pk]) not in html
+    assert reverse("webinars:edit", args=[webinar.pk]) not in html
+    assert client.get(reverse("webinars:edit", args=[webinar.pk])).status_code == 302
+    section = client.get(reverse("payments:pricing", args=[webinar.pk])).content
+    assert b"Turn payments" not in section
+
+
+@time_machine.travel(NOW, tick=False)
+def test_dashboard_query_count_is_pinned(login, organizer):
+    """51 webinars and 1,000 registrants cost as many queries as 2 webinars."""
+    factories.StripeConnectionFactory(account=organizer.account)
+    client = login(organizer)
+
+    def add_webinars(count, registrants_each):
+        for _n in range(count):
+            webinar = factories.WebinarFactory(owner=organizer)
+            factories.PriceFactory(webinar=webinar, amount=1000, enabled=True)
+            Registrant.objects.bulk_create(
+                Registrant(
+                    webinar=webinar,
+                    email=f"w{webinar.pk}r{i}@example.com",
+                    first_name="R",
+                    last_name=str(i),
+                    status=Registrant.Status.CONFIRMED,
+                    source=Registrant.Source.FREE,
+                    join_token=f"j-{webinar.pk}-{i}",
+                    cancel_token=f"c-{webinar.pk}-{i}",
+                )
+                for i in range(registrants_each)
+            )
+
+    def count() -> int:
+        client.get(reverse("webinars:dashboard"))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("webinars:dashboard")).status_code == 200
+        return len(queries)
+
+    add_webinars(2, 10)
+    small = count()
+    add_webinars(49, 20)
+    assert Registrant.objects.count() == 1000
+    assert count() == small == DASHBOARD_QUERIES
+
+
+DASHBOARD_QUERIES = 17
