@@ -1,4 +1,5 @@
 import importlib.util
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -93,3 +94,19 @@ def login(client):
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the bad-input figures (tests/test_bad_input.py) when it ran."""
+    from tests.bad_input.runner import FIGURES
+
+    if FIGURES.patterns:
+        terminalreporter.write_line(FIGURES.summary())
+    import os
+
+    if os.environ.get("BI_DEBUG"):
+        top = sorted(FIGURES.per_pattern.items(), key=lambda kv: -kv[1])[:40]
+        for k, v in top:
+            terminalreporter.write_line(f"{v:6d} {k}")
+        for f in FIGURES.failures:
+            terminalreporter.write_line("FAIL " + str(f)[:300])
