@@ -21,7 +21,8 @@ from django.test import Client
 
 from organizers.models import Account, Organizer
 from organizers.services import invitation_url
-from payments.models import DiscountCode, PriceTier, StripeConnection
+from payments.models import DiscountCode, Price, PriceTier, StripeConnection
+from payments.price_changes import record_change
 from recordings.models import PostSessionVideo, Recording, WatchGrant
 from recordings.sales import set_replay_price
 from recordings.tokens import sign_media
@@ -124,6 +125,8 @@ def build_world(*, sandbox: SandboxHandle, settings: Any) -> World:
     invited.user.save()
     invite_path = urlsplit(invitation_url(organizer=invited, site_url="")).path
     _, _, uid, token, _ = invite_path.rsplit("/", 4)
+    # A price history line with no author, as Stripe's deauthorization writes.
+    record_change(Price.objects.get(webinar=webinar), None, "Payments turned off.")
     Group.objects.create(name="Support")
     set_replay_price(webinar=webinar, amount=1500)
     EmailMessage("Hello", "Body", to=["someone@example.com"]).send()
