@@ -5,6 +5,7 @@ date near year 1 or 9999 (which cannot be moved to UTC, or stored), is a form
 error in the user's language, never a server error.
 """
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -68,3 +69,12 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"pk": str(pk)[:20]},
                 )
         return super()._check_values(value)
+
+
+# Tokens and keys in URLs come from secrets.token_urlsafe: anything else (a
+# NUL, which PostgreSQL refuses in a query; 5,000 characters) names nothing.
+URL_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def is_url_token(value: str) -> bool:
+    return URL_TOKEN_RE.fullmatch(value) is not None

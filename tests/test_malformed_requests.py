@@ -38,3 +38,21 @@ def test_a_nul_in_a_discount_code_is_an_unknown_code(webinar, login):
     assert client.get(preview, {"code": "a\x00b"}).status_code == 200
     check = reverse("payments:code_check", args=[webinar.registration_key])
     assert client.get(check, {"code": "a\x00b"}).status_code < 500
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cancel/a%00bcdefghijk/",
+        "/watch/a%00bcdefghijk/",
+        "/watch/" + "x" * 5000 + "/",
+        "/register/a%00bcdefghijk/code/?code=A",
+        "/register/a%00bcdefghijk/",
+        "/join/a%00bcdefghijklmnopqrstuvw/",
+    ],
+)
+def test_a_nul_or_a_huge_token_in_a_link_names_nothing(client, path):
+    response = client.get(path)
+    assert response.status_code in (404, 200)
+    if response.status_code == 200:  # the code check answers JSON
+        assert response.json()["valid"] is False
