@@ -63,6 +63,8 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a locked-out login into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
+# The database sessions, refusing malformed session cookies (organizers/sessions.py).
+SESSION_ENGINE = "organizers.sessions"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import re
 from pathlib import Path
 
 from csp.decorators import csp_update
@@ -13,6 +14,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from config.celery import app
+
+MAX_MESSAGE_NAME = 100
+MESSAGE_NAME_RE = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def check_database() -> str:
@@ -99,8 +103,13 @@ def outbox_message(request: HttpRequest, name: str) -> HttpResponse:
     """Show one email of the development outbox."""
     if not outbox_enabled():
         raise Http404
+    # The backend names files <time>-<random>: anything longer, or with a
+    # separator, names no message (and a name past the file system's limit
+    # would raise instead of answering "no such file").
+    if len(name) > MAX_MESSAGE_NAME or not MESSAGE_NAME_RE.fullmatch(name):
+        raise Http404
     path = Path(settings.EMAIL_FILE_PATH) / f"{name}.eml"
-    if "/" in name or ".." in name or not path.is_file():
+    if not path.is_file():
         raise Http404
     with path.open("rb") as handle:
         message = email.message_from_binary_file(handle, policy=email.policy.default)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from organizers.bounds import BoundedDateTimeField, BoundedIntegerField
 from payments.codes import MAX_GENERATED_CODES
 from payments.models import CURRENCY_CHOICES, DiscountCode
 from payments.money import MoneyError, format_amount, parse_money
@@ -21,7 +22,7 @@ from payments.money import MoneyError, format_amount, parse_money
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class LocalDateTimeField(forms.DateTimeField):
+class LocalDateTimeField(BoundedDateTimeField):
     """A date and time typed in the webinar's time zone (not the server's)."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
@@ -116,7 +117,7 @@ class CodeSettingsForm(WebinarForm):
     amount = MoneyField(
         label=_("Price with the code"), help_text=_("0 gives free registration.")
     )
-    max_uses = forms.IntegerField(
+    max_uses = BoundedIntegerField(
         label=_("Maximum uses"),
         required=False,
         help_text=_("Empty: unlimited."),
@@ -166,11 +167,11 @@ class CodeForm(CodeSettingsForm):
 class GenerateCodesForm(CodeSettingsForm):
     id_prefix = "generate"
 
-    count = forms.IntegerField(label=_("Number of codes"))
+    count = BoundedIntegerField(label=_("Number of codes"))
     prefix = forms.CharField(
         label=_("Prefix"), required=False, max_length=29, strip=True
     )
-    max_uses = forms.IntegerField(
+    max_uses = BoundedIntegerField(
         label=_("Maximum uses of each code"),
         required=False,
         initial=1,

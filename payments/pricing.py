@@ -62,7 +62,8 @@ def code_is_usable(code: DiscountCode, *, at: datetime) -> bool:
 def find_code(*, webinar: Webinar, code: str) -> DiscountCode | None:
     """Return the webinar's code matching `code` whatever its case, or None."""
     code = code.strip()
-    if not code or len(code) > 40:
+    # A NUL names no code (and PostgreSQL refuses it in a query).
+    if not code or len(code) > 40 or "\x00" in code:
         return None
     return DiscountCode.objects.filter(webinar=webinar, code__iexact=code).first()
 

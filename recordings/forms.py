@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
+from organizers.bounds import BoundedDateTimeField, BoundedIntegerField
 from organizers.models import Organizer
 from payments.models import MAXIMUM_AMOUNT, MINIMUM_AMOUNTS
 from payments.money import MoneyError, format_money, parse_money
@@ -14,6 +15,9 @@ from webinars.models import Session, Webinar
 from webinars.templatetags.console_time import zoned_text
 
 DURATION_RE = re.compile(r"^(?:(\d+):)?(?:(\d+):)?(\d+)$")
+# 99:59:59: longer than any webinar recording, and well within the database's
+# integer column.
+MAX_DURATION_SECONDS = 99 * 3600 + 59 * 60 + 59
 
 
 class SessionChoiceField(forms.ModelChoiceField):
@@ -49,6 +53,8 @@ def parse_duration(value: str) -> int | None:
     seconds = 0
     for part in parts:
         seconds = seconds * 60 + part
+    if seconds > MAX_DURATION_SECONDS:
+        raise forms.ValidationError(_("The duration can be at most 99:59:59."))
     return seconds
 
 
@@ -145,13 +151,13 @@ class RenameForm(forms.Form):
 
 
 class AvailabilityForm(forms.Form):
-    view_limit = forms.IntegerField(
+    view_limit = BoundedIntegerField(
         label=_("View limit"),
         required=False,
         min_value=1,
         help_text=_("How many registrants may watch. Empty: the participant limit."),
     )
-    available_until = forms.DateTimeField(
+    available_until = BoundedDateTimeField(
         label=_("Available until (UTC)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),

@@ -14,7 +14,10 @@ from django.http import (
 from recordings.models import Recording
 
 CHUNK_SIZE = 256 * 1024
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Byte positions of at most 18 digits: a longer number names no byte of any
+# file (and Python refuses to read numbers past 4,300 digits). Such a header
+# matches nothing and the whole file is sent, as RFC 9110 allows.
+RANGE_RE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
 class RangeNotSatisfiable(Exception):

@@ -40,6 +40,23 @@ class RecordingQuerySet(models.QuerySet):
             | Q(attachments__webinar__in=webinars)
         ).distinct()
 
+    def changeable_by(self, organizer: Organizer) -> "RecordingQuerySet":
+        """Return the recordings this organizer may rename, publish or delete.
+
+        Seeing a recording is not enough: one that also serves a webinar the
+        organizer does not manage belongs to that webinar's people too. Admins
+        change the whole library; organizers only a visible recording whose
+        every webinar (its own and those it is attached to) is one they manage.
+        """
+        qs = self.visible_to(organizer)
+        if organizer.is_admin:
+            return qs
+        managed = Webinar.objects.visible_to(organizer).values("pk")
+        foreign = Webinar.objects.filter(account_id=organizer.account_id).exclude(
+            pk__in=managed
+        )
+        return qs.exclude(webinar__in=foreign).exclude(attachments__webinar__in=foreign)
+
 
 class Recording(models.Model):
     """A video in an account's library: an uploaded file or an external URL."""

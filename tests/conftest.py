@@ -1,4 +1,5 @@
 import importlib.util
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -93,3 +94,15 @@ def login(client):
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the bad-input figures (tests/test_bad_input.py) when it ran."""
+    from tests.bad_input.runner import FIGURES
+
+    if FIGURES.patterns:
+        terminalreporter.write_line(FIGURES.summary())
+        for failure in FIGURES.failures[:200]:
+            terminalreporter.write_line(
+                f"bad input 500: {str(failure)[:300]}", red=True
+            )

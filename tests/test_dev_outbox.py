@@ -47,3 +47,10 @@ def test_outbox_is_404_when_emails_really_go_out(client, settings):
     settings.DEBUG = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     assert client.get("/dev/outbox/").status_code == 404
+
+
+def test_a_very_long_or_odd_name_is_404_not_500(client, outbox_on):
+    send("Kept")
+    assert client.get("/dev/outbox/" + "x" * 5000 + "/").status_code == 404
+    assert client.get("/dev/outbox/a%00b/").status_code == 404
+    assert client.get("/dev/outbox/%3Cscript%3E/").status_code == 404

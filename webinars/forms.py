@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from organizers.bounds import BoundedDateField, BoundedDateTimeField
 from organizers.models import Account
 from webinars.models import Session, Webinar, WebinarMember
 
@@ -81,7 +82,7 @@ class ScheduleForm(forms.Form):
         ("weekly", _("Weekly")),
     ]
 
-    date = forms.DateField(
+    date = BoundedDateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     start_time = forms.TimeField(
@@ -165,13 +166,13 @@ class ScheduleForm(forms.Form):
 class SessionForm(forms.ModelForm):
     """Edit one session's times (in the webinar's time zone) and broadcast URL."""
 
-    starts_at = forms.DateTimeField(
+    starts_at = BoundedDateTimeField(
         label=_("Starts at"),
         widget=forms.DateTimeInput(
             attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
         ),
     )
-    ends_at = forms.DateTimeField(
+    ends_at = BoundedDateTimeField(
         label=_("Ends at"),
         widget=forms.DateTimeInput(
             attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"

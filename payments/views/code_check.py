@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from organizers.bounds import is_url_token
 from organizers.ratelimit import retry_after, too_many
 from payments.errors import PricingError
 from payments.models import Price
@@ -53,9 +54,11 @@ def _check_code(request: HttpRequest, key: str) -> JsonResponse:
         )
         response["Retry-After"] = str(retry_after(60))
         return response
-    webinar = Webinar.objects.filter(
-        registration_key=key, cancelled_at__isnull=True
-    ).first()
+    webinar = (
+        Webinar.objects.filter(registration_key=key, cancelled_at__isnull=True).first()
+        if is_url_token(key)
+        else None
+    )
     if webinar is None:
         return JsonResponse(
             {"valid": False, "message": _("This registration page does not exist.")},

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,12 +15,27 @@ from recordings import forms, library
 from recordings.errors import RecordingError
 from recordings.media import allow_external_media, serve_recording
 from recordings.models import Recording
+from webinars.models import Webinar
 
 
 def managed_recording(request: HttpRequest, pk: int) -> Recording:
     """Return the recording if the organizer may manage it; a 404 otherwise."""
     return get_object_or_404(
         Recording.objects.visible_to(request.organizer).select_related(
+            "account", "webinar", "session"
+        ),
+        pk=pk,
+    )
+
+
+def changeable_recording(request: HttpRequest, pk: int) -> Recording:
+    """Return the recording if the organizer may change it; a 404 otherwise.
+
+    A recording that also serves webinars the organizer does not manage is
+    visible to them (read only) but not theirs to rename, publish or delete.
+    """
+    return get_object_or_404(
+        Recording.objects.changeable_by(request.organizer).select_related(
             "account", "webinar", "session"
         ),
         pk=pk,
@@ -132,6 +147,11 @@ def recording_add_external(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
     recording = managed_recording(request, pk)
+    may_change = (
+        Recording.objects.changeable_by(request.organizer)
+        .filter(pk=recording.pk)
+        .exists()
+    )
     rename = forms.RenameForm(initial={"title": recording.title}, prefix="rename")
     availability = forms.AvailabilityForm(
         initial={
@@ -142,6 +162,8 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
+        if not may_change:
+            raise Http404
         try:
             if "rename-title" in request.POST:
                 rename = forms.RenameForm(request.POST, prefix="rename")
@@ -171,9 +193,13 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "recordings/detail.html",
         {
             "recording": recording,
+            "may_change": may_change,
             "rename_form": rename,
             "availability_form": availability,
-            "attachments": recording.attachments.select_related("webinar", "session"),
+            # Only the webinars this organizer may see are named.
+            "attachments": recording.attachments.filter(
+                webinar__in=Webinar.objects.visible_to(request.organizer)
+            ).select_related("webinar", "session"),
             "views_used": recording.views_used(),
             "grants": recording.grants.count(),
             "now": timezone.now(),
@@ -186,7 +212,7 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 @require_POST
 def recording_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    recording = managed_recording(request, pk)
+    recording = changeable_recording(request, pk)
     library.delete_recording(recording=recording)
     messages.success(request, _("Recording deleted."))
     return redirect("recordings:list")
@@ -195,7 +221,7 @@ def recording_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 @require_POST
 def recording_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    recording = managed_recording(request, pk)
+    recording = changeable_recording(request, pk)
     published = request.POST.get("published") == "1"
     library.set_published(recording=recording, published=published)
     if published:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from organizers.bounds import is_url_token
 from recordings import devices, tokens, videos, watch
 from recordings.errors import RecordingError
 from recordings.media import allow_external_media, serve_recording
@@ -18,7 +19,7 @@ from webinars.models import Session, Webinar
 
 
 def load_grant(token: str) -> WatchGrant:
-    if len(token) > 64:
+    if not is_url_token(token):
         raise Http404
     return get_object_or_404(
         WatchGrant.objects.select_related(

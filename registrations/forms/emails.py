@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from organizers.bounds import BoundedModelMultipleChoiceField
 from registrations.emails.reminders import MAX_OFFSET_MINUTES
 from registrations.models import Registrant
 from webinars.models import Webinar
@@ -94,7 +95,7 @@ class EmailSettingsForm(forms.Form):
 
 
 class ResendForm(forms.Form):
-    registrant = forms.ModelMultipleChoiceField(
+    registrant = BoundedModelMultipleChoiceField(
         queryset=Registrant.objects.none(),
         error_messages={
             "required": _("Select at least one registrant."),

@@ -4,7 +4,7 @@ import csv
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from organizers.bounds import is_url_token
 from organizers.permissions import organizer_required
 from payments.models import Payment, Refund
 from payments.money import format_money
@@ -368,6 +369,8 @@ def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def self_cancel(request: HttpRequest, token: str) -> HttpResponse:
     """The registrant's cancel link: cancel, with a refund under the policy."""
+    if not is_url_token(token):
+        raise Http404
     registrant = get_object_or_404(
         Registrant.objects.select_related("webinar", "payment", "session"),
         cancel_token=token,

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from payments.connect.account_sync import handle_deauthorized
 from payments.models import Price, PriceChange, PriceTier
 from tests.factories import (
     AccountFactory,
@@ -177,6 +178,26 @@ def test_payments_on_and_off_keep_the_price_and_write_history(
     descriptions = list(priced.changes.values_list("description", flat=True))
     assert descriptions == ["Payments turned off.", "Payments turned on."]
     assert {c.changed_by for c in priced.changes.all()} == {webinar.owner.user}
+
+
+def test_page_opens_after_stripe_deauthorizes_the_account(webinar, connected, login):
+    """The history line Stripe's deauthorization writes has no author."""
+    PriceFactory(webinar=webinar, amount=10000, enabled=True)
+    handle_deauthorized(stripe_account_id=connected.stripe_account_id)
+    price = Price.objects.get(webinar=webinar)
+    assert price.changes.filter(changed_by=None).exists()
+    page = login(webinar.owner).get(url("pricing", webinar))
+    assert page.status_code == 200
+    assert "Stripe or system" in page.content.decode()
+
+
+def test_a_history_line_whose_author_was_deleted_still_renders(webinar, priced, login):
+    author = OrganizerFactory(account=webinar.account).user
+    PriceChange.objects.create(price=priced, changed_by=author, description="Set.")
+    author.delete()
+    page = login(webinar.owner).get(url("pricing", webinar))
+    assert page.status_code == 200
+    assert "Stripe or system" in page.content.decode()
 
 
 def test_payments_on_needs_a_price(webinar, connected, login):

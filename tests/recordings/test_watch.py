@@ -89,6 +89,21 @@ def test_garbage_range_header_gets_the_whole_file(client, grant):
     assert body(response) == VIDEO
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["bytes=" + "9" * 5000 + "-", "bytes=-" + "9" * 5000, "bytes=0-" + "9" * 5000],
+)
+def test_range_with_thousands_of_digits_gets_the_whole_file(client, grant, header):
+    url = open_player(client, grant)
+    response = client.get(url, HTTP_RANGE=header)
+    assert response.status_code == 200
+    assert body(response) == VIDEO
+    preview = factories.OrganizerFactory(account=grant.recording.account, role="admin")
+    client.force_login(preview.user)
+    media = reverse("recordings:media", args=[grant.recording.pk])
+    assert client.get(media, HTTP_RANGE=header).status_code == 200
+
+
 def test_media_url_does_not_work_on_another_device(client, grant):
     url = open_player(client, grant)
     other = Client()
