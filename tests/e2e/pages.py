@@ -117,21 +117,16 @@ def registration_errors(world: World) -> Visit:
 
 @page("done page")
 def done_page(world: World) -> str:
-    registrant = factories.RegistrantFactory(webinar=_webinar(world))
-    key = registrant.webinar.registration_key
-    return f"{reverse('registrations:done', args=[key])}?r={done_token(registrant)}"
+    webinar = _webinar(world)
+    token = done_token(webinar_id=webinar.pk, status=Registrant.Status.CONFIRMED)
+    return f"{reverse('registrations:done', args=[webinar.registration_key])}?r={token}"
 
 
-@page("processing page")
-def processing_page(world: World) -> str:
-    registrant = factories.RegistrantFactory(
-        webinar=_webinar(world),
-        status=Registrant.Status.PENDING,
-        source="paid",
-        confirmed_at=None,
-    )
-    key = registrant.webinar.registration_key
-    return f"{reverse('registrations:done', args=[key])}?r={done_token(registrant)}"
+@page("done page, awaiting approval")
+def done_awaiting_page(world: World) -> str:
+    webinar = _webinar(world)
+    token = done_token(webinar_id=webinar.pk, status=Registrant.Status.AWAITING)
+    return f"{reverse('registrations:done', args=[webinar.registration_key])}?r={token}"
 
 
 @page("device continue page")

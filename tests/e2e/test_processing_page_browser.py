@@ -2,28 +2,33 @@
 shows the confirmation once the registration is confirmed."""
 
 import pytest
-from django.urls import reverse
+from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from registrations.models import Registrant
-from registrations.tokens import done_token
-from tests import factories
+from tests.registrations.checkout_support import (
+    make_paid_webinar,
+    register,
+    session_id_of,
+    success_path,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_processing_page_reloads_once_the_registration_is_confirmed(
-    live_server, browser_page
+    live_server, browser_page, organizer, stripe_sandbox
 ):
-    registrant = factories.RegistrantFactory(
-        status=Registrant.Status.PENDING, source="paid", confirmed_at=None
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
     )
-    key = registrant.webinar.registration_key
-    url = f"{reverse('registrations:done', args=[key])}?r={done_token(registrant)}"
+    # An open Checkout Session, not paid: Checkout's return page says "processing".
+    session_id = session_id_of(register(Client(), webinar)["Location"])
+    registrant = Registrant.objects.get()
     page = browser_page
 
-    page.goto(f"{live_server.url}{url}")
+    page.goto(f"{live_server.url}{success_path(webinar, session_id)}")
     expect(page.get_by_role("heading", name="Payment processing")).to_be_visible()
     assert page.locator("meta[http-equiv=refresh]").count() == 0
     # Nothing changed: the page stays (no reload under the reader's feet).
