@@ -236,14 +236,26 @@ def fill(world: World, pattern: Pattern) -> list[str]:
     return urls
 
 
-def hostile_urls(world: World, pattern: Pattern) -> list[tuple[str, str]]:
-    """Return (kwarg, URL) pairs with one kwarg hostile and the others valid."""
+def hostile_urls(
+    world: World, pattern: Pattern, done: set[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Return (kwarg, URL) pairs with one kwarg hostile and the others valid.
+
+    Django's admin views read their kwargs the same way for every model: the
+    hostile values go to the first model's view of each kind (change, delete,
+    history...), `done` keeping the (view, kwarg) pairs already sent.
+    """
     values = {}
     for kwarg in pattern.kwargs:
         source = source_for(pattern, kwarg)
         values[kwarg] = str(source(world, pattern))
     result = []
     for kwarg in pattern.kwargs:
+        if pattern.area == "admin" and admin_model(pattern) is not None:
+            key = (pattern.name.rsplit("_", 1)[-1], kwarg)
+            if key in done:
+                continue
+            done.add(key)
         hostile = (
             HOSTILE_INT_KWARGS if kwarg in pattern.int_kwargs else HOSTILE_STR_KWARGS
         )
