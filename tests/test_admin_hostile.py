@@ -89,3 +89,22 @@ def test_a_nul_in_a_form_is_a_bad_request_in_the_users_language(root):
 def test_a_nul_elsewhere_is_a_bad_request(client):
     assert client.get("/", {"next": "a\x00b"}).status_code == 400
     assert client.get("/", {"next": "ab"}).status_code < 400
+
+
+@pytest.mark.parametrize("value", [str(2**63), str(-(2**63) - 1), "9" * 30, "abc"])
+def test_a_many_to_many_choice_that_is_no_id_is_a_form_error(root, value):
+    answer = root.post(
+        reverse("admin:auth_group_add"), {"name": "Support", "permissions": [value]}
+    )
+    assert answer.status_code == 200
+    assert answer.context["adminform"].form.errors["permissions"]
+    assert not Group.objects.exists()
+
+
+@pytest.mark.parametrize("value", [str(2**63), "abc", "99999"])
+def test_a_date_drill_down_that_is_no_date_is_refused(root, value):
+    url = reverse("admin:axes_accesslog_changelist")
+    answer = root.get(url, {"attempt_time__year": value})
+    assert answer.status_code == 302
+    assert answer["Location"] == f"{url}?e=1"
+    assert root.get(url, {"attempt_time__year": "2026"}).status_code == 200

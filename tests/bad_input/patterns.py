@@ -185,6 +185,12 @@ KWARG_SOURCES: dict[tuple[str, str] | str, Source] = {
     "app_label": admin_app_label,
     "content_type_id": admin_content_type,
     "url": lambda w, p: "nothing-here/",
+    # The REST API and its console pages.
+    "webinar_id": lambda w, p: w.webinar.pk,
+    "registrant_id": lambda w, p: w.registrant.pk,
+    "rest": lambda w, p: "nothing-here/",
+    ("api:webhook_resend", "pk"): lambda w, p: w.endpoint.pk,
+    "delivery_pk": lambda w, p: w.delivery.pk,
 }
 
 # Further valid values of some kwargs (every one is requested, with hostile

@@ -54,6 +54,9 @@ COMPACT_VALUES: dict[str, str] = {
     "9999-12-31": "9999-12-31",
     "10000-01-01": "10000-01-01",
 }
+# The values an admin form field gets (Django's own forms, many fields each).
+ADMIN_LABELS = {"missing", "10k chars", "null byte", "wrong type", "2**63", "10**30"}
+ADMIN_LABELS |= {"-2**63-1", "10000-01-01", "0001-01-01"}
 # POST fields tried when a page shows no form for a URL.
 GENERIC_FIELDS = ["id", "pk", "amount", "email", "token", "action", "decision"]
 GENERIC_FIELDS += ["next", "code", "title", "enabled", "session", "count"]
@@ -285,7 +288,11 @@ class Prober:
         for name, entry in form.fields.items():
             if entry.kind == "file" or name in html_forms.UNATTACKED:
                 continue
-            for label, value in entry.hostile().items():
+            values = entry.hostile()
+            if pattern.area == "admin":
+                # Django's ModelForms: their bounds come from the model fields.
+                values = {k: v for k, v in values.items() if k in ADMIN_LABELS}
+            for label, value in values.items():
                 data: dict[str, Any] = dict(base)
                 if value is None:
                     data.pop(name, None)
@@ -435,6 +442,8 @@ class Prober:
         post_forms = [f for f in forms if f.method == "post"]
         for form in forms:
             if pattern.area == "admin":
+                if pattern.name.endswith("_add") and form.method == "post":
+                    continue  # the change form (same model fields) is attacked
                 key = admin_form_key(pattern, form)
                 if str(key) in self.attacked:
                     continue
@@ -460,8 +469,11 @@ def admin_form_key(pattern: Pattern, form: Form) -> tuple:
     per model, the changelist's action, search and filter forms once across
     every model that shows the same fields (Django's code, not the model's)."""
     view = pattern.name.rsplit("_", 1)[-1]
-    model = pattern.route.split("/")[1:3] if view in ("add", "change") else []
-    return (tuple(model), signature(form))
+    if view in ("add", "change") and form.method == "post":
+        # The add and change forms of a model share their fields: the change
+        # form (add forms are skipped in attack()).
+        return (tuple(pattern.route.split("/")[1:3]), "model form")
+    return ((), signature(form))
 
 
 def signature(form: Form) -> tuple:
