@@ -108,3 +108,9 @@ def test_a_date_drill_down_that_is_no_date_is_refused(root, value):
     assert answer.status_code == 302
     assert answer["Location"] == f"{url}?e=1"
     assert root.get(url, {"attempt_time__year": "2026"}).status_code == 200
+
+
+def test_the_api_docs_answer_only_get(client):
+    docs = reverse("api:docs")
+    assert client.options(docs).status_code == 405
+    assert client.get(docs).status_code == 200
