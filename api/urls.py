@@ -23,7 +23,10 @@ urlpatterns = [
         "api/v1/docs/",
         # The split view serves its start-up script as a file of its own, so
         # the page runs under `script-src 'self'` (no inline script).
-        SpectacularSwaggerSplitView.as_view(url_name="api:schema"),
+        # GET only: its OPTIONS answer has no template (a 500).
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", http_method_names=["get", "head"]
+        ),
         name="docs",
     ),
     path("api/v1/webinars/", webinars.WebinarList.as_view(), name="webinars"),

@@ -102,6 +102,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
     if FIGURES.patterns:
         terminalreporter.write_line(FIGURES.summary())
+        terminalreporter.write_line(f"bad input, slowest: {FIGURES.slowest()}")
         for failure in FIGURES.failures[:200]:
             terminalreporter.write_line(
                 f"bad input 500: {str(failure)[:300]}", red=True

@@ -185,6 +185,12 @@ KWARG_SOURCES: dict[tuple[str, str] | str, Source] = {
     "app_label": admin_app_label,
     "content_type_id": admin_content_type,
     "url": lambda w, p: "nothing-here/",
+    # The REST API and its console pages.
+    "webinar_id": lambda w, p: w.webinar.pk,
+    "registrant_id": lambda w, p: w.registrant.pk,
+    "rest": lambda w, p: "nothing-here/",
+    ("api:webhook_resend", "pk"): lambda w, p: w.endpoint.pk,
+    "delivery_pk": lambda w, p: w.delivery.pk,
 }
 
 # Further valid values of some kwargs (every one is requested, with hostile
@@ -236,14 +242,26 @@ def fill(world: World, pattern: Pattern) -> list[str]:
     return urls
 
 
-def hostile_urls(world: World, pattern: Pattern) -> list[tuple[str, str]]:
-    """Return (kwarg, URL) pairs with one kwarg hostile and the others valid."""
+def hostile_urls(
+    world: World, pattern: Pattern, done: set[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Return (kwarg, URL) pairs with one kwarg hostile and the others valid.
+
+    Django's admin views read their kwargs the same way for every model: the
+    hostile values go to the first model's view of each kind (change, delete,
+    history...), `done` keeping the (view, kwarg) pairs already sent.
+    """
     values = {}
     for kwarg in pattern.kwargs:
         source = source_for(pattern, kwarg)
         values[kwarg] = str(source(world, pattern))
     result = []
     for kwarg in pattern.kwargs:
+        if pattern.area == "admin" and admin_model(pattern) is not None:
+            key = (pattern.name.rsplit("_", 1)[-1], kwarg)
+            if key in done:
+                continue
+            done.add(key)
         hostile = (
             HOSTILE_INT_KWARGS if kwarg in pattern.int_kwargs else HOSTILE_STR_KWARGS
         )

@@ -54,6 +54,9 @@ COMPACT_VALUES: dict[str, str] = {
     "9999-12-31": "9999-12-31",
     "10000-01-01": "10000-01-01",
 }
+# The values an admin form field gets (Django's own forms, many fields each).
+ADMIN_LABELS = {"missing", "10k chars", "null byte", "wrong type", "2**63", "10**30"}
+ADMIN_LABELS |= {"-2**63-1", "10000-01-01", "0001-01-01"}
 # POST fields tried when a page shows no form for a URL.
 GENERIC_FIELDS = ["id", "pk", "amount", "email", "token", "action", "decision"]
 GENERIC_FIELDS += ["next", "code", "title", "enabled", "session", "count"]
@@ -124,12 +127,20 @@ class Figures:
     failures: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
     per_pattern: dict[str, int] = field(default_factory=dict)
+    pattern_seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"bad input: {self.patterns} URL patterns, {self.urls} URLs, "
             f"{len(self.values)} hostile values, {self.requests} requests, "
             f"{len(self.failures)} server errors ({self.seconds:.0f} s)"
+        )
+
+    def slowest(self, count: int = 8) -> str:
+        ranked = sorted(self.pattern_seconds.items(), key=lambda item: -item[1])
+        return ", ".join(
+            f"{name} {seconds:.0f} s/{self.per_pattern.get(name, 0)} req"
+            for name, seconds in ranked[:count]
         )
 
 
@@ -163,6 +174,8 @@ class Prober:
         # Admin add and change pages share their form: attacked once.
         self.attacked: set[tuple] = set()
         self.areas_done: set[str] = set()
+        # Admin (view, kwarg) pairs whose hostile values were sent (patterns.py).
+        self.kwargs_done: set[tuple[str, str]] = set()
         self.figures = FIGURES
 
     # -- Sending ----------------------------------------------------------------
@@ -186,6 +199,7 @@ class Prober:
         if value != "valid":
             self.figures.values.add(value)
         client = self.clients[pattern.area]
+        began = time.monotonic()
         extra = {**headers_for(pattern), **(headers or {})}
         cache.clear()
         cookies = client.cookies
@@ -220,6 +234,8 @@ class Prober:
             pass
         # A logout (or a new session) must not change who the next request is.
         client.cookies = cookies
+        spent = self.figures.pattern_seconds
+        spent[pattern.name] = spent.get(pattern.name, 0.0) + time.monotonic() - began
         status = None if response is None else response.status_code
         if error or (status is not None and status >= 500):
             self.figures.failures.append(
@@ -270,9 +286,13 @@ class Prober:
         files = [n for n, f in form.fields.items() if f.kind == "file"]
         method = "POST" if form.method == "post" else "GET"
         for name, entry in form.fields.items():
-            if entry.kind == "file":
+            if entry.kind == "file" or name in html_forms.UNATTACKED:
                 continue
-            for label, value in entry.hostile().items():
+            values = entry.hostile()
+            if pattern.area == "admin":
+                # Django's ModelForms: their bounds come from the model fields.
+                values = {k: v for k, v in values.items() if k in ADMIN_LABELS}
+            for label, value in values.items():
                 data: dict[str, Any] = dict(base)
                 if value is None:
                     data.pop(name, None)
@@ -408,7 +428,7 @@ class Prober:
         for pattern, urls in filled:
             for url in urls:
                 self.attack(pattern, url)
-            for kwarg, url in hostile_urls(self.world, pattern):
+            for kwarg, url in hostile_urls(self.world, pattern, self.kwargs_done):
                 value = f"<{kwarg}> hostile"
                 self.send(pattern, "GET", url, what=kwarg, value=value)
                 if pattern.area != "admin":
@@ -422,7 +442,9 @@ class Prober:
         post_forms = [f for f in forms if f.method == "post"]
         for form in forms:
             if pattern.area == "admin":
-                key = (pattern.route.split("/")[1:3], signature(form))
+                if pattern.name.endswith("_add") and form.method == "post":
+                    continue  # the change form (same model fields) is attacked
+                key = admin_form_key(pattern, form)
                 if str(key) in self.attacked:
                     continue
                 self.attacked.add(str(key))
@@ -440,6 +462,18 @@ class Prober:
         self.attack_headers(pattern, url, post_forms[0] if post_forms else None)
         if pattern.name == "payments:webhook":
             self.attack_webhook(pattern, url)
+
+
+def admin_form_key(pattern: Pattern, form: Form) -> tuple:
+    """An admin form is attacked once per shape: the add and change forms once
+    per model, the changelist's action, search and filter forms once across
+    every model that shows the same fields (Django's code, not the model's)."""
+    view = pattern.name.rsplit("_", 1)[-1]
+    if view in ("add", "change") and form.method == "post":
+        # The add and change forms of a model share their fields: the change
+        # form (add forms are skipped in attack()).
+        return (tuple(pattern.route.split("/")[1:3]), "model form")
+    return ((), signature(form))
 
 
 def signature(form: Form) -> tuple:

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage
 from django.test import Client
 
+from api.models import WebhookDelivery, WebhookEndpoint
 from organizers.models import Account, Organizer
 from organizers.services import invitation_url
 from payments.models import DiscountCode, Price, PriceTier, StripeConnection
@@ -62,6 +64,8 @@ class World:
     outbox_name: str
     checkout_session_id: str
     content_type_id: int
+    endpoint: WebhookEndpoint
+    delivery: WebhookDelivery
 
 
 def sandbox_checkout_session(client: Client) -> str:
@@ -130,6 +134,19 @@ def build_world(*, sandbox: SandboxHandle, settings: Any) -> World:
     Group.objects.create(name="Support")
     set_replay_price(webinar=webinar, amount=1500)
     EmailMessage("Hello", "Body", to=["someone@example.com"]).send()
+    # One row for each django-axes admin (their change pages need an id).
+    seen = {"ip_address": "127.0.0.1", "user_agent": "ua", "path_info": "/login/"}
+    seen |= {"username": "x@example.com", "http_accept": "*/*"}
+    AccessAttempt.objects.create(
+        **seen, get_data="", post_data="", failures_since_start=1
+    )
+    AccessFailureLog.objects.create(**seen, locked_out=False)
+    endpoint = WebhookEndpoint.objects.create(
+        account=account, creator=admin, url="https://example.com/hook"
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_id="evt_1", event_type="registrant.created", payload={}
+    )
     outbox = sorted(settings.EMAIL_FILE_PATH.glob("*.eml"))
     return World(
         account=account,
@@ -155,6 +172,8 @@ def build_world(*, sandbox: SandboxHandle, settings: Any) -> World:
         outbox_name=outbox[0].stem,
         checkout_session_id=sandbox_checkout_session(Client()),
         content_type_id=ContentType.objects.get_for_model(Webinar).pk,
+        endpoint=endpoint,
+        delivery=delivery,
     )
 
 
