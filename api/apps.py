@@ -11,8 +11,5 @@ class ApiConfig(AppConfig):
         # webhook tasks with Celery.
         from api import schema  # noqa: F401
         from api.webhooks import events, outbox  # noqa: F401
-        from registrations import hooks as registration_hooks
 
-        registration_hooks.registrant_confirmed_handlers.register(
-            events.registrant_confirmed
-        )
+        events.subscribe()

@@ -135,7 +135,16 @@ class WebhookEndpoint(models.Model):
     """An organizer's URL that receives signed events of their account."""
 
     class Event(models.TextChoices):
+        # One line per event; api/webhooks/events.py says what feeds each.
         REGISTRANT_CONFIRMED = "registrant.confirmed", _("Registrant confirmed")
+        REGISTRANT_AWAITING_APPROVAL = (
+            "registrant.awaiting_approval",
+            _("Registrant awaiting approval"),
+        )
+        REGISTRANT_CANCELLED = "registrant.cancelled", _("Registrant cancelled")
+        REGISTRANT_REFUNDED = "registrant.refunded", _("Registrant refunded")
+        PAYMENT_FAILED = "payment.failed", _("Payment failed")
+        WEBINAR_CANCELLED = "webinar.cancelled", _("Webinar cancelled")
 
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="webhook_endpoints"

@@ -200,6 +200,9 @@ def _close_unpaid(payment: Payment, registrant: Registrant, status: str) -> None
     closed = (Payment.Status.FAILED, Payment.Status.EXPIRED)
     if payment.status in closed and registrant.status != Status.PENDING:
         return
+    newly_failed = (
+        status == Payment.Status.FAILED and payment.status != Payment.Status.FAILED
+    )
     payment.status = status
     payment.save(update_fields=["status"])
     if registrant.status == Status.PENDING:
@@ -208,6 +211,8 @@ def _close_unpaid(payment: Payment, registrant: Registrant, status: str) -> None
         tell_checkout_ended(
             registrant=registrant, failed=status == Payment.Status.FAILED
         )
+    if newly_failed:
+        hooks.announce(hooks.payment_failed_handlers, registrant, payment)
 
 
 def _mark_processing(
@@ -295,7 +300,9 @@ def _settle_paid(
         registrant=registrant,
         kind="awaiting_approval" if manual else "confirmation",
     )
-    if not manual:
+    if manual:
+        hooks.announce(hooks.registrant_awaiting_approval_handlers, registrant)
+    else:
         hooks.announce_confirmed(registrant)
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from django.http import HttpRequest, HttpResponse
 
+    from payments.models import Payment, Refund
     from webinars.models import Session, Webinar
 
 WatchLinkProvider = Callable[["Registrant", "Session | None"], "str | None"]
@@ -95,6 +96,75 @@ registrant_confirmed_handlers: Hook[Callable[["Registrant"], None]] = Hook(
 )
 
 
+# Who ended a registration, as registrant_cancelled_handlers receive it.
+CANCELLED_BY_REGISTRANT = "registrant"
+CANCELLED_BY_ORGANIZER = "organizer"
+CANCELLED_WITH_WEBINAR = "webinar_cancelled"
+CANCELLED_WITH_SESSION = "session_cancelled"
+
+# The handlers below are called INSIDE the transaction that makes the change,
+# once per change (the change's own state check is the guard: a Stripe event
+# delivered again finds nothing left to change). A receiver writes what must
+# commit with the change (the API's webhook outbox: at least once, never for a
+# change rolled back) and leaves slow work to after commit; its exception
+# undoes the change, so it must not reach the network.
+
+registrant_awaiting_approval_handlers: Hook[Callable[["Registrant"], None]] = Hook(
+    "registrations.registrant_awaiting_approval_handlers",
+    """A registrant now awaits the organizer's approval (free, or paid).
+
+    Called inside the transaction with the Registrant (status
+    awaiting_approval): a free registration of a webinar with manual approval
+    when it is taken, a paid one when its payment is settled.
+    """,
+)
+
+registrant_cancelled_handlers: Hook[Callable[["Registrant", str], None]] = Hook(
+    "registrations.registrant_cancelled_handlers",
+    """A confirmed or awaiting registration was cancelled.
+
+    Called inside the transaction with (registrant, by): by is
+    CANCELLED_BY_REGISTRANT (the cancel page), CANCELLED_BY_ORGANIZER (the
+    console or the API, with or without a refund), CANCELLED_WITH_WEBINAR (the
+    organizer cancelled the webinar) or CANCELLED_WITH_SESSION (the session
+    it was for was cancelled). A checkout never paid, or refunded
+    automatically, ends without it.
+    """,
+)
+
+registrant_refunded_handlers: Hook[Callable[["Registrant", "Refund"], None]] = Hook(
+    "registrations.registrant_refunded_handlers",
+    """Stripe confirmed a refund of a registrant's payment (full or partial).
+
+    Called inside the transaction once per Refund, when it becomes succeeded,
+    after the payment's refunded total and the registrant's status were brought
+    up to date, with (registrant, refund). Refunds made in the Stripe dashboard
+    included.
+    """,
+)
+
+payment_failed_handlers: Hook[Callable[["Registrant", "Payment"], None]] = Hook(
+    "registrations.payment_failed_handlers",
+    """A registrant's payment failed (e.g. a bank debit refused days later).
+
+    Called inside the transaction, once, when the Payment becomes failed, with
+    (registrant, payment); the seat it held is already released. A Checkout
+    left unpaid until it expires is no failed payment and calls nothing.
+    """,
+)
+
+webinar_cancelled_handlers: Hook[Callable[["Webinar"], None]] = Hook(
+    "registrations.webinar_cancelled_handlers",
+    """The organizer cancelled a whole webinar.
+
+    Called inside the transaction by refunds.cancellation.cancel_webinar with
+    the Webinar (cancelled_at set), before its registrants are cancelled (each
+    then goes through registrant_cancelled_handlers). Cancelling one session of
+    a series that goes on calls nothing here.
+    """,
+)
+
+
 @dataclass(frozen=True)
 class RegistrationMode:
     """How the registration page sells a webinar whose sessions are not the point."""
@@ -129,6 +199,12 @@ def registration_mode(webinar: "Webinar") -> RegistrationMode | None:
         if mode is not None:
             return mode
     return None
+
+
+def announce(hook: Hook, *args: object) -> None:
+    """Call the receivers of one of the in-transaction hooks above."""
+    for handler in hook:
+        handler(*args)
 
 
 def announce_confirmed(registrant: Registrant) -> None:

@@ -211,6 +211,8 @@ def _hold_seat(
             )
             if status == Status.CONFIRMED:
                 hooks.announce_confirmed(registrant)
+            else:
+                hooks.announce(hooks.registrant_awaiting_approval_handlers, registrant)
             return registrant
 
         if connection is None or not connection.is_usable:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -64,7 +65,10 @@ class WebinarSerializer(serializers.ModelSerializer):
         ]
 
     def get_registration_url(self, webinar: Webinar) -> str:
-        request = self.context["request"]
+        request = self.context.get("request")
+        if request is None:
+            # An outbound webhook has no request: the site's configured address.
+            return settings.SITE_URL + webinar.get_registration_url()
         return request.build_absolute_uri(webinar.get_registration_url())
 
     def get_seats_taken(self, webinar: Webinar) -> int:

@@ -89,14 +89,9 @@ def queue_event(
     webinars its creator manages only, as the creator's API tokens would.
     """
     if endpoints is None:
-        endpoints = [
-            endpoint
-            for endpoint in WebhookEndpoint.objects.filter(
-                account=account, disabled_at__isnull=True
-            ).select_related("creator")
-            if event_type in endpoint.events
-            and (webinar is None or webinar.can_be_managed_by(endpoint.creator))
-        ]
+        endpoints = endpoints_for(
+            account_id=account.pk, event_type=event_type, webinar=webinar
+        )
     event_id = "evt_" + secrets.token_hex(12)
     payload = {
         "id": event_id,
@@ -113,6 +108,24 @@ def queue_event(
     for delivery in deliveries:
         kick(delivery.pk)
     return deliveries
+
+
+def endpoints_for(
+    *, account_id: int, event_type: str, webinar: Webinar | None = None
+) -> list[WebhookEndpoint]:
+    """Return the active endpoints of the account that take this event (see below).
+
+    An endpoint created by an organizer (not an admin) gets the events of the
+    webinars its creator manages only.
+    """
+    return [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(
+            account_id=account_id, disabled_at__isnull=True
+        ).select_related("creator")
+        if event_type in endpoint.events
+        and (webinar is None or webinar.can_be_managed_by(endpoint.creator))
+    ]
 
 
 def kick(delivery_id: int, *, countdown: int = 0) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from payments.models import Payment, Refund
 from payments.money import format_money
+from registrations import hooks
 from registrations.checkout import OPEN_PAYMENT, release_registration
 from registrations.emails.outbox import queue_email
 from registrations.models import Registrant, SeatHold
@@ -166,6 +167,7 @@ def cancel_webinar(
             webinar.cancelled_at = now
             webinar.save(update_fields=["cancelled_at"])
             webinar.sessions.active().filter(ends_at__gt=now).update(cancelled_at=now)
+            hooks.announce(hooks.webinar_cancelled_handlers, webinar)
         if session is not None:
             session.cancelled_at = now
             session.save(update_fields=["cancelled_at"])
@@ -174,6 +176,11 @@ def cancel_webinar(
             )
         _close_open_checkouts(webinar=webinar, session=session)
         key = batch_key(webinar=webinar, session=session)
+        cancelled_by = (
+            hooks.CANCELLED_WITH_WEBINAR
+            if webinar.cancelled_at is not None
+            else hooks.CANCELLED_WITH_SESSION
+        )
         for row in preview.rows:
             registrant = row.registrant
             if row.refund_amount > 0:
@@ -186,7 +193,7 @@ def cancel_webinar(
                     idempotency_key=f"{key}{payment.pk}",
                 )
             if preview.cancels_registrations:
-                cancel_registrant(registrant, session=session)
+                cancel_registrant(registrant, by=cancelled_by, session=session)
             else:
                 queue_email(registrant=registrant, kind="cancelled", session=session)
         transaction.on_commit(lambda: run_cancellation_refunds.delay(key), robust=True)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from payments.models import Refund
 from payments.money import format_money
+from registrations import hooks
 from registrations.emails.outbox import queue_email
 from registrations.models import Registrant, SeatHold
 from registrations.refunds.ledger import (
@@ -128,7 +129,7 @@ def perform_action(
                     idempotency_key=key,
                 )
             if plan.cancel:
-                cancel_registrant(registrant)
+                cancel_registrant(registrant, by=hooks.CANCELLED_BY_ORGANIZER)
         if refund is not None and refund.status == Refund.Status.REQUESTED:
             # The console shows it pending until Stripe answers (it polls).
             send_after_commit(refund)
@@ -138,9 +139,16 @@ def perform_action(
 
 
 def cancel_registrant(
-    registrant: Registrant, *, session: Session | None = None, email: bool = True
+    registrant: Registrant,
+    *,
+    by: str = hooks.CANCELLED_BY_ORGANIZER,
+    session: Session | None = None,
+    email: bool = True,
 ) -> None:
-    """Mark the registrant cancelled (their seat frees up) and tell them."""
+    """Mark the registrant cancelled (their seat frees up) and tell them.
+
+    `by`: who or what ended it, a hooks.CANCELLED_* value (for its receivers).
+    """
     registrant.status = Registrant.Status.CANCELLED
     registrant.cancelled_at = registrant.cancelled_at or timezone.now()
     registrant.save(update_fields=["status", "cancelled_at"])
@@ -149,3 +157,4 @@ def cancel_registrant(
     ).update(released_at=timezone.now())
     if email:
         queue_email(registrant=registrant, kind="cancelled", session=session)
+    hooks.announce(hooks.registrant_cancelled_handlers, registrant, by)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from payments.models import Refund
 from payments.money import format_money
+from registrations import hooks
 from registrations.models import RefundRequest, Registrant
 from registrations.refunds.ledger import (
     ACTIVE_REGISTRANT,
@@ -135,7 +136,7 @@ def self_cancel(*, registrant: Registrant, at: datetime | None = None) -> Refund
         registrant.refund_requests.filter(outcome=RefundRequest.Outcome.OPEN).update(
             outcome=RefundRequest.Outcome.DECLINED, answered_at=timezone.now()
         )
-        cancel_registrant(registrant)
+        cancel_registrant(registrant, by=hooks.CANCELLED_BY_REGISTRANT)
     return refund
 
 

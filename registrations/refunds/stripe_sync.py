@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from payments import gateway
 from payments.models import Payment, Refund
+from registrations import hooks
 from registrations.emails.outbox import queue_email
 from registrations.models import Registrant
 from registrations.refunds.ledger import (
@@ -227,14 +228,26 @@ def sync_refund(
         refund.stripe_refund_id = stripe_id
         refund.save(update_fields=["stripe_refund_id", "updated_at"])
     status = stripe_refund.get("status")
-    if status in STRIPE_STATUSES:
-        _apply_status(
-            refund,
-            status,
-            failure_reason=stripe_refund.get("failure_reason") or "",
-        )
+    moved = status in STRIPE_STATUSES and _apply_status(
+        refund,
+        status,
+        failure_reason=stripe_refund.get("failure_reason") or "",
+    )
     _refresh_payment(payment.pk)
+    if moved and refund.status == Refund.Status.SUCCEEDED:
+        _announce_refunded(refund)
     return refund
+
+
+def _announce_refunded(refund: Refund) -> None:
+    """Tell the hook's receivers, once per refund, that Stripe refunded it."""
+    registrant = (
+        Registrant.objects.select_related("webinar__account", "payment")
+        .filter(payment_id=refund.payment_id)
+        .first()
+    )
+    if registrant is not None:
+        hooks.announce(hooks.registrant_refunded_handlers, registrant, refund)
 
 
 def _int_or_none(value: object) -> int | None:
