@@ -282,6 +282,20 @@ def _check_open(
 ) -> None:
     if (
         webinar.cancelled_at is None
+        and webinar.kind == Webinar.Kind.ON_DEMAND
+        and mode is None
+    ):
+        # The video is what an on-demand webinar sells: one attached but not
+        # for sale (its viewer limit reached, past its availability) closes
+        # it with that reason, whichever door (page, API) is used; none
+        # attached is registration_closed_reason's.
+        unsold = hooks.recording_unsold_reason(webinar)
+        if unsold:
+            raise RegistrationClosed(
+                " ".join([_("Registration for this webinar is closed."), unsold])
+            )
+    if (
+        webinar.cancelled_at is None
         and session is None
         and mode is None
         and webinar.is_series

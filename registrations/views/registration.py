@@ -175,8 +175,8 @@ def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
         webinar.kind == Webinar.Kind.ON_DEMAND
         and hooks.registration_mode(webinar) is None
     ):
-        # A video not (or no longer) for sale: the page states why; the service
-        # alone would take the registration.
+        # A video not (or no longer) for sale: the page states why (the service
+        # refuses it too, for the API).
         return _show_page(request, webinar)
     form = _registration_form(request, webinar, context)
     if not form.is_valid():
