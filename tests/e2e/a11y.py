@@ -29,9 +29,8 @@ def violations(page: Page) -> list[dict]:
     # axe-core is injected once per document (not again at each viewport).
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(_AXE_SOURCE)
-    return page.evaluate("options => axe.run(document, options)", OPTIONS)[
-        "violations"
-    ]
+    results = page.evaluate("options => axe.run(document, options)", OPTIONS)
+    return results["violations"]
 
 
 def describe(found: list[dict]) -> str:
