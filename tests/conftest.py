@@ -156,12 +156,23 @@ def is_postgres() -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Print the bad-input figures (tests/test_bad_input.py) when it ran."""
+    """Print the bad-input figures (tests/test_bad_input.py) when it ran.
+
+    The test records them as properties of its report, which reach the
+    terminal from a pytest-xdist worker too.
+    """
     from tests.bad_input.runner import FIGURES
 
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", "") != "call":
+                continue
+            for name, value in getattr(report, "user_properties", []):
+                if name == "bad input":
+                    terminalreporter.write_line(value)
+                elif name.startswith("bad input"):
+                    terminalreporter.write_line(f"{name}: {value}")
     if FIGURES.patterns:
-        terminalreporter.write_line(FIGURES.summary())
-        terminalreporter.write_line(f"bad input, slowest: {FIGURES.slowest()}")
         for failure in FIGURES.failures[:200]:
             terminalreporter.write_line(
                 f"bad input 500: {str(failure)[:300]}", red=True
