@@ -3,6 +3,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
+# pytest-xdist workers for `make test` ("auto": one per CPU; 0: no workers).
+TEST_WORKERS ?= auto
 
 .PHONY: run test bench install install-test lint format migrate seed messages clean
 
@@ -31,13 +33,16 @@ seed: migrate
 run: seed
 	APP_PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-## make test: lint, the structure check and the whole suite.
+## make test: lint, the structure check and the whole suite: in parallel on
+## $(TEST_WORKERS) pytest-xdist workers, then the tests marked `solo` (the quick
+## benchmark, a load test) on their own.
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/check_structure.py
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not solo" --durations=25
+	$(BIN)/pytest -m solo
 
 bench: install-test
 	$(BIN)/python -m bench

@@ -1,5 +1,7 @@
 import importlib.util
+import os
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
@@ -14,9 +16,66 @@ pytest_plugins = (
 )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
-    """Run PostgreSQL-only tests on PostgreSQL; say clearly why they skip elsewhere."""
+# Redis has databases 0-15; a worker's number is added to REDIS_URL's database.
+REDIS_DATABASES = 16
+# A test that outlasts the rest by far: first in the run, so that under
+# pytest-xdist one worker takes it while the others share out the rest.
+SLOW_FIRST = ("tests/test_bad_input.py",)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Settings only the tests use: a fast password hasher, and under
+    pytest-xdist (`-n 2`) each worker's own Redis database.
+
+    pytest-django gives each worker its own test database (test_<name>_gw0...);
+    Redis is shared, so worker gwN takes REDIS_URL's database + N: the Celery
+    broker, the cache and the subprocesses that read REDIS_URL (the fault tests'
+    workers, the benchmark, which empties its database).
+    """
     from django.conf import settings
+
+    # PBKDF2's million rounds cost half a CPU second per user a factory makes.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or not settings.REDIS_URL:
+        return
+    url = worker_redis_url(settings.REDIS_URL, int(worker[2:]))
+    os.environ["REDIS_URL"] = url
+    settings.REDIS_URL = url
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        settings.CELERY_BROKER_URL = url
+        os.environ.pop("CELERY_BROKER_URL", None)
+    settings.CACHES["default"]["LOCATION"] = url
+    from config.celery import app
+
+    if app.configured:
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+
+
+def worker_redis_url(url: str, index: int) -> str:
+    """REDIS_URL with its database number raised by `index` (gw0 keeps it)."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    database = base + index
+    if database >= REDIS_DATABASES:
+        raise pytest.UsageError(
+            f"pytest-xdist worker gw{index} needs Redis database {database}: "
+            f"choose a lower database in REDIS_URL ({url}) or fewer workers"
+        )
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    """Run PostgreSQL-only tests on PostgreSQL; say clearly why they skip elsewhere.
+
+    The slowest tests go first (SLOW_FIRST).
+    """
+    from django.conf import settings
+
+    items.sort(key=lambda item: not str(item.path).endswith(SLOW_FIRST))
 
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" in engine:
@@ -97,12 +156,23 @@ def is_postgres() -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Print the bad-input figures (tests/test_bad_input.py) when it ran."""
+    """Print the bad-input figures (tests/test_bad_input.py) when it ran.
+
+    The test records them as properties of its report, which reach the
+    terminal from a pytest-xdist worker too.
+    """
     from tests.bad_input.runner import FIGURES
 
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", "") != "call":
+                continue
+            for name, value in getattr(report, "user_properties", []):
+                if name == "bad input":
+                    terminalreporter.write_line(value)
+                elif name.startswith("bad input"):
+                    terminalreporter.write_line(f"{name}: {value}")
     if FIGURES.patterns:
-        terminalreporter.write_line(FIGURES.summary())
-        terminalreporter.write_line(f"bad input, slowest: {FIGURES.slowest()}")
         for failure in FIGURES.failures[:200]:
             terminalreporter.write_line(
                 f"bad input 500: {str(failure)[:300]}", red=True

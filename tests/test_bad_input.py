@@ -38,7 +38,7 @@ def mounted_sandbox(settings, tmp_path):
 @pytest.mark.timeout(900)  # ~2 minutes alone; a busy machine is much slower
 @time_machine.travel(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), tick=True)
 def test_no_hostile_input_gets_a_server_error(
-    stripe_sandbox, mounted_sandbox, settings
+    stripe_sandbox, mounted_sandbox, settings, record_property
 ):
     settings.EMAIL_BACKEND = "config.mail.EmlFileBackend"
     world = build_world(sandbox=stripe_sandbox, settings=settings)
@@ -48,7 +48,14 @@ def test_no_hostile_input_gets_a_server_error(
     only = os.environ.get("BAD_INPUT_ONLY")
     if only:
         patterns = [p for p in patterns if only in p.route or only in p.name]
-    figures = Prober(world, patterns, settings).run()
+    prober = Prober(world, patterns, settings)
+    try:
+        figures = prober.run()
+    finally:
+        # Printed in the terminal summary (tests/conftest.py), also from a
+        # pytest-xdist worker.
+        record_property("bad input", prober.figures.summary())
+        record_property("bad input, slowest", prober.figures.slowest())
     failures = "\n".join(str(failure) for failure in figures.failures[:150])
     assert not figures.failures, (
         f"{len(figures.failures)} server errors from hostile input:\n{failures}"

@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.solo  # a load test: `make test` runs it alone, after the rest
 @pytest.mark.postgres
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
 def test_the_quick_flash_sale_benchmark_passes(tmp_path):

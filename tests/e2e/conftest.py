@@ -28,21 +28,44 @@ def pytest_collection_modifyitems(items: list) -> None:
                 item.add_marker(skip)
 
 
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API keeps an event loop in the test thread; the ORM calls
-    # the test makes between browser steps are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium for every test of a module; each test opens its own contexts.
+
+    Not for the whole session: while Playwright is started, its event loop runs
+    in the test thread (async_to_sync refuses to run there), and a module's tests
+    run one after the other, even under pytest-xdist.
+    """
+    # The ORM calls the tests make between browser steps are still synchronous.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Close the contexts (and their pages) a test leaves open in the browser
+    its module shares, so that no page of one test polls during the next."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
 
 
 @pytest.fixture
-def browser_page(browser: Browser) -> Page:
+def browser_page(browser: Browser) -> Iterator[Page]:
     page = browser.new_page()
     page.set_default_timeout(15_000)
-    return page
+    yield page
+    page.context.close()

@@ -8,8 +8,7 @@ revenue report, the registrant page. A state that needs a step in the browser
 (submit a form) is a `Visit` with an `act`.
 """
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -17,13 +16,12 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from payments.models import Payment, StripeDisconnection
 from registrations.models import EmailLog, Registrant
 from tests import factories
 from tests.e2e.a11y import VIEWPORTS, assert_accessible
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.pages import PAGES, Visit, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -273,22 +271,6 @@ def revenue_empty(world: World) -> str:
 
 CONSOLE = {name: entry.build for name, entry in PAGES.items() if entry.login}
 CONSOLE.update(STATES)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.mark.parametrize("name", list(CONSOLE))

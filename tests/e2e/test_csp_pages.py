@@ -6,9 +6,6 @@ init script reports them to the test, across navigations) and Chromium's
 console messages ("Refused to ..."), which also cover sandboxed frames.
 """
 
-import os
-from collections.abc import Iterator
-
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -17,12 +14,10 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
-    sync_playwright,
 )
 
 from tests import factories
 from tests.e2e.a11y import VIEWPORTS, assert_accessible
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.pages import PAGES, PageEntry, Visit, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,23 +30,6 @@ document.addEventListener("securitypolicyviolation", function (event) {
     event.sourceFile + ":" + event.lineNumber, String(event.sample || "")].join(" | "));
 });
 """
-
-
-@pytest.fixture(scope="module")
-def shared_browser() -> Iterator[Browser]:
-    """One Chromium for every page of this module (the pages are many)."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def session_cookie(user) -> str:
@@ -89,7 +67,7 @@ def watched_page(
 
 @pytest.mark.parametrize("entry", PAGES.values(), ids=list(PAGES))
 def test_page_has_no_csp_violation_and_is_accessible(
-    live_server, shared_browser: Browser, entry: PageEntry
+    live_server, browser: Browser, entry: PageEntry
 ) -> None:
     organizer = factories.OrganizerFactory(role="admin")
     built = entry.build(World(organizer=organizer))
@@ -109,7 +87,7 @@ def test_page_has_no_csp_violation_and_is_accessible(
     for language in LANGUAGES:
         cookies[0]["value"] = language
         context, page, violations = watched_page(
-            shared_browser, language=language, cookies=cookies, block=visit.block
+            browser, language=language, cookies=cookies, block=visit.block
         )
         try:
             response = page.goto(f"{live_server.url}{visit.path}")
@@ -131,9 +109,9 @@ def test_page_has_no_csp_violation_and_is_accessible(
 
 
 def test_the_check_sees_an_inline_script_and_style_being_refused(
-    live_server, shared_browser: Browser
+    live_server, browser: Browser
 ) -> None:
-    context, page, violations = watched_page(shared_browser, language="en")
+    context, page, violations = watched_page(browser, language="en")
     try:
         page.goto(f"{live_server.url}/login/")
         page.evaluate(
