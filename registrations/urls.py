@@ -8,6 +8,7 @@ from registrations.views import (
     refunds,
     registration,
     revenue,
+    waitlist,
 )
 from registrations.views import emails as views_emails
 
@@ -26,6 +27,9 @@ urlpatterns = [
         checkout_return.checkout_cancelled,
         name="checkout_cancelled",
     ),
+    path("register/<str:key>/waitlist/", waitlist.join, name="waitlist_join"),
+    path("waitlist/<str:token>/", waitlist.status, name="waitlist_status"),
+    path("waitlist/offer/<str:token>/", waitlist.offer, name="waitlist_offer"),
     path("join/<str:token>/", join.join, name="join"),
     path("join/<str:token>/calendar.ics", join.join_calendar, name="join_calendar"),
 ]
