@@ -4,6 +4,7 @@ from registrations.views import (
     checkout_return,
     console,
     console_bulk,
+    console_waitlist,
     join,
     refunds,
     registration,
@@ -119,4 +120,15 @@ urlpatterns += [
 urlpatterns += [
     path("console/revenue/", revenue.revenue_report, name="revenue"),
     path("console/revenue.csv", revenue.revenue_csv, name="revenue_csv"),
+]
+
+# The console's waitlist (registrations/views/console_waitlist.py).
+urlpatterns += [
+    path(_console + "waitlist/", console_waitlist.waitlist, name="waitlist"),
+    path(_console + "waitlist.csv", console_waitlist.waitlist_csv, name="waitlist_csv"),
+    path(
+        _console + "waitlist/<int:entry_pk>/<str:action>/",
+        console_waitlist.waitlist_action,
+        name="waitlist_action",
+    ),
 ]

@@ -17,6 +17,7 @@ from organizers.redirects import safe_next
 from registrations.emails import outbox
 from registrations.emails.content import SUBJECTS, render_email
 from registrations.emails.context import registrant_from_unsubscribe_token
+from registrations.emails.waitlist import WAITLIST_KINDS
 from registrations.forms.emails import EmailSettingsForm, ResendForm, format_offsets
 from registrations.models import EmailLog, Registrant
 from webinars.models import Webinar
@@ -80,6 +81,8 @@ def email_settings(request: HttpRequest, pk: int) -> HttpResponse:
     previews = [
         {"kind": kind, "label": label, "languages": PREVIEW_LANGUAGES}
         for kind, label in Kind.choices
+        # A waitlist email goes to someone in line, not to a registrant.
+        if kind not in WAITLIST_KINDS
     ]
     return render(
         request,
