@@ -56,9 +56,7 @@ def test_the_line_shows_positions_and_offers(client, login, organizer):
     assert "See the waitlist" in client.get(webinar.get_absolute_url()).content.decode()
 
 
-def test_offering_by_hand_skips_the_line_and_grows_the_limit(
-    client, login, organizer
-):
+def test_offering_by_hand_skips_the_line_and_grows_the_limit(client, login, organizer):
     webinar = full_webinar(owner=organizer)
     first, second = line_up(webinar, 2)
     login(organizer)
