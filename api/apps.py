@@ -16,3 +16,4 @@ class ApiConfig(AppConfig):
         registration_hooks.registrant_confirmed_handlers.register(
             events.registrant_confirmed
         )
+        registration_hooks.waitlist_event_handlers.register(events.waitlist_event)
