@@ -7,7 +7,15 @@ import time_machine
 from django.utils import timezone
 
 from registrations.capacity import seats_taken
-from registrations.models import EmailLog, Registrant, SeatCount, WaitlistEntry
+from registrations.checkout import release_expired_holds
+from registrations.emails.sending import send_due_emails
+from registrations.models import (
+    EmailLog,
+    Registrant,
+    SeatCount,
+    SeatHold,
+    WaitlistEntry,
+)
 from registrations.refunds.organizer_actions import cancel_registrant
 from registrations.registration import (
     RegistrationError,
@@ -247,3 +255,47 @@ def test_each_session_of_a_series_has_its_own_line(
     assert for_two.status == Status.WAITING
     registration = accept_offer(entry=for_one, base_url="http://testserver/")
     assert registration.registrant.session == one
+
+
+def test_a_hold_released_by_the_sweep_is_offered_on(
+    organizer, django_capture_on_commit_callbacks
+):
+    webinar = factories.WebinarFactory(
+        owner=organizer, registration_limit=1, waitlist_enabled=True
+    )
+    pending = factories.RegistrantFactory(
+        webinar=webinar, status="pending_payment", source="paid", confirmed_at=None
+    )
+    SeatHold.objects.create(
+        registrant=pending, expires_at=timezone.now() + timedelta(minutes=30)
+    )
+    (entry,) = line_up(webinar, 1)
+
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=31)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert release_expired_holds() == 1
+
+    entry.refresh_from_db()
+    assert entry.status == Status.OFFERED
+
+
+def test_an_offer_email_no_longer_goes_once_the_offer_ended(
+    organizer, django_capture_on_commit_callbacks
+):
+    webinar = full_webinar(owner=organizer)
+    (entry,) = line_up(webinar, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_registrant(a_confirmed(webinar), email=False)
+    entry.refresh_from_db()
+    leave_waitlist(entry=entry)
+
+    report = send_due_emails()
+
+    offer = EmailLog.objects.get(
+        waitlist_entry=entry, kind=EmailLog.Kind.WAITLIST_OFFER
+    )
+    assert offer.status == EmailLog.Status.DROPPED
+    # Both the offer and the joined email: the person is no longer in line.
+    assert (report.sent, report.dropped) == (0, 2)
