@@ -22,7 +22,7 @@ from registrations.emails.context import (
     site_url,
 )
 from registrations.models import EmailLog, WaitlistEntry
-from registrations.waitlist.line import position
+from registrations.waitlist.line import offer_window, position
 from webinars.models import Webinar
 
 Kind = EmailLog.Kind
@@ -87,7 +87,7 @@ def render_waitlist_email(row: EmailLog) -> RenderedEmail:
                 if entry.session is not None
                 else ""
             ),
-            "position": position(entry),
+            "position": position(entry) if entry.pk else 1,
             "status_url": status_url(entry),
             "offer_url": offer_url(entry),
             "registration_url": site_url(webinar.get_registration_url()),
@@ -115,3 +115,27 @@ def render_waitlist_email(row: EmailLog) -> RenderedEmail:
 def build_waitlist_message(row: EmailLog) -> Any:
     """Build the message of a waitlist outbox row, with its stable Message-ID."""
     return to_message(render_waitlist_email(row), message_id=row.message_id)
+
+
+def preview_waitlist_email(
+    *, webinar: Webinar, kind: str, language: str
+) -> RenderedEmail:
+    """Render a waitlist email for the console's preview, to a made-up person."""
+    session = webinar.sessions.first() if webinar.is_series else None
+    entry = WaitlistEntry(
+        webinar=webinar,
+        session=session,
+        email="alex.martin@example.com",
+        first_name="Alex",
+        last_name="Martin",
+        language=language,
+        status=(
+            WaitlistEntry.Status.WAITING
+            if kind == Kind.WAITLIST_JOINED
+            else WaitlistEntry.Status.OFFERED
+        ),
+        offer_expires_at=timezone.now() + offer_window(webinar),
+        offer_token="PREVIEW-offer-link-token",  # noqa: S106 - not a secret
+        leave_token="PREVIEW-waitlist-link-token",  # noqa: S106
+    )
+    return render_waitlist_email(EmailLog(waitlist_entry=entry, kind=kind))
