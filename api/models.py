@@ -145,6 +145,13 @@ class WebhookEndpoint(models.Model):
         REGISTRANT_REFUNDED = "registrant.refunded", _("Registrant refunded")
         PAYMENT_FAILED = "payment.failed", _("Payment failed")
         WEBINAR_CANCELLED = "webinar.cancelled", _("Webinar cancelled")
+        WAITLIST_JOINED = "waitlist.joined", _("Someone joined the waitlist")
+        WAITLIST_OFFER_MADE = "waitlist.offer_made", _("Waitlist offer made")
+        WAITLIST_OFFER_ACCEPTED = (
+            "waitlist.offer_accepted",
+            _("Waitlist offer accepted"),
+        )
+        WAITLIST_OFFER_EXPIRED = "waitlist.offer_expired", _("Waitlist offer expired")
 
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="webhook_endpoints"

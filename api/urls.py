@@ -8,6 +8,7 @@ from api.views import (
     errors,
     registrants,
     reports,
+    waitlist,
     webhooks,
     webinars,
 )
@@ -55,6 +56,7 @@ urlpatterns = [
         registrants.RefundRegistrant.as_view(),
         name="refunds",
     ),
+    path(WEBINAR + "waitlist/", waitlist.WaitlistList.as_view(), name="waitlist"),
     path(WEBINAR + "report/", reports.WebinarReport.as_view(), name="webinar_report"),
     path("api/v1/account/report/", reports.AccountReport.as_view(), name="report"),
     # Last of the API: any other /api/ address is a problem 404, not HTML.

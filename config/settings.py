@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registrations.tasks.reconcile_checkouts",
         "schedule": 60.0,
     },
+    # Waitlist offers not taken in time pass on (registrations/waitlist/offers.py).
+    "expire-waitlist-offers": {
+        "task": "registrations.waitlist.expire_offers",
+        "schedule": 60.0,
+    },
     # Lost webhooks: recent Stripe events read back (payments/event_recovery.py).
     "recover-events": {
         "task": "payments.events.recover_events",

@@ -15,6 +15,7 @@ class RegistrationsConfig(AppConfig):
             dashboard,
             handlers,
         )
+        from registrations import models as registration_models
         from registrations.demo import seed_demo_policy
         from registrations.emails import (  # noqa: F401
             reminders,
@@ -29,12 +30,16 @@ class RegistrationsConfig(AppConfig):
         from registrations.refunds import handlers as refund_handlers  # noqa: F401
         from registrations.refunds.reports import refund_warnings
         from registrations.views.console import registrants_panel
+        from registrations.views.console_waitlist import waitlist_panel
         from registrations.views.emails import email_panel
         from registrations.views.refunds import refunds_panel
+        from registrations.waitlist import offers
         from webinars import hooks as webinar_hooks
 
+        registration_models.seat_freed_handlers.register(offers.seat_freed_after_commit)
         webinar_hooks.webinar_panels.register(refunds_panel)
         webinar_hooks.webinar_panels.register(email_panel)
+        webinar_hooks.webinar_panels.register(waitlist_panel)
         webinar_hooks.webinar_panels.register(registrants_panel, first=True)
         webinar_hooks.dashboard_warning_providers.register(refund_warnings)
         webinar_hooks.dashboard_warning_providers.register(dashboard.email_warnings)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments import pricing
-from registrations.models import Registrant, SeatCount, SeatHold
+from registrations.models import Registrant, SeatCount, SeatHold, WaitlistEntry
 from webinars.models import Session, Webinar
 
 Status = Registrant.Status
@@ -23,11 +23,19 @@ STAFF_SOURCES = (Registrant.Source.PANELIST, Registrant.Source.CO_ORGANIZER)
 
 
 def seats_taken(*, webinar: Webinar, session: Session | None = None) -> int:
-    """Count seats taken: confirmed, awaiting approval and live holds."""
+    """Count seats taken: confirmed, awaiting approval, live holds and offers."""
     registrants = Registrant.objects.filter(webinar=webinar)
     if session is not None:
         registrants = registrants.filter(session=session)
-    return registrants.holding_seats().count()
+    return registrants.holding_seats().count() + open_offers(
+        webinar=webinar, session=session
+    )
+
+
+def open_offers(*, webinar: Webinar, session: Session | None = None) -> int:
+    """Count the waitlist offers that hold a seat (every session's without one)."""
+    session_id = session.pk if session is not None else None
+    return WaitlistEntry.objects.in_scope(webinar.pk, session_id).open_offers().count()
 
 
 def counted_seats(*, webinar: Webinar, session: Session | None = None) -> int:
@@ -84,7 +92,17 @@ def _exact_seats_by_session(webinar: Webinar) -> dict[int | None, int]:
         .values("session_id")
         .annotate(taken=Count("pk"))
     )
-    return {row["session_id"]: row["taken"] for row in rows}
+    taken = {row["session_id"]: row["taken"] for row in rows}
+    offers = (
+        WaitlistEntry.objects.filter(webinar=webinar)
+        .open_offers()
+        .order_by()
+        .values("session_id")
+        .annotate(taken=Count("pk"))
+    )
+    for row in offers:
+        taken[row["session_id"]] = taken.get(row["session_id"], 0) + row["taken"]
+    return taken
 
 
 def lock_capacity(webinar: Webinar, session: Session | None) -> Webinar | Session:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from organizers.hooks import Hook
-from registrations.models import Registrant
+from registrations.models import Registrant, WaitlistEntry
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -164,6 +164,17 @@ webinar_cancelled_handlers: Hook[Callable[["Webinar"], None]] = Hook(
     """,
 )
 
+waitlist_event_handlers: Hook[Callable[[str, "WaitlistEntry"], None]] = Hook(
+    "registrations.waitlist_event_handlers",
+    """Something happened on a webinar's waitlist.
+
+    Called after commit with (event, entry): event is "joined", "offer_made",
+    "offer_accepted" or "offer_expired", entry the WaitlistEntry as it is
+    then (e.g. the api app sends the outbound webhooks). A receiver's
+    exception is logged and does not undo anything.
+    """,
+)
+
 
 @dataclass(frozen=True)
 class RegistrationMode:
@@ -223,5 +234,25 @@ def announce_confirmed(registrant: Registrant) -> None:
             return
         for handler in registrant_confirmed_handlers:
             handler(confirmed)
+
+    transaction.on_commit(announce, robust=True)
+
+
+def announce_waitlist_event(event: str, entry: WaitlistEntry) -> None:
+    """Run the waitlist_event_handlers after commit, with the entry as it is then."""
+    if not waitlist_event_handlers:
+        return
+    entry_id = entry.pk
+
+    def announce() -> None:
+        fresh = (
+            WaitlistEntry.objects.select_related("webinar__account", "session")
+            .filter(pk=entry_id)
+            .first()
+        )
+        if fresh is None:
+            return
+        for handler in waitlist_event_handlers:
+            handler(event, fresh)
 
     transaction.on_commit(announce, robust=True)

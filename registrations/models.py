@@ -1,5 +1,6 @@
 import functools
 import secrets
+from collections.abc import Callable
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -10,8 +11,18 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from organizers.hooks import Hook
 from payments.models import CURRENCY_CHOICES, DiscountCode, Payment
+from registrations.refunds.models import RefundRequest  # noqa: F401 - its home
+from registrations.waitlist.models import WaitlistEntry
 from webinars.models import Session, Webinar
+
+# Every seat a registrant gives back (a hold released, a cancellation, a refund,
+# a denial) moves the counters in Registrant.save, the one place that sees them
+# all: handlers get (webinar id, session id); the waitlist offers it on.
+seat_freed_handlers: Hook[Callable[[int, int | None], None]] = Hook(
+    "registrations.seat_freed_handlers", "A registrant gave a seat back."
+)
 
 
 def new_token() -> str:
@@ -136,6 +147,8 @@ class Registrant(models.Model):
             if before != after:
                 SeatCount.add(before, -1)
                 SeatCount.add(after, +1)
+                for handler in seat_freed_handlers if before else ():
+                    handler(*before)
 
     def seat_row(self) -> tuple[int, int | None] | None:
         """The SeatCount row this registrant counts in, or None (no seat)."""
@@ -221,14 +234,20 @@ class SeatCount(models.Model):
 
     @staticmethod
     def recount(webinar_id: int, session_id: int | None) -> int:
-        """Count the registrants the counter of (webinar, session) stands for."""
-        return (
+        """Count the registrants (and waitlist offers) the counter stands for."""
+        registrants = (
             Registrant.objects.filter(
                 webinar_id=webinar_id, session_id=session_id, status__in=SEAT_STATUSES
             )
             .exclude(source__in=STAFF_SOURCE_VALUES)
             .count()
         )
+        offers = WaitlistEntry.objects.filter(
+            webinar_id=webinar_id,
+            session_id=session_id,
+            status=WaitlistEntry.Status.OFFERED,
+        ).count()
+        return registrants + offers
 
 
 @receiver(post_delete, sender=Registrant)
@@ -276,54 +295,6 @@ class JoinDevice(models.Model):
 
     def __str__(self) -> str:
         return self.device_id
-
-
-class RefundRequest(models.Model):
-    """A registrant's request for a refund outside the policy, for the organizer."""
-
-    class Outcome(models.TextChoices):
-        OPEN = "open", _("Waiting for the organizer")
-        APPROVED = "approved", _("Refunded")
-        DECLINED = "declined", _("Declined")
-
-    registrant = models.ForeignKey(
-        Registrant, on_delete=models.CASCADE, related_name="refund_requests"
-    )
-    message = models.TextField(_("message"), blank=True)
-    outcome = models.CharField(
-        max_length=20, choices=Outcome.choices, default=Outcome.OPEN
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    answered_by = models.ForeignKey(
-        "auth.User",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    refund = models.ForeignKey(
-        "payments.Refund",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("refund request")
-        verbose_name_plural = _("refund requests")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["registrant"],
-                condition=Q(outcome="open"),
-                name="one_open_refund_request",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"refund request {self.pk} ({self.outcome})"
 
 
 @functools.cache
@@ -381,6 +352,9 @@ class EmailLog(models.Model):
         DISPUTE_CLOSED = "dispute_closed", _("Organizer: dispute closed")
         # Someone registered this email again: its owner gets their links.
         ALREADY_REGISTERED = "already_registered", _("Already registered")
+        WAITLIST_JOINED = "waitlist_joined", _("Waitlist: joined")
+        WAITLIST_OFFER = "waitlist_offer", _("Waitlist: seat offered")
+        WAITLIST_EXPIRED = "waitlist_expired", _("Waitlist: offer expired")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -390,8 +364,16 @@ class EmailLog(models.Model):
         # cancelled, session already started...).
         DROPPED = "dropped", _("Not sent")
 
+    # Null for the emails of a waitlist entry, which has no registrant (yet).
     registrant = models.ForeignKey(
-        Registrant, on_delete=models.CASCADE, related_name="emails"
+        Registrant, null=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    waitlist_entry = models.ForeignKey(
+        WaitlistEntry,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="emails",
     )
     kind = models.CharField(max_length=40, choices=Kind.choices)
     session = models.ForeignKey(
@@ -432,7 +414,16 @@ class EmailLog(models.Model):
             models.UniqueConstraint(
                 fields=["registrant", "kind", "session_key", "variant"],
                 name="email_log_unique",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["waitlist_entry", "kind", "variant"],
+                condition=Q(waitlist_entry__isnull=False),
+                name="email_log_unique_waitlist",
+            ),
+            models.CheckConstraint(
+                condition=Q(registrant__isnull=False) | Q(waitlist_entry__isnull=False),
+                name="email_log_has_recipient",
+            ),
         ]
         indexes = [models.Index(fields=["status", "scheduled_for"])]
 

@@ -30,7 +30,9 @@ from registrations.capacity import (
 )
 from registrations.checkout import open_checkout, release_registration
 from registrations.emails.outbox import queue_email
-from registrations.models import Registrant, SeatHold
+from registrations.models import Registrant, SeatHold, WaitlistEntry
+from registrations.waitlist.claim import claim_offer
+from registrations.waitlist.line import WaitlistError, has_waiting
 from webinars.models import Session, Webinar
 
 logger = logging.getLogger(__name__)
@@ -81,15 +83,25 @@ def start_registration(
     code: str = "",
     session: Session | None = None,
     language: str = "en",
+    offer: WaitlistEntry | None = None,
 ) -> Registration:
     """Hold a seat and open Checkout, or confirm at once when there is nothing to pay.
 
     Raise RegistrationError (WebinarFull, RegistrationClosed, AlreadyRegistered)
     with nothing created. When Stripe is unavailable the hold is released again
-    and RegistrationError says to try later; nothing is charged.
+    and RegistrationError says to try later; nothing is charged. `offer`: the
+    waitlist entry whose offered seat this registration takes.
     """
     registrant = _hold_seat(
-        webinar, session, code, first_name, last_name, email, answers, language
+        webinar,
+        session,
+        code,
+        first_name,
+        last_name,
+        email,
+        answers,
+        language,
+        offer=offer,
     )
     if registrant.status != Status.PENDING:
         return Registration(registrant=registrant, checkout_url=None)
@@ -129,6 +141,7 @@ def _hold_seat(
     email: str,
     answers: dict[str, Any],
     language: str,
+    offer: WaitlistEntry | None = None,
 ) -> Registrant:
     with transaction.atomic():
         # One query: the lock, the fresh webinar, its price (pricing tiers
@@ -140,6 +153,12 @@ def _hold_seat(
         # Replay or on-demand sales take no session (recordings' hook).
         mode = hooks.registration_mode(webinar) if session is None else None
         _check_open(webinar, session, mode=mode, has_upcoming=has_upcoming)
+        if offer is not None:
+            # Before the counter is read: the offer's seat becomes this one's.
+            try:
+                claim_offer(offer, webinar=webinar, session=session)
+            except WaitlistError as error:
+                raise RegistrationError(error.message) from error
         # One statement after the lock: the seat counter, and whether this
         # email has a registration here at all (most have none).
         counted, known = _count_and_email(webinar=webinar, email=email, session=session)
@@ -159,6 +178,15 @@ def _hold_seat(
         # The live seats do not limit a replay; the recording's view limit does.
         limited = mode is None or mode.kind != "replay"
         if limited and is_full(webinar=webinar, session=session, counted=counted):
+            raise WebinarFull(full_message(webinar, session))
+        # A freed seat belongs to the waitlist's next in line, not to whoever
+        # asks first.
+        if (
+            limited
+            and offer is None
+            and webinar.waitlist_enabled
+            and has_waiting(webinar=webinar, session=session)
+        ):
             raise WebinarFull(full_message(webinar, session))
         price = webinar.locked_price
         connection = None

@@ -4,10 +4,12 @@ from registrations.views import (
     checkout_return,
     console,
     console_bulk,
+    console_waitlist,
     join,
     refunds,
     registration,
     revenue,
+    waitlist,
 )
 from registrations.views import emails as views_emails
 
@@ -26,6 +28,9 @@ urlpatterns = [
         checkout_return.checkout_cancelled,
         name="checkout_cancelled",
     ),
+    path("register/<str:key>/waitlist/", waitlist.join, name="waitlist_join"),
+    path("waitlist/<str:token>/", waitlist.status, name="waitlist_status"),
+    path("waitlist/offer/<str:token>/", waitlist.offer, name="waitlist_offer"),
     path("join/<str:token>/", join.join, name="join"),
     path("join/<str:token>/calendar.ics", join.join_calendar, name="join_calendar"),
 ]
@@ -115,4 +120,15 @@ urlpatterns += [
 urlpatterns += [
     path("console/revenue/", revenue.revenue_report, name="revenue"),
     path("console/revenue.csv", revenue.revenue_csv, name="revenue_csv"),
+]
+
+# The console's waitlist (registrations/views/console_waitlist.py).
+urlpatterns += [
+    path(_console + "waitlist/", console_waitlist.waitlist, name="waitlist"),
+    path(_console + "waitlist.csv", console_waitlist.waitlist_csv, name="waitlist_csv"),
+    path(
+        _console + "waitlist/<int:entry_pk>/<str:action>/",
+        console_waitlist.waitlist_action,
+        name="waitlist_action",
+    ),
 ]

@@ -21,6 +21,7 @@ STABLE_NAMES = {
     "registrations.tasks_refunds.retry_requested_refunds",
     "registrations.tasks_refunds.run_cancellation_refunds",
     "registrations.tasks_refunds.submit_refund_task",
+    "registrations.waitlist.expire_offers",
 }
 
 

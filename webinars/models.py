@@ -140,6 +140,12 @@ class Webinar(models.Model):
     notify_paid_registrations = models.BooleanField(
         _("email me each new paid registration"), default=False
     )
+    # The waitlist (registrations/waitlist/): once full, people join a line
+    # and the next in line is offered each seat that frees, for this long.
+    waitlist_enabled = models.BooleanField(_("waitlist"), default=False)
+    waitlist_offer_hours = models.PositiveIntegerField(
+        _("offer window (hours)"), default=24
+    )
 
     objects = WebinarQuerySet.as_manager()
 

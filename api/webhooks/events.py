@@ -21,12 +21,13 @@ from api.serializers.registrants import (
     RefundSerializer,
     RegistrantDetailSerializer,
 )
+from api.serializers.waitlist import WaitlistEntrySerializer
 from api.serializers.webinars import WebinarSerializer
 from api.webhooks.outbox import endpoints_for, queue_event
 from organizers.hooks import Hook
 from payments.models import Payment, Refund
 from registrations import hooks as registration_hooks
-from registrations.models import Registrant
+from registrations.models import Registrant, WaitlistEntry
 from webinars.models import Webinar
 
 Event = WebhookEndpoint.Event
@@ -114,6 +115,26 @@ def webinar_cancelled(webinar: Webinar) -> None:
     )
 
 
+WAITLIST_EVENTS = {
+    "joined": WebhookEndpoint.Event.WAITLIST_JOINED,
+    "offer_made": WebhookEndpoint.Event.WAITLIST_OFFER_MADE,
+    "offer_accepted": WebhookEndpoint.Event.WAITLIST_OFFER_ACCEPTED,
+    "offer_expired": WebhookEndpoint.Event.WAITLIST_OFFER_EXPIRED,
+}
+
+
+def waitlist_event(event: str, entry: WaitlistEntry) -> None:
+    """registrations.waitlist_event_handlers: send `waitlist.<event>`."""
+    event_type = WAITLIST_EVENTS.get(event)
+    if event_type is None:
+        return
+    _send(
+        event_type,
+        entry.webinar,
+        lambda: {"waitlist_entry": WaitlistEntrySerializer(entry).data},
+    )
+
+
 SUBSCRIPTIONS: list[tuple[Hook, Callable[..., None]]] = [
     (registration_hooks.registrant_confirmed_handlers, registrant_confirmed),
     (
@@ -124,6 +145,7 @@ SUBSCRIPTIONS: list[tuple[Hook, Callable[..., None]]] = [
     (registration_hooks.registrant_refunded_handlers, registrant_refunded),
     (registration_hooks.payment_failed_handlers, payment_failed),
     (registration_hooks.webinar_cancelled_handlers, webinar_cancelled),
+    (registration_hooks.waitlist_event_handlers, waitlist_event),
 ]
 
 

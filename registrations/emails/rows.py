@@ -140,7 +140,7 @@ def record_failure(
             last_error=error,
         )
         report.failed += 1
-        if not row.is_for_organizer:
+        if not row.is_for_organizer and row.registrant_id is not None:
             create_log(
                 registrant=row.registrant, kind=Kind.DELIVERY_FAILED, variant=row.pk
             )

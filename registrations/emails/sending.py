@@ -30,6 +30,8 @@ from registrations.emails.rows import (
     postpone,
     record_failure,
 )
+from registrations.emails.waitlist import build_waitlist_message
+from registrations.emails.waitlist import drop_reason as waitlist_drop_reason
 from registrations.models import EmailLog, Registrant
 from webinars.models import Webinar
 
@@ -109,17 +111,23 @@ def claim_due_emails(
         ).update(leased_until=now + LEASE, lease_id=lease_id)
     rows = list(
         EmailLog.objects.filter(lease_id=lease_id, leased_until__gt=now)
-        .select_related("session", "registrant__session", "registrant__payment")
+        .select_related(
+            "session",
+            "registrant__session",
+            "registrant__payment",
+            "waitlist_entry__session",
+        )
         .order_by("scheduled_for", "pk")
     )
     # A batch is mostly one webinar's reminders: load each webinar (with its
     # account and owner) once and share it, rather than once per row.
-    webinar_ids = {row.registrant.webinar_id for row in rows}
+    recipients = [row.registrant or row.waitlist_entry for row in rows]
+    webinar_ids = {recipient.webinar_id for recipient in recipients}
     webinars = Webinar.objects.select_related("account", "owner__user").in_bulk(
         webinar_ids
     )
-    for row in rows:
-        row.registrant.webinar = webinars[row.registrant.webinar_id]
+    for recipient in recipients:
+        recipient.webinar = webinars[recipient.webinar_id]
     return rows
 
 
@@ -162,9 +170,15 @@ def send_batch(rows: list[EmailLog]) -> SendReport:
                 report.postponed += 1
                 continue
             try:
-                payload = merged_payload(row, cache=cache) if courier.smtp else None
+                payload = None
+                if courier.smtp and row.registrant_id is not None:
+                    payload = merged_payload(row, cache=cache)
                 if payload is None:
-                    message = build_message(row, cache=cache)
+                    message = (
+                        build_message(row, cache=cache)
+                        if row.registrant_id is not None
+                        else build_waitlist_message(row)
+                    )
                     payload = courier.prepare(message)
                 row.recipient = ", ".join(payload[1] if courier.smtp else message.to)
             except Exception as error:  # noqa: BLE001 - recorded on the row, retried
@@ -208,6 +222,9 @@ SEND = Verdict()
 def still_applies(row: EmailLog, *, now: datetime | None = None) -> Verdict:
     """Tell whether a queued email should still go out now, later, or never."""
     now = now or timezone.now()
+    if row.registrant_id is None:
+        reason = waitlist_drop_reason(row)
+        return Verdict(drop=True, reason=reason) if reason else SEND
     registrant = row.registrant
     webinar = registrant.webinar
     kind = row.kind

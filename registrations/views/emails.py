@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from organizers.permissions import organizer_required
 from organizers.redirects import safe_next
 from registrations.emails import outbox
-from registrations.emails.content import SUBJECTS, render_email
+from registrations.emails.content import SUBJECTS, RenderedEmail, render_email
 from registrations.emails.context import registrant_from_unsubscribe_token
+from registrations.emails.waitlist import WAITLIST_KINDS, preview_waitlist_email
 from registrations.forms.emails import EmailSettingsForm, ResendForm, format_offsets
 from registrations.models import EmailLog, Registrant
 from webinars.models import Webinar
@@ -127,6 +128,9 @@ def sample_registrant(webinar: Webinar, language: str) -> Registrant:
 def preview(request: HttpRequest, pk: int, kind: str, language: str) -> HttpResponse:
     """Show one email of the webinar as a registrant (or organizer) gets it."""
     webinar = managed_webinar(request, pk)
+    if kind in WAITLIST_KINDS and language in PREVIEW_LANGUAGES:
+        rendered = preview_waitlist_email(webinar=webinar, kind=kind, language=language)
+        return _preview_page(request, webinar, kind, language, rendered)
     if kind not in SUBJECTS or language not in PREVIEW_LANGUAGES:
         raise Http404
     registrant = sample_registrant(webinar, language)
@@ -146,6 +150,16 @@ def preview(request: HttpRequest, pk: int, kind: str, language: str) -> HttpResp
         failed=failed,
         language=language,
     )
+    return _preview_page(request, webinar, kind, language, rendered)
+
+
+def _preview_page(
+    request: HttpRequest,
+    webinar: Webinar,
+    kind: str,
+    language: str,
+    rendered: RenderedEmail,
+) -> HttpResponse:
     return render(
         request,
         "emails/console/preview.html",

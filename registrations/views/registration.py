@@ -91,6 +91,7 @@ def _page_context(webinar: Webinar) -> dict:
         "sessions": sessions,
         "full_session_ids": full_ids,
         "full": full,
+        "waitlist_open": full and not closed and webinar.waitlist_enabled,
         "closed": closed,
         "unavailable": state == "unavailable",
         "quote": quote,

@@ -13,12 +13,14 @@ refund), and those refusals are documented problem responses.
 
 import os
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -30,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.tokens import create_token
+from registrations.models import WaitlistEntry
 from tests import factories
 from tests.registrations.checkout_support import make_paid_webinar
 
@@ -71,6 +74,22 @@ def account_data(admin, stripe_sandbox):
     free.save()
     paid = make_paid_webinar(owner=admin, stripe_account=stripe_sandbox.demo_account)
     factories.DiscountCodeFactory(webinar=paid, code="HALF", amount=2500)
+    # A waitlist with someone waiting and an open offer.
+    free.waitlist_enabled = True
+    free.save()
+    WaitlistEntry.objects.create(
+        webinar=free, email="w@example.com", first_name="W", last_name="L"
+    )
+    WaitlistEntry.objects.create(
+        webinar=free,
+        email="o@example.com",
+        first_name="O",
+        last_name="F",
+        answers={"org": "Acme"},
+        status=WaitlistEntry.Status.OFFERED,
+        offered_at=timezone.now(),
+        offer_expires_at=timezone.now() + timedelta(hours=24),
+    )
     registrants = {
         free.pk: [
             factories.RegistrantFactory(webinar=free).pk,

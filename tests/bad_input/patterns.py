@@ -143,7 +143,7 @@ def by_pattern_pk(world: World, pattern: Pattern) -> Any:
 
 
 def by_token(world: World, pattern: Pattern) -> str:
-    """`token` names a join, cancel, unsubscribe, watch or invite token."""
+    """`token` names a join, cancel, unsubscribe, watch, invite or waitlist token."""
     route = pattern.route
     if route.startswith("join/"):
         return world.registrant.join_token
@@ -155,6 +155,10 @@ def by_token(world: World, pattern: Pattern) -> str:
         return world.grant.token
     if route.startswith("invite/"):
         return world.invite_token
+    if route.startswith("waitlist/offer/"):
+        return world.waitlist_entry.offer_token
+    if route.startswith("waitlist/"):
+        return world.waitlist_entry.leave_token
     return None
 
 
@@ -169,6 +173,8 @@ KWARG_SOURCES: dict[tuple[str, str] | str, Source] = {
     "tier_pk": lambda w, p: w.tier.pk,
     "code_pk": lambda w, p: w.code.pk,
     "registrant_pk": lambda w, p: w.registrant.pk,
+    "entry_pk": lambda w, p: w.waitlist_entry.pk,
+    ("registrations:waitlist_action", "action"): lambda w, p: "offer",
     "request_pk": lambda w, p: w.refund_request.pk,
     "video_pk": lambda w, p: w.video.pk,
     "kind": lambda w, p: "confirmation",

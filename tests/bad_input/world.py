@@ -29,7 +29,7 @@ from recordings.models import PostSessionVideo, Recording, WatchGrant
 from recordings.sales import set_replay_price
 from recordings.tokens import sign_media
 from registrations.emails.context import unsubscribe_token
-from registrations.models import RefundRequest, Registrant
+from registrations.models import RefundRequest, Registrant, WaitlistEntry
 from stripe_sandbox.objects import DEMO_ACCOUNT
 from tests import factories
 from tests.registrations.refund_support import pay_registrant
@@ -66,6 +66,7 @@ class World:
     content_type_id: int
     endpoint: WebhookEndpoint
     delivery: WebhookDelivery
+    waitlist_entry: WaitlistEntry
 
 
 def sandbox_checkout_session(client: Client) -> str:
@@ -174,6 +175,9 @@ def build_world(*, sandbox: SandboxHandle, settings: Any) -> World:
         content_type_id=ContentType.objects.get_for_model(Webinar).pk,
         endpoint=endpoint,
         delivery=delivery,
+        waitlist_entry=WaitlistEntry.objects.create(
+            webinar=webinar, email="waiting@example.com", first_name="W", last_name="L"
+        ),
     )
 
 

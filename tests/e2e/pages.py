@@ -28,7 +28,9 @@ from organizers.models import Organizer
 from recordings.watch import grant_watch
 from registrations.models import EmailLog, Registrant
 from registrations.tokens import done_token
+from registrations.waitlist.organizer import offer_by_hand
 from tests import factories
+from tests.waitlist.support import full_webinar, line_up
 
 
 @dataclass
@@ -262,3 +264,44 @@ def new_webinar_form(world: World) -> str:
 @page("invite form", login=True)
 def invite_form(world: World) -> str:
     return reverse("organizers:invite")
+
+
+# --- The waitlist -------------------------------------------------------------
+
+
+def _full_webinar(world: World):
+    """A webinar whose one seat is taken, waitlist on, with two people in line."""
+    webinar = full_webinar(owner=world.organizer, seats=1, title="Budgeting basics")
+    return webinar, line_up(webinar, 2)
+
+
+@page("registration page, full with a waitlist")
+def full_with_waitlist(world: World) -> str:
+    webinar, _entries = _full_webinar(world)
+    return webinar.get_registration_url()
+
+
+@page("waitlist join page")
+def waitlist_join_page(world: World) -> str:
+    webinar, _entries = _full_webinar(world)
+    return reverse("registrations:waitlist_join", args=[webinar.registration_key])
+
+
+@page("waitlist status page")
+def waitlist_status_page(world: World) -> str:
+    _webinar, entries = _full_webinar(world)
+    return reverse("registrations:waitlist_status", args=[entries[1].leave_token])
+
+
+@page("waitlist offer page")
+def waitlist_offer_page(world: World) -> str:
+    _webinar, entries = _full_webinar(world)
+    offer_by_hand(entry=entries[0])
+    return reverse("registrations:waitlist_offer", args=[entries[0].offer_token])
+
+
+@page("waitlist console", login=True)
+def waitlist_console(world: World) -> str:
+    webinar, entries = _full_webinar(world)
+    offer_by_hand(entry=entries[0])
+    return reverse("registrations:waitlist", args=[webinar.pk])
