@@ -223,7 +223,8 @@ class Bench:
 
     # -- setup -------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, launch: tuple[str, ...] = ("sandbox", "web", "worker")) -> None:
+        """Seed a fresh database and start the processes named in `launch`."""
         database = _fresh_database(os.environ["DATABASE_URL"])
         self.app_port, self.sandbox_port = free_port(), free_port()
         sandbox_base = f"http://127.0.0.1:{self.sandbox_port}/_stripe"
@@ -252,7 +253,7 @@ class Bench:
 
         self.secret = settings.STRIPE_CONNECT_WEBHOOK_SECRET
         self.ids = _seed(settings.DEMO_STRIPE_ACCOUNT)
-        launch = {
+        specs = {
             "sandbox": {
                 "args": _gunicorn(
                     "bench.sandbox_wsgi:application", self.sandbox_port, 1, 80
@@ -275,13 +276,16 @@ class Bench:
                 ]
             },
         }
-        for name, spec in launch.items():
+        for name, spec in specs.items():
+            if name not in launch:
+                continue
             env = {**self.env, **spec.get("env", {})}
             self.processes[name] = subprocess.Popen(  # noqa: S603 - our modules
                 spec["args"], cwd=ROOT, env=env
             )
         wait_for(self.sandbox_port, "/_stripe/")
-        wait_for(self.app_port, "/bench/bare/")
+        if "web" in launch:
+            wait_for(self.app_port, "/bench/bare/")
 
     def stop(self) -> None:
         for process in self.processes.values():
