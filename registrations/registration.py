@@ -320,7 +320,7 @@ def _count_and_email(
     sql = (
         f"SELECT COALESCE((SELECT SUM(taken) FROM {SeatCount._meta.db_table}"  # noqa: S608 - table names
         f" WHERE {scope}), 0), EXISTS(SELECT 1 FROM {Registrant._meta.db_table}"
-        f" WHERE {scope} AND UPPER(email::text) = UPPER(%s)"
+        f" WHERE {scope} AND UPPER(email) = UPPER(%s)"
         f" AND status IN (%s, %s, %s))"
     )
     with connection.cursor() as cursor:

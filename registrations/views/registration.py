@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from organizers.ratelimit import retry_after, too_many, too_many_response
 from payments.connect import connections
 from payments.errors import PricingError
-from registrations import hooks
+from registrations import hooks, page_cache
 from registrations.capacity import full_message, seats_by_session
 from registrations.closed import closed_notice
 from registrations.emails.already_registered import notify_already_registered
@@ -106,6 +106,10 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
     capacity lock) whether the webinar is open, full or for sale; the page's
     context is built only when the page is shown again.
     """
+    if request.method == "GET" and KEY_RE.match(key):
+        page = page_cache.cached_page(request, key)
+        if page is not None:
+            return page
     webinar = webinar_for_key(key)
     if request.method == "POST" and too_many(
         request,
@@ -158,6 +162,20 @@ def _show_page(
             )
     context["form"] = form
     context.update(extra)
+    if request.method == "GET":
+        # The same page for every visitor: served from the cache next time.
+        sessions = context["sessions"]
+        return page_cache.render_page(
+            request,
+            webinar.registration_key,
+            "registrations/register.html",
+            context,
+            changes_at=[
+                context["quote"].tier_ends_at,
+                *(s.starts_at for s in sessions),
+                *(s.ends_at for s in sessions),
+            ],
+        )
     return render(request, "registrations/register.html", context)
 
 
@@ -212,6 +230,8 @@ def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
         status = Registrant.Status.AWAITING if manual else Registrant.Status.CONFIRMED
         return redirect_303(done_url(webinar, status))
     except WebinarFull as error:
+        # The page may still show seats: the next visitor sees it full.
+        page_cache.forget_pages([webinar.registration_key])
         return render(
             request,
             "registrations/full.html",
