@@ -113,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             bench.stop()
     for name, figures in results.items():
-        print(f"{name:<24}{figures['cpu_ms_median']:>8.2f} ms CPU (median)"
-              f"{figures['cpu_ms_mean']:>8.2f} ms (mean) x {figures['count']}")
+        print(
+            f"{name:<24}{figures['cpu_ms_median']:>8.2f} ms CPU (median)"
+            f"{figures['cpu_ms_mean']:>8.2f} ms (mean) x {figures['count']}"
+        )
     return 0
 
 
@@ -135,8 +137,15 @@ def run(bench: Any, args: argparse.Namespace) -> dict[str, dict]:
         browser = Browser(application)
         browser.call("GET", path)
 
-        def call(n: int, method=method, path=path, prefix=prefix, expect=expect,
-                 browser=browser) -> None:
+        def call(
+            n: int,
+            method=method,
+            path=path,
+            prefix=prefix,
+            expect=expect,
+            browser=browser,
+            name=name,
+        ) -> None:
             data = None
             if prefix:
                 data = {

@@ -41,13 +41,18 @@ REGISTER_RATE_LIMIT = 10
 REGISTER_RATE_WINDOW_SECONDS = 60
 
 
-def webinar_for_key(key: str) -> Webinar:
-    """Return the webinar of a registration key, or raise Http404."""
+def webinar_for_key(key: str, *, joined: bool = True) -> Webinar:
+    """Return the webinar of a registration key, or raise Http404.
+
+    `joined`: read its account and owner in the same query (a page shows
+    them; a start reads them again under its lock anyway).
+    """
     if not KEY_RE.match(key):
         raise Http404
-    return get_object_or_404(
-        Webinar.objects.select_related("account", "owner__user"), registration_key=key
-    )
+    webinars = Webinar.objects.all()
+    if joined:
+        webinars = webinars.select_related("account", "owner__user")
+    return get_object_or_404(webinars, registration_key=key)
 
 
 def _page_context(webinar: Webinar) -> dict:
@@ -110,7 +115,7 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
         page = page_cache.cached_page(request, key)
         if page is not None:
             return page
-    webinar = webinar_for_key(key)
+    webinar = webinar_for_key(key, joined=request.method == "GET")
     if request.method == "POST" and too_many(
         request,
         scope="register",
