@@ -290,9 +290,9 @@ class Bench:
             self.processes[name] = subprocess.Popen(  # noqa: S603 - our modules
                 spec["args"], cwd=ROOT, env=env
             )
-        wait_for(self.sandbox_port, "/_stripe/")
+        wait_for(self.sandbox_port, "/_stripe/", timeout=120)
         if "web" in launch:
-            wait_for(self.app_port, "/bench/bare/")
+            wait_for(self.app_port, "/bench/bare/", timeout=120)
 
     def stop(self) -> None:
         for process in self.processes.values():
