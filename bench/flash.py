@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -37,6 +39,11 @@ LEVELS = (8, 32, 64)
 LATENCY = 0.4
 RACERS, RACE_SEATS = 1000, 50
 QUICK_RACERS = 200
+# Paid registrants confirmed from their webhook, events posted at this rate.
+CONFIRM_RATE = 50
+CONFIRM_EVENTS, CONFIRM_EVENTS_QUICK = 250, 50
+CONFIRM_WITHIN = 5.0
+PROBES = 60
 
 
 class Failed(Exception):
@@ -223,7 +230,8 @@ class Bench:
 
     # -- setup -------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, launch: tuple[str, ...] = ("sandbox", "web", "worker")) -> None:
+        """Seed a fresh database and start the processes named in `launch`."""
         database = _fresh_database(os.environ["DATABASE_URL"])
         self.app_port, self.sandbox_port = free_port(), free_port()
         sandbox_base = f"http://127.0.0.1:{self.sandbox_port}/_stripe"
@@ -252,7 +260,7 @@ class Bench:
 
         self.secret = settings.STRIPE_CONNECT_WEBHOOK_SECRET
         self.ids = _seed(settings.DEMO_STRIPE_ACCOUNT)
-        launch = {
+        specs = {
             "sandbox": {
                 "args": _gunicorn(
                     "bench.sandbox_wsgi:application", self.sandbox_port, 1, 80
@@ -275,13 +283,16 @@ class Bench:
                 ]
             },
         }
-        for name, spec in launch.items():
+        for name, spec in specs.items():
+            if name not in launch:
+                continue
             env = {**self.env, **spec.get("env", {})}
             self.processes[name] = subprocess.Popen(  # noqa: S603 - our modules
                 spec["args"], cwd=ROOT, env=env
             )
-        wait_for(self.sandbox_port, "/_stripe/")
-        wait_for(self.app_port, "/bench/bare/")
+        wait_for(self.sandbox_port, "/_stripe/", timeout=120)
+        if "web" in launch:
+            wait_for(self.app_port, "/bench/bare/", timeout=120)
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -313,9 +324,11 @@ class Bench:
                 k: round((after[k] - before[k]) / result.ok * 1000, 2) for k in after
             }
         self.rows.append(row)
+        web = row.get("cpu_ms_per_ok", {}).get("web", 0.0)
         print(
             f"  {name:<44}{row['per_second']:>9.1f}/s  p50 {row['p50_ms']:>7.1f} ms"
-            f"  p99 {row['p99_ms']:>7.1f} ms  errors {row['errors']}",
+            f"  p99 {row['p99_ms']:>7.1f} ms  errors {row['errors']}"
+            f"  web CPU {web:.1f} ms",
             flush=True,
         )
         return result
@@ -330,6 +343,7 @@ class Bench:
             "minimal view", _get(f"/bench/baseline/{paid['pk']}/"), clients=8
         )
         self.measure("registration page GET", _get(page), clients=8)
+        self.page_probe(minimal=f"/bench/baseline/{paid['pk']}/", page=page)
         for clients in self.levels:
             self.measure(
                 f"paid start, {clients} clients",
@@ -349,6 +363,7 @@ class Bench:
             )
         self.race(race)
         self.webhooks()
+        self.confirmations()
         # Last: the sandbox answers every API request 0.4 s late from now on.
         self.control("faults", kind="timeout", count=10**7, delay=LATENCY)
         for clients in self.levels if not self.quick else (32,):
@@ -365,7 +380,199 @@ class Bench:
             row["ratio_to_bare_wsgi"] = round(
                 row["per_second"] / (bare.per_second or 1), 3
             )
+        self.summarise()
         return {"rows": self.rows, "checks": self.checks}
+
+    def summarise(self) -> None:
+        """The issue's figures, each as a ratio where it asks for one."""
+        rows = {row["name"]: row for row in self.rows}
+        top = max(self.levels)
+        fast = rows.get(f"paid start, {top} clients", {})
+        slow = rows.get(f"paid start, sandbox +{LATENCY}s, {top} clients", {})
+        fresh = rows.get("webhook ingest, fresh", {})
+        self.checks["summary"] = {
+            "registration_page_ratio": rows["registration page GET"][
+                "ratio_to_minimal_view"
+            ],
+            "cpu_ms_per_paid_start": {
+                name: row.get("cpu_ms_per_ok", {})
+                for name, row in rows.items()
+                if name.startswith("paid start")
+            },
+            "cpu_ms_per_free_start": {
+                name: row.get("cpu_ms_per_ok", {})
+                for name, row in rows.items()
+                if name.startswith("free start")
+            },
+            "paid_start_ratio": fast.get("ratio_to_minimal_view"),
+            f"latency_{LATENCY}s_at_{top}_ratio_to_zero_latency": round(
+                slow.get("per_second", 0) / (fast.get("per_second") or 1), 2
+            ),
+            f"latency_{LATENCY}s_at_{top}_p99_ms": slow.get("p99_ms"),
+            "webhook_ack_ratio": fresh.get("ratio_to_minimal_view"),
+            "webhook_ack_p99_ms": fresh.get("p99_ms"),
+        }
+        print("summary:", json.dumps(self.checks["summary"], indent=2), flush=True)
+
+    def page_probe(self, *, minimal: str, page: str) -> None:
+        """Page weight and time to first byte of the page, against the minimal view.
+
+        One keep-alive connection each, one request at a time (no queueing),
+        the two alternately: the median time until the status line and
+        headers arrived, and the body's bytes (HTML only, uncompressed; its
+        two static files are cached by the browser).
+        """
+        targets = {"minimal_view": minimal, "registration_page": page}
+        conns = {
+            name: http.client.HTTPConnection("127.0.0.1", self.app_port, timeout=30)
+            for name in targets
+        }
+        firsts: dict[str, list[float]] = {name: [] for name in targets}
+        sizes: dict[str, int] = dict.fromkeys(targets, 0)
+        # Alternately, so that both see the machine in the same state.
+        for _n in range(PROBES):
+            for name, path in targets.items():
+                began = time.perf_counter()
+                conns[name].request("GET", path, headers={"Host": "127.0.0.1"})
+                answer = conns[name].getresponse()
+                firsts[name].append(time.perf_counter() - began)
+                body = answer.read()
+                if answer.status != 200:
+                    raise Failed(f"{path}: {answer.status}")
+                sizes[name] = max(sizes[name], len(body))
+        figures: dict[str, Any] = {}
+        for name, conn in conns.items():
+            conn.close()
+            ordered = sorted(firsts[name])
+            figures[name] = {
+                "ttfb_ms": round(ordered[len(ordered) // 2] * 1000, 2),
+                "bytes": sizes[name],
+            }
+        page_f, minimal_f = figures["registration_page"], figures["minimal_view"]
+        figures["ttfb_ratio_to_minimal_view"] = round(
+            page_f["ttfb_ms"] / (minimal_f["ttfb_ms"] or 1), 2
+        )
+        figures["bytes_ratio_to_minimal_view"] = round(
+            page_f["bytes"] / (minimal_f["bytes"] or 1), 1
+        )
+        self.checks["registration_page"] = figures
+        print(
+            f"  page weight {page_f['bytes']} bytes (minimal view "
+            f"{minimal_f['bytes']}); time to first byte {page_f['ttfb_ms']} ms, "
+            f"{figures['ttfb_ratio_to_minimal_view']} x the minimal view's "
+            f"{minimal_f['ttfb_ms']} ms",
+            flush=True,
+        )
+
+    def confirmations(self) -> None:
+        """Paid registrants confirmed within CONFIRM_WITHIN s of their webhook.
+
+        The Checkout Sessions kept aside are paid at the sandbox (its own
+        webhooks dropped meanwhile), then their signed
+        `checkout.session.completed` events are posted at CONFIRM_RATE per
+        second; each delay runs from posting the event to the registrant's
+        `confirmed_at`, written by the Celery worker.
+        """
+        from registrations.models import Registrant
+
+        session_ids = getattr(self, "for_confirmation", [])
+        if not session_ids:
+            raise Failed("no pending paid registrant left to confirm")
+        # The steady state: the worker first finishes what earlier phases
+        # queued (the free starts' emails, the fresh events).
+        self.checks["worker_backlog_wait_s"] = self.drain_worker()
+        self.control("webhooks/drop", count="all")
+        sessions = []
+        for session_id in session_ids:
+            self.control(f"checkout/sessions/{session_id}/complete", outcome="paid")
+            sessions.append(self.control(f"objects/{session_id}", method="GET"))
+        self.control("webhooks/drop", count=0)
+        events = [
+            _signed_event(session, 10**7 + n, self.secret)
+            for n, session in enumerate(sessions)
+        ]
+        posted: dict[int, float] = {}
+        acks: list[float] = []
+        lock = threading.Lock()
+        began = time.time() + 0.2
+
+        def post(index: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", self.app_port, timeout=30)
+            for n in range(index, len(events), 8):
+                body, signature = events[n]
+                delay = began + n / CONFIRM_RATE - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+                at = time.time()
+                conn.request(
+                    "POST",
+                    "/stripe/webhook/",
+                    body=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "Stripe-Signature": signature,
+                    },
+                )
+                answer = conn.getresponse()
+                answer.read()
+                with lock:
+                    acks.append(time.time() - at)
+                    if answer.status == 200:
+                        registrant = int(sessions[n]["object"]["client_reference_id"])
+                        posted[registrant] = at
+            conn.close()
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        deadline = time.monotonic() + 180
+        confirmed: dict[int, float] = {}
+        while time.monotonic() < deadline:
+            rows = Registrant.objects.filter(
+                pk__in=list(posted), confirmed_at__isnull=False
+            ).values_list("pk", "confirmed_at")
+            confirmed = {pk: at.timestamp() for pk, at in rows}
+            if len(confirmed) == len(posted):
+                break
+            time.sleep(0.25)
+        delays = sorted(confirmed[pk] - posted[pk] for pk in confirmed)
+        acks.sort()
+
+        def pick(values: list[float], p: float) -> float:
+            return values[min(len(values) - 1, int(p * len(values)))] if values else 0
+
+        self.checks["confirmation"] = {
+            "events": len(events),
+            "rate_per_second": CONFIRM_RATE,
+            "acknowledged": len(posted),
+            "confirmed": len(confirmed),
+            "within_5_s": sum(1 for d in delays if d <= CONFIRM_WITHIN),
+            "delay_p50_s": round(pick(delays, 0.5), 3),
+            "delay_p99_s": round(pick(delays, 0.99), 3),
+            "delay_max_s": round(delays[-1], 3) if delays else None,
+            "ack_p99_ms": round(pick(acks, 0.99) * 1000, 1),
+        }
+        print(
+            f"  confirmation at {CONFIRM_RATE} events/s: {self.checks['confirmation']}",
+            flush=True,
+        )
+        if len(posted) != len(events):
+            raise Failed(f"{len(posted)} of {len(events)} events acknowledged")
+
+    def drain_worker(self, timeout: float = 180) -> float:
+        """Wait until the broker's queue is empty; return the seconds waited."""
+        import redis
+
+        broker = redis.Redis.from_url(os.environ["REDIS_URL"])
+        began = time.monotonic()
+        while time.monotonic() - began < timeout:
+            if not broker.llen("celery"):
+                time.sleep(1.0)  # the tasks the worker took
+                break
+            time.sleep(0.5)
+        return round(time.monotonic() - began, 1)
 
     def race(self, race: dict[str, Any]) -> None:
         from registrations.capacity import seats_taken
@@ -400,12 +607,16 @@ class Bench:
         from payments.models import Payment, StripeEvent
 
         ids = list(
-            Payment.objects.exclude(checkout_session_id="").values_list(
-                "checkout_session_id", flat=True
-            )[:2000]
+            Payment.objects.exclude(checkout_session_id="")
+            .order_by("pk")
+            .values_list("checkout_session_id", flat=True)
         )
+        # The newest ones are kept for confirmations(): still pending there.
+        wanted = CONFIRM_EVENTS_QUICK if self.quick else CONFIRM_EVENTS
+        keep = min(len(ids) // 2, wanted)
+        self.for_confirmation = ids[len(ids) - keep :]
         sessions = []
-        for session_id in ids[: 300 if self.quick else 2000]:
+        for session_id in ids[: len(ids) - keep][: 300 if self.quick else 2000]:
             sessions.append(self.control(f"objects/{session_id}", method="GET"))
         events = [_signed_event(s, n, self.secret) for n, s in enumerate(sessions)]
 

@@ -297,6 +297,10 @@ DEMO_STRIPE_ACCOUNT = "acct_1TesseraDemo0001"
 # "now" as Stripe's clock sees it; the hold expiry is that expires_at, so one
 # minute of margin covers the request's travel and clock skew.
 SEAT_HOLD_MINUTES = 31
+# The public registration page is rendered once per registration key and
+# language and served from the cache this many seconds at most (0: never);
+# edits forget it at once (registrations/page_cache.py).
+REGISTRATION_PAGE_CACHE_SECONDS = env.int("REGISTRATION_PAGE_CACHE_SECONDS", default=10)
 
 # Recordings (the README, "Recordings"): the largest upload, and how long a signed
 # media URL on the player page stays valid (seconds).

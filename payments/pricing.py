@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,41 +68,29 @@ def find_code(*, webinar: Webinar, code: str) -> DiscountCode | None:
     return DiscountCode.objects.filter(webinar=webinar, code__iexact=code).first()
 
 
-PRICE_FIELDS = ("id", "enabled", "amount", "currency", "updated_at")
+def tiers_annotation(webinar_ref: str = "pk") -> Exists:
+    """Whether the webinar's price has early-bird tiers, as an annotation.
 
-
-def price_annotations(webinar_ref: str = "pk") -> dict:
-    """Annotations that read a webinar's price into a query on another model.
-
-    `webinar_ref` names the webinar's id in that query (OuterRef). Read the
-    result with price_from_annotations: a start reads its price in its lock
-    query, and its tiers only when there are some.
+    `webinar_ref` names the webinar's id in the annotated query (OuterRef). A
+    start reads its price with select_related("price") in its lock query and
+    this flag beside it (see loaded_price): the tiers are read only when
+    there are some.
     """
-    prices = Price.objects.filter(webinar=OuterRef(webinar_ref)).order_by("pk")
-    annotations = {
-        f"price_{name}": Subquery(prices.values(name)[:1]) for name in PRICE_FIELDS
-    }
-    annotations["price_has_tiers"] = Exists(
-        PriceTier.objects.filter(price=OuterRef("price_id"))
-    )
-    return annotations
+    return Exists(PriceTier.objects.filter(price__webinar=OuterRef(webinar_ref)))
 
 
-def price_from_annotations(row: object, webinar: Webinar) -> Price | None:
-    """Return the Price read by price_annotations, tiers loaded (or None)."""
-    if getattr(row, "price_id", None) is None:
+def loaded_price(webinar: Webinar, *, has_tiers: bool) -> Price | None:
+    """Return the price read by select_related("price"), tiers loaded (or None)."""
+    try:
+        price = webinar.price
+    except Price.DoesNotExist:
         return None
-    price = Price(
-        webinar=webinar, **{f: getattr(row, f"price_{f}") for f in PRICE_FIELDS}
-    )
-    price._state.adding = False
-    price._state.db = "default"
     tiers = PriceTier.objects.filter(price=price)
-    if not row.price_has_tiers:
+    if not has_tiers:
         # As prefetch_related("tiers") leaves it: price.tiers.all() reads no row.
         tiers._result_cache = []
         tiers._prefetch_done = True
-    price._prefetched_objects_cache = {"tiers": tiers}
+        price._prefetched_objects_cache = {"tiers": tiers}
     return price
 
 

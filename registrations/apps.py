@@ -23,6 +23,7 @@ class RegistrationsConfig(AppConfig):
         )
         from registrations.forms.registration import RegistrationForm
         from registrations.members import register_member
+        from registrations.page_cache import connect_signals
         from registrations.refunds import (  # noqa: F401
             cancellation,
             stripe_sync,
@@ -46,5 +47,6 @@ class RegistrationsConfig(AppConfig):
         webinar_hooks.dashboard_facts_providers.register(dashboard.dashboard_facts)
         webinar_hooks.seed_demo_extensions.register(seed_demo_policy)
         webinar_hooks.member_added_handlers.register(register_member)
+        connect_signals()
         # The pricing preview shows the registration page's own form.
         payment_hooks.registration_form_factory.register(RegistrationForm)

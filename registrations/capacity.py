@@ -9,8 +9,7 @@ the sweep releases it), so only a counter at the limit pays for the exact
 count of confirmed, awaiting-approval and live-held seats.
 """
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,31 +111,13 @@ def lock_capacity(webinar: Webinar, session: Session | None) -> Webinar | Sessio
     return Webinar.objects.select_for_update().get(pk=webinar.pk)
 
 
-def _counter(**scope: object) -> Coalesce:
-    rows = (
-        SeatCount.objects.filter(**scope)
-        .order_by()
-        .values("webinar")
-        .annotate(total=Sum("taken"))
-        .values("total")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
-def counter_expression(*, session: Session | None = None) -> Coalesce:
-    """The seat counter (see counted_seats) as an annotation of a Webinar query."""
-    if session is None:
-        return _counter(webinar=OuterRef("pk"))
-    return _counter(webinar=OuterRef("pk"), session=session.pk)
-
-
 def lock_counted_capacity(
     webinar: Webinar, session: Session | None
 ) -> tuple[Webinar, Session | None, bool]:
     """Lock the capacity row and read the webinar a start needs, in one query.
 
     Return the webinar (fresh, with its account and owner, and its price with
-    tiers as `webinar.locked_price`, see pricing.price_annotations), the
+    tiers as `webinar.locked_price`, see pricing.loaded_price), the
     locked session (or None) and whether the webinar has an upcoming session
     that is not cancelled. Read the seat counter in a later statement: on
     PostgreSQL, subqueries of the locking statement see the rows as they were
@@ -145,21 +126,30 @@ def lock_counted_capacity(
     upcoming = Session.objects.active().upcoming().filter(webinar=OuterRef("pk"))
     if session is None:
         locked = (
-            Webinar.objects.select_related("account", "owner")
+            Webinar.objects.select_related("account", "owner", "price")
             .select_for_update(of=("self",))
-            .annotate(has_upcoming=Exists(upcoming), **pricing.price_annotations("pk"))
+            .annotate(
+                has_upcoming=Exists(upcoming),
+                price_has_tiers=pricing.tiers_annotation("pk"),
+            )
             .get(pk=webinar.pk)
         )
-        locked.locked_price = pricing.price_from_annotations(locked, locked)
+        locked.locked_price = pricing.loaded_price(
+            locked, has_tiers=locked.price_has_tiers
+        )
         return locked, None, locked.has_upcoming
     locked_session = (
-        Session.objects.select_related("webinar__account", "webinar__owner")
+        Session.objects.select_related(
+            "webinar__account", "webinar__owner", "webinar__price"
+        )
         .select_for_update(of=("self",))
-        .annotate(**pricing.price_annotations("webinar"))
+        .annotate(price_has_tiers=pricing.tiers_annotation("webinar"))
         .get(pk=session.pk)
     )
     webinar = locked_session.webinar
-    webinar.locked_price = pricing.price_from_annotations(locked_session, webinar)
+    webinar.locked_price = pricing.loaded_price(
+        webinar, has_tiers=locked_session.price_has_tiers
+    )
     return webinar, locked_session, True
 
 

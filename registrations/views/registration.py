@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from organizers.ratelimit import retry_after, too_many, too_many_response
 from payments.connect import connections
 from payments.errors import PricingError
-from registrations import hooks
+from registrations import hooks, page_cache
 from registrations.capacity import full_message, seats_by_session
 from registrations.closed import closed_notice
 from registrations.emails.already_registered import notify_already_registered
@@ -41,13 +41,18 @@ REGISTER_RATE_LIMIT = 10
 REGISTER_RATE_WINDOW_SECONDS = 60
 
 
-def webinar_for_key(key: str) -> Webinar:
-    """Return the webinar of a registration key, or raise Http404."""
+def webinar_for_key(key: str, *, joined: bool = True) -> Webinar:
+    """Return the webinar of a registration key, or raise Http404.
+
+    `joined`: read its account and owner in the same query (a page shows
+    them; a start reads them again under its lock anyway).
+    """
     if not KEY_RE.match(key):
         raise Http404
-    return get_object_or_404(
-        Webinar.objects.select_related("account", "owner__user"), registration_key=key
-    )
+    webinars = Webinar.objects.all()
+    if joined:
+        webinars = webinars.select_related("account", "owner__user")
+    return get_object_or_404(webinars, registration_key=key)
 
 
 def _page_context(webinar: Webinar) -> dict:
@@ -107,7 +112,11 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
     capacity lock) whether the webinar is open, full or for sale; the page's
     context is built only when the page is shown again.
     """
-    webinar = webinar_for_key(key)
+    if request.method == "GET" and KEY_RE.match(key):
+        page = page_cache.cached_page(request, key)
+        if page is not None:
+            return page
+    webinar = webinar_for_key(key, joined=request.method == "GET")
     if request.method == "POST" and too_many(
         request,
         scope="register",
@@ -159,6 +168,20 @@ def _show_page(
             )
     context["form"] = form
     context.update(extra)
+    if request.method == "GET":
+        # The same page for every visitor: served from the cache next time.
+        sessions = context["sessions"]
+        return page_cache.render_page(
+            request,
+            webinar.registration_key,
+            "registrations/register.html",
+            context,
+            changes_at=[
+                context["quote"].tier_ends_at,
+                *(s.starts_at for s in sessions),
+                *(s.ends_at for s in sessions),
+            ],
+        )
     return render(request, "registrations/register.html", context)
 
 
@@ -213,6 +236,8 @@ def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
         status = Registrant.Status.AWAITING if manual else Registrant.Status.CONFIRMED
         return redirect_303(done_url(webinar, status))
     except WebinarFull as error:
+        # The page may still show seats: the next visitor sees it full.
+        page_cache.forget_pages([webinar.registration_key])
         return render(
             request,
             "registrations/full.html",

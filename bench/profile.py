@@ -1,0 +1,179 @@
+"""CPU per request of the hot paths, in-process: `python -m bench.profile`.
+
+Needs DATABASE_URL (PostgreSQL) and REDIS_URL, like the flash-sale benchmark:
+it recreates `<name>_bench`, empties REDIS_URL's database, seeds the same
+webinars and starts the Stripe sandbox in its own process. Then, in this
+process and one thread, it calls the benchmark's WSGI application directly
+(no HTTP, no test client: every middleware runs as under gunicorn) and
+reports the CPU time (time.process_time) per request of: the minimal view,
+the registration page GET, a paid start and a free start. `--profile NAME`
+also prints cProfile's top functions for that target.
+
+python -m bench.profile [--count 200] [--profile paid] [--top 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+
+class Browser:
+    """Cookies and a CSRF token, requests straight into the WSGI application."""
+
+    def __init__(self, app: Any) -> None:
+        from django.test import RequestFactory
+
+        self.app = app
+        self.factory = RequestFactory()
+        self.cookies: dict[str, str] = {}
+
+    def call(self, method: str, path: str, data: dict | None = None) -> tuple:
+        headers = {"HTTP_HOST": "127.0.0.1"}
+        if self.cookies:
+            headers["HTTP_COOKIE"] = "; ".join(
+                f"{k}={v}" for k, v in self.cookies.items()
+            )
+        if method == "POST":
+            headers["HTTP_REFERER"] = f"http://127.0.0.1{path}"
+            request = self.factory.post(
+                path,
+                urlencode(data or {}),
+                content_type="application/x-www-form-urlencoded",
+                **headers,
+            )
+        else:
+            request = self.factory.get(path, **headers)
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, response_headers: list) -> None:
+            answer["status"] = int(status.split()[0])
+            answer["headers"] = response_headers
+
+        body = b"".join(self.app(request.environ, start_response))
+        for name, value in answer["headers"]:
+            if name.lower() == "set-cookie":
+                for key, morsel in SimpleCookie(value).items():
+                    self.cookies[key] = morsel.value
+        return answer["status"], body
+
+    @property
+    def token(self) -> str:
+        return self.cookies.get("csrftoken", "")
+
+
+def measure(call: Any, count: int, profiler: cProfile.Profile | None) -> dict:
+    """Call `call(n)` count times; return CPU ms per call (median, mean)."""
+    cpu = []
+    for n in range(count):
+        began = time.process_time()
+        if profiler is not None:
+            profiler.enable()
+        call(n)
+        if profiler is not None:
+            profiler.disable()
+        cpu.append((time.process_time() - began) * 1000)
+    return {
+        "count": count,
+        "cpu_ms_median": round(statistics.median(cpu), 2),
+        "cpu_ms_mean": round(statistics.fmean(cpu), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--profile", default="")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--only", default="", help="measure these targets only")
+    parser.add_argument("--dump", default="", help="write the cProfile stats here")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.flash import Bench, Failed
+
+    with tempfile.TemporaryDirectory(prefix="tessera-profile-") as workdir:
+        bench = Bench(Path(workdir), quick=True)
+        try:
+            bench.start(launch=("sandbox",))
+            results = run(bench, args)
+        except Failed as failure:
+            print(f"FAILED: {failure}", file=sys.stderr)
+            return 1
+        finally:
+            bench.stop()
+    for name, figures in results.items():
+        print(
+            f"{name:<24}{figures['cpu_ms_median']:>8.2f} ms CPU (median)"
+            f"{figures['cpu_ms_mean']:>8.2f} ms (mean) x {figures['count']}"
+        )
+    return 0
+
+
+def run(bench: Any, args: argparse.Namespace) -> dict[str, dict]:
+    from bench.wsgi import application
+
+    paid, free = bench.ids["paid"], bench.ids["free"]
+    targets = {
+        "minimal view": ("GET", f"/bench/baseline/{paid['pk']}/", None, 200),
+        "registration page": ("GET", f"/register/{paid['key']}/", None, 200),
+        "paid start": ("POST", f"/register/{paid['key']}/", "paid", 303),
+        "free start": ("POST", f"/register/{free['key']}/", "free", 303),
+    }
+    results = {}
+    for name, (method, path, prefix, expect) in targets.items():
+        if args.only and args.only not in name:
+            continue
+        browser = Browser(application)
+        browser.call("GET", path)
+
+        def call(
+            n: int,
+            method=method,
+            path=path,
+            prefix=prefix,
+            expect=expect,
+            browser=browser,
+            name=name,
+        ) -> None:
+            data = None
+            if prefix:
+                data = {
+                    "csrfmiddlewaretoken": browser.token,
+                    "first_name": "Flash",
+                    "last_name": f"Buyer{n}",
+                    "email": f"{prefix}-{n}-{time.monotonic_ns()}@example.com",
+                    "discount_code": "",
+                }
+            status, body = browser.call(method, path, data)
+            if status != expect:
+                from bench.flash import Failed
+
+                raise Failed(f"{name}: {status} {body[:300]!r}")
+
+        measure(call, 10, None)  # warm-up
+        profiler = cProfile.Profile() if args.profile and args.profile in name else None
+        results[name] = measure(call, args.count, profiler)
+        if profiler is not None:
+            if args.dump:
+                profiler.dump_stats(args.dump)
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(
+                args.top
+            )
+            print(f"--- {name} ---\n{out.getvalue()}")
+    return results
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
