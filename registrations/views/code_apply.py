@@ -28,6 +28,8 @@ def render_with_code(request: HttpRequest, context: dict) -> HttpResponse:
         for name, value in request.POST.items()
         if name not in ("csrfmiddlewaretoken", "apply_code")
     }
+    # Several sessions may be ticked: keep them all.
+    initial["session"] = request.POST.getlist("session")
     form = RegistrationForm(
         initial=initial,
         webinar=webinar,

@@ -29,6 +29,7 @@ from registrations.registration import (
     price_registration,
     start_registration,
 )
+from registrations.series import start_series_registration
 from registrations.tokens import done_token
 from registrations.views.code_apply import render_with_code, wants_code_applied
 from webinars.models import Webinar
@@ -183,17 +184,21 @@ def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
         return _show_page(request, webinar)
     data = form.cleaned_data
     try:
-        registration = start_registration(
-            webinar=webinar,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            answers=form.answers(),
-            code=data["discount_code"],
-            session=data.get("session"),
-            language=translation.get_language() or "en",
-            base_url=request.build_absolute_uri("/"),
-        )
+        person = {
+            "webinar": webinar,
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "email": data["email"],
+            "answers": form.answers(),
+            "code": data["discount_code"],
+            "language": translation.get_language() or "en",
+            "base_url": request.build_absolute_uri("/"),
+        }
+        if data.get("session"):
+            # A series: the sessions ticked, one or several, in one checkout.
+            registration = start_series_registration(**person, sessions=data["session"])
+        else:
+            registration = start_registration(**person)
     except AlreadyRegistered as error:
         # The same answer as a new free registration (the done page, which
         # shows no link), so the page never tells whether an email is
