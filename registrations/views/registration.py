@@ -32,6 +32,7 @@ from registrations.registration import (
 from registrations.series import start_series_registration
 from registrations.tokens import done_token
 from registrations.views.code_apply import render_with_code, wants_code_applied
+from registrations.views.series_total import add_series_total
 from webinars.models import Webinar
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
@@ -159,6 +160,7 @@ def _show_page(
             )
     context["form"] = form
     context.update(extra)
+    add_series_total(request, context)
     return render(request, "registrations/register.html", context)
 
 

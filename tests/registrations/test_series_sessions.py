@@ -323,3 +323,21 @@ def test_a_payment_for_a_session_cancelled_meanwhile_refunds_only_that_share(
     refund = Refund.objects.get()
     assert refund.amount == 5000
     assert refund.share.registrant == early
+
+
+def test_the_page_states_the_total_of_the_sessions_posted(client, series):
+    first, second = _sessions(series)
+
+    # A form error brings the page back: the total follows the boxes ticked.
+    response = register(client, series, email="", session=[first.pk, second.pk])
+
+    total = response.text.split('id="price-total"')[1].split("</p>")[0]
+    assert " hidden" not in total.split(">")[0]
+    assert "100.00" in total and "2 ×" in total
+
+
+def test_the_total_is_hidden_until_a_session_is_ticked(client, series):
+    response = client.get(series.get_registration_url())
+
+    total = response.text.split('id="price-total"')[1].split(">")[0]
+    assert " hidden" in total
