@@ -89,7 +89,8 @@ def _status_page(
         "cancel_url": reverse(
             "registrations:self_cancel", args=[registrant.cancel_token]
         )
-        if not recording and quote.can_cancel
+        # Several sessions: each one's cancel link is in its own email.
+        if not recording and quote.can_cancel and not others
         else "",
     }
     return render(request, "registrations/complete.html", context)

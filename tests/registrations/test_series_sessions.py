@@ -88,6 +88,8 @@ def test_two_sessions_are_held_in_one_checkout_with_one_line_per_session(
 def test_paying_confirms_every_session_and_the_page_lists_them(
     client, series, stripe_sandbox
 ):
+    series.refund_policy = "full_until"
+    series.save()
     response = _buy_both(client, series, stripe_sandbox)
 
     assert response.status_code == 200
@@ -103,6 +105,8 @@ def test_paying_confirms_every_session_and_the_page_lists_them(
     bought = response.text.split('id="bought-sessions"')[1].split("</ul>")[0]
     assert bought.count("<li>") == 2
     assert 'id="several-sessions"' in response.text
+    # One link would cancel one session only: each email carries its own.
+    assert 'id="cancel-link"' not in response.text
 
 
 def test_one_full_session_refuses_the_whole_registration(series):
@@ -341,3 +345,27 @@ def test_the_total_is_hidden_until_a_session_is_ticked(client, series):
 
     total = response.text.split('id="price-total"')[1].split(">")[0]
     assert " hidden" in total
+
+
+def test_the_console_shows_each_session_its_share_of_the_payment(
+    client, series, stripe_sandbox, django_capture_on_commit_callbacks
+):
+    from registrations.console_rows import money_of, with_refunds
+
+    _buy_both(client, series, stripe_sandbox)
+    first, _second = Registrant.objects.order_by("session__starts_at")
+    perform_action(
+        registrant=first,
+        action=Action.CANCEL_FULL,
+        amount=None,
+        token=new_refund_token(),
+        requested_by=None,
+    )
+    send_refunds(django_capture_on_commit_callbacks)
+
+    rows = with_refunds(Registrant.objects.order_by("session__starts_at"))
+    money = [money_of(row) for row in rows]
+    assert [(m.gross, m.refunded, m.state) for m in money] == [
+        (5000, 5000, "refunded"),
+        (5000, 0, ""),
+    ]
