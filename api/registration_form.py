@@ -25,7 +25,7 @@ def _pointer(field: str) -> str:
 
 
 def checked_registration(*, webinar: Webinar, data: dict[str, Any]) -> dict[str, Any]:
-    """Return the cleaned registration (with `answers`, `session`); raise 400."""
+    """Return the cleaned registration (with `answers`, `sessions`); raise 400."""
     answers = data.get("answers") or {}
     errors: dict[str, list[str]] = {}
     for key, value in answers.items():
@@ -47,8 +47,10 @@ def checked_registration(*, webinar: Webinar, data: dict[str, Any]) -> dict[str,
     for key, value in answers.items():
         fields[QUESTION_PREFIX + str(key)] = value
     session_id = data.get("session")
-    if session_id is not None:
-        fields["session"] = str(session_id)
+    session_ids = [*([session_id] if session_id is not None else [])]
+    session_ids += data.get("sessions") or []
+    if session_ids:
+        fields["session"] = [str(pk) for pk in dict.fromkeys(session_ids)]
     # Full sessions are the service's to refuse (409), under the capacity lock.
     form = RegistrationForm(
         fields, webinar=webinar, sessions=sessions, full_session_ids=set()
@@ -56,7 +58,7 @@ def checked_registration(*, webinar: Webinar, data: dict[str, Any]) -> dict[str,
     mode = hooks.registration_mode(webinar)
     if mode is not None:
         form.fields.pop("session", None)
-    if "session" not in form.fields and session_id is not None:
+    if "session" not in form.fields and session_ids:
         raise exceptions.ValidationError(
             {"session": [_("This webinar has no session to choose.")]}
         )
@@ -68,12 +70,12 @@ def checked_registration(*, webinar: Webinar, data: dict[str, Any]) -> dict[str,
             }
         )
     cleaned = form.cleaned_data
-    session: Session | None = cleaned.get("session")
+    sessions: list[Session] = cleaned.get("session") or []
     return {
         "first_name": cleaned["first_name"],
         "last_name": cleaned["last_name"],
         "email": cleaned["email"],
         "code": cleaned["discount_code"],
         "answers": form.answers(),
-        "session": session,
+        "sessions": sessions,
     }

@@ -195,8 +195,9 @@ def create_checkout_session(
     locale: str,
     idempotency_key: str,
     application_fee_amount: int | None = None,
+    items: list[tuple[str, int]] | None = None,
 ) -> CheckoutSession:
-    """Create a one-item Checkout Session as a direct charge on `account`."""
+    """Create a Checkout Session (direct charge): `items` (name, amount) or one."""
     intent_data: dict[str, Any] = {"metadata": metadata}
     if application_fee_amount:
         intent_data["application_fee_amount"] = application_fee_amount
@@ -206,11 +207,12 @@ def create_checkout_session(
             {
                 "price_data": {
                     "currency": currency.lower(),
-                    "unit_amount": amount,
-                    "product_data": {"name": name},
+                    "unit_amount": unit_amount,
+                    "product_data": {"name": item_name},
                 },
                 "quantity": 1,
             }
+            for item_name, unit_amount in items or [(name, amount)]
         ],
         "customer_email": customer_email,
         "client_reference_id": client_reference_id,

@@ -9,7 +9,7 @@ from payments.models import Payment
 from registrations import hooks
 from registrations.emails.outbox import queue_email
 from registrations.models import Registrant
-from registrations.refunds.ledger import refundable_amount
+from registrations.refunds.ledger import share_key, share_refundable
 from registrations.refunds.stripe_sync import create_and_send
 from registrations.registration import RegistrationError
 
@@ -71,14 +71,15 @@ def deny_registrant(*, registrant: Registrant, by: object | None = None) -> Regi
         locked, payment, denied = _decide(registrant, status=Status.DENIED)
         if denied and payment is not None and payment.status == Payment.Status.PAID:
             # Refunds still in flight count too, so the total never exceeds paid.
-            amount = refundable_amount(payment)
+            amount = share_refundable(locked)
             if amount > 0:
                 create_and_send(
                     payment=payment,
                     amount=amount,
                     reason=_("Registration denied by the organizer"),
                     requested_by=by,
-                    idempotency_key=f"tessera-deny-{payment.pk}",
+                    idempotency_key=f"tessera-deny-{share_key(locked)}",
+                    registrant=locked,
                     # The denied email already says it is refunded.
                     notify_registrant=False,
                 )

@@ -49,10 +49,14 @@ def application_fee(amount: int) -> int | None:
     return amount * percent // 100 or None
 
 
-def open_checkout(*, registrant: Registrant, base_url: str) -> str:
+def open_checkout(
+    *, registrant: Registrant, base_url: str, others: tuple[Registrant, ...] = ()
+) -> str:
     """Create the Checkout Session of a held registration; return its URL.
 
     Call it after the hold's transaction committed: it talks to Stripe.
+    `others`: the registrants of the other sessions the same payment is for
+    (a series), one line item each.
     """
     payment = registrant.payment
     assert payment is not None  # noqa: S101 - only paid registrants get here
@@ -66,6 +70,7 @@ def open_checkout(*, registrant: Registrant, base_url: str) -> str:
         amount=payment.amount,
         currency=payment.currency,
         name=webinar.title,
+        items=_line_items([registrant, *others], webinar) if others else None,
         customer_email=registrant.email,
         client_reference_id=str(registrant.pk),
         metadata={
@@ -96,6 +101,23 @@ def open_checkout(*, registrant: Registrant, base_url: str) -> str:
     return checkout.url or ""
 
 
+def _line_items(
+    registrants: list[Registrant], webinar: object
+) -> list[tuple[str, int]]:
+    """Return one line item per session a series checkout pays for."""
+    return [
+        (f"{webinar.title} – {_session_name(row.session, webinar)}", row.amount)
+        for row in registrants
+    ]
+
+
+def _session_name(session: object, webinar: object) -> str:
+    if session is None:
+        return ""
+    local = timezone.localtime(session.starts_at, webinar.tzinfo)
+    return f"{local:%Y-%m-%d %H:%M} ({webinar.timezone})"
+
+
 def release_registration(
     *, registrant: Registrant, expire_at_stripe: bool, tell: bool = False
 ) -> bool:
@@ -104,21 +126,30 @@ def release_registration(
     With `expire_at_stripe`, the Checkout Session is expired after commit so it
     can no longer be paid; a payment that slips through anyway is fulfilled or
     refunded by `fulfil_checkout`. With `tell` (the hold ran out, the
-    registrant did not leave), the checkout-expired email is queued.
+    registrant did not leave), the checkout-expired email is queued. A
+    checkout of several sessions is released whole: every registrant it holds
+    a seat for.
     """
     with transaction.atomic():
         payment = None
+        rows = Registrant.objects.filter(pk=registrant.pk)
         if registrant.payment_id:
             payment = Payment.objects.lock(registrant.payment_id)
-        locked = Registrant.objects.select_for_update().get(pk=registrant.pk)
-        if locked.status != Status.PENDING:
+            rows = Registrant.objects.filter(payment_id=payment.pk)
+        pending = [
+            row
+            for row in rows.select_for_update().order_by("pk")
+            if row.status == Status.PENDING
+        ]
+        if registrant.pk not in {row.pk for row in pending}:
             return False
         if payment is not None and payment.status not in OPEN_PAYMENT:
             # Processing or paid: the money decides, not the abandoned page.
             return False
-        release_seat(locked)
+        for locked in pending:
+            release_seat(locked)
         if tell:
-            tell_checkout_ended(registrant=locked, failed=False)
+            tell_checkout_ended(registrant=pending[0], failed=False)
         if payment is not None and not payment.checkout_session_id:
             # Stripe never answered: nothing there can be paid through us.
             payment.status = Payment.Status.EXPIRED

@@ -51,7 +51,9 @@ def with_refunds(registrants: QuerySet[Registrant]) -> QuerySet[Registrant]:
     return registrants.prefetch_related(
         Prefetch(
             "payment__refunds",
-            queryset=Refund.objects.order_by("-created_at", "-pk"),
+            queryset=Refund.objects.select_related("share").order_by(
+                "-created_at", "-pk"
+            ),
             to_attr="console_refunds",
         )
     )
@@ -70,23 +72,37 @@ def money_of(registrant: Registrant) -> Money:
         )
     refunds = getattr(payment, "console_refunds", None)
     if refunds is None:
-        refunds = list(payment.refunds.order_by("-created_at", "-pk"))
+        refunds = list(
+            payment.refunds.select_related("share").order_by("-created_at", "-pk")
+        )
+    gross, refunded = payment.amount, payment.amount_refunded
+    if registrant.amount < payment.amount:
+        # A payment shared by several sessions' registrants: this one's share.
+        refunds = [r for r in refunds if _share_of(r) == registrant.pk]
+        gross = registrant.amount
+        refunded = sum(r.amount for r in refunds if r.status == Refund.Status.SUCCEEDED)
     pending = sum(r.amount for r in refunds if r.status in IN_FLIGHT)
     latest = refunds[0] if refunds else None
     if pending:
         state = "pending"
     elif latest is not None and latest.status == Refund.Status.FAILED:
         state = "failed"
-    elif payment.amount_refunded and payment.amount_refunded >= payment.amount:
+    elif refunded and refunded >= gross:
         state = "refunded"
-    elif payment.amount_refunded:
+    elif refunded:
         state = "partial"
     else:
         state = ""
     return Money(
         currency=payment.currency,
-        gross=payment.amount,
-        refunded=payment.amount_refunded,
+        gross=gross,
+        refunded=refunded,
         pending=pending,
         state=state,
     )
+
+
+def _share_of(refund: Refund) -> int | None:
+    """Return the registrant id whose share the refund gives back, if any."""
+    share = getattr(refund, "share", None)
+    return share.registrant_id if share is not None else None

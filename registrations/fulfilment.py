@@ -58,7 +58,7 @@ def _find_payment(
     payment = payments.filter(pk=int(pk), checkout_session_id__isnull=True).first()
     if payment is None:
         return None
-    registrant = Registrant.objects.filter(payment=payment).first()
+    registrant = Registrant.objects.filter(payment=payment).order_by("pk").first()
     if registrant is None or str(registrant.pk) != str(hint.get("client_reference_id")):
         return None
     Payment.objects.filter(pk=payment.pk, checkout_session_id__isnull=True).update(
@@ -137,9 +137,9 @@ def close_for_revoked_account(
         apply_checkout(payment_id=payment_id, checkout=checkout, details=None)
         return
     with transaction.atomic():
-        payment, registrant = _lock_rows(payment_id)
+        payment, registrants = _lock_rows(payment_id)
         if payment.status in (Payment.Status.CREATED, Payment.Status.OPEN):
-            _close_unpaid(payment, registrant, Payment.Status.EXPIRED)
+            _close_unpaid(payment, registrants, Payment.Status.EXPIRED)
         elif payment.status == Payment.Status.PROCESSING:
             payment.flagged_reason = (
                 "Processing when the Stripe account was disconnected"
@@ -150,20 +150,34 @@ def close_for_revoked_account(
     logger.warning("Payment %s closed: its Stripe account is disconnected", payment_id)
 
 
-def _lock_rows(payment_id: int) -> tuple[Payment, Registrant]:
-    """Lock the capacity row, the payment and its registrant, in that order."""
-    registrant = Registrant.objects.select_related("webinar", "session").get(
-        payment_id=payment_id
+def _lock_rows(payment_id: int) -> tuple[Payment, list[Registrant]]:
+    """Lock the capacity rows, the payment and its registrants, in that order.
+
+    A payment pays for one registrant, or for one per session of a series
+    (several sessions in one checkout): their sessions are locked by id, as
+    start_registration locks them.
+    """
+    registrants = list(
+        Registrant.objects.select_related("webinar", "session")
+        .filter(payment_id=payment_id)
+        .order_by("session_id", "pk")
     )
-    # Same lock order as start_registration: capacity row, then the rest.
-    lock_capacity(registrant.webinar, registrant.session)
+    if not registrants:
+        raise Registrant.DoesNotExist(f"No registrant for payment {payment_id}")
+    # Same lock order as start_registration: capacity rows, then the rest.
+    locked: set[int | None] = set()
+    for registrant in registrants:
+        if registrant.session_id not in locked:
+            lock_capacity(registrant.webinar, registrant.session)
+            locked.add(registrant.session_id)
     payment = Payment.objects.lock(payment_id)
-    registrant = (
+    registrants = list(
         Registrant.objects.select_for_update(of=("self",))
         .select_related("webinar__account", "webinar__owner", "session")
-        .get(pk=registrant.pk)
+        .filter(pk__in=[registrant.pk for registrant in registrants])
+        .order_by("pk")
     )
-    return payment, registrant
+    return payment, registrants
 
 
 def apply_checkout(
@@ -174,20 +188,20 @@ def apply_checkout(
 ) -> None:
     """Apply a Checkout Session's state to our payment, seat and registrant."""
     with transaction.atomic():
-        payment, registrant = _lock_rows(payment_id)
+        payment, registrants = _lock_rows(payment_id)
         if payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED):
             return
         intent_status = details.status if details else None
         if checkout.status == "expired":
-            _close_unpaid(payment, registrant, Payment.Status.EXPIRED)
+            _close_unpaid(payment, registrants, Payment.Status.EXPIRED)
         elif checkout.status != "complete":
             return
         elif checkout.payment_status == "paid" or intent_status == "succeeded":
-            _settle_paid(payment, registrant, checkout, details)
+            _settle_paid(payment, registrants, checkout, details)
         elif intent_status in ("requires_payment_method", "canceled"):
-            _close_unpaid(payment, registrant, Payment.Status.FAILED)
+            _close_unpaid(payment, registrants, Payment.Status.FAILED)
         elif intent_status == "processing" or checkout.payment_status == "unpaid":
-            _mark_processing(payment, registrant, checkout)
+            _mark_processing(payment, registrants, checkout)
         else:
             payment.flagged_reason = (
                 f"Checkout {checkout.id} complete with payment_status "
@@ -196,27 +210,32 @@ def apply_checkout(
             payment.save(update_fields=["flagged_reason"])
 
 
-def _close_unpaid(payment: Payment, registrant: Registrant, status: str) -> None:
+def _close_unpaid(payment: Payment, registrants: list[Registrant], status: str) -> None:
+    pending = [row for row in registrants if row.status == Status.PENDING]
     closed = (Payment.Status.FAILED, Payment.Status.EXPIRED)
-    if payment.status in closed and registrant.status != Status.PENDING:
+    if payment.status in closed and not pending:
         return
     newly_failed = (
         status == Payment.Status.FAILED and payment.status != Payment.Status.FAILED
     )
     payment.status = status
     payment.save(update_fields=["status"])
-    if registrant.status == Status.PENDING:
+    for registrant in pending:
         release_seat(registrant)
-        # The registrant may still believe the seat is theirs: say it is not.
+    if pending:
+        # The registrant may still believe the seat is theirs: say it is not
+        # (once for a checkout of several sessions).
         tell_checkout_ended(
-            registrant=registrant, failed=status == Payment.Status.FAILED
+            registrant=pending[0], failed=status == Payment.Status.FAILED
         )
-    if newly_failed:
-        hooks.announce(hooks.payment_failed_handlers, registrant, payment)
+    if newly_failed and registrants:
+        hooks.announce(
+            hooks.payment_failed_handlers, (pending or registrants)[0], payment
+        )
 
 
 def _mark_processing(
-    payment: Payment, registrant: Registrant, checkout: gateway.CheckoutSession
+    payment: Payment, registrants: list[Registrant], checkout: gateway.CheckoutSession
 ) -> None:
     now = timezone.now()
     # The sweep asks again later, not every minute (see reconcile_checkouts).
@@ -227,16 +246,16 @@ def _mark_processing(
     payment.status = Payment.Status.PROCESSING
     payment.payment_intent_id = checkout.payment_intent or payment.payment_intent_id
     payment.save(update_fields=["status", "payment_intent_id", "expires_at"])
-    if registrant.status == Status.PENDING:
-        # The bank takes days: the seat stays held while it decides.
-        SeatHold.objects.filter(
-            registrant=registrant, released_at__isnull=True, consumed_at__isnull=True
-        ).update(expires_at=now + PROCESSING_HOLD)
+    pending = [row.pk for row in registrants if row.status == Status.PENDING]
+    # The bank takes days: the seats stay held while it decides.
+    SeatHold.objects.filter(
+        registrant__in=pending, released_at__isnull=True, consumed_at__isnull=True
+    ).update(expires_at=now + PROCESSING_HOLD)
 
 
 def _settle_paid(
     payment: Payment,
-    registrant: Registrant,
+    registrants: list[Registrant],
     checkout: gateway.CheckoutSession,
     details: gateway.PaymentDetails | None,
 ) -> None:
@@ -272,17 +291,29 @@ def _settle_paid(
         logger.error("Payment %s flagged: %s", payment.pk, payment.flagged_reason)
         _refund_automatically(
             payment,
-            registrant,
+            registrants,
             amount=checkout.amount_total,
             reason=_("The amount charged did not match the price."),
         )
         return
     payment.save(update_fields=fields)
+    shared = len(registrants) > 1
+    for registrant in registrants:
+        reason = _why_not_honoured(payment, registrant)
+        if reason:
+            # Only this session's share goes back; the others keep their seat.
+            _refund_automatically(
+                payment,
+                [registrant],
+                amount=registrant.amount if shared else payment.amount,
+                reason=reason,
+                share=shared,
+            )
+        else:
+            _confirm_paid(registrant, now)
 
-    reason = _why_not_honoured(payment, registrant)
-    if reason:
-        _refund_automatically(payment, registrant, amount=payment.amount, reason=reason)
-        return
+
+def _confirm_paid(registrant: Registrant, now: Any) -> None:
     consumed = SeatHold.objects.filter(
         registrant=registrant, released_at__isnull=True, consumed_at__isnull=True
     ).update(consumed_at=now)
@@ -348,25 +379,39 @@ def _why_not_honoured(payment: Payment, registrant: Registrant) -> str:
 
 
 def _refund_automatically(
-    payment: Payment, registrant: Registrant, *, amount: int, reason: str
+    payment: Payment,
+    registrants: list[Registrant],
+    *,
+    amount: int,
+    reason: str,
+    share: bool = False,
 ) -> Refund | None:
-    """Refund a payment that cannot be honoured, in full; tell the registrant."""
-    if registrant.status == Status.PENDING:
-        release_seat(registrant, status=Status.CANCELLED)
-    elif registrant.status == Status.EXPIRED:
-        registrant.status = Status.CANCELLED
-        registrant.cancelled_at = timezone.now()
-        registrant.save(update_fields=["status", "cancelled_at"])
+    """Refund what cannot be honoured; tell the registrant.
+
+    The whole payment, or (`share`) the one registrant's share of a payment
+    that paid for several sessions.
+    """
+    for registrant in registrants:
+        if registrant.status == Status.PENDING:
+            release_seat(registrant, status=Status.CANCELLED)
+        elif registrant.status == Status.EXPIRED:
+            registrant.status = Status.CANCELLED
+            registrant.cancelled_at = timezone.now()
+            registrant.save(update_fields=["status", "cancelled_at"])
     if amount <= 0:
         return None
+    key = f"tessera-auto-refund-{payment.pk}"
+    if share:
+        key = f"{key}-{registrants[0].pk}"
     refund = create_and_send(
         payment=payment,
         amount=amount,
         reason=reason,
-        idempotency_key=f"tessera-auto-refund-{payment.pk}",
+        idempotency_key=key,
         # The auto_refunded email below already tells the registrant.
         notify_registrant=False,
+        registrant=registrants[0] if share else None,
     )
-    queue_email(registrant=registrant, kind="auto_refunded")
+    queue_email(registrant=registrants[0], kind="auto_refunded")
     logger.warning("Payment %s refunded automatically: %s", payment.pk, reason)
     return refund

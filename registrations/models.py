@@ -95,12 +95,14 @@ class Registrant(models.Model):
         on_delete=models.SET_NULL,
         related_name="registrants",
     )
-    payment = models.OneToOneField(
+    # Shared by the registrants of one checkout (several sessions of an
+    # individual-session series); `amount` is each one's share of it.
+    payment = models.ForeignKey(
         Payment,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="registrant",
+        related_name="registrants",
     )
     join_token = models.CharField(max_length=64, unique=True, default=new_token)
     cancel_token = models.CharField(max_length=64, unique=True, default=new_token)
@@ -275,6 +277,24 @@ class SeatHold(models.Model):
 
     def __str__(self) -> str:
         return f"hold {self.pk} until {self.expires_at}"
+
+
+class RefundShare(models.Model):
+    """Whose share of a shared payment (several sessions) a refund gives back.
+
+    A refund without a share (external, or of a whole payment) counts
+    against the payment only (registrations.refunds.ledger.share_summary).
+    """
+
+    refund = models.OneToOneField(
+        "payments.Refund", on_delete=models.CASCADE, related_name="share"
+    )
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.PROTECT, related_name="refund_shares"
+    )
+
+    def __str__(self) -> str:
+        return f"refund {self.refund_id} for registrant {self.registrant_id}"
 
 
 class JoinDevice(models.Model):

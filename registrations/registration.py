@@ -69,6 +69,8 @@ class Registration:
 
     registrant: Registrant
     checkout_url: str | None
+    # Every registrant of the registration: one per session chosen.
+    registrants: tuple[Registrant, ...] = ()
 
 
 def start_registration(
@@ -89,7 +91,8 @@ def start_registration(
     Raise RegistrationError (WebinarFull, RegistrationClosed, AlreadyRegistered)
     with nothing created. When Stripe is unavailable the hold is released again
     and RegistrationError says to try later; nothing is charged. `offer`: the
-    waitlist entry whose offered seat this registration takes.
+    waitlist entry whose offered seat this registration takes. Several
+    sessions of a series: registrations.series.start_series_registration.
     """
     registrant = _hold_seat(
         webinar,
@@ -102,15 +105,32 @@ def start_registration(
         language,
         offer=offer,
     )
+    return go_to_checkout([registrant], base_url=base_url)
+
+
+def go_to_checkout(held: list[Registrant], *, base_url: str) -> Registration:
+    """Open Checkout for registrants just held (one, or one per session).
+
+    Registrants confirmed at once need none; an earlier Checkout of the same
+    email still open is reused. When Stripe is unavailable the holds are
+    released again and RegistrationError says to try later.
+    """
+    registrant = held[0]
     if registrant.status != Status.PENDING:
-        return Registration(registrant=registrant, checkout_url=None)
+        return Registration(
+            registrant=registrant, checkout_url=None, registrants=tuple(held)
+        )
     if registrant.payment is not None and registrant.payment.checkout_url:
         # The same email's earlier Checkout is still open: send them back to it.
         return Registration(
-            registrant=registrant, checkout_url=registrant.payment.checkout_url
+            registrant=registrant,
+            checkout_url=registrant.payment.checkout_url,
+            registrants=tuple(held),
         )
     try:
-        url = open_checkout(registrant=registrant, base_url=base_url)
+        url = open_checkout(
+            registrant=registrant, base_url=base_url, others=tuple(held[1:])
+        )
     except gateway.GatewayError as error:
         logger.warning(
             "Checkout for registrant %s failed: %s", registrant.pk, error.message
@@ -128,7 +148,9 @@ def start_registration(
                 "and nothing was charged. Please try again in a few minutes."
             )
         ) from error
-    return Registration(registrant=registrant, checkout_url=url)
+    return Registration(
+        registrant=registrant, checkout_url=url, registrants=tuple(held)
+    )
 
 
 def _hold_seat(

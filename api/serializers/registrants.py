@@ -115,6 +115,17 @@ class RegistrationRequestSerializer(serializers.Serializer):
         min_value=1,
         help_text="For a series with individual sessions: the session chosen.",
     )
+    sessions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text=(
+            "For a series with individual sessions: several sessions, registered "
+            "and paid in one checkout (one registrant per session; the response "
+            "shows the first). With `session`, both are taken."
+        ),
+    )
     answers = serializers.DictField(
         child=serializers.JSONField(),
         required=False,
@@ -137,6 +148,10 @@ class RegistrationSerializer(serializers.Serializer):
     hold_expires_at = serializers.DateTimeField(
         allow_null=True,
         help_text="Until when the seat is held for payment; null when free.",
+    )
+    registrants = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The ids of the registrants made: one per session chosen.",
     )
 
 

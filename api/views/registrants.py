@@ -25,6 +25,7 @@ from registrations.models import Registrant
 from registrations.refunds.ledger import new_refund_token
 from registrations.refunds.organizer_actions import perform_action
 from registrations.registration import start_registration
+from registrations.series import start_series_registration
 
 
 class RegistrantFilter(serializers.Serializer):
@@ -92,19 +93,24 @@ class RegistrantList(ListModelMixin, ApiView):
         asked = RegistrationRequestSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
         checked = checked_registration(webinar=webinar, data=asked.validated_data)
-        registration = start_registration(
-            webinar=webinar,
-            first_name=checked["first_name"],
-            last_name=checked["last_name"],
-            email=checked["email"],
-            answers=checked["answers"],
-            code=checked["code"],
-            session=checked["session"],
-            language=asked.validated_data.get("language")
+        person = {
+            "webinar": webinar,
+            "first_name": checked["first_name"],
+            "last_name": checked["last_name"],
+            "email": checked["email"],
+            "answers": checked["answers"],
+            "code": checked["code"],
+            "language": asked.validated_data.get("language")
             or translation.get_language()
             or "en",
-            base_url=request.build_absolute_uri("/"),
-        )
+            "base_url": request.build_absolute_uri("/"),
+        }
+        if checked["sessions"]:
+            registration = start_series_registration(
+                **person, sessions=checked["sessions"]
+            )
+        else:
+            registration = start_registration(**person)
         registrant = _detail(registration.registrant.pk)
         payment = registrant.payment
         body = {
@@ -113,6 +119,7 @@ class RegistrantList(ListModelMixin, ApiView):
             "hold_expires_at": payment.expires_at
             if registration.checkout_url and payment
             else None,
+            "registrants": [row.pk for row in registration.registrants],
         }
         return Response(
             RegistrationSerializer(body, context=self.get_serializer_context()).data,

@@ -13,8 +13,8 @@ QUESTION_PREFIX = "q_"
 MAX_ANSWER = 1000
 
 
-class SessionChoice(forms.RadioSelect):
-    """Radio buttons whose full sessions are shown but disabled."""
+class SessionChoice(forms.CheckboxSelectMultiple):
+    """Checkboxes, one per session; full sessions are shown but disabled."""
 
     def __init__(self, *args: Any, full: set[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,11 +63,15 @@ class RegistrationForm(forms.Form):
                 )
                 for session in sessions
             ]
-            self.fields["session"] = forms.ChoiceField(
-                label=_("Session"),
+            # One or several sessions, bought in one checkout.
+            self.fields["session"] = forms.MultipleChoiceField(
+                label=_("Sessions"),
                 choices=choices,
                 widget=SessionChoice(full={str(pk) for pk in full_session_ids}),
-                error_messages={"invalid_choice": _("Choose one of the sessions.")},
+                error_messages={
+                    "invalid_choice": _("Choose one of the sessions."),
+                    "required": _("Choose at least one session."),
+                },
             )
         for question in self.questions:
             name = QUESTION_PREFIX + str(question["id"])
@@ -106,14 +110,20 @@ class RegistrationForm(forms.Form):
     def clean_discount_code(self) -> str:
         return self.cleaned_data["discount_code"].strip()
 
-    def clean_session(self) -> Session:
-        value = self.cleaned_data["session"]
-        session = self.sessions.get(int(value))
-        if session is None:
-            raise forms.ValidationError(_("Choose one of the sessions."))
-        if session.pk in self.full_session_ids:
-            raise forms.ValidationError(_("This session is full."))
-        return session
+    def clean_session(self) -> list[Session]:
+        """Return the sessions chosen, in order of start."""
+        chosen = []
+        for value in self.cleaned_data["session"]:
+            session = self.sessions.get(int(value))
+            if session is None:
+                raise forms.ValidationError(_("Choose one of the sessions."))
+            if session.pk in self.full_session_ids:
+                raise forms.ValidationError(
+                    _("The session of %(when)s is full.")
+                    % {"when": _session_label(session, full=False)}
+                )
+            chosen.append(session)
+        return sorted(chosen, key=lambda session: (session.starts_at, session.pk))
 
     def answers(self) -> dict[str, Any]:
         """Return the answers to the webinar's questions, keyed by question id."""

@@ -27,6 +27,8 @@ from registrations.refunds.ledger import (
     create_refund,
     is_paid,
     refundable_amount,
+    share_key,
+    share_summary,
 )
 from registrations.refunds.organizer_actions import cancel_registrant
 from registrations.refunds.stripe_sync import (
@@ -130,11 +132,12 @@ def preview_cancellation(
         currency = ""
         if is_paid(registrant):
             currency = registrant.payment.currency
-            remaining = refundable_amount(registrant.payment)
+            share = share_summary(registrant)
+            remaining = share.refundable
             if mode == RefundMode.FULL:
                 amount = remaining
             elif mode == RefundMode.PRORATE and total:
-                amount = min(registrant.payment.amount * left // total, remaining)
+                amount = min(share.amount * left // total, remaining)
             totals[currency] += amount
         preview.rows.append(AffectedRegistrant(registrant, amount, currency))
     preview.totals = dict(totals)
@@ -183,14 +186,21 @@ def cancel_webinar(
         )
         for row in preview.rows:
             registrant = row.registrant
+            payment = None
             if row.refund_amount > 0:
                 payment = Payment.objects.lock(registrant.payment_id)
+            # Shares of one payment never add up past what remains of it.
+            amount = (
+                min(row.refund_amount, refundable_amount(payment)) if payment else 0
+            )
+            if amount > 0:
                 create_refund(
                     payment=payment,
-                    amount=row.refund_amount,
+                    amount=amount,
                     reason=_("Webinar cancelled by the organizer"),
                     requested_by=requested_by,
-                    idempotency_key=f"{key}{payment.pk}",
+                    idempotency_key=f"{key}{share_key(registrant)}",
+                    registrant=registrant,
                 )
             if preview.cancels_registrations:
                 cancel_registrant(registrant, by=cancelled_by, session=session)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from payments.models import MAXIMUM_AMOUNT, Payment, Refund
 from payments.money import MoneyError, MoneyText, parse_money
-from registrations.models import Registrant
+from registrations.models import RefundShare, Registrant
 
 # Refunds that count against what remains refundable: in flight or done.
 ACTIVE_STATUSES = (
@@ -74,15 +74,17 @@ def create_refund(
     notify_registrant: bool = True,
     external: bool = False,
     stripe_refund_id: str | None = None,
+    registrant: Registrant | None = None,
 ) -> tuple[Refund, bool]:
     """Return the refund of this idempotency key, created now if new, and whether.
 
     Call it with the Payment row locked (`Payment.objects.lock`), after checking
     that `amount` fits in `refundable_amount(payment)`. The row starts
     `requested`; send it with `stripe_sync.send_after_commit` unless Stripe
-    made it already (`stripe_refund_id`).
+    made it already (`stripe_refund_id`). `registrant`: whose share of a
+    shared payment this refunds (check it fits with `share_summary`).
     """
-    return Refund.objects.get_or_create(
+    refund, created = Refund.objects.get_or_create(
         idempotency_key=idempotency_key[:100],
         defaults={
             "payment": payment,
@@ -94,6 +96,9 @@ def create_refund(
             "stripe_refund_id": stripe_refund_id,
         },
     )
+    if created and registrant is not None:
+        RefundShare.objects.create(refund=refund, registrant=registrant)
+    return refund, created
 
 
 def committed_amount(payment: Payment) -> int:
@@ -150,6 +155,73 @@ def summarize_payment(payment: Payment) -> RefundSummary:
         application_fee=payment.application_fee,
         stripe_fee_currency=payment.stripe_fee_currency,
     )
+
+
+def is_shared(registrant: Registrant) -> bool:
+    """Tell whether the registrant's payment also pays for other registrants."""
+    if registrant.payment_id is None:
+        return False
+    return (
+        Registrant.objects.filter(payment_id=registrant.payment_id)
+        .exclude(pk=registrant.pk)
+        .exists()
+    )
+
+
+def share_amount(registrant: Registrant) -> int:
+    """Return what the registrant paid: their share of a shared payment."""
+    if is_shared(registrant):
+        return registrant.amount
+    return registrant.payment.amount
+
+
+def share_summary(registrant: Registrant) -> RefundSummary:
+    """Return the amounts of the registrant's share of their payment.
+
+    A payment of one registrant is theirs whole (summarize_payment). A shared
+    one (several sessions in one checkout): the share is the registrant's own
+    amount, less the refunds made for that share, and never more than what
+    remains of the payment.
+    """
+    payment = registrant.payment
+    whole = summarize_payment(payment)
+    if not is_shared(registrant):
+        return whole
+    by_status = dict(
+        payment.refunds.filter(status__in=ACTIVE_STATUSES, share__registrant=registrant)
+        .values_list("status")
+        .annotate(total=Sum("amount"))
+    )
+    refunded = by_status.pop(Refund.Status.SUCCEEDED, 0)
+    in_flight = sum(by_status.values())
+    return RefundSummary(
+        amount=registrant.amount,
+        currency=payment.currency,
+        refunded=refunded,
+        in_flight=in_flight,
+        refundable=max(
+            min(registrant.amount - refunded - in_flight, whole.refundable), 0
+        ),
+        stripe_fee=payment.stripe_fee,
+        application_fee=payment.application_fee,
+        stripe_fee_currency=payment.stripe_fee_currency,
+    )
+
+
+def share_refundable(registrant: Registrant) -> int:
+    """Return what can still be refunded of the registrant's share."""
+    return share_summary(registrant).refundable
+
+
+def share_key(registrant: Registrant) -> str:
+    """Return the idempotency suffix of a refund of this registrant's payment.
+
+    The payment's id, as for a payment of one registrant; a shared payment's
+    refunds are per registrant, so the registrant's id follows.
+    """
+    if is_shared(registrant):
+        return f"{registrant.payment_id}-{registrant.pk}"
+    return str(registrant.payment_id)
 
 
 def is_paid(registrant: Registrant) -> bool:

@@ -20,7 +20,7 @@ from registrations.refunds.ledger import (
     create_refund,
     is_paid,
     lock_payment,
-    summarize_payment,
+    share_summary,
 )
 from registrations.refunds.stripe_sync import send_after_commit
 from webinars.models import Session
@@ -62,7 +62,7 @@ def plan_action(
     if cancel and registrant.status not in ACTIVE_REGISTRANT:
         raise RefundError(_("This registration is already cancelled."))
     if action == Action.CANCEL_ONLY:
-        summary = summarize_payment(registrant.payment) if is_paid(registrant) else None
+        summary = share_summary(registrant) if is_paid(registrant) else None
         return ActionPlan(action, True, 0, summary)
     if not is_paid(registrant):
         raise RefundError(_("This registrant has not paid: nothing to refund."))
@@ -71,7 +71,7 @@ def plan_action(
         raise RefundError(
             _("This payment is disputed: Stripe does not allow a refund until then.")
         )
-    summary = summarize_payment(payment)
+    summary = share_summary(registrant)
     if summary.refundable <= 0:
         raise RefundError(_("This payment is already fully refunded."))
     if action == Action.CANCEL_FULL:
@@ -127,6 +127,7 @@ def perform_action(
                     reason=reason,
                     requested_by=requested_by,
                     idempotency_key=key,
+                    registrant=registrant,
                 )
             if plan.cancel:
                 cancel_registrant(registrant, by=hooks.CANCELLED_BY_ORGANIZER)

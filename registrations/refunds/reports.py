@@ -14,7 +14,7 @@ from payments.money import (
     csv_amount_column,
     format_money,
 )
-from registrations.models import RefundRequest
+from registrations.models import RefundRequest, Registrant
 from registrations.refunds.ledger import ACTIVE_STATUSES
 from webinars.models import Webinar
 
@@ -99,7 +99,7 @@ def paid_payments(webinar: Webinar) -> models.QuerySet[Payment]:
     """Return the webinar's payments that Stripe captured."""
     return (
         Payment.objects.filter(webinar=webinar, paid_at__isnull=False)
-        .select_related("registrant")
+        .prefetch_related("registrants")
         .order_by("paid_at", "pk")
     )
 
@@ -145,7 +145,8 @@ def report_rows(webinar: Webinar) -> list[list[str]]:
     ]
     rows = [header]
     for payment in paid_payments(webinar):
-        registrant = getattr(payment, "registrant", None)
+        # One row per payment: a shared payment's registrants are one buyer.
+        registrant = buyer(payment)
         money = settled(payment)
         rows.append(
             [
@@ -171,6 +172,12 @@ def report_rows(webinar: Webinar) -> list[list[str]]:
     return rows
 
 
+def buyer(payment: Payment) -> Registrant | None:
+    """Return the first registrant a payment paid for (prefetched `registrants`)."""
+    registrants = sorted(payment.registrants.all(), key=lambda row: row.pk)
+    return registrants[0] if registrants else None
+
+
 def csv_safe(value: str) -> str:
     """Return a CSV cell that spreadsheets show as text, never run as a formula."""
     # A cell starting with = + - @ (or a tab, a return) is a formula to them.
@@ -181,8 +188,8 @@ def unresolved_failed_refunds(webinars: models.QuerySet[Webinar]) -> list[Refund
     """Return failed refunds not followed by another refund of the same payment."""
     failed = Refund.objects.filter(
         payment__webinar__in=webinars, status=Refund.Status.FAILED
-    ).select_related("payment__registrant", "payment__webinar")
-    return [
+    ).select_related("payment__webinar", "share__registrant")
+    unresolved = [
         refund
         for refund in failed
         if not Refund.objects.filter(
@@ -191,6 +198,17 @@ def unresolved_failed_refunds(webinars: models.QuerySet[Webinar]) -> list[Refund
             status__in=ACTIVE_STATUSES,
         ).exists()
     ]
+    for refund in unresolved:
+        # Whom "Refund again" is for: the share's registrant, or the buyer.
+        share = getattr(refund, "share", None)
+        refund.registrant = (
+            share.registrant
+            if share is not None
+            else Registrant.objects.filter(payment_id=refund.payment_id)
+            .order_by("pk")
+            .first()
+        )
+    return unresolved
 
 
 def refund_warnings(organizer: object) -> list[str]:

@@ -16,7 +16,8 @@ from registrations.refunds.ledger import (
     RefundError,
     is_paid,
     lock_payment,
-    refundable_amount,
+    share_amount,
+    share_refundable,
 )
 from registrations.refunds.notices import notify_refund_request
 from registrations.refunds.organizer_actions import (
@@ -81,9 +82,9 @@ def quote_self_cancel(
     within = bool(paid and deadline is not None and now <= deadline)
     amount = 0
     if within and not blocked:
-        remaining = refundable_amount(registrant.payment)
+        remaining = share_refundable(registrant)
         if registrant.webinar.refund_policy == Webinar.RefundPolicy.PERCENT_UNTIL:
-            share = registrant.payment.amount * registrant.webinar.refund_percent // 100
+            share = share_amount(registrant) * registrant.webinar.refund_percent // 100
             amount = min(share, remaining)
         else:
             amount = remaining
@@ -132,6 +133,7 @@ def self_cancel(*, registrant: Registrant, at: datetime | None = None) -> Refund
                 amount=quote.refund_amount,
                 reason=_("Cancelled by the registrant within the policy"),
                 idempotency_key=f"self-cancel-{registrant.pk}",
+                registrant=registrant,
             )
         registrant.refund_requests.filter(outcome=RefundRequest.Outcome.OPEN).update(
             outcome=RefundRequest.Outcome.DECLINED, answered_at=timezone.now()
@@ -147,7 +149,7 @@ def request_refund(*, registrant: Registrant, message: str) -> RefundRequest:
         quote = quote_self_cancel(registrant=registrant)
         if not quote.can_cancel:
             raise RefundError(quote.blocked_reason)
-        if not quote.paid or refundable_amount(registrant.payment) <= 0:
+        if not quote.paid or share_refundable(registrant) <= 0:
             raise RefundError(_("There is nothing to refund on this registration."))
         if quote.open_request is not None:
             return quote.open_request

@@ -14,7 +14,7 @@ from typing import Any
 
 from celery import Task, shared_task
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from payments import gateway
 from payments.models import Payment, Refund
 from registrations import hooks
 from registrations.emails.outbox import queue_email
-from registrations.models import Registrant
+from registrations.models import RefundShare, Registrant
 from registrations.refunds.ledger import (
     ACTIVE_REGISTRANT,
     STRIPE_STATUSES,
@@ -282,7 +282,11 @@ def _apply_status(refund: Refund, status: str, *, failure_reason: str = "") -> b
         )[:200]
         fields.append("failure_reason")
     refund.save(update_fields=fields)
-    registrant = Registrant.objects.filter(payment_id=refund.payment_id).first()
+    # A share's refund is told to its registrant; else the payment's first.
+    share = RefundShare.objects.filter(refund=refund).select_related("registrant")
+    registrant = next((row.registrant for row in share), None) or (
+        Registrant.objects.filter(payment_id=refund.payment_id).order_by("pk").first()
+    )
     if (
         status == Refund.Status.SUCCEEDED
         and registrant is not None
@@ -312,24 +316,36 @@ def _refresh_payment(payment_pk: int) -> None:
         full = refunded >= payment.amount
         payment.status = Payment.Status.REFUNDED if full else Payment.Status.PAID
     payment.save(update_fields=["amount_refunded", "status"])
-    if payment.amount_refunded < payment.amount:
-        return
-    registrant = (
-        Registrant.objects.select_for_update().filter(payment_id=payment.pk).first()
+    registrants = list(
+        Registrant.objects.select_for_update().filter(payment_id=payment.pk)
     )
-    if registrant is None:
+    full = payment.amount_refunded >= payment.amount
+    if not full and len(registrants) < 2:
         return
-    if registrant.status == Registrant.Status.CANCELLED:
-        registrant.status = Registrant.Status.REFUNDED
-        registrant.save(update_fields=["status"])
-    elif (
-        registrant.status in ACTIVE_REGISTRANT
-        and refunds.filter(external=True).exists()
-    ):
-        # Refunded in full from the Stripe dashboard: the seat goes with the money.
-        registrant.status = Registrant.Status.REFUNDED
-        registrant.cancelled_at = timezone.now()
-        registrant.save(update_fields=["status", "cancelled_at"])
+    for registrant in registrants:
+        if not full and not _share_refunded(registrant, refunds):
+            continue
+        if registrant.status == Registrant.Status.CANCELLED:
+            registrant.status = Registrant.Status.REFUNDED
+            registrant.save(update_fields=["status"])
+        elif (
+            full
+            and registrant.status in ACTIVE_REGISTRANT
+            and refunds.filter(external=True).exists()
+        ):
+            # Refunded in full from the Stripe dashboard: the seat goes with
+            # the money.
+            registrant.status = Registrant.Status.REFUNDED
+            registrant.cancelled_at = timezone.now()
+            registrant.save(update_fields=["status", "cancelled_at"])
+
+
+def _share_refunded(registrant: Registrant, refunds: QuerySet) -> bool:
+    """Tell whether a shared payment's refunds cover this registrant's share."""
+    done = refunds.filter(share__registrant=registrant).aggregate(total=Sum("amount"))[
+        "total"
+    ]
+    return (done or 0) >= registrant.amount
 
 
 def retry_requested_refunds(*, older_than: timedelta = timedelta(minutes=2)) -> int:

@@ -39,8 +39,13 @@ PROCESSING_REFRESH_SECONDS = 3
 
 
 def _status_page(
-    request: HttpRequest, *, webinar: Webinar, registrant: Registrant
+    request: HttpRequest,
+    *,
+    webinar: Webinar,
+    registrant: Registrant,
+    others: list[Registrant] | None = None,
 ) -> HttpResponse:
+    """The page of a paid registration; `others`: the rest of the same checkout."""
     payment = registrant.payment
     state = registrant.status
     processing = state == Registrant.Status.PENDING and (
@@ -74,14 +79,18 @@ def _status_page(
         if recording
         else [
             describe_session(session, webinar, language)
-            for session in sessions_for(registrant)
+            for row in [registrant, *(others or [])]
+            for session in sessions_for(row)
         ],
+        # Several sessions bought together: each has its own links, by email.
+        "several": bool(others),
         "available_until": available_until(webinar, language) if recording else "",
         "cancel_terms": cancel_terms(registrant, language),
         "cancel_url": reverse(
             "registrations:self_cancel", args=[registrant.cancel_token]
         )
-        if not recording and quote.can_cancel
+        # Several sessions: each one's cancel link is in its own email.
+        if not recording and quote.can_cancel and not others
         else "",
     }
     return render(request, "registrations/complete.html", context)
@@ -154,10 +163,17 @@ def checkout_success(request: HttpRequest, key: str) -> HttpResponse:
             fulfil_checkout(
                 checkout_session_id=session_id, account=payment.stripe_account_id
             )
-    registrant = get_object_or_404(
-        Registrant.objects.select_related("payment", "session"), payment=payment
+    # One registrant per session bought (a series), in order of start.
+    registrants = list(
+        Registrant.objects.select_related("payment", "session")
+        .filter(payment=payment)
+        .order_by("session__starts_at", "pk")
     )
-    return _status_page(request, webinar=webinar, registrant=registrant)
+    if not registrants:
+        raise Http404
+    return _status_page(
+        request, webinar=webinar, registrant=registrants[0], others=registrants[1:]
+    )
 
 
 @require_GET

@@ -13,6 +13,7 @@ from payments.errors import PricingError
 from payments.money import format_money
 from registrations.forms.registration import RegistrationForm
 from registrations.registration import price_registration
+from registrations.views.series_total import add_series_total
 
 
 def wants_code_applied(request: HttpRequest) -> bool:
@@ -28,6 +29,8 @@ def render_with_code(request: HttpRequest, context: dict) -> HttpResponse:
         for name, value in request.POST.items()
         if name not in ("csrfmiddlewaretoken", "apply_code")
     }
+    # Several sessions may be ticked: keep them all.
+    initial["session"] = request.POST.getlist("session")
     form = RegistrationForm(
         initial=initial,
         webinar=webinar,
@@ -42,11 +45,13 @@ def render_with_code(request: HttpRequest, context: dict) -> HttpResponse:
     ]
     if not code:
         context["code_message"] = _("Enter a discount code first.")
+        add_series_total(request, context)
         return render(request, "registrations/register.html", context)
     try:
         quote = price_registration(webinar=webinar, code=code, mode=context["mode"])
     except PricingError as error:
         context["code_message"] = error.message
+        add_series_total(request, context)
         return render(request, "registrations/register.html", context)
     context["quote"] = quote
     if quote.amount == 0:
@@ -55,4 +60,5 @@ def render_with_code(request: HttpRequest, context: dict) -> HttpResponse:
         context["code_message"] = _("With this code the price is %(price)s.") % {
             "price": format_money(quote.amount, quote.currency, context["language"])
         }
+    add_series_total(request, context)
     return render(request, "registrations/register.html", context)

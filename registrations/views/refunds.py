@@ -4,6 +4,7 @@ import csv
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -106,7 +107,7 @@ def refund_registrant(
     registrant = _registrant(webinar, registrant_pk)
     currency = _currency(registrant)
     paid = ledger.is_paid(registrant)
-    summary = ledger.summarize_payment(registrant.payment) if paid else None
+    summary = ledger.share_summary(registrant) if paid else None
     form = RefundActionForm(request.POST or None, currency=currency)
     step = request.POST.get("step", "")
     context = {
@@ -175,8 +176,13 @@ def refunds_overview(request: HttpRequest, pk: int) -> HttpResponse:
     webinar = managed_webinar(request, pk)
     payments = (
         Payment.objects.filter(webinar=webinar, paid_at__isnull=False)
-        .select_related("registrant")
-        .prefetch_related("refunds")
+        .prefetch_related(
+            "refunds",
+            Prefetch(
+                "registrants",
+                Registrant.objects.select_related("session").order_by("pk"),
+            ),
+        )
         .order_by("-paid_at")
     )
     return render(
@@ -272,7 +278,7 @@ def answer_refund_request(
             "webinar": webinar,
             "refund_request": refund_request,
             "registrant": registrant,
-            "summary": ledger.summarize_payment(registrant.payment) if paid else None,
+            "summary": ledger.share_summary(registrant) if paid else None,
             "form": form,
         },
         status=400 if request.method == "POST" else 200,

@@ -29,8 +29,10 @@ from registrations.registration import (
     price_registration,
     start_registration,
 )
+from registrations.series import start_series_registration
 from registrations.tokens import done_token
 from registrations.views.code_apply import render_with_code, wants_code_applied
+from registrations.views.series_total import add_series_total
 from webinars.models import Webinar
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
@@ -168,6 +170,7 @@ def _show_page(
             )
     context["form"] = form
     context.update(extra)
+    add_series_total(request, context)
     if request.method == "GET":
         # The same page for every visitor: served from the cache next time.
         sessions = context["sessions"]
@@ -207,17 +210,21 @@ def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
         return _show_page(request, webinar)
     data = form.cleaned_data
     try:
-        registration = start_registration(
-            webinar=webinar,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            answers=form.answers(),
-            code=data["discount_code"],
-            session=data.get("session"),
-            language=translation.get_language() or "en",
-            base_url=request.build_absolute_uri("/"),
-        )
+        person = {
+            "webinar": webinar,
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "email": data["email"],
+            "answers": form.answers(),
+            "code": data["discount_code"],
+            "language": translation.get_language() or "en",
+            "base_url": request.build_absolute_uri("/"),
+        }
+        if data.get("session"):
+            # A series: the sessions ticked, one or several, in one checkout.
+            registration = start_series_registration(**person, sessions=data["session"])
+        else:
+            registration = start_registration(**person)
     except AlreadyRegistered as error:
         # The same answer as a new free registration (the done page, which
         # shows no link), so the page never tells whether an email is

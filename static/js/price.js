@@ -15,9 +15,15 @@
     return document.getElementById(id);
   }).filter(Boolean);
   // The price shown before any code: restored when a code is invalid or cleared.
-  var initial = {text: amount.textContent, paid: !!(submit && submit.dataset.paid === "true")};
-  function showPrice(text, paid) {
+  var initial = {
+    text: amount.textContent,
+    paid: !!(submit && submit.dataset.paid === "true"),
+    amount: parseInt(block.dataset.amount, 10) || 0
+  };
+  function showPrice(text, paid, minor) {
     amount.textContent = text;
+    // The series total (series-total.js) follows the price per session.
+    block.dispatchEvent(new CustomEvent("pricechange", {detail: {amount: minor === undefined ? initial.amount : minor}}));
     if (submit) { submit.textContent = paid ? submit.dataset.paidLabel : submit.dataset.freeLabel; }
     paidOnly.forEach(function (line) { line.hidden = !paid; });
   }
@@ -33,7 +39,7 @@
     fetch(url, {headers: {"Accept": "application/json"}}).then(function (r) { return r.json(); }).then(function (data) {
       message.textContent = data.message || "";
       if (data.valid) {
-        showPrice(data.amount === 0 ? block.dataset.freeLabel : data.display, data.amount > 0);
+        showPrice(data.amount === 0 ? block.dataset.freeLabel : data.display, data.amount > 0, data.amount);
       } else {
         showPrice(initial.text, initial.paid);
       }

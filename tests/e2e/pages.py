@@ -117,6 +117,20 @@ def registration_errors(world: World) -> Visit:
     return Visit(_paid_webinar(world).get_registration_url(), act=_send_empty_form)
 
 
+def _tick_two_sessions(page: Page) -> None:
+    for box in page.locator("input[name=session]").all()[:2]:
+        box.check()
+    page.wait_for_selector("#price-total:not([hidden])")
+
+
+@page("registration page, series with two sessions ticked")
+def registration_series(world: World) -> Visit:
+    webinar = _webinar(world, registration_type="individual_session", sessions=3)
+    factories.StripeConnectionFactory(account=webinar.account)
+    factories.PriceFactory(webinar=webinar, amount=5000, currency="EUR")
+    return Visit(webinar.get_registration_url(), act=_tick_two_sessions)
+
+
 @page("done page")
 def done_page(world: World) -> str:
     webinar = _webinar(world)

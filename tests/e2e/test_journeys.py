@@ -170,6 +170,56 @@ def test_paid_live_journey(journeys, organizer, stripe_sandbox, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_series_with_two_sessions_journey(
+    journeys, organizer, stripe_sandbox, language
+):
+    webinar = paid_webinar(
+        organizer,
+        stripe_sandbox,
+        title="Evening series",
+        registration_type=Webinar.RegistrationType.INDIVIDUAL_SESSION,
+        sessions=0,
+    )
+    start = timezone.now() + timedelta(days=10)
+    for day in (0, 7, 14):
+        factories.SessionFactory(
+            webinar=webinar,
+            starts_at=start + timedelta(days=day),
+            ends_at=start + timedelta(days=day, hours=1),
+        )
+    first, second, _third = webinar.sessions.order_by("starts_at")
+    journey = journeys(language)
+    page = journey.open(webinar.get_registration_url())
+    expect(page.locator("#price-unit")).to_be_visible()
+    journey.check("registration page, series")
+
+    # No session ticked: the fieldset says so.
+    journey.fill_form(email=f"series-{language}@example.com")
+    page.locator("#register-submit").click()
+    expect(page.locator("fieldset .errorlist")).to_be_visible()
+    journey.check("registration page, series, no session chosen")
+
+    journey.fill_form(email=f"series-{language}@example.com")
+    page.locator(f"input[name=session][value='{first.pk}']").check()
+    page.locator(f"input[name=session][value='{second.pk}']").check()
+    expect(page.locator("#price-total")).to_contain_text("100")
+    page.locator("#register-submit").click()
+    expect(page.locator("p.amount")).to_contain_text("100")
+    pay_on_the_sandbox(journey)
+
+    expect(page.locator("#bought-sessions li")).to_have_count(2)
+    expect(page.locator("#several-sessions")).to_be_visible()
+    expect(page.locator("#cancel-terms")).to_be_visible()
+    journey.check("success page, series with two sessions")
+    registrants = Registrant.objects.filter(email=f"series-{language}@example.com")
+    assert sorted(registrants.values_list("session_id", flat=True)) == sorted(
+        [first.pk, second.pk]
+    )
+    assert {r.status for r in registrants} == {Registrant.Status.CONFIRMED}
+    assert {r.payment_id for r in registrants} == {Payment.objects.get().pk}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_self_cancel_journey(journeys, organizer, stripe_sandbox, language):
     webinar = paid_webinar(organizer, stripe_sandbox, title="Self-cancel clinic")
     journey = journeys(language)

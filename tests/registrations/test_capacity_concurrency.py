@@ -9,6 +9,7 @@ from django.db import connection
 from registrations.capacity import seats_taken
 from registrations.models import SeatHold
 from registrations.registration import WebinarFull, start_registration
+from registrations.series import start_series_registration
 from tests import factories
 from tests.registrations.checkout_support import make_paid_webinar
 
@@ -97,3 +98,41 @@ def test_racers_for_one_series_session_never_oversell_it(organizer):
 
     assert outcomes.count("held") == 3
     assert seats_taken(webinar=webinar, session=session) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racers_for_two_series_sessions_get_both_or_neither(organizer):
+    # Half pick the sessions in one order, half in the other: the locks are
+    # taken by id whatever the order, so nobody deadlocks, and every racer
+    # holds both sessions or none.
+    webinar = factories.WebinarFactory(
+        owner=organizer,
+        account=organizer.account,
+        registration_type="individual_session",
+        registration_limit=3,
+        sessions=2,
+    )
+    first, second = webinar.sessions.order_by("pk")
+    # One seat of the second session is gone: it fills first.
+    factories.RegistrantFactory(webinar=webinar, session=second, source="free")
+
+    def register_both(n: int) -> object:
+        chosen = [first, second] if n % 2 else [second, first]
+        return start_series_registration(
+            webinar=webinar,
+            first_name="Racer",
+            last_name=str(n),
+            email=f"racer{n}@example.com",
+            answers={},
+            base_url="http://testserver/",
+            sessions=chosen,
+        )
+
+    outcomes = race(10, register_both)
+
+    assert sorted(set(outcomes)) == ["full", "held"], outcomes
+    assert outcomes.count("held") == 2
+    assert seats_taken(webinar=webinar, session=second) == 3
+    # The racers refused left nothing behind in the session that had room.
+    assert seats_taken(webinar=webinar, session=first) == 2
