@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from registrations.forms.registration import RegistrationForm
+from webinars.models import Session
 
 MAX_OFFER_HOURS = 24 * 14
 
@@ -16,6 +17,22 @@ class WaitlistJoinForm(RegistrationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields.pop("discount_code")
+        chosen = self.fields.get("session")
+        if chosen is not None:
+            # One line per session: a place in one of them, not several.
+            self.fields["session"] = forms.ChoiceField(
+                label=chosen.label,
+                choices=chosen.choices,
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": _("Choose one of the sessions.")},
+            )
+
+    def clean_session(self) -> Session:
+        """Return the one session whose line is joined."""
+        session = self.sessions.get(int(self.cleaned_data["session"]))
+        if session is None:
+            raise forms.ValidationError(_("Choose one of the sessions."))
+        return session
 
 
 class WaitlistSettingsForm(forms.Form):
