@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from payments.models import CURRENCY_CHOICES, DiscountCode, Payment
+from registrations.history import DropReasonKind, describe_drop
 from webinars.models import Session, Webinar
 
 
@@ -390,6 +391,8 @@ class EmailLog(models.Model):
         # cancelled, session already started...).
         DROPPED = "dropped", _("Not sent")
 
+    DropReason = DropReasonKind
+
     registrant = models.ForeignKey(
         Registrant, on_delete=models.CASCADE, related_name="emails"
     )
@@ -416,6 +419,12 @@ class EmailLog(models.Model):
     lease_id = models.CharField(max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Why a dropped email was not sent, worded in the reader's language when
+    # read; `drop_params` holds its values (the registrant's status).
+    drop_reason = models.CharField(
+        max_length=20, choices=DropReason.choices, blank=True, default=""
+    )
+    drop_params = models.JSONField(default=dict, blank=True)
     recipient = models.CharField(max_length=320, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -442,6 +451,14 @@ class EmailLog(models.Model):
     @property
     def is_for_organizer(self) -> bool:
         return self.kind in ORGANIZER_KINDS
+
+    @property
+    def note(self) -> str:
+        """Return why it was not sent in the active language, or the server's error."""
+        if self.drop_reason:
+            statuses = dict(Registrant.Status.choices)
+            return describe_drop(self.drop_reason, self.drop_params, statuses)
+        return self.last_error
 
 
 ORGANIZER_KINDS = frozenset(

@@ -181,7 +181,7 @@ def cancel_webinar(
                 create_refund(
                     payment=payment,
                     amount=row.refund_amount,
-                    reason=_("Webinar cancelled by the organizer"),
+                    reason_kind=Refund.ReasonKind.WEBINAR_CANCELLED,
                     requested_by=requested_by,
                     idempotency_key=f"{key}{payment.pk}",
                 )
