@@ -347,7 +347,10 @@ def test_history_include_lists_each_email_with_its_status(registrants, smtp):
 
     html = render_to_string(
         "emails/_history.html",
-        {"email_logs": list(EmailLog.objects.filter(registrant=registrants[1]))},
+        {
+            "email_logs": list(EmailLog.objects.filter(registrant=registrants[1])),
+            "webinar": registrants[1].webinar,
+        },
     )
 
     assert "Confirmation" in html
