@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from payments.errors import PaymentsError
-from payments.models import MINIMUM_AMOUNTS, DiscountCode, Price
+from payments.history import money_params
+from payments.models import MINIMUM_AMOUNTS, DiscountCode, Price, PriceChange
 from payments.money import format_money
 from payments.price_changes import locked_price, record_change
 from webinars.models import Webinar
@@ -123,8 +124,8 @@ def create_code(
             record_change(
                 price,
                 user,
-                _("Discount code %(code)s created at %(p)s.")
-                % {"code": code, "p": format_money(amount, price.currency)},
+                PriceChange.Kind.CODE_CREATED,
+                {"code": code, **money_params(amount, price.currency)},
             )
     except IntegrityError as error:
         # Created at the same moment by someone else: the unique constraint held.
@@ -162,14 +163,13 @@ def update_code(
             for name, value in {**terms, "code": text, "active": active}.items():
                 setattr(locked, name, value)
             locked.save()
-            if was_active and not active:
-                description = _("Discount code %(code)s deactivated.")
-            else:
-                description = _("Discount code %(code)s changed (%(p)s).")
             record_change(
                 price,
                 user,
-                description % {"code": text, "p": format_money(amount, price.currency)},
+                PriceChange.Kind.CODE_DEACTIVATED
+                if was_active and not active
+                else PriceChange.Kind.CODE_CHANGED,
+                {"code": text, **money_params(amount, price.currency)},
             )
     except IntegrityError as error:
         raise PaymentsError(_duplicate_message(text), field="code") from error
@@ -243,7 +243,7 @@ def generate_codes(
         record_change(
             price,
             user,
-            _("%(count)d discount codes generated at %(p)s.")
-            % {"count": count, "p": format_money(amount, price.currency)},
+            PriceChange.Kind.CODES_GENERATED,
+            {"count": count, **money_params(amount, price.currency)},
         )
     return codes

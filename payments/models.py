@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from organizers.models import Account, Organizer
+from payments import history
 from webinars.models import Webinar
 
 CURRENCIES = ["USD", "AUD", "CAD", "CHF", "DKK", "EUR", "GBP", "MXN", "NOK", "SEK"]
@@ -175,6 +176,7 @@ class PriceTier(models.Model):
 class PriceChange(models.Model):
     """The history of price changes: who changed what, and when."""
 
+    Kind = history.PriceChangeKind
     price = models.ForeignKey(Price, on_delete=models.CASCADE, related_name="changes")
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -183,13 +185,21 @@ class PriceChange(models.Model):
         related_name="+",
     )
     changed_at = models.DateTimeField(auto_now_add=True)
-    description = models.TextField()
+    # What happened, worded when read (payments.history); LEGACY: `description`.
+    kind = models.CharField(max_length=40, choices=Kind.choices, default=Kind.LEGACY)
+    params = models.JSONField(default=dict, blank=True)
+    description = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
 
     def __str__(self) -> str:
-        return self.description
+        return f"{self.kind} {self.params or self.description}"
+
+    @property
+    def text(self) -> str:
+        """Return the entry in the active language, moments in the webinar's zone."""
+        return history.describe_change(self, zone=self.price.webinar.timezone)
 
 
 class DiscountCodeQuerySet(models.QuerySet):
@@ -362,10 +372,13 @@ class Refund(models.Model):
         FAILED = "failed", _("Failed")
         CANCELED = "canceled", _("Canceled")
 
+    ReasonKind = history.RefundReasonKind
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, related_name="refunds"
     )
     amount = models.PositiveIntegerField()
+    # Why, worded when read; TEXT shows `reason` as typed (see payments.history).
+    reason_kind = models.CharField(max_length=40, choices=ReasonKind, default="text")
     reason = models.CharField(max_length=200, blank=True)
     stripe_refund_id = models.CharField(
         max_length=255, unique=True, null=True, blank=True
@@ -402,6 +415,11 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.payment.currency} ({self.status})"
+
+    @property
+    def reason_text(self) -> str:
+        """Return why, in the active language."""
+        return history.describe_refund_reason(self.reason_kind, self.reason)
 
     @property
     def stripe_idempotency_key(self) -> str:

@@ -6,16 +6,17 @@ of who changed what, and when (discount codes write theirs too, see codes).
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from payments.connect.connections import can_sell
 from payments.errors import PaymentsError
+from payments.history import moment_param, money_params
 from payments.models import (
     CURRENCIES,
     MAXIMUM_AMOUNT,
@@ -26,6 +27,7 @@ from payments.models import (
 )
 from payments.money import format_money
 from webinars.models import Webinar
+from webinars.templatetags.console_time import zoned_text
 
 # -- rules shared by the price, tier and code services ----------------------------
 
@@ -64,14 +66,23 @@ def locked_price(webinar: Webinar) -> Price:
 
 
 def record_change(
-    price: Price, user: AbstractBaseUser | None, description: str
+    price: Price,
+    user: AbstractBaseUser | None,
+    kind: str,
+    params: dict[str, Any] | None = None,
 ) -> None:
-    """Write who changed what about the price, for its history."""
-    PriceChange.objects.create(price=price, changed_by=user, description=description)
+    """Write who changed what about the price, for its history.
+
+    `kind` is a `PriceChange.Kind`; `params` its values (see payments.history),
+    worded in the reader's language when read.
+    """
+    PriceChange.objects.create(
+        price=price, changed_by=user, kind=kind, params=params or {}
+    )
 
 
 def _when(moment: datetime, webinar: Webinar) -> str:
-    return date_format(timezone.localtime(moment, webinar.tzinfo), "DATETIME_FORMAT")
+    return zoned_text(moment, webinar.timezone)
 
 
 # -- price and payments on/off -----------------------------------------------------
@@ -101,17 +112,19 @@ def set_price(
             check_amount(amount=tier.amount, currency=currency)
         if (price.amount, price.currency) == (amount, currency):
             return price
-        was = format_money(price.amount, price.currency) if price.amount else None
+        params = money_params(amount, currency)
+        if price.amount:
+            params.update(money_params(price.amount, price.currency, prefix="was_"))
         price.amount = amount
         price.currency = currency
         price.save(update_fields=["amount", "currency", "updated_at"])
-        now = format_money(amount, currency)
         record_change(
             price,
             user,
-            _("Price changed from %(was)s to %(now)s.") % {"was": was, "now": now}
-            if was
-            else _("Price set to %(now)s.") % {"now": now},
+            PriceChange.Kind.PRICE_CHANGED
+            if "was_amount" in params
+            else PriceChange.Kind.PRICE_SET,
+            params,
         )
     return price
 
@@ -144,7 +157,7 @@ def set_payments_enabled(
         record_change(
             price,
             user,
-            _("Payments turned on.") if enabled else _("Payments turned off."),
+            PriceChange.Kind.PAYMENTS_ON if enabled else PriceChange.Kind.PAYMENTS_OFF,
         )
     return price
 
@@ -207,10 +220,10 @@ def add_tier(
         record_change(
             price,
             user,
-            _("Early-bird price %(p)s added (until %(when)s).")
-            % {
-                "p": format_money(amount, price.currency),
-                "when": _when(ends_at, webinar),
+            PriceChange.Kind.TIER_ADDED,
+            {
+                **money_params(amount, price.currency),
+                "ends_at": moment_param(ends_at),
             },
         )
     return tier
@@ -229,9 +242,9 @@ def remove_tier(
         record_change(
             price,
             user,
-            _("Early-bird price %(p)s until %(when)s removed.")
-            % {
-                "p": format_money(tier.amount, price.currency),
-                "when": _when(tier.ends_at, webinar),
+            PriceChange.Kind.TIER_REMOVED,
+            {
+                **money_params(tier.amount, price.currency),
+                "ends_at": moment_param(tier.ends_at),
             },
         )

@@ -2,10 +2,9 @@
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from payments.models import Payment
+from payments.models import Payment, Refund
 from registrations import hooks
 from registrations.emails.outbox import queue_email
 from registrations.models import Registrant
@@ -76,7 +75,7 @@ def deny_registrant(*, registrant: Registrant, by: object | None = None) -> Regi
                 create_and_send(
                     payment=payment,
                     amount=amount,
-                    reason=_("Registration denied by the organizer"),
+                    reason_kind=Refund.ReasonKind.DENIED,
                     requested_by=by,
                     idempotency_key=f"tessera-deny-{share_key(locked)}",
                     registrant=locked,

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from payments import gateway, pricing
 from payments.connect import connections
@@ -293,7 +292,7 @@ def _settle_paid(
             payment,
             registrants,
             amount=checkout.amount_total,
-            reason=_("The amount charged did not match the price."),
+            reason_kind=Refund.ReasonKind.AMOUNT_MISMATCH,
         )
         return
     payment.save(update_fields=fields)
@@ -306,7 +305,7 @@ def _settle_paid(
                 payment,
                 [registrant],
                 amount=registrant.amount if shared else payment.amount,
-                reason=reason,
+                reason_kind=reason,
                 share=shared,
             )
         else:
@@ -338,25 +337,25 @@ def _confirm_paid(registrant: Registrant, now: Any) -> None:
 
 
 def _why_not_honoured(payment: Payment, registrant: Registrant) -> str:
-    """Return why a paid registration cannot get its seat, or ""."""
+    """Return why a paid registration cannot get its seat (a reason kind), or ""."""
     webinar = registrant.webinar
     session = registrant.session
     if webinar.cancelled_at is not None or (
         session is not None and session.cancelled_at is not None
     ):
-        return _("The webinar was cancelled.")
+        return Refund.ReasonKind.CANCELLED_BEFORE_PAYMENT
     connection = connections.connection_for(webinar)
     if connection is None or connection.stripe_account_id != payment.stripe_account_id:
-        return _("The organizer's payment account is no longer connected.")
+        return Refund.ReasonKind.DISCONNECTED
     if registrant.status not in (Status.PENDING, Status.EXPIRED):
-        return _("This registration is no longer active.")
+        return Refund.ReasonKind.INACTIVE
     # Pending or lapsed: a second payment of an already registered email is
     # refunded instead of taking a second seat.
     duplicate = existing_registration(
         webinar=webinar, email=registrant.email, session=session
     )
     if duplicate is not None and duplicate.pk != registrant.pk:
-        return _("You were already registered with another payment.")
+        return Refund.ReasonKind.DUPLICATE
     # A hold past its expiry no longer counts in holding_seats(), so its seat
     # may have been sold again: it goes through the recount below.
     live_hold = SeatHold.objects.filter(
@@ -374,7 +373,7 @@ def _why_not_honoured(payment: Payment, registrant: Registrant) -> str:
             return ""
     # The hold lapsed before the money came: a seat is given only if one is free.
     if is_full(webinar=webinar, session=session):
-        return _("All seats were taken before your payment arrived.")
+        return Refund.ReasonKind.SOLD_OUT
     return ""
 
 
@@ -383,7 +382,7 @@ def _refund_automatically(
     registrants: list[Registrant],
     *,
     amount: int,
-    reason: str,
+    reason_kind: str,
     share: bool = False,
 ) -> Refund | None:
     """Refund what cannot be honoured; tell the registrant.
@@ -406,12 +405,12 @@ def _refund_automatically(
     refund = create_and_send(
         payment=payment,
         amount=amount,
-        reason=reason,
+        reason_kind=reason_kind,
         idempotency_key=key,
         # The auto_refunded email below already tells the registrant.
         notify_registrant=False,
         registrant=registrants[0] if share else None,
     )
     queue_email(registrant=registrants[0], kind="auto_refunded")
-    logger.warning("Payment %s refunded automatically: %s", payment.pk, reason)
+    logger.warning("Payment %s refunded automatically: %s", payment.pk, reason_kind)
     return refund

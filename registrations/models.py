@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from organizers.hooks import Hook
 from payments.models import CURRENCY_CHOICES, DiscountCode, Payment
-from registrations.refunds.models import RefundRequest  # noqa: F401 - its home
+from registrations.history import DropReasonKind, describe_drop
+from registrations.refunds.models import (  # noqa: F401 - their home
+    RefundRequest,
+    RefundShare,
+)
 from registrations.waitlist.models import WaitlistEntry
 from webinars.models import Session, Webinar
 
@@ -279,24 +283,6 @@ class SeatHold(models.Model):
         return f"hold {self.pk} until {self.expires_at}"
 
 
-class RefundShare(models.Model):
-    """Whose share of a shared payment (several sessions) a refund gives back.
-
-    A refund without a share (external, or of a whole payment) counts
-    against the payment only (registrations.refunds.ledger.share_summary).
-    """
-
-    refund = models.OneToOneField(
-        "payments.Refund", on_delete=models.CASCADE, related_name="share"
-    )
-    registrant = models.ForeignKey(
-        Registrant, on_delete=models.PROTECT, related_name="refund_shares"
-    )
-
-    def __str__(self) -> str:
-        return f"refund {self.refund_id} for registrant {self.registrant_id}"
-
-
 class JoinDevice(models.Model):
     registrant = models.ForeignKey(
         Registrant, on_delete=models.CASCADE, related_name="devices"
@@ -384,6 +370,8 @@ class EmailLog(models.Model):
         # cancelled, session already started...).
         DROPPED = "dropped", _("Not sent")
 
+    DropReason = DropReasonKind
+
     # Null for the emails of a waitlist entry, which has no registrant (yet).
     registrant = models.ForeignKey(
         Registrant, null=True, on_delete=models.CASCADE, related_name="emails"
@@ -418,6 +406,12 @@ class EmailLog(models.Model):
     lease_id = models.CharField(max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Why a dropped email was not sent, worded in the reader's language when
+    # read; `drop_params` holds its values (the registrant's status).
+    drop_reason = models.CharField(
+        max_length=20, choices=DropReason.choices, blank=True, default=""
+    )
+    drop_params = models.JSONField(default=dict, blank=True)
     recipient = models.CharField(max_length=320, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -453,6 +447,14 @@ class EmailLog(models.Model):
     @property
     def is_for_organizer(self) -> bool:
         return self.kind in ORGANIZER_KINDS
+
+    @property
+    def note(self) -> str:
+        """Return why it was not sent in the active language, or the server's error."""
+        if self.drop_reason:
+            statuses = dict(Registrant.Status.choices)
+            return describe_drop(self.drop_reason, self.drop_params, statuses)
+        return self.last_error
 
 
 ORGANIZER_KINDS = frozenset(

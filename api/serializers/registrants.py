@@ -42,6 +42,8 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 class RefundSerializer(serializers.ModelSerializer):
     currency = serializers.CharField(source="payment.currency")
+    # Worded in the request's language; `reason_kind` is the stable code.
+    reason = serializers.CharField(source="reason_text", read_only=True)
 
     class Meta:
         model = Refund
@@ -50,6 +52,7 @@ class RefundSerializer(serializers.ModelSerializer):
             "amount",
             "currency",
             "status",
+            "reason_kind",
             "reason",
             "failure_reason",
             "external",

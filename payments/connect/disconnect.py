@@ -111,10 +111,8 @@ def record_disconnection(
         PriceChange(
             price=price,
             changed_by=user,
-            description=_(
-                "Payments turned off: Stripe account %(account)s disconnected."
-            )
-            % {"account": locked.masked_id},
+            kind=PriceChange.Kind.STRIPE_DISCONNECTED,
+            params={"account": locked.masked_id},
         )
         for price in prices
     )

@@ -88,7 +88,11 @@ def render_section(
         "running_tier": next((t for t in tiers if now < t.ends_at), None),
         "connection": connection,
         "can_enable": connection is not None and connection.is_usable,
-        "changes": price.changes.select_related("changed_by")[:50] if price else [],
+        "changes": (
+            price.changes.select_related("changed_by", "price__webinar")[:50]
+            if price
+            else []
+        ),
         "codes": shown,
         "code_count": code_count,
         "codes_truncated": code_count > CODES_SHOWN,

@@ -251,7 +251,7 @@ def refund_details(registrant: Registrant, variant: int) -> dict[str, Any]:
     return {
         "amount": amount,
         "currency": currency.upper(),
-        "reason": refund.reason if refund else "",
+        "reason": refund.reason_text if refund else "",
     }
 
 

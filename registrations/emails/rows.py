@@ -107,9 +107,15 @@ def mark_sent(row: EmailLog, *, recipient: str = "") -> None:
         )
 
 
-def mark_dropped(row: EmailLog, *, reason: str) -> None:
+def mark_dropped(
+    row: EmailLog, *, reason: str, params: dict[str, str] | None = None
+) -> None:
+    """Mark an email not sent, with why (an `EmailLog.DropReason` and its params)."""
     EmailLog.objects.filter(pk=row.pk, sent_at__isnull=True).update(
-        status=EmailLog.Status.DROPPED, leased_until=None, last_error=reason
+        status=EmailLog.Status.DROPPED,
+        leased_until=None,
+        drop_reason=reason,
+        drop_params=params or {},
     )
 
 

@@ -11,7 +11,7 @@ import logging
 import secrets
 import smtplib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from celery import shared_task
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 Kind = EmailLog.Kind
 Status = Registrant.Status
+Drop = EmailLog.DropReason
 
 BATCH_SIZE = 250
 # Longer than CELERY_TASK_TIME_LIMIT (300 s): a worker still alive always
@@ -162,7 +163,7 @@ def send_batch(rows: list[EmailLog]) -> SendReport:
         for row in rows:
             verdict = still_applies(row)
             if verdict.drop:
-                mark_dropped(row, reason=verdict.reason)
+                mark_dropped(row, reason=verdict.reason, params=verdict.params)
                 report.dropped += 1
                 continue
             if verdict.later is not None:
@@ -212,7 +213,9 @@ class Verdict:
     """Whether a queued email still applies when its time comes."""
 
     drop: bool = False
+    # An EmailLog.DropReason and its params, worded when read.
     reason: str = ""
+    params: dict[str, str] = field(default_factory=dict)
     later: datetime | None = None
 
 
@@ -233,25 +236,25 @@ def still_applies(row: EmailLog, *, now: datetime | None = None) -> Verdict:
         return reminder_verdict(row, now=now)
     if kind in (Kind.FOLLOWUP_ATTENDED, Kind.FOLLOWUP_ABSENT):
         if status != Status.CONFIRMED:
-            return Verdict(drop=True, reason="registrant no longer confirmed")
+            return Verdict(drop=True, reason=Drop.NOT_CONFIRMED)
         if registrant.unsubscribed_at:
-            return Verdict(drop=True, reason="registrant unsubscribed")
+            return Verdict(drop=True, reason=Drop.UNSUBSCRIBED)
         if not webinar.followups_enabled:
-            return Verdict(drop=True, reason="follow-ups turned off")
+            return Verdict(drop=True, reason=Drop.FOLLOWUPS_OFF)
         if row.session is None or row.session.cancelled_at:
-            return Verdict(drop=True, reason="session cancelled")
+            return Verdict(drop=True, reason=Drop.SESSION_CANCELLED)
         return SEND
     if kind in (Kind.CONFIRMATION, Kind.APPROVED) and status != Status.CONFIRMED:
-        return Verdict(drop=True, reason=f"registrant is {status}")
+        return Verdict(drop=True, reason=Drop.STATUS, params={"status": status})
     if kind == Kind.ALREADY_REGISTERED and status not in (
         Status.CONFIRMED,
         Status.AWAITING,
     ):
-        return Verdict(drop=True, reason=f"registrant is {status}")
+        return Verdict(drop=True, reason=Drop.STATUS, params={"status": status})
     if kind == Kind.AWAITING_APPROVAL and status != Status.AWAITING:
-        return Verdict(drop=True, reason=f"registrant is {status}")
+        return Verdict(drop=True, reason=Drop.STATUS, params={"status": status})
     if kind == Kind.NEW_PAID_REGISTRATION and not webinar.notify_paid_registrations:
-        return Verdict(drop=True, reason="notifications turned off")
+        return Verdict(drop=True, reason=Drop.NOTIFICATIONS_OFF)
     return SEND
 
 
@@ -260,19 +263,21 @@ def reminder_verdict(row: EmailLog, *, now: datetime) -> Verdict:
     webinar = registrant.webinar
     session = row.session
     if registrant.status != Status.CONFIRMED:
-        return Verdict(drop=True, reason=f"registrant is {registrant.status}")
+        return Verdict(
+            drop=True, reason=Drop.STATUS, params={"status": registrant.status}
+        )
     if registrant.unsubscribed_at:
-        return Verdict(drop=True, reason="registrant unsubscribed")
+        return Verdict(drop=True, reason=Drop.UNSUBSCRIBED)
     if session is None or session.cancelled_at or webinar.cancelled_at:
-        return Verdict(drop=True, reason="session cancelled")
+        return Verdict(drop=True, reason=Drop.SESSION_CANCELLED)
     if registrant.session_id and registrant.session_id != session.pk:
-        return Verdict(drop=True, reason="registrant moved to another session")
+        return Verdict(drop=True, reason=Drop.MOVED)
     if not webinar.reminders_enabled:
-        return Verdict(drop=True, reason="reminders turned off")
+        return Verdict(drop=True, reason=Drop.REMINDERS_OFF)
     if row.variant and row.variant not in webinar.effective_reminder_offsets:
-        return Verdict(drop=True, reason="reminder removed from the schedule")
+        return Verdict(drop=True, reason=Drop.REMINDER_REMOVED)
     if session.starts_at <= now:
-        return Verdict(drop=True, reason="session already started")
+        return Verdict(drop=True, reason=Drop.STARTED)
     remind_at = session.starts_at - timedelta(minutes=row.variant)
     # The session moved later since this reminder was queued: wait for it.
     if remind_at > now + timedelta(minutes=1):

@@ -197,7 +197,7 @@ def cancel_webinar(
                 create_refund(
                     payment=payment,
                     amount=amount,
-                    reason=_("Webinar cancelled by the organizer"),
+                    reason_kind=Refund.ReasonKind.WEBINAR_CANCELLED,
                     requested_by=requested_by,
                     idempotency_key=f"{key}{share_key(registrant)}",
                     registrant=registrant,

@@ -68,7 +68,8 @@ def create_refund(
     *,
     payment: Payment,
     amount: int,
-    reason: str,
+    reason: str = "",
+    reason_kind: str = Refund.ReasonKind.TEXT,
     idempotency_key: str,
     requested_by: object | None = None,
     notify_registrant: bool = True,
@@ -81,14 +82,17 @@ def create_refund(
     Call it with the Payment row locked (`Payment.objects.lock`), after checking
     that `amount` fits in `refundable_amount(payment)`. The row starts
     `requested`; send it with `stripe_sync.send_after_commit` unless Stripe
-    made it already (`stripe_refund_id`). `registrant`: whose share of a
-    shared payment this refunds (check it fits with `share_summary`).
+    made it already (`stripe_refund_id`). Why is a `Refund.ReasonKind`, worded
+    when read; `reason` is the organizer's own text (kind TEXT). `registrant`:
+    whose share of a shared payment this refunds (check it fits with
+    `share_summary`).
     """
     refund, created = Refund.objects.get_or_create(
         idempotency_key=idempotency_key[:100],
         defaults={
             "payment": payment,
             "amount": amount,
+            "reason_kind": reason_kind,
             "reason": reason[:200],
             "requested_by": requested_by,
             "notify_registrant": notify_registrant,

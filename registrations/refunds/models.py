@@ -1,4 +1,4 @@
-"""The refund request model (imported by registrations.models, its home)."""
+"""Refund requests and shares (imported by registrations.models, their home)."""
 
 from django.db import models
 from django.db.models import Q
@@ -53,3 +53,23 @@ class RefundRequest(models.Model):
 
     def __str__(self) -> str:
         return f"refund request {self.pk} ({self.outcome})"
+
+
+class RefundShare(models.Model):
+    """Whose share of a shared payment (several sessions) a refund gives back.
+
+    A refund without a share (external, or of a whole payment) counts
+    against the payment only (registrations.refunds.ledger.share_summary).
+    """
+
+    refund = models.OneToOneField(
+        "payments.Refund", on_delete=models.CASCADE, related_name="share"
+    )
+    registrant = models.ForeignKey(
+        "registrations.Registrant",
+        on_delete=models.PROTECT,
+        related_name="refund_shares",
+    )
+
+    def __str__(self) -> str:
+        return f"refund {self.refund_id} for registrant {self.registrant_id}"

@@ -98,6 +98,7 @@ def perform_action(
     token: str,
     requested_by: object | None,
     reason: str = "",
+    reason_kind: str = Refund.ReasonKind.TEXT,
 ) -> Refund | None:
     """Cancel and/or refund a registrant as the organizer asked, exactly once.
 
@@ -125,6 +126,7 @@ def perform_action(
                     payment=payment,
                     amount=plan.refund_amount,
                     reason=reason,
+                    reason_kind=reason_kind,
                     requested_by=requested_by,
                     idempotency_key=key,
                     registrant=registrant,

@@ -131,7 +131,7 @@ def self_cancel(*, registrant: Registrant, at: datetime | None = None) -> Refund
             refund = create_and_send(
                 payment=payment,
                 amount=quote.refund_amount,
-                reason=_("Cancelled by the registrant within the policy"),
+                reason_kind=Refund.ReasonKind.REGISTRANT_CANCELLED,
                 idempotency_key=f"self-cancel-{registrant.pk}",
                 registrant=registrant,
             )
@@ -187,7 +187,7 @@ def answer_refund_request(
                 amount=amount,
                 token=token,
                 requested_by=answered_by,
-                reason=_("Refund request approved"),
+                reason_kind=Refund.ReasonKind.REQUEST_APPROVED,
             )
         request.outcome = (
             RefundRequest.Outcome.APPROVED

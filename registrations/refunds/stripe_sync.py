@@ -219,7 +219,7 @@ def sync_refund(
         refund, _created = create_refund(
             payment=payment,
             amount=int(stripe_refund["amount"]),
-            reason=_("Refunded in the Stripe dashboard"),
+            reason_kind=Refund.ReasonKind.STRIPE_DASHBOARD,
             stripe_refund_id=stripe_id,
             external=True,
             idempotency_key=f"stripe-{stripe_id}",

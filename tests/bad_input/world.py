@@ -131,7 +131,7 @@ def build_world(*, sandbox: SandboxHandle, settings: Any) -> World:
     invite_path = urlsplit(invitation_url(organizer=invited, site_url="")).path
     _, _, uid, token, _ = invite_path.rsplit("/", 4)
     # A price history line with no author, as Stripe's deauthorization writes.
-    record_change(Price.objects.get(webinar=webinar), None, "Payments turned off.")
+    record_change(Price.objects.get(webinar=webinar), None, "payments_off")
     Group.objects.create(name="Support")
     set_replay_price(webinar=webinar, amount=1500)
     EmailMessage("Hello", "Body", to=["someone@example.com"]).send()

@@ -78,7 +78,7 @@ def test_organizer_creates_a_discounted_code(webinar, priced, owner_client):
     assert code.valid_from == start
     assert code.valid_until == start + timedelta(days=1)
     assert "Discount code SPRING-24 created at US$50.00." in [
-        c.description for c in PriceChange.objects.all()
+        c.text for c in PriceChange.objects.all()
     ]
 
 
@@ -199,7 +199,7 @@ def test_deactivating_a_code_stops_it(webinar, priced, owner_client):
     code.refresh_from_db()
     assert (code.active, code.uses) == (False, 2)
     assert "Discount code STOP deactivated." in [
-        c.description for c in PriceChange.objects.all()
+        c.text for c in PriceChange.objects.all()
     ]
 
 
@@ -239,7 +239,7 @@ def test_bulk_generation_creates_unique_random_codes(webinar, priced, owner_clie
     assert all(t.startswith("VIP-") and len(t) == 14 for t in texts)
     assert {(c.amount, c.max_uses, c.active) for c in generated} == {(2500, 1, True)}
     assert "50 discount codes generated at US$25.00." in [
-        c.description for c in PriceChange.objects.all()
+        c.text for c in PriceChange.objects.all()
     ]
 
 

@@ -7,7 +7,7 @@ import time_machine
 from django.core.mail import get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from registrations.emails import outbox, sending
 from registrations.emails.content import build_message
@@ -312,6 +312,12 @@ def test_confirmation_of_a_registrant_cancelled_meanwhile_is_not_sent(
     log.refresh_from_db()
     assert log.status == EmailLog.Status.DROPPED
     assert smtp.messages == []
+    # Why, as a kind and its params: worded when read, the status in French.
+    assert (log.drop_reason, log.drop_params) == ("status", {"status": "cancelled"})
+    with translation.override("en"):
+        assert log.note == "The registrant's status is now: Cancelled."
+    with translation.override("fr"):
+        assert log.note.endswith("Annulé.")
 
 
 def test_resend_confirmation_sends_a_new_copy(registrants, smtp):
@@ -341,7 +347,10 @@ def test_history_include_lists_each_email_with_its_status(registrants, smtp):
 
     html = render_to_string(
         "emails/_history.html",
-        {"email_logs": list(EmailLog.objects.filter(registrant=registrants[1]))},
+        {
+            "email_logs": list(EmailLog.objects.filter(registrant=registrants[1])),
+            "webinar": registrants[1].webinar,
+        },
     )
 
     assert "Confirmation" in html
