@@ -337,6 +337,19 @@ def starts_relative(variant: int, session: Session, language: str) -> str:
     )
 
 
+def bought_together(registrant: Registrant) -> list[Registrant]:
+    """Return the other sessions' registrants paid for in the same Checkout."""
+    if registrant.pk is None or registrant.payment_id is None:
+        return []
+    return list(
+        Registrant.objects.filter(payment_id=registrant.payment_id)
+        .exclude(pk=registrant.pk)
+        .exclude(session=None)
+        .select_related("session")
+        .order_by("session__starts_at", "pk")
+    )
+
+
 def build_context(
     spec: EmailSpec, *, cache: dict | None, failed: EmailLog | None = None
 ) -> dict[str, Any]:
@@ -387,6 +400,10 @@ def build_context(
     if kind in PURCHASE_KINDS:
         bought = purchase_kind(registrant)
         context["purchase"] = bought
+        context["bought_with"] = [
+            describe_session(other.session, webinar, language, cache)
+            for other in bought_together(registrant)
+        ]
         context["cancel_terms"] = cancel_terms(registrant, language)
         context["can_cancel"] = not sells_recording(bought)
         if sells_recording(bought):

@@ -3,10 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from payments.models import Payment, Refund
 from registrations.capacity import seats_taken
+from registrations.emails.context import describe_session
+from registrations.emails.outbox import queue_email
+from registrations.emails.sending import send_due_emails
 from registrations.models import EmailLog, RefundShare, Registrant, SeatHold
 from registrations.refunds.ledger import (
     RefundError,
@@ -107,6 +111,37 @@ def test_paying_confirms_every_session_and_the_page_lists_them(
     assert 'id="several-sessions"' in response.text
     # One link would cancel one session only: each email carries its own.
     assert 'id="cancel-link"' not in response.text
+
+
+def test_each_confirmation_names_the_other_sessions_of_the_order(
+    client, series, stripe_sandbox
+):
+    _buy_both(client, series, stripe_sandbox)
+    mail.outbox.clear()
+    send_due_emails()
+
+    first, second = Registrant.objects.order_by("session__starts_at")
+    assert len(mail.outbox) == 2
+    for registrant, other in ((first, second), (second, first)):
+        message = next(m for m in mail.outbox if registrant.join_token in m.body)
+        listed = message.body.split("Also in this order")[1].split("\n\n")[0]
+        # The other session only: its own is above, with its links.
+        assert describe_session(other.session, series, "en", None) in listed
+        assert describe_session(registrant.session, series, "en", None) not in listed
+        assert listed.count("\n- ") == 1
+        html = message.alternatives[0][0]
+        assert "Also in this order" in html
+
+
+def test_a_single_session_confirmation_lists_no_order(series):
+    first, _ = _sessions(series)
+    registrant = factories.RegistrantFactory(webinar=series, session=first)
+    queue_email(registrant=registrant, kind="confirmation")
+    mail.outbox.clear()
+    send_due_emails()
+
+    assert len(mail.outbox) == 1
+    assert "Also in this order" not in mail.outbox[0].body
 
 
 def test_one_full_session_refuses_the_whole_registration(series):
