@@ -16,8 +16,6 @@ or double effect, never on speed.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -31,187 +29,31 @@ from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
 
-from bench.common import bench_webinar, free_port
+from bench.common import free_port
+from bench.flash_probe import page_probe
+from bench.flash_setup import (
+    RACE_SEATS,
+    Failed,
+    cpu_seconds,
+    form_request,
+    fresh_database,
+    get_request,
+    gunicorn_command,
+    post_request,
+    seed,
+    signed_event,
+)
 from bench.load import LoadResult, run_load
 from bench.registration import ROOT, wait_for
 
 LEVELS = (8, 32, 64)
 LATENCY = 0.4
-RACERS, RACE_SEATS = 1000, 50
+RACERS = 1000
 QUICK_RACERS = 200
 # Paid registrants confirmed from their webhook, events posted at this rate.
 CONFIRM_RATE = 50
 CONFIRM_EVENTS, CONFIRM_EVENTS_QUICK = 250, 50
 CONFIRM_WITHIN = 5.0
-PROBES = 60
-
-
-class Failed(Exception):
-    """An error, an oversold seat or a double effect: the benchmark fails."""
-
-
-def _database_urls(url: str) -> tuple[str, str, str]:
-    """Return (admin URL, bench URL, bench database name) for DATABASE_URL."""
-    parts = urllib.parse.urlsplit(url)
-    name = (parts.path.lstrip("/") or "postgres") + "_bench"
-    admin = parts._replace(path="/postgres").geturl()
-    return admin, parts._replace(path=f"/{name}").geturl(), name
-
-
-def _fresh_database(url: str) -> str:
-    import psycopg2
-
-    admin, bench_url, name = _database_urls(url)
-    parts = urllib.parse.urlsplit(admin)
-    conn = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return bench_url
-
-
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children still running."""
-    total = 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(child) for child in children]
-    except OSError:
-        pass
-    for one in pids:
-        try:
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
-def _gunicorn(module: str, port: int, workers: int, threads: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        module,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--worker-class",
-        "gthread",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--timeout",
-        "30",
-        "--log-level",
-        "warning",
-    ]
-
-
-def _seed(stripe_account: str) -> dict[str, Any]:
-    from django.utils import timezone
-
-    from payments.models import Price, StripeConnection
-    from webinars.models import Session, Webinar
-
-    ids = {}
-    start = timezone.now().replace(microsecond=0) + timezone.timedelta(days=7)
-    for name, limit, price in (
-        ("paid", 1_000_000, 4900),
-        ("free", 1_000_000, 0),
-        ("race", RACE_SEATS, 4900),
-    ):
-        webinar = bench_webinar(
-            participant_limit=10_000_000,
-            registration_limit=limit,
-            title=f"Flash sale ({name})",
-            description="How fast is fast enough?",
-            user={
-                "username": f"bench-{name}@example.com",
-                "email": f"bench-{name}@example.com",
-                "password": "bench-pass-1",
-            },
-        )
-        Webinar.objects.filter(pk=webinar.pk).update(kind=Webinar.Kind.LIVE)
-        Session.objects.create(
-            webinar=webinar,
-            starts_at=start,
-            ends_at=start + timezone.timedelta(hours=1),
-            broadcast_url="https://meet.example.com/bench",
-        )
-        if price:
-            StripeConnection.objects.create(
-                account=webinar.account,
-                stripe_account_id=stripe_account,
-                charges_enabled=True,
-                details_submitted=True,
-                business_name="Bench Ltd",
-            )
-            Price.objects.create(
-                webinar=webinar, enabled=True, amount=price, currency="EUR"
-            )
-        ids[name] = {"key": webinar.registration_key, "pk": webinar.pk}
-    return ids
-
-
-def _form(prefix: str) -> Any:
-    def request(index: int, n: int) -> tuple[str, str, Any, dict]:
-        body = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": "__csrf__",
-                "first_name": "Flash",
-                "last_name": f"Buyer{index}",
-                "email": f"{prefix}-{index}-{n}@example.com",
-                "discount_code": "",
-            }
-        )
-        return "POST", "", body, {}
-
-    return request
-
-
-def _post_to(path: str, request: Any) -> Any:
-    def wrapped(index: int, n: int) -> tuple[str, str, Any, dict]:
-        method, _path, body, headers = request(index, n)
-        return method, path, body, headers
-
-    return wrapped
-
-
-def _get(path: str) -> Any:
-    return lambda index, n: ("GET", path, None, {})
-
-
-def _signed_event(session: dict, n: int, secret: str) -> tuple[bytes, str]:
-    import stripe
-
-    body = json.dumps(
-        {
-            "id": f"evt_bench_{n:08d}",
-            "object": "event",
-            "type": "checkout.session.completed",
-            "account": session["account"],
-            "created": int(time.time()),
-            "livemode": False,
-            "api_version": stripe.api_version,
-            "data": {"object": session["object"]},
-        }
-    ).encode()
-    stamp = int(time.time())
-    digest = hmac.new(
-        secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256
-    ).hexdigest()
-    return body, f"t={stamp},v1={digest}"
 
 
 class Bench:
@@ -232,7 +74,7 @@ class Bench:
 
     def start(self, launch: tuple[str, ...] = ("sandbox", "web", "worker")) -> None:
         """Seed a fresh database and start the processes named in `launch`."""
-        database = _fresh_database(os.environ["DATABASE_URL"])
+        database = fresh_database(os.environ["DATABASE_URL"])
         self.app_port, self.sandbox_port = free_port(), free_port()
         sandbox_base = f"http://127.0.0.1:{self.sandbox_port}/_stripe"
         self.env = dict(os.environ)
@@ -259,15 +101,17 @@ class Bench:
         from django.conf import settings
 
         self.secret = settings.STRIPE_CONNECT_WEBHOOK_SECRET
-        self.ids = _seed(settings.DEMO_STRIPE_ACCOUNT)
+        self.ids = seed(settings.DEMO_STRIPE_ACCOUNT)
         specs = {
             "sandbox": {
-                "args": _gunicorn(
+                "args": gunicorn_command(
                     "bench.sandbox_wsgi:application", self.sandbox_port, 1, 80
                 ),
                 "env": {"DJANGO_SETTINGS_MODULE": "bench.sandbox_settings"},
             },
-            "web": {"args": _gunicorn("bench.wsgi:application", self.app_port, 2, 32)},
+            "web": {
+                "args": gunicorn_command("bench.wsgi:application", self.app_port, 2, 32)
+            },
             "worker": {
                 "args": [
                     sys.executable,
@@ -314,10 +158,10 @@ class Bench:
     # -- measuring ---------------------------------------------------------------
 
     def measure(self, name: str, request: Any, **options: Any) -> LoadResult:
-        before = {k: _cpu_seconds(p.pid) for k, p in self.processes.items()}
+        before = {k: cpu_seconds(p.pid) for k, p in self.processes.items()}
         options.setdefault("seconds", self.seconds)
         result = run_load(self.app_port, name, request, **options)
-        after = {k: _cpu_seconds(p.pid) for k, p in self.processes.items()}
+        after = {k: cpu_seconds(p.pid) for k, p in self.processes.items()}
         row = result.row()
         if result.ok:
             row["cpu_ms_per_ok"] = {
@@ -336,18 +180,22 @@ class Bench:
     def run(self) -> dict[str, Any]:
         paid, free, race = self.ids["paid"], self.ids["free"], self.ids["race"]
         page = f"/register/{paid['key']}/"
-        self.measure("warm-up page", _get(page), clients=8, seconds=1.0)
+        self.measure("warm-up page", get_request(page), clients=8, seconds=1.0)
         self.rows.pop()
-        bare = self.measure("bare WSGI", _get("/bench/bare/"), clients=8)
+        bare = self.measure("bare WSGI", get_request("/bench/bare/"), clients=8)
         minimal = self.measure(
-            "minimal view", _get(f"/bench/baseline/{paid['pk']}/"), clients=8
+            "minimal view", get_request(f"/bench/baseline/{paid['pk']}/"), clients=8
         )
-        self.measure("registration page GET", _get(page), clients=8)
-        self.page_probe(minimal=f"/bench/baseline/{paid['pk']}/", page=page)
+        self.measure("registration page GET", get_request(page), clients=8)
+        self.checks["registration_page"] = page_probe(
+            app_port=self.app_port,
+            minimal=f"/bench/baseline/{paid['pk']}/",
+            page=page,
+        )
         for clients in self.levels:
             self.measure(
                 f"paid start, {clients} clients",
-                _post_to(page, _form(f"paid{clients}")),
+                post_request(page, form_request(f"paid{clients}")),
                 clients=clients,
                 expect=303,
                 prime=page,
@@ -356,7 +204,7 @@ class Bench:
         for clients in self.levels:
             self.measure(
                 f"free start, {clients} clients",
-                _post_to(free_page, _form(f"free{clients}")),
+                post_request(free_page, form_request(f"free{clients}")),
                 clients=clients,
                 expect=303,
                 prime=free_page,
@@ -369,7 +217,7 @@ class Bench:
         for clients in self.levels if not self.quick else (32,):
             self.measure(
                 f"paid start, sandbox +{LATENCY}s, {clients} clients",
-                _post_to(page, _form(f"slow{clients}")),
+                post_request(page, form_request(f"slow{clients}")),
                 clients=clients,
                 expect=303,
                 prime=page,
@@ -414,56 +262,6 @@ class Bench:
         }
         print("summary:", json.dumps(self.checks["summary"], indent=2), flush=True)
 
-    def page_probe(self, *, minimal: str, page: str) -> None:
-        """Page weight and time to first byte of the page, against the minimal view.
-
-        One keep-alive connection each, one request at a time (no queueing),
-        the two alternately: the median time until the status line and
-        headers arrived, and the body's bytes (HTML only, uncompressed; its
-        two static files are cached by the browser).
-        """
-        targets = {"minimal_view": minimal, "registration_page": page}
-        conns = {
-            name: http.client.HTTPConnection("127.0.0.1", self.app_port, timeout=30)
-            for name in targets
-        }
-        firsts: dict[str, list[float]] = {name: [] for name in targets}
-        sizes: dict[str, int] = dict.fromkeys(targets, 0)
-        # Alternately, so that both see the machine in the same state.
-        for _n in range(PROBES):
-            for name, path in targets.items():
-                began = time.perf_counter()
-                conns[name].request("GET", path, headers={"Host": "127.0.0.1"})
-                answer = conns[name].getresponse()
-                firsts[name].append(time.perf_counter() - began)
-                body = answer.read()
-                if answer.status != 200:
-                    raise Failed(f"{path}: {answer.status}")
-                sizes[name] = max(sizes[name], len(body))
-        figures: dict[str, Any] = {}
-        for name, conn in conns.items():
-            conn.close()
-            ordered = sorted(firsts[name])
-            figures[name] = {
-                "ttfb_ms": round(ordered[len(ordered) // 2] * 1000, 2),
-                "bytes": sizes[name],
-            }
-        page_f, minimal_f = figures["registration_page"], figures["minimal_view"]
-        figures["ttfb_ratio_to_minimal_view"] = round(
-            page_f["ttfb_ms"] / (minimal_f["ttfb_ms"] or 1), 2
-        )
-        figures["bytes_ratio_to_minimal_view"] = round(
-            page_f["bytes"] / (minimal_f["bytes"] or 1), 1
-        )
-        self.checks["registration_page"] = figures
-        print(
-            f"  page weight {page_f['bytes']} bytes (minimal view "
-            f"{minimal_f['bytes']}); time to first byte {page_f['ttfb_ms']} ms, "
-            f"{figures['ttfb_ratio_to_minimal_view']} x the minimal view's "
-            f"{minimal_f['ttfb_ms']} ms",
-            flush=True,
-        )
-
     def confirmations(self) -> None:
         """Paid registrants confirmed within CONFIRM_WITHIN s of their webhook.
 
@@ -488,7 +286,7 @@ class Bench:
             sessions.append(self.control(f"objects/{session_id}", method="GET"))
         self.control("webhooks/drop", count=0)
         events = [
-            _signed_event(session, 10**7 + n, self.secret)
+            signed_event(session, 10**7 + n, self.secret)
             for n, session in enumerate(sessions)
         ]
         posted: dict[int, float] = {}
@@ -581,7 +379,7 @@ class Bench:
         page = f"/register/{race['key']}/"
         result = self.measure(
             f"race: {self.racers} racers for {RACE_SEATS} seats",
-            _post_to(page, _form("race")),
+            post_request(page, form_request("race")),
             clients=64,
             total=self.racers,
             seconds=None,
@@ -618,7 +416,7 @@ class Bench:
         sessions = []
         for session_id in ids[: len(ids) - keep][: 300 if self.quick else 2000]:
             sessions.append(self.control(f"objects/{session_id}", method="GET"))
-        events = [_signed_event(s, n, self.secret) for n, s in enumerate(sessions)]
+        events = [signed_event(s, n, self.secret) for n, s in enumerate(sessions)]
 
         def post(index: int, n: int) -> tuple[str, str, Any, dict]:
             body, signature = events[(n - 1) % len(events)]

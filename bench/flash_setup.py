@@ -1,0 +1,185 @@
+"""The flash-sale benchmark's pieces: databases, processes, seed data, requests."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from bench.common import bench_webinar
+
+RACE_SEATS = 50
+
+
+class Failed(Exception):
+    """An error, an oversold seat or a double effect: the benchmark fails."""
+
+
+def database_urls(url: str) -> tuple[str, str, str]:
+    """Return (admin URL, bench URL, bench database name) for DATABASE_URL."""
+    parts = urllib.parse.urlsplit(url)
+    name = (parts.path.lstrip("/") or "postgres") + "_bench"
+    admin = parts._replace(path="/postgres").geturl()
+    return admin, parts._replace(path=f"/{name}").geturl(), name
+
+
+def fresh_database(url: str) -> str:
+    import psycopg2
+
+    admin, bench_url, name = database_urls(url)
+    parts = urllib.parse.urlsplit(admin)
+    conn = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+    )
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return bench_url
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children still running."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(child) for child in children]
+    except OSError:
+        pass
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def gunicorn_command(module: str, port: int, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        module,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--timeout",
+        "30",
+        "--log-level",
+        "warning",
+    ]
+
+
+def seed(stripe_account: str) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from payments.models import Price, StripeConnection
+    from webinars.models import Session, Webinar
+
+    ids = {}
+    start = timezone.now().replace(microsecond=0) + timezone.timedelta(days=7)
+    for name, limit, price in (
+        ("paid", 1_000_000, 4900),
+        ("free", 1_000_000, 0),
+        ("race", RACE_SEATS, 4900),
+    ):
+        webinar = bench_webinar(
+            participant_limit=10_000_000,
+            registration_limit=limit,
+            title=f"Flash sale ({name})",
+            description="How fast is fast enough?",
+            user={
+                "username": f"bench-{name}@example.com",
+                "email": f"bench-{name}@example.com",
+                "password": "bench-pass-1",
+            },
+        )
+        Webinar.objects.filter(pk=webinar.pk).update(kind=Webinar.Kind.LIVE)
+        Session.objects.create(
+            webinar=webinar,
+            starts_at=start,
+            ends_at=start + timezone.timedelta(hours=1),
+            broadcast_url="https://meet.example.com/bench",
+        )
+        if price:
+            StripeConnection.objects.create(
+                account=webinar.account,
+                stripe_account_id=stripe_account,
+                charges_enabled=True,
+                details_submitted=True,
+                business_name="Bench Ltd",
+            )
+            Price.objects.create(
+                webinar=webinar, enabled=True, amount=price, currency="EUR"
+            )
+        ids[name] = {"key": webinar.registration_key, "pk": webinar.pk}
+    return ids
+
+
+def form_request(prefix: str) -> Any:
+    def request(index: int, n: int) -> tuple[str, str, Any, dict]:
+        body = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": "__csrf__",
+                "first_name": "Flash",
+                "last_name": f"Buyer{index}",
+                "email": f"{prefix}-{index}-{n}@example.com",
+                "discount_code": "",
+            }
+        )
+        return "POST", "", body, {}
+
+    return request
+
+
+def post_request(path: str, request: Any) -> Any:
+    def wrapped(index: int, n: int) -> tuple[str, str, Any, dict]:
+        method, _path, body, headers = request(index, n)
+        return method, path, body, headers
+
+    return wrapped
+
+
+def get_request(path: str) -> Any:
+    return lambda index, n: ("GET", path, None, {})
+
+
+def signed_event(session: dict, n: int, secret: str) -> tuple[bytes, str]:
+    import stripe
+
+    body = json.dumps(
+        {
+            "id": f"evt_bench_{n:08d}",
+            "object": "event",
+            "type": "checkout.session.completed",
+            "account": session["account"],
+            "created": int(time.time()),
+            "livemode": False,
+            "api_version": stripe.api_version,
+            "data": {"object": session["object"]},
+        }
+    ).encode()
+    stamp = int(time.time())
+    digest = hmac.new(
+        secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    return body, f"t={stamp},v1={digest}"
