@@ -11,7 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.utils.translation import gettext as _
+
+from api.problems import PROBLEM_CONTENT_TYPE, problem_body
 
 NUL = "\x00"
 
@@ -32,9 +35,20 @@ class RefuseNulMiddleware:
 
     def process_view(
         self, request: HttpRequest, view: Any, args: Any, kwargs: Any
-    ) -> None:
+    ) -> HttpResponse | None:
         if carries_nul(request.GET):
+            if request.path.startswith("/api/"):
+                # The API answers every error as problem details.
+                return JsonResponse(
+                    problem_body(
+                        status_code=400,
+                        detail=_("A value in the query string holds a NUL byte."),
+                    ),
+                    status=400,
+                    content_type=PROBLEM_CONTENT_TYPE,
+                )
             raise BadRequest("NUL byte in the query string")
         exempt = getattr(view, "csrf_exempt", False)
         if request.method == "POST" and not exempt and carries_nul(request.POST):
             raise BadRequest("NUL byte in the form")
+        return None

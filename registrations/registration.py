@@ -227,16 +227,7 @@ def _hold_seat(
 
         now = timezone.now()
         manual = webinar.approval == Webinar.Approval.MANUAL
-        if quote.paid:
-            status = Status.PENDING
-            source = Registrant.Source.PAID
-        else:
-            status = Status.AWAITING if manual else Status.CONFIRMED
-            source = (
-                Registrant.Source.CODE
-                if quote.discount_code is not None
-                else Registrant.Source.FREE
-            )
+        status, source = status_and_source(quote, manual=manual)
         registrant = Registrant(
             webinar=webinar,
             session=session,
@@ -254,14 +245,7 @@ def _hold_seat(
         )
         if not quote.paid:
             registrant.save()
-            queue_email(
-                registrant=registrant,
-                kind="awaiting_approval" if manual else "confirmation",
-            )
-            if status == Status.CONFIRMED:
-                hooks.announce_confirmed(registrant)
-            else:
-                hooks.announce(hooks.registrant_awaiting_approval_handlers, registrant)
+            announce_taken(registrant, manual=manual)
             return registrant
 
         if connection is None or not connection.is_usable:
@@ -280,6 +264,29 @@ def _hold_seat(
             registrant=registrant, session=session, expires_at=expires_at
         )
         return registrant
+
+
+def status_and_source(quote: pricing.Quote, *, manual: bool) -> tuple[str, str]:
+    """Return the status and source of a registration taken at this quote."""
+    if quote.paid:
+        return Status.PENDING, Registrant.Source.PAID
+    if quote.discount_code is not None:
+        source = Registrant.Source.CODE
+    else:
+        source = Registrant.Source.FREE
+    return (Status.AWAITING if manual else Status.CONFIRMED), source
+
+
+def announce_taken(registrant: Registrant, *, manual: bool) -> None:
+    """Email a registration taken without payment and tell the hooks of it."""
+    queue_email(
+        registrant=registrant,
+        kind="awaiting_approval" if manual else "confirmation",
+    )
+    if registrant.status == Status.CONFIRMED:
+        hooks.announce_confirmed(registrant)
+    else:
+        hooks.announce(hooks.registrant_awaiting_approval_handlers, registrant)
 
 
 def unavailable_message() -> str:

@@ -19,10 +19,8 @@ from django.utils.translation import gettext as _
 from payments import pricing
 from payments.connect import connections
 from payments.models import MAXIMUM_AMOUNT, Payment
-from registrations import hooks
 from registrations.capacity import is_full, lock_counted_capacity
 from registrations.checkout import release_registration
-from registrations.emails.outbox import queue_email
 from registrations.models import Registrant, SeatHold
 from registrations.purchase import format_moment
 from registrations.registration import (
@@ -33,9 +31,11 @@ from registrations.registration import (
     _check_open,
     _count_and_email,
     _same_email,
+    announce_taken,
     go_to_checkout,
     price_registration,
     start_registration,
+    status_and_source,
     unavailable_message,
 )
 from webinars.models import Session, Webinar
@@ -136,15 +136,7 @@ def hold_sessions(
 
         now = timezone.now()
         manual = webinar.approval == Webinar.Approval.MANUAL
-        if quote.paid:
-            status, source = Status.PENDING, Registrant.Source.PAID
-        else:
-            status = Status.AWAITING if manual else Status.CONFIRMED
-            source = (
-                Registrant.Source.CODE
-                if quote.discount_code is not None
-                else Registrant.Source.FREE
-            )
+        status, source = status_and_source(quote, manual=manual)
         payment = None
         expires_at = now + timedelta(minutes=settings.SEAT_HOLD_MINUTES)
         if quote.paid:
@@ -181,14 +173,7 @@ def hold_sessions(
                     registrant=registrant, session=session, expires_at=expires_at
                 )
                 continue
-            queue_email(
-                registrant=registrant,
-                kind="awaiting_approval" if manual else "confirmation",
-            )
-            if status == Status.CONFIRMED:
-                hooks.announce_confirmed(registrant)
-            else:
-                hooks.announce(hooks.registrant_awaiting_approval_handlers, registrant)
+            announce_taken(registrant, manual=manual)
         return registrants
 
 

@@ -217,3 +217,17 @@ def test_an_unknown_api_address_is_a_problem_404(api, client):
         assert response.status_code == 404
         assert response["Content-Type"] == "application/problem+json"
         assert response.json()["status"] == 404
+
+
+def test_a_nul_byte_in_the_query_string_is_a_problem_not_a_page(api, organizer):
+    """Found by the contract test: the NUL guard answered the HTML 400 page."""
+    webinar = factories.WebinarFactory(owner=organizer)
+
+    response = api.get(
+        f"/api/v1/webinars/{webinar.pk}/registrants/", {"email": "a\x00b"}
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 400
+    assert "NUL" in response.json()["detail"]
