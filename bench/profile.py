@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--only", default="", help="measure these targets only")
     parser.add_argument("--dump", default="", help="write the cProfile stats here")
+    parser.add_argument(
+        "--cpu", action="store_true", help="profile CPU time, not wall time"
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.flash import Bench, Failed
@@ -162,7 +165,10 @@ def run(bench: Any, args: argparse.Namespace) -> dict[str, dict]:
                 raise Failed(f"{name}: {status} {body[:300]!r}")
 
         measure(call, 10, None)  # warm-up
-        profiler = cProfile.Profile() if args.profile and args.profile in name else None
+        profiler = None
+        if args.profile and args.profile in name:
+            timer = time.process_time if args.cpu else time.perf_counter
+            profiler = cProfile.Profile(timer)
         results[name] = measure(call, args.count, profiler)
         if profiler is not None:
             if args.dump:

@@ -112,6 +112,14 @@ def _isolated_var(settings, tmp_path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _installation_token_read_per_test() -> None:
+    """Each test's database has its own Installation row, so its own token."""
+    from payments.models import Installation
+
+    Installation.forget_token()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache(settings, tmp_path) -> None:
     """Give each test its own in-memory cache (rate-limit counters start at zero)."""
     settings.CACHES = {
