@@ -66,7 +66,7 @@ class FailOpenRedisCacheClient(RedisCacheClient):
 
     @fail_open(lambda *a, **k: 0)
     def hit(self, key: str, timeout: int) -> int:
-        """Add one to the counter `key`, kept `timeout` s; return it (one round trip)."""
+        """Add one to the counter `key`, kept `timeout` s; return it (one trip)."""
         pipe = self.get_client(key, write=True).pipeline(transaction=False)
         pipe.incr(key)
         pipe.expire(key, timeout)

@@ -249,14 +249,16 @@ def create_checkout_session(
     return _session(
         _call(
             "checkout session create",
-            lambda: client()
-            .raw_request(
-                "post",
-                "/v1/checkout/sessions",
-                **params,
-                **_options(account, idempotency_key),
-            )
-            .data,
+            lambda: (
+                client()
+                .raw_request(
+                    "post",
+                    "/v1/checkout/sessions",
+                    **params,
+                    **_options(account, idempotency_key),
+                )
+                .data
+            ),
         )
     )
 
