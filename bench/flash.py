@@ -236,6 +236,7 @@ class Bench:
         slow = rows.get(f"paid start, sandbox +{LATENCY}s, {top} clients", {})
         fresh = rows.get("webhook ingest, fresh", {})
         self.checks["summary"] = {
+            "race": self.checks["race"]["summary"],
             "registration_page_ratio": rows["registration page GET"][
                 "ratio_to_minimal_view"
             ],

@@ -67,8 +67,12 @@ def run_load(
     total: int | None = None,
     expect: int = 200,
     prime: str | None = None,
+    tell_errors: bool = True,
 ) -> LoadResult:
-    """Run `clients` loops for `seconds`, or until `total` requests were sent."""
+    """Run `clients` loops for `seconds`, or until `total` requests were sent.
+
+    `tell_errors=False`: the caller sorts the answers out (result.statuses).
+    """
     lock = threading.Lock()
     gate = threading.Barrier(clients + 1)
     stop_at = [float("inf")]
@@ -129,7 +133,7 @@ def run_load(
     for thread in threads:
         thread.join()
     result.seconds = time.monotonic() - began
-    if result.errors:
+    if result.errors and tell_errors:
         print(
             f"  {name}: {result.errors} errors, first {result.first_error}",
             file=sys.stderr,

@@ -15,7 +15,8 @@ there: in the teardown of this autouse fixture, which runs before the database
 fixture's rollback (`db`) or flush (`transactional_db`) because it sets that
 fixture up first. It runs on SQLite and PostgreSQL. A test that corrupts the
 counters on purpose says so with `@pytest.mark.corrupts_seat_counters`; a test
-that failed is not checked again.
+that failed is not checked again. Django's own TestCase classes (none here)
+roll back inside the test call, before any fixture teardown: not checked.
 """
 
 import pytest
