@@ -107,7 +107,13 @@ class Bench:
                 "env": {"DJANGO_SETTINGS_MODULE": "bench.sandbox_settings"},
             },
             "web": {
-                "args": gunicorn_command("bench.wsgi:application", self.app_port, 2, 32)
+                # As the Procfile: WEB_WORKERS x WEB_THREADS, 2 x 32 by default.
+                "args": gunicorn_command(
+                    "bench.wsgi:application",
+                    self.app_port,
+                    int(os.environ.get("WEB_WORKERS", "2")),
+                    int(os.environ.get("WEB_THREADS", "32")),
+                )
             },
             "worker": {
                 "args": [
