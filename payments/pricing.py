@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,15 +69,22 @@ def find_code(*, webinar: Webinar, code: str) -> DiscountCode | None:
     return DiscountCode.objects.filter(webinar=webinar, code__iexact=code).first()
 
 
-def tiers_annotation(webinar_ref: str = "pk") -> Exists:
+def tiers_annotation(webinar_id_column: str) -> RawSQL:
     """Whether the webinar's price has early-bird tiers, as an annotation.
 
-    `webinar_ref` names the webinar's id in the annotated query (OuterRef). A
-    start reads its price with select_related("price") in its lock query and
-    this flag beside it (see loaded_price): the tiers are read only when
-    there are some.
+    `webinar_id_column`: the webinar's id in the annotated query, as SQL
+    (a quoted table and column). A start reads its price with
+    select_related("price") in its lock query and this flag beside it (see
+    loaded_price): the tiers are read only when there are some. Plain SQL:
+    the same Exists(PriceTier.objects.filter(price__webinar=OuterRef(...)))
+    cost every start ten times the CPU to build.
     """
-    return Exists(PriceTier.objects.filter(price__webinar=OuterRef(webinar_ref)))
+    tier, price = PriceTier._meta.db_table, Price._meta.db_table
+    sql = (
+        f"EXISTS(SELECT 1 FROM {tier} t JOIN {price} p ON p.id = t.price_id"  # noqa: S608 - names
+        f" WHERE p.webinar_id = {webinar_id_column})"
+    )
+    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611 - no user input
 
 
 def loaded_price(webinar: Webinar, *, has_tiers: bool) -> Price | None:

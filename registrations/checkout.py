@@ -15,7 +15,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -85,15 +85,15 @@ def open_checkout(
         idempotency_key=payment.idempotency_key,
         application_fee_amount=application_fee(payment.amount),
     )
-    # One statement: a webhook may already have moved the status on.
-    Payment.objects.filter(pk=payment.pk).update(
-        checkout_session_id=checkout.id,
-        checkout_url=checkout.url or "",
-        status=Case(
-            When(status=Payment.Status.CREATED, then=Value(Payment.Status.OPEN)),
-            default=F("status"),
-        ),
-    )
+    found = {"checkout_session_id": checkout.id, "checkout_url": checkout.url or ""}
+    # A webhook may already have moved the status on: only a created payment
+    # opens, and the rare other one keeps its status (a second statement; a
+    # Case expression in the first would cost every start more to build).
+    rows = Payment.objects.filter(pk=payment.pk)
+    if not rows.filter(status=Payment.Status.CREATED).update(
+        **found, status=Payment.Status.OPEN
+    ):
+        rows.update(**found)
     payment.checkout_session_id = checkout.id
     payment.checkout_url = checkout.url or ""
     if payment.status == Payment.Status.CREATED:

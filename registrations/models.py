@@ -18,6 +18,7 @@ from registrations.refunds.models import (  # noqa: F401 - their home
     RefundRequest,
     RefundShare,
 )
+from registrations.seat_sql import move_counter
 from registrations.waitlist.models import WaitlistEntry
 from webinars.models import Session, Webinar
 
@@ -219,9 +220,8 @@ class SeatCount(models.Model):
         if row is None:
             return
         webinar_id, session_id = row
-        if cls.objects.filter(webinar_id=webinar_id, session_id=session_id).update(
-            taken=models.F("taken") + delta
-        ):
+        scope = {"webinar_id": webinar_id, "session_id": session_id}
+        if move_counter(cls._meta.db_table, **scope, delta=delta):
             return
         if delta < 0:
             # A row never counted (registrants older than the counters, or a
@@ -237,9 +237,7 @@ class SeatCount(models.Model):
         except IntegrityError:
             # Created by a transaction that committed meanwhile: its recount
             # could not see this one's uncommitted change, so count it now.
-            cls.objects.filter(webinar_id=webinar_id, session_id=session_id).update(
-                taken=models.F("taken") + delta
-            )
+            move_counter(cls._meta.db_table, **scope, delta=delta)
 
     @staticmethod
     def recount(webinar_id: int, session_id: int | None) -> int:

@@ -245,7 +245,9 @@ def _hold_seat(
         )
         if not quote.paid:
             registrant.save()
-            announce_taken(registrant, manual=manual)
+            # The counter with this registrant (by session in a series only).
+            counted = counted + 1 if session is None or webinar.is_series else None
+            announce_taken(registrant, manual=manual, counted=counted)
             return registrant
 
         if connection is None or not connection.is_usable:
@@ -277,11 +279,18 @@ def status_and_source(quote: pricing.Quote, *, manual: bool) -> tuple[str, str]:
     return (Status.AWAITING if manual else Status.CONFIRMED), source
 
 
-def announce_taken(registrant: Registrant, *, manual: bool) -> None:
-    """Email a registration taken without payment and tell the hooks of it."""
+def announce_taken(
+    registrant: Registrant, *, manual: bool, counted: int | None = None
+) -> None:
+    """Email a registration taken without payment and tell the hooks of it.
+
+    `counted`: the seat counter with this registrant in it, when the caller
+    read it under the capacity lock (queue_email need not read it again).
+    """
     queue_email(
         registrant=registrant,
         kind="awaiting_approval" if manual else "confirmation",
+        counted=counted,
     )
     if registrant.status == Status.CONFIRMED:
         hooks.announce_confirmed(registrant)

@@ -28,7 +28,11 @@ class EmailError(Exception):
 
 
 def queue_email(
-    *, registrant: Registrant, kind: str, **options: Unpack[EmailOptions]
+    *,
+    registrant: Registrant,
+    kind: str,
+    counted: int | None = None,
+    **options: Unpack[EmailOptions],
 ) -> EmailLog:
     """Queue one email for the registrant, at most once per kind and session.
 
@@ -37,14 +41,15 @@ def queue_email(
     Queuing a confirmation or an awaiting-approval email also queues the
     organizer's notifications that follow from it (new paid registration when
     opted in, registration limit reached); an automatic refund notice also
-    tells the organizer.
+    tells the organizer. `counted`: the seat counter, when the caller read it
+    under the capacity lock (see capacity.is_full).
     """
     if kind not in Kind.values:
         raise ValueError(f"Unknown email kind: {kind}")
     log = create_log(registrant=registrant, kind=kind, **options)
     first = options.get("variant", 0) == 0
     if kind in (Kind.CONFIRMATION, Kind.AWAITING_APPROVAL) and first:
-        queue_registration_notifications(registrant=registrant)
+        queue_registration_notifications(registrant=registrant, counted=counted)
     elif kind == Kind.AUTO_REFUNDED:
         create_log(registrant=registrant, kind=Kind.ORGANIZER_AUTO_REFUNDED)
     if log.status == EmailLog.Status.QUEUED and log.scheduled_for <= timezone.now():
@@ -52,13 +57,15 @@ def queue_email(
     return log
 
 
-def queue_registration_notifications(*, registrant: Registrant) -> None:
+def queue_registration_notifications(
+    *, registrant: Registrant, counted: int | None = None
+) -> None:
     """Queue the organizer's notifications about a new registration."""
     webinar = registrant.webinar
     if webinar.notify_paid_registrations and registrant.amount > 0:
         create_log(registrant=registrant, kind=Kind.NEW_PAID_REGISTRATION)
     session = registrant.session if webinar.is_series else None
-    if is_full(webinar=webinar, session=session):
+    if is_full(webinar=webinar, session=session, counted=counted):
         create_log(registrant=registrant, kind=Kind.LIMIT_REACHED)
 
 

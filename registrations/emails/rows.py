@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from registrations.models import EmailLog, Registrant
@@ -72,12 +72,14 @@ def create_log(
         "session": session,
         "scheduled_for": options.get("when") or timezone.now(),
     }
+    # Insert first: an email is almost always queued once, so the read that
+    # get_or_create makes first would find nothing on every registration.
     try:
-        log, _created = EmailLog.objects.get_or_create(**key, defaults=defaults)
+        with transaction.atomic():
+            return EmailLog.objects.create(**key, **defaults)
     except IntegrityError:
-        # A concurrent transaction inserted the same email first.
-        log = EmailLog.objects.get(**key)
-    return log
+        # Queued before, or by a concurrent transaction that committed first.
+        return EmailLog.objects.get(**key)
 
 
 MARK_SENT_SQL = (
