@@ -1,6 +1,7 @@
 """The one door to Stripe: typed calls in, plain values out, one error family.
 
-This is the only module that imports `stripe`. It talks to whatever Stripe the
+This is the only module that imports `stripe`, with gateway_client.py, which
+builds the SDK's client. It talks to whatever Stripe the
 settings name: the real API in production, the sandbox in development and
 tests (`STRIPE_API_BASE`). Nothing here knows which one it is.
 """
@@ -8,7 +9,6 @@ tests (`STRIPE_API_BASE`). Nothing here knows which one it is.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import logging
 import time
@@ -16,12 +16,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
-import requests
 import stripe
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from stripe import oauth_error
 
+from payments.gateway_client import client
 from payments.gateway_errors import (
     INVALID_REQUEST_CODES,
     AccountDisconnected,
@@ -48,59 +48,8 @@ T = TypeVar("T")
 V = TypeVar("V")
 
 CONNECT_BASE = "https://connect.stripe.com"
-MAX_NETWORK_RETRIES = 2
-# (connect, read) seconds. Checkout is on the registrant's request path, so a
-# slow Stripe must fail fast rather than hold a worker for the SDK's 80 s.
-DEFAULT_TIMEOUT = (3.0, 10.0)
 WEBHOOK_TOLERANCE = 300
 _LIST_PAGE = 100  # Stripe's largest page
-
-
-# -- the client -----------------------------------------------------------------
-
-
-def client() -> stripe.StripeClient:
-    """Return the StripeClient for the current settings (rebuilt when they change)."""
-    timeout = getattr(settings, "STRIPE_TIMEOUT", DEFAULT_TIMEOUT)
-    return _client(
-        settings.STRIPE_SECRET_KEY,
-        getattr(settings, "STRIPE_API_BASE", "") or "",
-        getattr(settings, "STRIPE_CONNECT_CLIENT_ID", "") or "",
-        tuple(timeout) if isinstance(timeout, (list, tuple)) else (timeout, timeout),
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def _client(
-    api_key: str, base: str, client_id: str, timeout: tuple[float, float]
-) -> stripe.StripeClient:
-    base_addresses = {"api": base, "connect": base} if base else None
-    # The environment's proxies are read once, for the API's address: requests
-    # would otherwise walk the whole environment on every call.
-    proxies = requests.utils.get_environ_proxies(base or "https://api.stripe.com")
-    return stripe.StripeClient(
-        api_key,
-        base_addresses=base_addresses,  # type: ignore[arg-type]
-        client_id=client_id or None,
-        max_network_retries=MAX_NETWORK_RETRIES,
-        http_client=_RequestsClient(timeout=timeout, proxy=proxies or None),
-    )
-
-
-class _RequestsClient(stripe.RequestsClient):
-    """The SDK's requests client, its sessions not reading the environment.
-
-    One `requests.Session` per thread, as the SDK keeps them, with
-    `trust_env` off: the proxies were read once when the client was built
-    (`_client`), and the SDK names its own CA bundle.
-    """
-
-    def _request_internal(self, *args: Any, **kwargs: Any) -> Any:
-        if getattr(self._thread_local, "session", None) is None:
-            session = requests.Session()
-            session.trust_env = False
-            self._thread_local.session = session
-        return super()._request_internal(*args, **kwargs)
 
 
 def _livemode() -> bool:
