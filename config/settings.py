@@ -191,7 +191,11 @@ CELERY_BROKER_VISIBILITY_TIMEOUT = env.float(
     "CELERY_BROKER_VISIBILITY_TIMEOUT", default=600.0
 )
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # A worker consuming several queues (`-Q stripe-events,celery`) always
+    # takes from the first one that has a message: Redis's BRPOP in that
+    # order, and the embedded broker likewise (config/broker.py).
+    "queue_order_strategy": "priority",
 }
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A Redis that does not answer fails a publish fast (the outbox's beat
@@ -209,6 +213,16 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Stored Stripe events are processed from their own queue, consumed before
+# the others (Procfile): a paid registrant's confirmation never waits behind a
+# batch of emails. The events recovery (payments.events.recover_events), which
+# lists every account's events from Stripe, stays in the default queue: it
+# may take a while and must not hold a slot that fresh events need.
+STRIPE_EVENTS_QUEUE = "stripe-events"
+CELERY_TASK_ROUTES = {
+    "payments.events.process_event": {"queue": STRIPE_EVENTS_QUEUE},
+    "payments.events.process_stored_events": {"queue": STRIPE_EVENTS_QUEUE},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
