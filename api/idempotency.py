@@ -107,6 +107,21 @@ def claim(
     return Stored(first.status_code, first.body, first.content_type)
 
 
+def storable(value: Any) -> Any:
+    """Return a JSON value PostgreSQL's jsonb can hold: NUL characters as U+FFFD.
+
+    A 400 may echo what the client sent (an unknown answer's name in its
+    pointer, a refused choice), and jsonb refuses the text NUL.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    return value
+
+
 def store(
     *, claimed: IdempotentRequest, status_code: int, body: Any, content_type: str
 ) -> None:

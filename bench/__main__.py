@@ -11,6 +11,7 @@ oversold seat or double effect.
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -68,11 +69,20 @@ def flash_main(args: argparse.Namespace) -> int:
         except flash.Failed as failure:
             print(f"FAILED: {failure}", file=sys.stderr)
             return 1
-    print(json.dumps(report["flash"]["checks"], indent=2))
+    print(compact_json(report["flash"]["checks"]))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written to {args.json}")
     return 0
+
+
+def compact_json(value: object) -> str:
+    """Indented JSON with each flat object (a race run, say) on one line."""
+    return re.sub(
+        r"\{\n\s*([^{}\[\]]*?)\n\s*\}",
+        lambda flat: "{" + re.sub(r",\n\s*", ", ", flat.group(1)) + "}",
+        json.dumps(value, indent=2),
+    )
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ sandbox (its Django mount alone, under gunicorn, with STRIPE_API_BASE pointed
 at it). It measures in one run: the bare WSGI answer
 and a minimal view (the denominators), the registration page, paid and free
 starts on one hot webinar at 8, 32 and 64 clients, paid starts with the
-sandbox answering after 0.4 s, the 1,000-for-50 race, webhook ingest (fresh
-and duplicate) and the time from payment to confirmation.
+sandbox answering after 0.4 s, ten 1,000-for-50 races (bench/flash_race.py),
+webhook ingest (fresh and duplicate) and the time from payment to confirmation.
 
 `--quick` (CI) runs each target briefly and fails on any error, oversold seat
 or double effect, never on speed.
@@ -29,8 +29,8 @@ from urllib.request import Request, urlopen
 from bench import flash_webhooks
 from bench.common import free_port
 from bench.flash_probe import page_probe
+from bench.flash_race import races
 from bench.flash_setup import (
-    RACE_SEATS,
     Failed,
     cpu_seconds,
     form_request,
@@ -45,8 +45,6 @@ from bench.registration import ROOT, wait_for
 
 LEVELS = (8, 32, 64)
 LATENCY = 0.4
-RACERS = 1000
-QUICK_RACERS = 200
 
 
 class Bench:
@@ -57,7 +55,6 @@ class Bench:
         self.quick = quick
         self.seconds = 3.0 if quick else 8.0
         self.levels = (8, 32) if quick else LEVELS
-        self.racers = QUICK_RACERS if quick else RACERS
         self.rows: list[dict[str, Any]] = []
         self.cpu: dict[str, dict[str, float]] = {}
         self.checks: dict[str, Any] = {}
@@ -105,7 +102,13 @@ class Bench:
                 "env": {"DJANGO_SETTINGS_MODULE": "bench.sandbox_settings"},
             },
             "web": {
-                "args": gunicorn_command("bench.wsgi:application", self.app_port, 2, 32)
+                # As the Procfile: WEB_WORKERS x WEB_THREADS, 2 x 32 by default.
+                "args": gunicorn_command(
+                    "bench.wsgi:application",
+                    self.app_port,
+                    int(os.environ.get("WEB_WORKERS", "2")),
+                    int(os.environ.get("WEB_THREADS", "32")),
+                )
             },
             **flash_webhooks.worker_specs(self.env),
         }
@@ -160,7 +163,7 @@ class Bench:
         return result
 
     def run(self) -> dict[str, Any]:
-        paid, free, race = self.ids["paid"], self.ids["free"], self.ids["race"]
+        paid, free = self.ids["paid"], self.ids["free"]
         page = f"/register/{paid['key']}/"
         self.measure("warm-up page", get_request(page), clients=8, seconds=1.0)
         self.rows.pop()
@@ -191,7 +194,7 @@ class Bench:
                 expect=303,
                 prime=free_page,
             )
-        self.race(race)
+        races(self)
         flash_webhooks.webhooks(self)
         flash_webhooks.confirmations(self)
         # Last: the sandbox answers every API request 0.4 s late from now on.
@@ -220,6 +223,7 @@ class Bench:
         fast = rows.get(f"paid start, {top} clients", {})
         slow = rows.get(f"paid start, sandbox +{LATENCY}s, {top} clients", {})
         self.checks["summary"] = {
+            "race": self.checks["race"]["summary"],
             "registration_page_ratio": rows["registration page GET"][
                 "ratio_to_minimal_view"
             ],
@@ -241,35 +245,6 @@ class Bench:
             **flash_webhooks.summary(self.checks, rows),
         }
         print("summary:", json.dumps(self.checks["summary"], indent=2), flush=True)
-
-    def race(self, race: dict[str, Any]) -> None:
-        from registrations.capacity import seats_taken
-        from webinars.models import Webinar
-
-        page = f"/register/{race['key']}/"
-        result = self.measure(
-            f"race: {self.racers} racers for {RACE_SEATS} seats",
-            post_request(page, form_request("race")),
-            clients=64,
-            total=self.racers,
-            seconds=None,
-            expect=303,
-            prime=page,
-        )
-        webinar = Webinar.objects.get(pk=race["pk"])
-        taken = seats_taken(webinar=webinar)
-        self.checks["race"] = {
-            "held": result.ok,
-            "seats_taken": taken,
-            "oversold": max(0, taken - RACE_SEATS),
-        }
-        if taken > RACE_SEATS or result.ok > RACE_SEATS:
-            raise Failed(f"race oversold: {taken} seats taken, {result.ok} held")
-        # Every racer past the 50th was told the webinar is full (200, not 303).
-        refused = self.racers - RACE_SEATS
-        self.rows[-1]["errors_are_full_pages"] = result.errors == refused
-        if result.errors != refused or result.ok != RACE_SEATS:
-            raise Failed(f"race: {result.ok} held, {result.errors} refused")
 
 
 def run(*, workdir: Path, quick: bool) -> dict[str, Any]:

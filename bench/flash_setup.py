@@ -14,8 +14,6 @@ from typing import Any
 
 from bench.common import bench_webinar
 
-RACE_SEATS = 50
-
 
 class Failed(Exception):
     """An error, an oversold seat or a double effect: the benchmark fails."""
@@ -90,49 +88,59 @@ def gunicorn_command(module: str, port: int, workers: int, threads: int) -> list
 
 
 def seed(stripe_account: str) -> dict[str, Any]:
+    """The hot webinars: one paid, one free (the race makes its own)."""
+    return {
+        name: seed_webinar(name, limit, price, stripe_account)
+        for name, limit, price in (
+            ("paid", 1_000_000, 4900),
+            ("free", 1_000_000, 0),
+        )
+    }
+
+
+def seed_webinar(
+    name: str, limit: int, price: int, stripe_account: str
+) -> dict[str, Any]:
+    """Create a live webinar of `limit` seats at `price` cents (0: free).
+
+    Return its registration key and pk. `name` makes its owner's user unique.
+    """
     from django.utils import timezone
 
     from payments.models import Price, StripeConnection
     from webinars.models import Session, Webinar
 
-    ids = {}
     start = timezone.now().replace(microsecond=0) + timezone.timedelta(days=7)
-    for name, limit, price in (
-        ("paid", 1_000_000, 4900),
-        ("free", 1_000_000, 0),
-        ("race", RACE_SEATS, 4900),
-    ):
-        webinar = bench_webinar(
-            participant_limit=10_000_000,
-            registration_limit=limit,
-            title=f"Flash sale ({name})",
-            description="How fast is fast enough?",
-            user={
-                "username": f"bench-{name}@example.com",
-                "email": f"bench-{name}@example.com",
-                "password": "bench-pass-1",
-            },
+    webinar = bench_webinar(
+        participant_limit=10_000_000,
+        registration_limit=limit,
+        title=f"Flash sale ({name})",
+        description="How fast is fast enough?",
+        user={
+            "username": f"bench-{name}@example.com",
+            "email": f"bench-{name}@example.com",
+            "password": "bench-pass-1",
+        },
+    )
+    Webinar.objects.filter(pk=webinar.pk).update(kind=Webinar.Kind.LIVE)
+    Session.objects.create(
+        webinar=webinar,
+        starts_at=start,
+        ends_at=start + timezone.timedelta(hours=1),
+        broadcast_url="https://meet.example.com/bench",
+    )
+    if price:
+        StripeConnection.objects.create(
+            account=webinar.account,
+            stripe_account_id=stripe_account,
+            charges_enabled=True,
+            details_submitted=True,
+            business_name="Bench Ltd",
         )
-        Webinar.objects.filter(pk=webinar.pk).update(kind=Webinar.Kind.LIVE)
-        Session.objects.create(
-            webinar=webinar,
-            starts_at=start,
-            ends_at=start + timezone.timedelta(hours=1),
-            broadcast_url="https://meet.example.com/bench",
+        Price.objects.create(
+            webinar=webinar, enabled=True, amount=price, currency="EUR"
         )
-        if price:
-            StripeConnection.objects.create(
-                account=webinar.account,
-                stripe_account_id=stripe_account,
-                charges_enabled=True,
-                details_submitted=True,
-                business_name="Bench Ltd",
-            )
-            Price.objects.create(
-                webinar=webinar, enabled=True, amount=price, currency="EUR"
-            )
-        ids[name] = {"key": webinar.registration_key, "pk": webinar.pk}
-    return ids
+    return {"key": webinar.registration_key, "pk": webinar.pk}
 
 
 def form_request(prefix: str) -> Any:

@@ -10,6 +10,7 @@ import http.client
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,8 @@ class LoadResult:
     seconds: float
     latencies: list[float] = field(repr=False, default_factory=list)
     first_error: str = ""
+    # Answers by HTTP status (0: no answer).
+    statuses: Counter = field(default_factory=Counter)
 
     @property
     def per_second(self) -> float:
@@ -64,8 +67,12 @@ def run_load(
     total: int | None = None,
     expect: int = 200,
     prime: str | None = None,
+    tell_errors: bool = True,
 ) -> LoadResult:
-    """Run `clients` loops for `seconds`, or until `total` requests were sent."""
+    """Run `clients` loops for `seconds`, or until `total` requests were sent.
+
+    `tell_errors=False`: the caller sorts the answers out (result.statuses).
+    """
     lock = threading.Lock()
     gate = threading.Barrier(clients + 1)
     stop_at = [float("inf")]
@@ -85,6 +92,7 @@ def run_load(
             client.prime(prime)
         gate.wait()
         latencies: list[float] = []
+        statuses: Counter = Counter()
         ok = bad = 0
         first = ""
         while time.monotonic() < stop_at[0]:
@@ -100,6 +108,7 @@ def run_load(
             except (http.client.HTTPException, OSError) as error:
                 status, data = 0, str(error).encode()
             latencies.append(time.monotonic() - began)
+            statuses[status] += 1
             if status == expect:
                 ok += 1
             else:
@@ -109,6 +118,7 @@ def run_load(
             result.ok += ok
             result.errors += bad
             result.latencies.extend(latencies)
+            result.statuses.update(statuses)
             result.first_error = result.first_error or first
 
     threads = [
@@ -123,7 +133,7 @@ def run_load(
     for thread in threads:
         thread.join()
     result.seconds = time.monotonic() - began
-    if result.errors:
+    if result.errors and tell_errors:
         print(
             f"  {name}: {result.errors} errors, first {result.first_error}",
             file=sys.stderr,

@@ -100,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--only", default="", help="measure these targets only")
     parser.add_argument("--dump", default="", help="write the cProfile stats here")
+    parser.add_argument(
+        "--cpu", action="store_true", help="profile CPU time, not wall time"
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.flash import Bench, Failed
@@ -171,7 +174,10 @@ def run(bench: Any, args: argparse.Namespace) -> dict[str, dict]:
 def profiled(name: str, call: Any, args: argparse.Namespace) -> dict:
     """Warm up, then measure `call`; with --profile NAME, print its profile."""
     measure(call, 10, None)
-    profiler = cProfile.Profile() if args.profile and args.profile in name else None
+    profiler = None
+    if args.profile and args.profile in name:
+        timer = time.process_time if args.cpu else time.perf_counter
+        profiler = cProfile.Profile(timer)
     figures = measure(call, args.count, profiler)
     if profiler is not None:
         if args.dump:

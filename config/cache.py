@@ -48,6 +48,31 @@ def _raise_missing(key: str, *args: Any, **kwargs: Any) -> Any:
 
 
 class FailOpenRedisCacheClient(RedisCacheClient):
+    """Django's client, keeping one `redis.Redis` per pool instead of one per call."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        # A redis.Redis is thread-safe (connections come from its pool); Django
+        # builds a new one, with its response callbacks, for every command.
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            pool = self._get_connection_pool(index)
+            client = self._clients[index] = self._client(connection_pool=pool)
+        return client
+
+    @fail_open(lambda *a, **k: 0)
+    def hit(self, key: str, timeout: int) -> int:
+        """Add one to the counter `key`, kept `timeout` s; return it (one trip)."""
+        pipe = self.get_client(key, write=True).pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, timeout)
+        count, _expiry = pipe.execute()
+        return int(count)
+
     add = fail_open(lambda *a, **k: False)(RedisCacheClient.add)
     get = fail_open(lambda key, default=None, *a, **k: default)(RedisCacheClient.get)
     set = fail_open(lambda *a, **k: None)(RedisCacheClient.set)
@@ -67,3 +92,10 @@ class FailOpenRedisCache(RedisCache):
     def __init__(self, server: str, params: dict) -> None:
         super().__init__(server, params)
         self._class = FailOpenRedisCacheClient
+
+    def hit(self, key: str, *, timeout: int) -> int:
+        """Count one hit of the counter `key` (kept `timeout` s); return the count.
+
+        0 while Redis cannot be reached: rate limits fail open.
+        """
+        return self._cache.hit(self.make_and_validate_key(key), timeout)

@@ -48,6 +48,9 @@ def too_many(request: HttpRequest, *, scope: str, limit: int, window: int) -> bo
     """
     bucket = int(timezone.now().timestamp()) // window
     key = f"ratelimit:{scope}:{client_ip(request) or 'unknown'}:{bucket}"
+    if hasattr(cache, "hit"):
+        # Redis (config/cache.py): one round trip.
+        return cache.hit(key, timeout=window * 2) > limit
     cache.add(key, 0, timeout=window * 2)
     try:
         attempts = cache.incr(key)

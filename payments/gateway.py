@@ -16,6 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
+import requests
 import stripe
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -74,13 +75,32 @@ def _client(
     api_key: str, base: str, client_id: str, timeout: tuple[float, float]
 ) -> stripe.StripeClient:
     base_addresses = {"api": base, "connect": base} if base else None
+    # The environment's proxies are read once, for the API's address: requests
+    # would otherwise walk the whole environment on every call.
+    proxies = requests.utils.get_environ_proxies(base or "https://api.stripe.com")
     return stripe.StripeClient(
         api_key,
         base_addresses=base_addresses,  # type: ignore[arg-type]
         client_id=client_id or None,
         max_network_retries=MAX_NETWORK_RETRIES,
-        http_client=stripe.RequestsClient(timeout=timeout),
+        http_client=_RequestsClient(timeout=timeout, proxy=proxies or None),
     )
+
+
+class _RequestsClient(stripe.RequestsClient):
+    """The SDK's requests client, its sessions not reading the environment.
+
+    One `requests.Session` per thread, as the SDK keeps them, with
+    `trust_env` off: the proxies were read once when the client was built
+    (`_client`), and the SDK names its own CA bundle.
+    """
+
+    def _request_internal(self, *args: Any, **kwargs: Any) -> Any:
+        if getattr(self._thread_local, "session", None) is None:
+            session = requests.Session()
+            session.trust_env = False
+            self._thread_local.session = session
+        return super()._request_internal(*args, **kwargs)
 
 
 def _livemode() -> bool:
@@ -223,11 +243,21 @@ def create_checkout_session(
         "locale": locale,
         "payment_intent_data": intent_data,
     }
+    # raw_request: the same request, retries and errors, but the answer stays
+    # the parsed JSON; building the SDK's nested objects (then turning them
+    # back into dicts) cost a paid start more than its own queries.
     return _session(
         _call(
             "checkout session create",
-            lambda: client().v1.checkout.sessions.create(
-                params, _options(account, idempotency_key)
+            lambda: (
+                client()
+                .raw_request(
+                    "post",
+                    "/v1/checkout/sessions",
+                    **params,
+                    **_options(account, idempotency_key),
+                )
+                .data
             ),
         )
     )

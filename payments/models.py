@@ -46,12 +46,31 @@ class Installation(models.Model):
     @classmethod
     def idempotency_key(cls, key: str) -> str:
         """Return `key` made unique to this installation, the same on every retry."""
-        # get_or_create retries the read on IntegrityError: concurrent first
-        # uses agree on the one row.
-        installation, _created = cls.objects.get_or_create(
-            pk=1, defaults={"token": secrets.token_hex(8)}
-        )
-        return f"tessera-{installation.token}-{key}"
+        return f"tessera-{cls.token_of_this_installation()}-{key}"
+
+    @classmethod
+    def token_of_this_installation(cls) -> str:
+        """Return the token, read (or created) once per process: it never changes.
+
+        A database reset (a new token) goes with restarting the processes.
+        """
+        token = _installation_token.get("token")
+        if token is None:
+            # get_or_create retries the read on IntegrityError: concurrent first
+            # uses agree on the one row.
+            installation, _created = cls.objects.get_or_create(
+                pk=1, defaults={"token": secrets.token_hex(8)}
+            )
+            token = _installation_token["token"] = installation.token
+        return token
+
+    @staticmethod
+    def forget_token() -> None:
+        """Read the token again next time (tests, whose database comes and goes)."""
+        _installation_token.clear()
+
+
+_installation_token: dict[str, str] = {}
 
 
 class StripeConnection(models.Model):

@@ -126,8 +126,8 @@ def lock_counted_capacity(
 ) -> tuple[Webinar, Session | None, bool]:
     """Lock the capacity row and read the webinar a start needs, in one query.
 
-    Return the webinar (fresh, with its account and owner, and its price with
-    tiers as `webinar.locked_price`, see pricing.loaded_price), the
+    Return the webinar (fresh, with its price and tiers as
+    `webinar.locked_price`, see pricing.loaded_price), the
     locked session (or None) and whether the webinar has an upcoming session
     that is not cancelled. Read the seat counter in a later statement: on
     PostgreSQL, subqueries of the locking statement see the rows as they were
@@ -136,7 +136,7 @@ def lock_counted_capacity(
     upcoming = Session.objects.active().upcoming().filter(webinar=OuterRef("pk"))
     if session is None:
         locked = (
-            Webinar.objects.select_related("account", "owner", "price")
+            Webinar.objects.select_related("price")
             .select_for_update(of=("self",))
             .annotate(
                 has_upcoming=Exists(upcoming),
@@ -149,9 +149,7 @@ def lock_counted_capacity(
         )
         return locked, None, locked.has_upcoming
     locked_session = (
-        Session.objects.select_related(
-            "webinar__account", "webinar__owner", "webinar__price"
-        )
+        Session.objects.select_related("webinar__price")
         .select_for_update(of=("self",))
         .annotate(price_has_tiers=pricing.tiers_annotation("webinar"))
         .get(pk=session.pk)

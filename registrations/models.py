@@ -235,8 +235,11 @@ class SeatCount(models.Model):
                     taken=cls.recount(webinar_id, session_id),
                 )
         except IntegrityError:
-            # Created concurrently: that creation's recount included this row.
-            return
+            # Created by a transaction that committed meanwhile: its recount
+            # could not see this one's uncommitted change, so count it now.
+            cls.objects.filter(webinar_id=webinar_id, session_id=session_id).update(
+                taken=models.F("taken") + delta
+            )
 
     @staticmethod
     def recount(webinar_id: int, session_id: int | None) -> int:

@@ -252,7 +252,7 @@ def _hold_seat(
             raise RegistrationError(unavailable_message())
         expires_at = now + timedelta(minutes=settings.SEAT_HOLD_MINUTES)
         registrant.payment = Payment.objects.create(
-            account=webinar.account,
+            account_id=webinar.account_id,
             webinar=webinar,
             stripe_account_id=connection.stripe_account_id,
             amount=quote.amount,

@@ -141,7 +141,7 @@ def hold_sessions(
         expires_at = now + timedelta(minutes=settings.SEAT_HOLD_MINUTES)
         if quote.paid:
             payment = Payment.objects.create(
-                account=webinar.account,
+                account_id=webinar.account_id,
                 webinar=webinar,
                 stripe_account_id=connection.stripe_account_id,
                 amount=total,

@@ -8,12 +8,17 @@ from django.db import connection
 
 from tests import factories
 
-# The Stripe sandbox server and its handle (see tests/sandbox_fixtures.py).
-pytest_plugins = (
-    ["tests.sandbox_fixtures"]
-    if importlib.util.find_spec("tests.sandbox_fixtures")
-    else []
-)
+# The Stripe sandbox server and its handle (see tests/sandbox_fixtures.py);
+# every test that used the database leaves each seat counter equal to its
+# recount (tests/seat_counters.py).
+pytest_plugins = [
+    *(
+        ["tests.sandbox_fixtures"]
+        if importlib.util.find_spec("tests.sandbox_fixtures")
+        else []
+    ),
+    "tests.seat_counters",
+]
 
 
 # Redis has databases 0-15; a worker's number is added to REDIS_URL's database.
@@ -109,6 +114,14 @@ def _isolated_var(settings, tmp_path) -> None:
     """Keep emails and media of each test in its own folder."""
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _installation_token_read_per_test() -> None:
+    """Each test's database has its own Installation row, so its own token."""
+    from payments.models import Installation
+
+    Installation.forget_token()
 
 
 @pytest.fixture(autouse=True)

@@ -75,7 +75,13 @@ class ApiView(GenericAPIView):
         if self.claimed is not None:
             claimed, self.claimed = self.claimed, None
             data = getattr(response, "data", None)
-            body = None if data is None else json.loads(JSONRenderer().render(data))
+            body = None
+            if data is not None:
+                rendered = json.loads(JSONRenderer().render(data))
+                body = idempotency.storable(rendered)
+                if body != rendered:
+                    # The first answer reads as its replays will.
+                    response.data = body
             idempotency.store(
                 claimed=claimed,
                 status_code=response.status_code,

@@ -46,8 +46,22 @@ def active_connection(
 
 
 def connection_for(webinar: Webinar) -> StripeConnection | None:
-    """Return the connection that sells this webinar: the account's, or its owner's."""
-    return active_connection(account=webinar.account, organizer=webinar.owner)
+    """Return the connection that sells this webinar: the account's, or its owner's.
+
+    One query, which reads the account's scope itself: a start calls it with
+    the capacity row locked, from the webinar's ids alone.
+    """
+    scope = Account.StripeScope
+    sells = Q(account__stripe_scope=scope.ACCOUNT, organizer__isnull=True)
+    if webinar.owner_id is not None:
+        sells |= Q(account__stripe_scope=scope.ORGANIZER, organizer_id=webinar.owner_id)
+    return (
+        StripeConnection.objects.filter(
+            account_id=webinar.account_id, disconnected_at__isnull=True
+        )
+        .filter(sells)
+        .first()
+    )
 
 
 def can_sell(webinar: Webinar) -> bool:

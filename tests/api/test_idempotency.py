@@ -51,6 +51,21 @@ def test_a_refused_answer_is_replayed_too(api, webinar):
     assert again.json() == first.json()
 
 
+def test_a_refusal_echoing_a_nul_character_is_kept_and_replayed(api, webinar):
+    # Found by the contract test: jsonb holds no NUL, the 400 echoed one.
+    body = {**BOB, "answers": {"c\u0000x": {"nested": True}}}
+
+    first = api.post(path(webinar), body, headers={"Idempotency-Key": "nul"})
+    again = api.post(path(webinar), body, headers={"Idempotency-Key": "nul"})
+
+    assert first.status_code == again.status_code == 400
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    text = json.dumps(first.json(), ensure_ascii=False)
+    assert "\x00" not in text
+    assert "c\ufffdx" in text
+
+
 def test_the_same_key_with_another_body_is_refused(api, webinar):
     api.post(path(webinar), BOB, headers={"Idempotency-Key": "k-2"})
 

@@ -60,3 +60,13 @@ def test_rate_limits_let_requests_through_while_redis_is_down(redis_cache):
     redis_cache.stop()
 
     assert not any(too_many(request, scope="t", limit=2, window=60) for _ in range(5))
+
+
+def test_a_rate_limit_hit_counts_and_expires_with_one_client(redis_cache):
+    import redis
+
+    assert [cache.hit("hits", timeout=60) for _ in range(3)] == [1, 2, 3]
+    raw = redis.Redis.from_url(redis_cache.url)
+    assert 0 < raw.ttl(cache.make_and_validate_key("hits")) <= 60
+    # One redis.Redis per pool, not one per command.
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=True)

@@ -139,7 +139,9 @@ def test_unknown_watch_token_is_404(client):
     ],
 )
 def test_watch_is_refused_after_cancellation_or_refund(client, grant, status, words):
-    Registrant.objects.filter(pk=grant.registrant_id).update(status=status)
+    registrant = grant.registrant
+    registrant.status = status
+    registrant.save(update_fields=["status"])
     response = client.get(reverse("recordings:watch", args=[grant.token]))
     assert response.status_code == 403
     assert words in response.content.decode()
@@ -147,9 +149,9 @@ def test_watch_is_refused_after_cancellation_or_refund(client, grant, status, wo
 
 def test_media_stops_as_soon_as_the_registrant_is_refunded(client, grant):
     url = open_player(client, grant)
-    Registrant.objects.filter(pk=grant.registrant_id).update(
-        status=Registrant.Status.REFUNDED
-    )
+    registrant = grant.registrant
+    registrant.status = Registrant.Status.REFUNDED
+    registrant.save(update_fields=["status"])
     assert client.get(url).status_code == 403
 
 

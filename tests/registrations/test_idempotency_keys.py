@@ -24,12 +24,20 @@ def test_keys_carry_the_installation_id_and_stay_stable():
     assert Installation.objects.count() == 1
 
 
+def test_the_token_is_read_once_per_process(django_assert_num_queries):
+    Installation.idempotency_key("checkout-1")
+
+    with django_assert_num_queries(0):
+        Installation.idempotency_key("checkout-2")
+
+
 def test_a_reset_installation_sends_other_keys_for_the_same_rows(paid):
     payment = paid.payment
     refund = Refund(payment=payment, amount=100, idempotency_key="self-cancel-1")
     before = (payment.idempotency_key, refund.stripe_idempotency_key)
 
     Installation.objects.all().delete()
+    Installation.forget_token()  # the processes restarted on the new database
 
     after = (payment.idempotency_key, refund.stripe_idempotency_key)
     token = Installation.objects.get().token
@@ -47,6 +55,7 @@ def test_another_installation_with_the_same_payment_pk_gets_no_idempotency_error
     # Another installation (or this one after a database reset) on the same
     # platform account: same payment pk, other parameters.
     Installation.objects.all().delete()
+    Installation.forget_token()
     Payment.objects.update(amount=4000, checkout_session_id=None)
     registrant.refresh_from_db()
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from registrations.approval import approve_registrant, deny_registrant
@@ -214,3 +214,41 @@ def test_the_page_reads_the_counter_and_counts_exactly_at_the_limit(
         # The counter still says 1 (not swept); the exact count says 0.
         assert SeatCount.objects.get(webinar=webinar).taken == 1
         assert client.get(webinar.get_registration_url()).context["full"] is False
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_first_seats_of_a_scope_counted_at_once_are_both_counted(
+    webinar, monkeypatch
+):
+    # No capacity lock here: both transactions find no counter row, recount
+    # (each sees only its own registrant) and create it; the second waits on
+    # the first's row, then must add its own seat to it.
+    barrier = threading.Barrier(2)
+    recount = SeatCount.recount
+
+    def recount_together(webinar_id, session_id):
+        barrier.wait(timeout=10)
+        return recount(webinar_id, session_id)
+
+    monkeypatch.setattr(SeatCount, "recount", staticmethod(recount_together))
+    errors: list[Exception] = []
+
+    def register(n: int) -> None:
+        try:
+            with transaction.atomic():
+                factories.RegistrantFactory(webinar=webinar, email=f"first{n}@ex.com")
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    monkeypatch.undo()
+    assert errors == []
+    assert SeatCount.objects.get(webinar=webinar).taken == 2
+    assert_exact()
