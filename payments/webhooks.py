@@ -9,12 +9,13 @@ Apps higher up the ladder register handlers in their AppConfig.ready():
 
 The endpoint (payments/views/webhooks.py) verifies the signature, stores the
 event once (`ingest_event`: StripeEvent, unique by id) and answers 200 at
-once; after commit a Celery task (`payments.events.process_event`) runs the
+once; after commit a Celery task (`payments.events.process_event`, routed
+to the `stripe-events` queue, which the workers take first) runs the
 handlers of the stored event. At least once: a stored event not processed
 (the task never ran, or a handler failed) is run again by the beat sweep
 `payments.events.process_stored_events` every minute, for as long as Stripe
 would have retried it (3 days). A duplicate delivery of a processed event
-costs one read.
+costs one statement, as a new one does (see store_event).
 
 A handler runs outside any transaction and opens its own after reading what it
 needs from Stripe; it must be idempotent (the task and the sweep, or the
