@@ -213,15 +213,12 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Stored Stripe events are processed from their own queue, consumed before
-# the others (Procfile): a paid registrant's confirmation never waits behind a
-# batch of emails. The events recovery (payments.events.recover_events), which
-# lists every account's events from Stripe, stays in the default queue: it
-# may take a while and must not hold a slot that fresh events need.
-STRIPE_EVENTS_QUEUE = "stripe-events"
+# Stored Stripe events have their own queue, taken first (Procfile): no
+# confirmation waits behind emails. The events recovery, which may take a
+# while listing every account's events, stays in the default queue.
 CELERY_TASK_ROUTES = {
-    "payments.events.process_event": {"queue": STRIPE_EVENTS_QUEUE},
-    "payments.events.process_stored_events": {"queue": STRIPE_EVENTS_QUEUE},
+    "payments.events.process_event": {"queue": "stripe-events"},
+    "payments.events.process_stored_events": {"queue": "stripe-events"},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
