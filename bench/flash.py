@@ -2,9 +2,10 @@
 
 Needs DATABASE_URL and REDIS_URL. It recreates the database `<name>_bench` on
 DATABASE_URL's server and empties REDIS_URL's database, then runs, each in its
-own process: the app under gunicorn as the Procfile does (gthread), a Celery
-worker, and the Stripe sandbox (its Django mount alone, under gunicorn, with
-STRIPE_API_BASE pointed at it). It measures in one run: the bare WSGI answer
+own process: the app under gunicorn as the Procfile does (gthread), the Celery
+workers as the Procfile runs them (bench/flash_webhooks.py), and the Stripe
+sandbox (its Django mount alone, under gunicorn, with STRIPE_API_BASE pointed
+at it). It measures in one run: the bare WSGI answer
 and a minimal view (the denominators), the registration page, paid and free
 starts on one hot webinar at 8, 32 and 64 clients, paid starts with the
 sandbox answering after 0.4 s, ten 1,000-for-50 races (bench/flash_race.py),
@@ -16,19 +17,16 @@ or double effect, never on speed.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import signal
 import subprocess
-import sys
-import threading
-import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
 
+from bench import flash_webhooks
 from bench.common import free_port
 from bench.flash_probe import page_probe
 from bench.flash_race import races
@@ -41,17 +39,12 @@ from bench.flash_setup import (
     gunicorn_command,
     post_request,
     seed,
-    signed_event,
 )
 from bench.load import LoadResult, run_load
 from bench.registration import ROOT, wait_for
 
 LEVELS = (8, 32, 64)
 LATENCY = 0.4
-# Paid registrants confirmed from their webhook, events posted at this rate.
-CONFIRM_RATE = 50
-CONFIRM_EVENTS, CONFIRM_EVENTS_QUICK = 250, 50
-CONFIRM_WITHIN = 5.0
 
 
 class Bench:
@@ -69,7 +62,9 @@ class Bench:
 
     # -- setup -------------------------------------------------------------------
 
-    def start(self, launch: tuple[str, ...] = ("sandbox", "web", "worker")) -> None:
+    def start(
+        self, launch: tuple[str, ...] = ("sandbox", "web", *flash_webhooks.WORKERS)
+    ) -> None:
         """Seed a fresh database and start the processes named in `launch`."""
         database = fresh_database(os.environ["DATABASE_URL"])
         self.app_port, self.sandbox_port = free_port(), free_port()
@@ -115,20 +110,7 @@ class Bench:
                     int(os.environ.get("WEB_THREADS", "32")),
                 )
             },
-            "worker": {
-                "args": [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--loglevel",
-                    "WARNING",
-                    "--concurrency",
-                    "2",
-                ]
-            },
+            **flash_webhooks.worker_specs(self.env),
         }
         for name, spec in specs.items():
             if name not in launch:
@@ -213,8 +195,8 @@ class Bench:
                 prime=free_page,
             )
         races(self)
-        self.webhooks()
-        self.confirmations()
+        flash_webhooks.webhooks(self)
+        flash_webhooks.confirmations(self)
         # Last: the sandbox answers every API request 0.4 s late from now on.
         self.control("faults", kind="timeout", count=10**7, delay=LATENCY)
         for clients in self.levels if not self.quick else (32,):
@@ -240,7 +222,6 @@ class Bench:
         top = max(self.levels)
         fast = rows.get(f"paid start, {top} clients", {})
         slow = rows.get(f"paid start, sandbox +{LATENCY}s, {top} clients", {})
-        fresh = rows.get("webhook ingest, fresh", {})
         self.checks["summary"] = {
             "race": self.checks["race"]["summary"],
             "registration_page_ratio": rows["registration page GET"][
@@ -261,168 +242,9 @@ class Bench:
                 slow.get("per_second", 0) / (fast.get("per_second") or 1), 2
             ),
             f"latency_{LATENCY}s_at_{top}_p99_ms": slow.get("p99_ms"),
-            "webhook_ack_ratio": fresh.get("ratio_to_minimal_view"),
-            "webhook_ack_p99_ms": fresh.get("p99_ms"),
+            **flash_webhooks.summary(self.checks, rows),
         }
         print("summary:", json.dumps(self.checks["summary"], indent=2), flush=True)
-
-    def confirmations(self) -> None:
-        """Paid registrants confirmed within CONFIRM_WITHIN s of their webhook.
-
-        The Checkout Sessions kept aside are paid at the sandbox (its own
-        webhooks dropped meanwhile), then their signed
-        `checkout.session.completed` events are posted at CONFIRM_RATE per
-        second; each delay runs from posting the event to the registrant's
-        `confirmed_at`, written by the Celery worker.
-        """
-        from registrations.models import Registrant
-
-        session_ids = getattr(self, "for_confirmation", [])
-        if not session_ids:
-            raise Failed("no pending paid registrant left to confirm")
-        # The steady state: the worker first finishes what earlier phases
-        # queued (the free starts' emails, the fresh events).
-        self.checks["worker_backlog_wait_s"] = self.drain_worker()
-        self.control("webhooks/drop", count="all")
-        sessions = []
-        for session_id in session_ids:
-            self.control(f"checkout/sessions/{session_id}/complete", outcome="paid")
-            sessions.append(self.control(f"objects/{session_id}", method="GET"))
-        self.control("webhooks/drop", count=0)
-        events = [
-            signed_event(session, 10**7 + n, self.secret)
-            for n, session in enumerate(sessions)
-        ]
-        posted: dict[int, float] = {}
-        acks: list[float] = []
-        lock = threading.Lock()
-        began = time.time() + 0.2
-
-        def post(index: int) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", self.app_port, timeout=30)
-            for n in range(index, len(events), 8):
-                body, signature = events[n]
-                delay = began + n / CONFIRM_RATE - time.time()
-                if delay > 0:
-                    time.sleep(delay)
-                at = time.time()
-                conn.request(
-                    "POST",
-                    "/stripe/webhook/",
-                    body=body,
-                    headers={
-                        "Content-Type": "application/json",
-                        "Stripe-Signature": signature,
-                    },
-                )
-                answer = conn.getresponse()
-                answer.read()
-                with lock:
-                    acks.append(time.time() - at)
-                    if answer.status == 200:
-                        registrant = int(sessions[n]["object"]["client_reference_id"])
-                        posted[registrant] = at
-            conn.close()
-
-        threads = [threading.Thread(target=post, args=(i,)) for i in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        deadline = time.monotonic() + 180
-        confirmed: dict[int, float] = {}
-        while time.monotonic() < deadline:
-            rows = Registrant.objects.filter(
-                pk__in=list(posted), confirmed_at__isnull=False
-            ).values_list("pk", "confirmed_at")
-            confirmed = {pk: at.timestamp() for pk, at in rows}
-            if len(confirmed) == len(posted):
-                break
-            time.sleep(0.25)
-        delays = sorted(confirmed[pk] - posted[pk] for pk in confirmed)
-        acks.sort()
-
-        def pick(values: list[float], p: float) -> float:
-            return values[min(len(values) - 1, int(p * len(values)))] if values else 0
-
-        self.checks["confirmation"] = {
-            "events": len(events),
-            "rate_per_second": CONFIRM_RATE,
-            "acknowledged": len(posted),
-            "confirmed": len(confirmed),
-            "within_5_s": sum(1 for d in delays if d <= CONFIRM_WITHIN),
-            "delay_p50_s": round(pick(delays, 0.5), 3),
-            "delay_p99_s": round(pick(delays, 0.99), 3),
-            "delay_max_s": round(delays[-1], 3) if delays else None,
-            "ack_p99_ms": round(pick(acks, 0.99) * 1000, 1),
-        }
-        print(
-            f"  confirmation at {CONFIRM_RATE} events/s: {self.checks['confirmation']}",
-            flush=True,
-        )
-        if len(posted) != len(events):
-            raise Failed(f"{len(posted)} of {len(events)} events acknowledged")
-
-    def drain_worker(self, timeout: float = 180) -> float:
-        """Wait until the broker's queue is empty; return the seconds waited."""
-        import redis
-
-        broker = redis.Redis.from_url(os.environ["REDIS_URL"])
-        began = time.monotonic()
-        while time.monotonic() - began < timeout:
-            if not broker.llen("celery"):
-                time.sleep(1.0)  # the tasks the worker took
-                break
-            time.sleep(0.5)
-        return round(time.monotonic() - began, 1)
-
-    def webhooks(self) -> None:
-        from payments.models import Payment, StripeEvent
-
-        ids = list(
-            Payment.objects.exclude(checkout_session_id="")
-            .order_by("pk")
-            .values_list("checkout_session_id", flat=True)
-        )
-        # The newest ones are kept for confirmations(): still pending there.
-        wanted = CONFIRM_EVENTS_QUICK if self.quick else CONFIRM_EVENTS
-        keep = min(len(ids) // 2, wanted)
-        self.for_confirmation = ids[len(ids) - keep :]
-        sessions = []
-        for session_id in ids[: len(ids) - keep][: 300 if self.quick else 2000]:
-            sessions.append(self.control(f"objects/{session_id}", method="GET"))
-        events = [signed_event(s, n, self.secret) for n, s in enumerate(sessions)]
-
-        def post(index: int, n: int) -> tuple[str, str, Any, dict]:
-            body, signature = events[(n - 1) % len(events)]
-            headers = {
-                "Content-Type": "application/json",
-                "Stripe-Signature": signature,
-            }
-            return "POST", "/stripe/webhook/", body, headers
-
-        self.measure(
-            "webhook ingest, fresh",
-            post,
-            clients=32,
-            total=len(events),
-            seconds=None,
-        )
-        self.measure("webhook ingest, duplicate", post, clients=32)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if not StripeEvent.objects.filter(processed_at__isnull=True).exists():
-                break
-            time.sleep(0.5)
-        stored = StripeEvent.objects.filter(event_id__startswith="evt_bench_").count()
-        waiting = StripeEvent.objects.filter(processed_at__isnull=True).count()
-        self.checks["webhooks"] = {
-            "posted": len(events),
-            "stored": stored,
-            "unprocessed_after_60s": waiting,
-        }
-        if stored != len(events):
-            raise Failed(f"{stored} events stored for {len(events)} posted")
 
 
 def run(*, workdir: Path, quick: bool) -> dict[str, Any]:
@@ -442,7 +264,8 @@ def run(*, workdir: Path, quick: bool) -> dict[str, Any]:
     result.update(
         {
             "server": "gunicorn gthread 2 workers x 32 threads, PostgreSQL, Redis, "
-            "Celery worker (2), sandbox in its own gunicorn (1 x 80 threads)",
+            "the Procfile's Celery workers (events, worker), "
+            "sandbox in its own gunicorn (1 x 80 threads)",
             "quick": quick,
             "load_average_after": [round(x, 2) for x in load],
         }

@@ -6,8 +6,10 @@ webinars and starts the Stripe sandbox in its own process. Then, in this
 process and one thread, it calls the benchmark's WSGI application directly
 (no HTTP, no test client: every middleware runs as under gunicorn) and
 reports the CPU time (time.process_time) per request of: the minimal view,
-the registration page GET, a paid start and a free start. `--profile NAME`
-also prints cProfile's top functions for that target.
+the registration page GET, a paid start, a free start, a webhook's
+acknowledgement and the worker's processing of a stored event
+(bench/profile_webhooks.py). `--profile NAME` also prints cProfile's top
+functions for that target.
 
 python -m bench.profile [--count 200] [--profile paid] [--top 40]
 """
@@ -164,20 +166,49 @@ def run(bench: Any, args: argparse.Namespace) -> dict[str, dict]:
 
                 raise Failed(f"{name}: {status} {body[:300]!r}")
 
-        measure(call, 10, None)  # warm-up
-        profiler = None
-        if args.profile and args.profile in name:
-            timer = time.process_time if args.cpu else time.perf_counter
-            profiler = cProfile.Profile(timer)
-        results[name] = measure(call, args.count, profiler)
-        if profiler is not None:
-            if args.dump:
-                profiler.dump_stats(args.dump)
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(
-                args.top
-            )
-            print(f"--- {name} ---\n{out.getvalue()}")
+        results[name] = profiled(name, call, args)
+    results.update(webhook_targets(bench, args, application))
+    return results
+
+
+def profiled(name: str, call: Any, args: argparse.Namespace) -> dict:
+    """Warm up, then measure `call`; with --profile NAME, print its profile."""
+    measure(call, 10, None)
+    profiler = None
+    if args.profile and args.profile in name:
+        timer = time.process_time if args.cpu else time.perf_counter
+        profiler = cProfile.Profile(timer)
+    figures = measure(call, args.count, profiler)
+    if profiler is not None:
+        if args.dump:
+            profiler.dump_stats(args.dump)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
+        print(f"--- {name} ---\n{out.getvalue()}")
+    return figures
+
+
+def webhook_targets(bench: Any, args: argparse.Namespace, app: Any) -> dict:
+    """The webhook's acknowledgement and the worker's processing of one event."""
+    from bench import profile_webhooks as hooks
+
+    wanted = [
+        name
+        for name in ("webhook ack", "event processing")
+        if not args.only or args.only in name
+    ]
+    results = {}
+    path = f"/register/{bench.ids['paid']['key']}/"
+    if "webhook ack" in wanted:
+        sessions = hooks.paid_sessions(bench, Browser(app), path, 20)
+        results["webhook ack"] = profiled(
+            "webhook ack", hooks.ack_call(app, bench, sessions), args
+        )
+    if "event processing" in wanted:
+        sessions = hooks.paid_sessions(bench, Browser(app), path, args.count + 10)
+        call, check = hooks.processing_call(bench, sessions)
+        results["event processing"] = profiled("event processing", call, args)
+        check()
     return results
 
 

@@ -17,6 +17,11 @@ again, so another (or the restarted) worker runs the task.
 ``visibility_timeout`` must exceed the task time limit, so a live worker
 always finishes first.
 
+With ``queue_order_strategy: "priority"`` (as kombu's Redis transport takes
+it), a worker consuming several queues (``-Q stripe-events,celery``) takes
+from the first queue that has a message, in the order given; kombu's virtual
+transports otherwise go round the queues in turn.
+
 The transport is registered as ``tessera-sqla``:
 ``tessera-sqla+sqlite:////absolute/path/broker.sqlite3``.
 """
@@ -29,6 +34,7 @@ from queue import Empty
 from kombu.transport import TRANSPORT_ALIASES, virtual
 from kombu.transport import sqlalchemy as sqla
 from kombu.utils.encoding import bytes_to_str
+from kombu.utils.scheduling import FairCycle
 from sqlalchemy import create_engine, delete, text, update
 
 DEFAULT_VISIBILITY_TIMEOUT = 3600.0
@@ -50,6 +56,14 @@ class QoS(virtual.QoS):
         self.channel.forget(delivery_tag)
 
 
+class InOrderCycle(FairCycle):
+    """Try the queues in the order consumed, from the first, at every poll."""
+
+    def get(self, callback, **kwargs):
+        self.pos = 0
+        return super().get(callback, **kwargs)
+
+
 class Channel(sqla.Channel):
     QoS = QoS
 
@@ -61,11 +75,19 @@ class Channel(sqla.Channel):
         self.visibility_timeout = float(
             options.get("visibility_timeout", DEFAULT_VISIBILITY_TIMEOUT)
         )
+        self.in_order = options.get("queue_order_strategy") == "priority"
         super().__init__(connection, **kwargs)
+
+    def _reset_cycle(self) -> None:
+        if not self.in_order:
+            super()._reset_cycle()
+            return
+        self._cycle = InOrderCycle(self._get_and_deliver, self._active_queues, Empty)
 
     def _engine_from_config(self):
         options = dict(self.connection.client.transport_options)
         options.pop("visibility_timeout", None)
+        options.pop("queue_order_strategy", None)
         for key in (
             "queue_tablename",
             "message_tablename",

@@ -191,7 +191,11 @@ CELERY_BROKER_VISIBILITY_TIMEOUT = env.float(
     "CELERY_BROKER_VISIBILITY_TIMEOUT", default=600.0
 )
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # A worker consuming several queues (`-Q stripe-events,celery`) always
+    # takes from the first one that has a message: Redis's BRPOP in that
+    # order, and the embedded broker likewise (config/broker.py).
+    "queue_order_strategy": "priority",
 }
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A Redis that does not answer fails a publish fast (the outbox's beat
@@ -209,6 +213,13 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Stored Stripe events have their own queue, taken first (Procfile): no
+# confirmation waits behind emails. The events recovery, which may take a
+# while listing every account's events, stays in the default queue.
+CELERY_TASK_ROUTES = {
+    "payments.events.process_event": {"queue": "stripe-events"},
+    "payments.events.process_stored_events": {"queue": "stripe-events"},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"

@@ -113,6 +113,16 @@ def lock_capacity(webinar: Webinar, session: Session | None) -> Webinar | Sessio
     return Webinar.objects.select_for_update().get(pk=webinar.pk)
 
 
+def lock_capacity_row(*, webinar_id: int, session_id: int | None) -> None:
+    """Lock the same row as lock_capacity, by ids, reading nothing of it."""
+    if session_id is not None:
+        Session.objects.select_for_update().filter(pk=session_id).values_list(
+            "pk"
+        ).get()
+        return
+    Webinar.objects.select_for_update().filter(pk=webinar_id).values_list("pk").get()
+
+
 def lock_counted_capacity(
     webinar: Webinar, session: Session | None
 ) -> tuple[Webinar, Session | None, bool]:

@@ -22,7 +22,7 @@ from registrations import hooks
 from registrations.capacity import (
     existing_registration,
     is_full,
-    lock_capacity,
+    lock_capacity_row,
     release_seat,
 )
 from registrations.emails.endings import tell_checkout_ended
@@ -78,8 +78,11 @@ def fulfil_checkout(
     Idempotent, and the one function webhooks, the success page and the sweeps
     use. Stripe is read first (the session, then its PaymentIntent with fees);
     the decision is then taken under the capacity lock. `hint` (a webhook's
-    session object) only helps find the payment. Return None for a session
-    that is not ours; raise GatewayError when Stripe cannot be read.
+    session object, signed by Stripe) helps find the payment, and stands for
+    the session when it shows a state the session never leaves (complete and
+    paid, or expired): reading the session again could only say the same.
+    Return None for a session that is not ours; raise GatewayError when
+    Stripe cannot be read.
     """
     payment = _find_payment(
         checkout_session_id=checkout_session_id, account=account, hint=hint
@@ -94,9 +97,11 @@ def fulfil_checkout(
     if payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED):
         return payment
     try:
-        checkout = gateway.retrieve_checkout_session(
-            account=payment.stripe_account_id, session_id=checkout_session_id
-        )
+        checkout = _final_session(hint, checkout_session_id)
+        if checkout is None:
+            checkout = gateway.retrieve_checkout_session(
+                account=payment.stripe_account_id, session_id=checkout_session_id
+            )
         details = None
         if checkout.payment_intent:
             details = gateway.retrieve_payment(
@@ -112,9 +117,34 @@ def fulfil_checkout(
     except gateway.InvalidRequest:
         logger.warning("Checkout Session %s unknown at Stripe", checkout_session_id)
         return payment
+    if checkout.status not in ("complete", "expired"):
+        # Still open: apply_checkout would change nothing; no lock taken.
+        return payment
     apply_checkout(payment_id=payment.pk, checkout=checkout, details=details)
     payment.refresh_from_db()
     return payment
+
+
+def _final_session(
+    hint: dict[str, Any] | None, checkout_session_id: str
+) -> gateway.CheckoutSession | None:
+    """The session a signed event shows in a state it never leaves, else None.
+
+    A complete and paid session stays so (a refund is another object), and
+    an expired one stays expired: any later read of Stripe says the same, so
+    the event's copy is as good as a read, whatever order events come in.
+    """
+    if not hint or hint.get("id") != checkout_session_id:
+        return None
+    final = hint.get("status") == "expired" or (
+        hint.get("status") == "complete" and hint.get("payment_status") == "paid"
+    )
+    if not final:
+        return None
+    try:
+        return gateway.checkout_session_from_event(hint)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def close_for_revoked_account(
@@ -156,24 +186,25 @@ def _lock_rows(payment_id: int) -> tuple[Payment, list[Registrant]]:
     (several sessions in one checkout): their sessions are locked by id, as
     start_registration locks them.
     """
-    registrants = list(
-        Registrant.objects.select_related("webinar", "session")
-        .filter(payment_id=payment_id)
+    # Only the keys first: the rows are read once, locked, below.
+    keys = list(
+        Registrant.objects.filter(payment_id=payment_id)
         .order_by("session_id", "pk")
+        .values_list("pk", "webinar_id", "session_id")
     )
-    if not registrants:
+    if not keys:
         raise Registrant.DoesNotExist(f"No registrant for payment {payment_id}")
     # Same lock order as start_registration: capacity rows, then the rest.
     locked: set[int | None] = set()
-    for registrant in registrants:
-        if registrant.session_id not in locked:
-            lock_capacity(registrant.webinar, registrant.session)
-            locked.add(registrant.session_id)
+    for _pk, webinar_id, session_id in keys:
+        if session_id not in locked:
+            lock_capacity_row(webinar_id=webinar_id, session_id=session_id)
+            locked.add(session_id)
     payment = Payment.objects.lock(payment_id)
     registrants = list(
         Registrant.objects.select_for_update(of=("self",))
         .select_related("webinar__account", "webinar__owner", "session")
-        .filter(pk__in=[registrant.pk for registrant in registrants])
+        .filter(pk__in=[pk for pk, _webinar, _session in keys])
         .order_by("pk")
     )
     return payment, registrants

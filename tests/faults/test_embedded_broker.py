@@ -11,6 +11,7 @@ from kombu.transport import sqlalchemy as kombu_sqla
 
 from config.broker import Transport
 from tests.faults.processes import ROOT, Worker, embedded_env, wait_for
+from tests.faults.redis_server import RedisServer
 
 PRINT_BROKER = (
     "import django; django.setup(); from django.conf import settings; "
@@ -140,3 +141,45 @@ def test_a_task_whose_worker_is_killed_runs_again_after_restart(tmp_path):
     assert lines(out).count(f"done {slow}") == 1
     assert lines(out).count(f"start {quick}") == 1
     assert broker_rows(tmp_path) == []
+
+
+def first_queue_first(tmp_path, app: Celery, env: dict[str, str]) -> None:
+    """Queue three other tasks, then three Stripe events; a worker consuming
+    `-Q stripe-events,celery` runs every event before any other task."""
+    out = tmp_path / "record.txt"
+    others = [f"other-{n}" for n in range(3)]
+    events = [f"event-{n}" for n in range(3)]
+    for token in others:
+        app.send_task("tests.faults.record", args=[str(out), token], queue="celery")
+    for token in events:
+        app.send_task(
+            "tests.faults.record", args=[str(out), token], queue="stripe-events"
+        )
+    worker = Worker(env, tmp_path / "worker.log", queue="stripe-events,celery")
+    worker.start()
+    try:
+        wait_for(
+            lambda: len([x for x in lines(out) if x.startswith("done")]) == 6,
+            timeout=60,
+            what="six tasks",
+        )
+    finally:
+        worker.stop()
+    started = [x.split()[1] for x in lines(out) if x.startswith("start")]
+    assert started[:3] == events
+    assert sorted(started[3:]) == others
+
+
+def test_a_worker_takes_the_first_queue_it_consumes_first(tmp_path):
+    """The embedded broker with queue_order_strategy "priority" (the
+    settings'); kombu's virtual transports would alternate the queues."""
+    first_queue_first(tmp_path, publisher(tmp_path), embedded_env(tmp_path))
+
+
+def test_on_redis_too_the_first_queue_is_taken_first(tmp_path):
+    redis = RedisServer(tmp_path / "redis").start()
+    try:
+        app = Celery("probe", broker=redis.url, set_as_current=False)
+        first_queue_first(tmp_path, app, embedded_env(tmp_path, REDIS_URL=redis.url))
+    finally:
+        redis.stop()

@@ -143,8 +143,11 @@ def test_checkout_webhooks_failing_on_stripe_are_handled_once_when_retried(
     stripe_sandbox.pay(session_id)
     deliveries = webhooks.collect()
     assert deliveries
-    # The handler re-reads the session from Stripe, which fails now.
-    stripe_sandbox.inject_fault(kind, count, delay=1.0, method="GET", path=CHECKOUT)
+    # The signed event shows the session paid; the handler reads its
+    # PaymentIntent (the fees) from Stripe, which fails now.
+    stripe_sandbox.inject_fault(
+        kind, count, delay=1.0, method="GET", path="/v1/payment_intents"
+    )
 
     first = webhooks.deliver(deliveries)
 

@@ -47,6 +47,45 @@ def test_the_endpoint_stores_and_answers_without_running_handlers(
     assert stored.processed_at is not None
 
 
+def test_a_fresh_event_is_stored_in_one_statement(
+    client, recorded, django_capture_on_commit_callbacks
+):
+    """PostgreSQL: one INSERT ... ON CONFLICT DO NOTHING, no SELECT first, no
+    savepoint; the embedded SQLite looks first, then inserts."""
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks() as queued,
+    ):
+        response = post_only(client, event("test.recorded"))
+
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 2)
+    assert "ON CONFLICT" in statements[-1]
+    assert len(queued) == 1
+    stored = StripeEvent.objects.get()
+    assert (stored.event_id, stored.type, stored.processed_at) == (
+        "evt_test_1",
+        "test.recorded",
+        None,
+    )
+    assert stored.payload == event("test.recorded") | {
+        "created": stored.payload["created"]
+    }
+
+
+def test_a_stored_but_unprocessed_duplicate_is_queued_again(
+    client, recorded, django_capture_on_commit_callbacks
+):
+    post_only(client, event("test.recorded"))
+    with django_capture_on_commit_callbacks() as queued:
+        post_only(client, event("test.recorded"))
+
+    assert StripeEvent.objects.count() == 1
+    assert len(queued) == 1  # its first task may never have run
+    assert recorded == []
+
+
 def test_a_duplicate_is_one_read_and_queues_nothing(
     client, recorded, django_capture_on_commit_callbacks
 ):

@@ -10,6 +10,8 @@ from payments.models import Payment, Refund, StripeEvent
 from registrations.capacity import seats_taken
 from registrations.checkout import release_expired_holds
 from registrations.models import Registrant, SeatHold
+from tests import webhook_worker
+from tests.payments.test_webhook_endpoint import signed
 from tests.registrations.checkout_support import (
     make_paid_webinar,
     pay_a_wrong_amount,
@@ -22,6 +24,8 @@ from tests.registrations.checkout_support import (
 from tests.webhook_worker import post_webhook_response
 
 pytestmark = pytest.mark.django_db
+# Signing secrets of the sandbox: platform events, Connect events.
+SECRETS = {False: "whsec_sandbox", True: "whsec_sandbox_connect"}
 
 
 def paid_flow(client, webinar, sandbox, webhooks, *, card="4242 4242 4242 4242"):
@@ -342,3 +346,41 @@ def test_stripe_down_during_the_webhook_answers_500_so_stripe_retries(
 
     assert webhooks.deliver(deliveries) == [200]
     assert Registrant.objects.get().status == Registrant.Status.CONFIRMED
+
+
+def test_a_paid_completed_event_confirms_without_reading_the_session_again(
+    client, paid_webinar, stripe_sandbox, webhooks
+):
+    """The signed event shows the session complete and paid, a state it never
+    leaves: only the PaymentIntent (fees) is read, even if session reads fail."""
+    _sid, deliveries = paid_flow(client, paid_webinar, stripe_sandbox, webhooks)
+    stripe_sandbox.inject_fault(
+        "rate_limit", count=5, method="GET", path="/v1/checkout/sessions"
+    )
+
+    assert webhooks.deliver(deliveries) == [200]
+
+    registrant = Registrant.objects.get()
+    assert registrant.status == Registrant.Status.CONFIRMED
+    assert registrant.payment.stripe_fee > 0
+
+
+def test_an_event_showing_an_open_session_asks_stripe(
+    client, paid_webinar, stripe_sandbox, webhooks
+):
+    """Not a final state: the session is read again; a failing read fails it."""
+    _sid, deliveries = paid_flow(client, paid_webinar, stripe_sandbox, webhooks)
+    body = deliveries[0].json()
+    body["id"] = "evt_open_copy"
+    body["data"]["object"].update(status="open", payment_status="unpaid")
+    stripe_sandbox.inject_fault(
+        "rate_limit", count=1, method="GET", path="/v1/checkout/sessions"
+    )
+
+    secret = SECRETS[bool(body.get("account"))]
+    assert webhook_worker.post_webhook(client, *signed(body, secret)) == 500
+
+    assert Registrant.objects.get().status == Registrant.Status.PENDING
+    assert (
+        "StripeUnavailable" in StripeEvent.objects.get(event_id="evt_open_copy").error
+    )
