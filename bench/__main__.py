@@ -1,6 +1,7 @@
 """`make bench`: run the benchmarks and write bench/results/latest.json.
 
 python -m bench [--seconds 8] [--skip-reminders] [--json PATH] [--quick]
+                [--only paid,latency]
 
 With DATABASE_URL and REDIS_URL set, the flash-sale benchmark runs on the
 production setup (bench/flash.py); otherwise the SQLite one (bench/registration.py).
@@ -27,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reminders", type=int, default=10_000, help="messages")
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="flash sale: measure these parts only, comma-separated "
+        "(page, paid, free, race, webhooks, confirmations, latency)",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     if os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get(
@@ -65,7 +72,14 @@ def flash_main(args: argparse.Namespace) -> int:
     print(f"flash sale benchmark (load average {report['load_average_before']})")
     with tempfile.TemporaryDirectory(prefix="tessera-flash-") as workdir:
         try:
-            report["flash"] = flash.run(workdir=Path(workdir), quick=args.quick)
+            only = frozenset(filter(None, args.only.split(",")))
+            unknown = only - set(flash.SECTIONS)
+            if unknown:
+                print(f"unknown parts: {', '.join(sorted(unknown))}", file=sys.stderr)
+                return 2
+            report["flash"] = flash.run(
+                workdir=Path(workdir), quick=args.quick, only=only
+            )
         except flash.Failed as failure:
             print(f"FAILED: {failure}", file=sys.stderr)
             return 1
