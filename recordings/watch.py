@@ -4,14 +4,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recordings import tokens
 from recordings.errors import RecordingError
-from recordings.models import Recording, WatchGrant
+from recordings.models import PostSessionVideo, Recording, WatchGrant
 from recordings.videos import recording_for_registrant, replay_recording, video_for
 from registrations.models import Registrant
 from webinars.models import Session
@@ -49,7 +49,28 @@ def replay_grant(registrant: Registrant) -> WatchGrant | None:
 
 def grant_on_confirmation(registrant: Registrant) -> WatchGrant | None:
     """The registrations hook: a confirmed replay buyer gets the grant at once."""
+    if not _has_videos(registrant.webinar_id):
+        # Most confirmations come before any video is attached.
+        return None
     return replay_grant(registrant)
+
+
+def _has_videos(webinar_id: int) -> bool:
+    """PostSessionVideo.objects.filter(webinar_id=webinar_id).exists(), plain SQL.
+
+    Every video a registrant may watch is attached to their webinar (the
+    webinar's own, or a session's), so without one there is nothing to grant
+    nor to link. Every confirmation and its email ask, mostly before any
+    video exists: building replay_recording's query with the ORM cost more
+    than running this one.
+    """
+    table = connection.ops.quote_name(PostSessionVideo._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE webinar_id = %s LIMIT 1",  # noqa: S608
+            [webinar_id],
+        )
+        return cursor.fetchone() is not None
 
 
 def watch_link(registrant: Registrant, session: Session | None) -> str | None:
@@ -62,6 +83,9 @@ def watch_link(registrant: Registrant, session: Session | None) -> str | None:
     """
     if registrant.pk is None:
         return sample_watch_link(registrant, session)
+    if not _has_videos(registrant.webinar_id):
+        # Every confirmation email asks, mostly before any video exists.
+        return None
     if session is None:
         grant = replay_grant(registrant)
     else:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.mail import get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -391,3 +392,21 @@ def test_a_burst_of_kicks_queues_one_sender_run():
     with time_machine.travel(after, tick=False):
         assert sending.kick_sender() is True
     assert sending.KICK_DELAY_SECONDS > sending.KICK_WINDOW_SECONDS
+
+
+def test_kicks_leave_the_rows_to_a_run_that_starts_after_them():
+    """A kick queues no run only while a queued run is still to start."""
+    began = timezone.now()
+    with time_machine.travel(began, tick=False):
+        # Another process's kick opened the window: its run starts at
+        # began + KICK_DELAY_SECONDS.
+        cache.add(sending.KICK_KEY, 1, timeout=sending.KICK_WINDOW_SECONDS)
+        assert sending.kick_sender() is False
+    for later in (0.3, 0.7, 0.99, 1.1):
+        assert later < sending.KICK_DELAY_SECONDS
+        with time_machine.travel(began + timedelta(seconds=later), tick=False):
+            assert sending.kick_sender() is False
+    # That run has started: the next kick queues the next one.
+    after = began + timedelta(seconds=sending.KICK_DELAY_SECONDS + 0.01)
+    with time_machine.travel(after, tick=False):
+        assert sending.kick_sender() is True
