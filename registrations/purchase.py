@@ -6,6 +6,7 @@ replay (registered once the live sessions were over) and an on-demand video
 have none of these: the recording is theirs at once, and no refund applies.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from babel.dates import format_date, format_time
@@ -16,15 +17,21 @@ from payments.money import babel_locale
 from registrations import hooks
 from registrations.models import Registrant
 from registrations.refunds.policy import policy_text, refund_deadline
-from webinars.models import Webinar
+from webinars.models import Session, Webinar
 
 LIVE = "live"
 REPLAY = "replay"
 ON_DEMAND = "on_demand"
 
 
-def purchase_kind(registrant: Registrant) -> str:
-    """Return "live", "replay" or "on_demand" for what the registrant bought."""
+def purchase_kind(
+    registrant: Registrant, *, sessions: Iterable[Session] | None = None
+) -> str:
+    """Return "live", "replay" or "on_demand" for what the registrant bought.
+
+    `sessions`: every session of the webinar, when the caller has them (an
+    email batch keeps them), so they are not asked for again.
+    """
     webinar = registrant.webinar
     if webinar.kind == Webinar.Kind.ON_DEMAND:
         return ON_DEMAND
@@ -32,9 +39,18 @@ def purchase_kind(registrant: Registrant) -> str:
         return LIVE
     at = registrant.created_at or timezone.now()
     # A session still to come when they registered (and not cancelled by then).
-    live_left = (
-        webinar.sessions.filter(ends_at__gte=at).exclude(cancelled_at__lte=at).exists()
-    )
+    if sessions is not None:
+        live_left = any(
+            session.ends_at >= at
+            and (session.cancelled_at is None or session.cancelled_at > at)
+            for session in sessions
+        )
+    else:
+        live_left = (
+            webinar.sessions.filter(ends_at__gte=at)
+            .exclude(cancelled_at__lte=at)
+            .exists()
+        )
     return LIVE if live_left else REPLAY
 
 
@@ -60,12 +76,17 @@ def page_policy(webinar: Webinar, *, recording_sold: bool) -> str:
     return policy_text(webinar)
 
 
-def cancel_terms(registrant: Registrant, language: str) -> str:
-    """The policy as it applies to this registrant, with its deadline; "" if free."""
+def cancel_terms(
+    registrant: Registrant, language: str, *, kind: str | None = None
+) -> str:
+    """The policy as it applies to this registrant, with its deadline; "" if free.
+
+    `kind`: the registrant's purchase_kind, when the caller knows it.
+    """
     webinar = registrant.webinar
     if not registrant.amount:
         return ""
-    if sells_recording(purchase_kind(registrant)):
+    if sells_recording(kind or purchase_kind(registrant)):
         return page_policy(webinar, recording_sold=True)
     deadline = refund_deadline(registrant)
     if deadline is None or webinar.refund_policy == Webinar.RefundPolicy.NONE:

@@ -341,6 +341,10 @@ def bought_together(registrant: Registrant) -> list[Registrant]:
     """Return the other sessions' registrants paid for in the same Checkout."""
     if registrant.pk is None or registrant.payment_id is None:
         return []
+    if registrant.session_id is None:
+        # A checkout of several sessions has one registrant per session; one
+        # for the whole webinar pays for that registrant alone.
+        return []
     return list(
         Registrant.objects.filter(payment_id=registrant.payment_id)
         .exclude(pk=registrant.pk)
@@ -398,13 +402,19 @@ def build_context(
     if kind in WATCH_LINK_KINDS:
         context["watch_url"] = spec.watch
     if kind in PURCHASE_KINDS:
-        bought = purchase_kind(registrant)
+        bought = purchase_kind(
+            registrant,
+            # Read for session_list above (one query per batch and webinar).
+            sessions=None
+            if registrant.session_id
+            else webinar_sessions(webinar, cache),
+        )
         context["purchase"] = bought
         context["bought_with"] = [
             describe_session(other.session, webinar, language, cache)
             for other in bought_together(registrant)
         ]
-        context["cancel_terms"] = cancel_terms(registrant, language)
+        context["cancel_terms"] = cancel_terms(registrant, language, kind=bought)
         context["can_cancel"] = not sells_recording(bought)
         if sells_recording(bought):
             # A replay or a video: no date, no calendar, no join link.
