@@ -203,8 +203,9 @@ class Bench:
             )
         if self.wants("race"):
             races(self)
+        ingest = flash_webhooks.set_aside(self)
         if self.wants("webhooks"):
-            flash_webhooks.webhooks(self)
+            flash_webhooks.webhooks(self, ingest)
         if self.wants("confirmations"):
             flash_webhooks.confirmations(self)
         # Last: the sandbox answers every API request 0.4 s late from now on.

@@ -84,21 +84,31 @@ def drain_worker(timeout: float = 180) -> float:
     return round(time.monotonic() - began, 1)
 
 
-def webhooks(bench: Any) -> None:
-    """Webhook ingest, fresh then duplicate, 32 closed-loop clients."""
-    from payments.models import Payment, StripeEvent
+def set_aside(bench: Any) -> list[str]:
+    """Split the paid starts' Checkout Sessions: the newest for confirmations().
+
+    Set bench.for_confirmation (still pending there); return the others, for
+    the ingest measurements.
+    """
+    from payments.models import Payment
 
     ids = list(
         Payment.objects.exclude(checkout_session_id="")
         .order_by("pk")
         .values_list("checkout_session_id", flat=True)
     )
-    # The newest ones are kept for confirmations(): still pending there.
     wanted = CONFIRM_EVENTS_QUICK if bench.quick else CONFIRM_EVENTS
     keep = min(len(ids) // 2, wanted)
     bench.for_confirmation = ids[len(ids) - keep :]
+    return ids[: len(ids) - keep]
+
+
+def webhooks(bench: Any, ids: list[str]) -> None:
+    """Webhook ingest of these sessions' events: fresh, then duplicates."""
+    from payments.models import StripeEvent
+
     sessions = []
-    for session_id in ids[: len(ids) - keep][: 300 if bench.quick else 2000]:
+    for session_id in ids[: 300 if bench.quick else 2000]:
         sessions.append(bench.control(f"objects/{session_id}", method="GET"))
     events = [signed_event(s, n, bench.secret) for n, s in enumerate(sessions)]
 
