@@ -11,7 +11,7 @@ with `ss` during the run, requests from each worker's CPU): an uneven spread
 queues requests in one worker while the other has idle threads.
 
 python -m bench.serving [--shapes 2x32,4x16] [--clients 64] [--seconds 8]
-                        [--latency 0.4] [--late-only]
+                        [--latency 0.4] [--late-only] [--gunicorn-args ARGS]
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ def run_shape(bench: Any, shape: str, delay: float, args: argparse.Namespace) ->
     command = gunicorn_command(
         "bench.wsgi:application", bench.app_port, workers, threads
     )
+    command += args.gunicorn_args.split()
     web = subprocess.Popen(command, cwd=ROOT, env=bench.env)  # noqa: S603
     bench.processes["web"] = web
     try:
@@ -147,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--latency", type=float, default=0.4, help="0: none")
     parser.add_argument("--late-only", action="store_true", help="skip 0 s runs")
+    parser.add_argument(
+        "--gunicorn-args",
+        default="",
+        help="added to every shape's command, e.g. '--worker-connections 32'",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.flash import Bench
