@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import BooleanField, F, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,33 +68,20 @@ def find_code(*, webinar: Webinar, code: str) -> DiscountCode | None:
     return DiscountCode.objects.filter(webinar=webinar, code__iexact=code).first()
 
 
-def tiers_annotation(webinar_id_column: str) -> RawSQL:
-    """Whether the webinar's price has early-bird tiers, as an annotation.
-
-    `webinar_id_column`: the webinar's id in the annotated query, as SQL
-    (a quoted table and column). A start reads its price with
-    select_related("price") in its lock query and this flag beside it (see
-    loaded_price): the tiers are read only when there are some. Plain SQL:
-    the same Exists(PriceTier.objects.filter(price__webinar=OuterRef(...)))
-    cost every start ten times the CPU to build.
-    """
-    tier, price = PriceTier._meta.db_table, Price._meta.db_table
-    sql = (
-        f"EXISTS(SELECT 1 FROM {tier} t JOIN {price} p ON p.id = t.price_id"  # noqa: S608 - names
-        f" WHERE p.webinar_id = {webinar_id_column})"
-    )
-    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611 - no user input
-
-
 def loaded_price(webinar: Webinar, *, has_tiers: bool) -> Price | None:
-    """Return the price read by select_related("price"), tiers loaded (or None)."""
+    """Return the webinar's price as its lock query read it, tiers loaded (or None).
+
+    `has_tiers`: whether the price has early-bird tiers (read in the same
+    statement, see registrations.start_sql); without, none are read.
+    """
     try:
         price = webinar.price
     except Price.DoesNotExist:
         return None
-    tiers = PriceTier.objects.filter(price=price)
     if not has_tiers:
-        # As prefetch_related("tiers") leaves it: price.tiers.all() reads no row.
+        # As prefetch_related("tiers") leaves it: price.tiers.all() reads no
+        # row (and, there being none, neither does a filter of it).
+        tiers = PriceTier.objects.none()
         tiers._result_cache = []
         tiers._prefetch_done = True
         price._prefetched_objects_cache = {"tiers": tiers}

@@ -9,13 +9,12 @@ the sweep releases it), so only a counter at the limit pays for the exact
 count of confirmed, awaiting-approval and live-held seats.
 """
 
-from django.db import connection
-from django.db.models import BooleanField, Count, Sum
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments import pricing
+from registrations import start_sql
 from registrations.models import Registrant, SeatCount, SeatHold, WaitlistEntry
 from webinars.models import Session, Webinar
 
@@ -133,51 +132,23 @@ def lock_counted_capacity(
     locked session (or None) and whether the webinar has an upcoming session
     that is not cancelled. Read the seat counter in a later statement: on
     PostgreSQL, subqueries of the locking statement see the rows as they were
-    before it waited for the lock.
+    before it waited for the lock. Plain SQL (registrations.start_sql): the
+    ORM cost every start more CPU to build this statement than to run it.
     """
-    quote = connection.ops.quote_name
     if session is None:
-        webinar_id = f"{quote(Webinar._meta.db_table)}.{quote('id')}"
-        locked = (
-            Webinar.objects.select_related("price")
-            .select_for_update(of=("self",))
-            .annotate(
-                has_upcoming=_upcoming_annotation(webinar_id),
-                price_has_tiers=pricing.tiers_annotation(webinar_id),
-            )
-            .get(pk=webinar.pk)
-        )
-        locked.locked_price = pricing.loaded_price(
-            locked, has_tiers=locked.price_has_tiers
-        )
-        return locked, None, locked.has_upcoming
-    webinar_id = f"{quote(Session._meta.db_table)}.{quote('webinar_id')}"
-    locked_session = (
-        Session.objects.select_related("webinar__price")
-        .select_for_update(of=("self",))
-        .annotate(price_has_tiers=pricing.tiers_annotation(webinar_id))
-        .get(pk=session.pk)
-    )
+        found = start_sql.lock_webinar(webinar.pk, now=timezone.now())
+        if found is None:
+            raise Webinar.DoesNotExist("Webinar matching query does not exist.")
+        locked, has_upcoming, has_tiers = found
+        locked.locked_price = pricing.loaded_price(locked, has_tiers=has_tiers)
+        return locked, None, has_upcoming
+    found_session = start_sql.lock_session(session.pk)
+    if found_session is None:
+        raise Session.DoesNotExist("Session matching query does not exist.")
+    locked_session, has_tiers = found_session
     webinar = locked_session.webinar
-    webinar.locked_price = pricing.loaded_price(
-        webinar, has_tiers=locked_session.price_has_tiers
-    )
+    webinar.locked_price = pricing.loaded_price(webinar, has_tiers=has_tiers)
     return webinar, locked_session, True
-
-
-def _upcoming_annotation(webinar_id_column: str) -> RawSQL:
-    """Whether the webinar has a session not cancelled nor over, as an annotation.
-
-    Session.objects.active().upcoming() in plain SQL: the same Exists(...)
-    cost every start ten times the CPU to build.
-    """
-    sql = (
-        f"EXISTS(SELECT 1 FROM {Session._meta.db_table} s"  # noqa: S608 - names
-        f" WHERE s.webinar_id = {webinar_id_column}"
-        " AND s.cancelled_at IS NULL AND s.ends_at >= %s)"
-    )
-    now = timezone.now()
-    return RawSQL(sql, (now,), output_field=BooleanField())  # noqa: S611 - names
 
 
 def full_message(webinar: Webinar, session: Session | None = None) -> str:

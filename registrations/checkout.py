@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from payments import gateway
 from payments.models import Payment
+from registrations import start_sql
 from registrations.capacity import release_seat
 from registrations.emails.endings import tell_checkout_ended
 from registrations.fulfilment import PROCESSING_RECHECK, fulfil_checkout
@@ -85,15 +86,11 @@ def open_checkout(
         idempotency_key=payment.idempotency_key,
         application_fee_amount=application_fee(payment.amount),
     )
-    found = {"checkout_session_id": checkout.id, "checkout_url": checkout.url or ""}
     # A webhook may already have moved the status on: only a created payment
-    # opens, and the rare other one keeps its status (a second statement; a
-    # Case expression in the first would cost every start more to build).
-    rows = Payment.objects.filter(pk=payment.pk)
-    if not rows.filter(status=Payment.Status.CREATED).update(
-        **found, status=Payment.Status.OPEN
-    ):
-        rows.update(**found)
+    # opens, and the rare other one keeps its status (one plain statement).
+    start_sql.record_checkout(
+        payment_id=payment.pk, session_id=checkout.id, url=checkout.url or ""
+    )
     payment.checkout_session_id = checkout.id
     payment.checkout_url = checkout.url or ""
     if payment.status == Payment.Status.CREATED:

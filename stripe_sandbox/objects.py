@@ -36,11 +36,27 @@ MINIMUM_AMOUNTS = {
 MAXIMUM_AMOUNT = 99_999_999
 
 _ALPHABET = string.ascii_letters + string.digits
+# Random bytes to id characters: byte b is _ALPHABET[b % 62] for b below 248
+# (four times 62) and dropped above, so every character is equally likely.
+_KEPT = 4 * len(_ALPHABET)
+_TO_CHARACTER = bytes(ord(_ALPHABET[b % len(_ALPHABET)]) for b in range(_KEPT)).ljust(
+    256, b"-"
+)
+_DROPPED = bytes(range(_KEPT, 256))
+# Values public() hands out as they are: nothing in them can be mutated.
+_IMMUTABLE = (str, int, float, bool, type(None))
 
 
 def new_id(prefix: str, length: int = 24) -> str:
-    """Return a random Stripe-looking id such as `pi_3Q...`."""
-    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """Return a random Stripe-looking id such as `pi_3Q...`.
+
+    From the system's secure random source, as secrets.choice per character
+    was (at a tenth of its CPU: ids are made for every object).
+    """
+    drawn = b""
+    while len(drawn) < length:
+        drawn += secrets.token_bytes(length).translate(_TO_CHARACTER, _DROPPED)
+    return prefix + drawn[:length].decode("ascii")
 
 
 def public(obj: Any) -> Any:
@@ -49,6 +65,8 @@ def public(obj: Any) -> Any:
         return {k: public(v) for k, v in obj.items() if not k.startswith("_")}
     if isinstance(obj, list):
         return [public(v) for v in obj]
+    if isinstance(obj, _IMMUTABLE):
+        return obj
     return copy.deepcopy(obj)
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from organizers.ratelimit import retry_after, too_many, too_many_response
 from payments.connect import connections
 from payments.errors import PricingError
-from registrations import hooks, page_cache
+from registrations import hooks, page_cache, start_sql
 from registrations.capacity import full_message, seats_by_session
 from registrations.closed import closed_notice
 from registrations.emails.already_registered import notify_already_registered
@@ -51,9 +51,13 @@ def webinar_for_key(key: str, *, joined: bool = True) -> Webinar:
     """
     if not KEY_RE.match(key):
         raise Http404
-    webinars = Webinar.objects.all()
-    if joined:
-        webinars = webinars.select_related("account", "owner__user")
+    if not joined:
+        # A start's first read, in plain SQL (registrations.start_sql).
+        webinar = start_sql.webinar_by_key(key)
+        if webinar is None:
+            raise Http404
+        return webinar
+    webinars = Webinar.objects.select_related("account", "owner__user")
     return get_object_or_404(webinars, registration_key=key)
 
 

@@ -115,3 +115,19 @@ def test_the_registration_page_costs_a_fixed_number_of_queries(
     assert len(statements) <= MAX_PAGE_QUERIES, "\n".join(statements)
     # Every later visitor gets the page kept in the cache: no query at all.
     assert cached.captured_queries == []
+
+
+def test_a_paid_start_reads_the_sessions_only_in_its_lock_query(
+    client, organizer, stripe_sandbox
+):
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+    register(client, webinar, email="warm@example.com")
+
+    queries = start_queries(client, webinar, "ada@example.com")
+
+    # Whether a live session is left (the replay hook asks) comes with the lock.
+    reading_sessions = [q for q in queries if "webinars_session" in q]
+    assert len(reading_sessions) == 1, "\n".join(reading_sessions)
+    assert "FOR UPDATE" in reading_sessions[0]

@@ -1,0 +1,179 @@
+"""A registration start's hottest statements, in plain SQL.
+
+Every paid or free start reads its webinar by registration key, then locks the
+capacity row and reads the webinar again with its price. Built by the ORM,
+these two statements cost a start more CPU than everything PostgreSQL does for
+it; here the SQL is written once per process and the rows become model
+instances as the ORM makes them (Model.from_db, the fields' own converters),
+so the rest of the start sees the same objects: `webinar.price` answers
+without a query (or raises Price.DoesNotExist), as select_related leaves it.
+The Checkout Session's id and URL are stored in one UPDATE as well.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.db.transaction import TransactionManagementError
+
+from payments.models import Payment, Price, PriceTier
+from webinars.models import Session, Webinar
+
+
+@functools.cache
+def _columns(model: type[Model], alias: str) -> str:
+    """The model's concrete columns, qualified by `alias`, in field order."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+@functools.cache
+def _converters(model: type[Model]) -> tuple[tuple[int, Callable, Any], ...]:
+    """(position, converter, column) of the fields whose values the ORM converts."""
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        for convert in [
+            *connection.ops.get_db_converters(column),
+            *field.get_db_converters(connection),
+        ]:
+            found.append((index, convert, column))
+    return tuple(found)
+
+
+def _instance(model: type[Model], values: Sequence[Any]) -> Model:
+    """Return the instance of `model` the ORM builds from these column values."""
+    values = list(values)
+    for index, convert, column in _converters(model):
+        values[index] = convert(values[index], column, connection)
+    return model.from_db(
+        connection.alias, [f.attname for f in model._meta.concrete_fields], values
+    )
+
+
+def _attach_price(webinar: Webinar, values: Sequence[Any]) -> None:
+    """Cache the webinar's price (None when the LEFT JOIN found none)."""
+    price = None if values[0] is None else _instance(Price, values)
+    Webinar._meta.get_field("price").set_cached_value(webinar, price)
+    if price is not None:
+        Price._meta.get_field("webinar").set_cached_value(price, webinar)
+
+
+def webinar_by_key(key: str) -> Webinar | None:
+    """Return the webinar of a registration key (no related rows), or None."""
+    table = Webinar._meta.db_table
+    sql = (
+        f"SELECT {_columns(Webinar, 'w')} FROM {table} w"  # noqa: S608 - names
+        " WHERE w.registration_key = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key])
+        row = cursor.fetchone()
+    return None if row is None else _instance(Webinar, row)
+
+
+def lock_webinar(pk: int, *, now: datetime) -> tuple[Webinar, bool, bool] | None:
+    """Lock the webinar's row; return it with its price cached, or None.
+
+    Also return whether it has a session neither cancelled nor over at `now`
+    and whether its price has early-bird tiers (see pricing.loaded_price).
+    """
+    sql = (
+        f"SELECT {_columns(Webinar, 'w')}, {_columns(Price, 'p')},"  # noqa: S608 - names
+        f" EXISTS(SELECT 1 FROM {Session._meta.db_table} s WHERE s.webinar_id = w.id"
+        " AND s.cancelled_at IS NULL AND s.ends_at >= %s),"
+        f" {_has_tiers('w.id')}"
+        f" FROM {Webinar._meta.db_table} w"
+        f" LEFT OUTER JOIN {Price._meta.db_table} p ON p.webinar_id = w.id"
+        f" WHERE w.id = %s{_for_update('w')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(Webinar._meta.concrete_fields)
+    webinar = _instance(Webinar, row[:width])
+    _attach_price(webinar, row[width:-2])
+    # As annotate() left them: recordings.sales reads has_upcoming.
+    webinar.has_upcoming, webinar.price_has_tiers = bool(row[-2]), bool(row[-1])
+    return webinar, webinar.has_upcoming, webinar.price_has_tiers
+
+
+def lock_session(pk: int) -> tuple[Session, bool] | None:
+    """Lock a session's row; return it with its webinar and price cached, or None.
+
+    Also return whether the webinar's price has early-bird tiers.
+    """
+    sql = (
+        f"SELECT {_columns(Session, 's')}, {_columns(Webinar, 'w')},"  # noqa: S608 - names
+        f" {_columns(Price, 'p')}, {_has_tiers('w.id')}"
+        f" FROM {Session._meta.db_table} s"
+        f" JOIN {Webinar._meta.db_table} w ON w.id = s.webinar_id"
+        f" LEFT OUTER JOIN {Price._meta.db_table} p ON p.webinar_id = w.id"
+        f" WHERE s.id = %s{_for_update('s')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    first = len(Session._meta.concrete_fields)
+    second = first + len(Webinar._meta.concrete_fields)
+    session = _instance(Session, row[:first])
+    webinar = _instance(Webinar, row[first:second])
+    _attach_price(webinar, row[second:-1])
+    Session._meta.get_field("webinar").set_cached_value(session, webinar)
+    return session, bool(row[-1])
+
+
+def _for_update(alias: str) -> str:
+    """The row lock of `alias`'s row, as select_for_update(of=...) writes it."""
+    if connection.get_autocommit():
+        # As the ORM refuses it: a lock outside a transaction ends at once.
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    features = connection.features
+    if not features.has_select_for_update:
+        return ""  # SQLite: the transaction itself serialises writers
+    if not features.has_select_for_update_of:
+        return " FOR UPDATE"
+    return f" FOR UPDATE OF {alias}"
+
+
+def _has_tiers(webinar_id: str) -> str:
+    """Whether the webinar's price has early-bird tiers, as an SQL expression."""
+    tier, price = PriceTier._meta.db_table, Price._meta.db_table
+    return (
+        f"EXISTS(SELECT 1 FROM {tier} t JOIN {price} tp ON tp.id = t.price_id"  # noqa: S608 - names
+        f" WHERE tp.webinar_id = {webinar_id})"
+    )
+
+
+def record_checkout(*, payment_id: int, session_id: str, url: str) -> None:
+    """Store the Checkout Session of a payment; a created payment becomes open.
+
+    A webhook may already have moved the status on: that status stays.
+    """
+    sql = (
+        f"UPDATE {Payment._meta.db_table} SET checkout_session_id = %s,"  # noqa: S608 - names
+        " checkout_url = %s,"
+        " status = CASE WHEN status = %s THEN %s ELSE status END WHERE id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                session_id,
+                url,
+                Payment.Status.CREATED,
+                Payment.Status.OPEN,
+                payment_id,
+            ],
+        )
