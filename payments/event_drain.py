@@ -8,13 +8,16 @@ once their process knows the slot is kicked.
 That drain finds every event of its slot stored, since each kick runs after
 its event's commit and before the slot ends.
 
-A drain (`payments.events.drain`, on the `stripe-events` queue) claims
-DRAIN_CHUNK unprocessed events at a time under a lease (one UPDATE whose
-SELECT skips locked rows: concurrent drains take different events, never the
-same one), runs their handlers (payments.webhooks.run_handlers) and claims
-again until nothing is left. A drain whose first claim is full first queues
-another drain, which does the same: a burst spreads over the events worker's
-threads, and their waits on Stripe overlap.
+A drain (`payments.events.drain`, on the `stripe-events` queue) claims the
+oldest unprocessed event under a lease (one UPDATE whose SELECT skips locked
+rows: concurrent drains take different events, never the same one), runs
+its handlers (payments.webhooks.run_handlers) and claims the next, until
+nothing is left. One at a time: a drain holds no event it is not running, so
+no event waits behind another's Stripe read while a thread is free. A drain
+whose first claim finds an event first queues another drain (up to
+DRAIN_RELAYS in a row from one kick): a burst spreads over the events
+worker's threads and their waits on Stripe overlap, while during a steady
+flow the drains already running take the new events with no publish at all.
 
 At least once: an event no drain took (its kick lost with the broker down, its
 drain's worker killed: the lease expires after LEASE) is claimed by the beat
@@ -47,8 +50,9 @@ DRAIN_WINDOW = 0.2
 DRAIN_DELAY = 0.05
 KICK_KEY = "tessera:events:drain"
 KICK_KEY_SECONDS = 5
-# Events claimed at once by a drain; a full claim relays to another drain.
-DRAIN_CHUNK = 4
+# Drains one kick may start in a row (each relaying to the next): about the
+# threads of the `events` worker and the processes of the main one (Procfile).
+DRAIN_RELAYS = 20
 # Longer than CELERY_TASK_TIME_LIMIT (300 s): a drain still alive has finished
 # (or was killed) before anyone else may claim its events.
 LEASE = timedelta(minutes=6)
@@ -132,9 +136,11 @@ def _first_kick_of(key: str) -> bool:
         return True
 
 
-def _queue_drain(countdown: float | None = None) -> bool:
+def _queue_drain(countdown: float | None = None, relays: int = DRAIN_RELAYS) -> bool:
     try:
-        drain_events_task.apply_async(countdown=countdown, retry=False)
+        drain_events_task.apply_async(
+            kwargs={"relays": relays}, countdown=countdown, retry=False
+        )
     except Exception:  # noqa: BLE001 - a broker outage: the sweep processes them
         logger.warning("Could not queue a Stripe events drain; the sweep will run.")
         return False
@@ -142,7 +148,7 @@ def _queue_drain(countdown: float | None = None) -> bool:
 
 
 def claim_events(
-    *, limit: int = DRAIN_CHUNK, received_before: datetime | None = None
+    *, limit: int = 1, received_before: datetime | None = None
 ) -> list[tuple[int, WebhookEvent]]:
     """Lease up to `limit` unprocessed events to the caller; return them, oldest first.
 
@@ -175,31 +181,33 @@ def drain_events(
     *,
     received_before: datetime | None = None,
     limit: int | None = None,
-    relay: bool = True,
+    relays: int = 0,
 ) -> int:
-    """Claim and process stored events until none is left; return how many succeeded.
+    """Claim and process stored events one by one until none is left.
 
     At most `limit` events (all if None), received before `received_before`
-    (any if None). With `relay`, a first claim that is full queues another
-    drain before this one runs its events.
+    (any if None). With `relays` left, a first claim that finds an event first
+    queues another drain, which may relay `relays - 1` more. Return how many
+    events succeeded.
     """
     started = time.monotonic()
     taken = succeeded = 0
     while limit is None or taken < limit:
-        chunk = DRAIN_CHUNK if limit is None else min(DRAIN_CHUNK, limit - taken)
-        claimed = claim_events(limit=chunk, received_before=received_before)
+        claimed = claim_events(received_before=received_before)
         if not claimed:
             break
-        if relay and len(claimed) == DRAIN_CHUNK and taken == 0:
+        if relays and not taken:
             # More may be waiting: another thread takes them while this one
             # waits on Stripe.
-            _queue_drain()
-        taken += len(claimed)
+            _queue_drain(relays=relays - 1)
+        taken += 1
         for pk, event in claimed:
             succeeded += run_handlers(pk, event) == 200
         if time.monotonic() - started > DRAIN_BUDGET_SECONDS:
-            if relay:
-                _queue_drain()
+            if limit is None:
+                # Within the task's time limit; a fresh drain goes on (the
+                # sweep, which has its limit, leaves the rest to its next run).
+                _queue_drain(relays=0)
             break
     return succeeded
 
@@ -212,16 +220,16 @@ def process_stored_events(*, now: datetime | None = None) -> int:
     failed event waits RETRY_AFTER (payments.webhooks) between attempts.
     """
     now = now or timezone.now()
-    return drain_events(
-        received_before=now - SWEEP_GRACE, limit=SWEEP_BATCH, relay=False
-    )
+    return drain_events(received_before=now - SWEEP_GRACE, limit=SWEEP_BATCH)
 
 
 @shared_task(name="payments.events.drain", ignore_result=True)
-def drain_events_task() -> int:
+def drain_events_task(relays: int = 0) -> int:
     """Process the stored Stripe events no drain has taken (kicked by the endpoint)."""
-    # In eager mode the whole backlog runs here, in order: no relays.
-    return drain_events(relay=not drain_events_task.app.conf.task_always_eager)
+    if drain_events_task.app.conf.task_always_eager:
+        # The whole backlog runs here, in order: no relays.
+        relays = 0
+    return drain_events(relays=relays)
 
 
 @shared_task(name="payments.events.process_stored_events", ignore_result=True)

@@ -37,12 +37,14 @@ def _fresh_kicks():
 
 @pytest.fixture
 def published():
-    """The drains queued (their ETA, None for at once), as the broker gets them."""
-    drains: list[str | None] = []
+    """The drains queued, as the broker gets them: their ETA (None for at
+    once) and how many more drains each may start."""
+    drains: list[tuple[str | None, int]] = []
 
-    def record(sender: str, headers: dict, **_kwargs) -> None:
+    def record(sender: str, headers: dict, body: tuple, **_kwargs) -> None:
         if sender == DRAIN:
-            drains.append(headers.get("eta"))
+            _args, kwargs, _embed = body
+            drains.append((headers.get("eta"), kwargs["relays"]))
 
     before_task_publish.connect(record, weak=False)
     yield drains
@@ -83,11 +85,13 @@ def test_a_burst_of_kicks_queues_one_drain_after_its_window(published):
         assert event_drain.kick_drain() is False
 
     assert len(published) == 1
+    eta, relays = published[0]
     slot_ends = BURST_AT.replace(microsecond=0) + timedelta(
         seconds=event_drain.DRAIN_WINDOW
     )
     # Every event of the window is committed before its drain starts.
-    assert datetime.fromisoformat(published[0]) > slot_ends
+    assert datetime.fromisoformat(eta) > slot_ends
+    assert relays == event_drain.DRAIN_RELAYS
     next_window = BURST_AT + timedelta(seconds=event_drain.DRAIN_WINDOW)
     with time_machine.travel(next_window, tick=False):
         assert event_drain.kick_drain() is True
@@ -141,20 +145,25 @@ def test_in_eager_mode_the_endpoint_processes_at_once(
     assert not StripeEvent.objects.filter(processed_at__isnull=True).exists()
 
 
-def test_a_full_first_claim_relays_to_another_drain(recorded, published):
-    store(2 * event_drain.DRAIN_CHUNK + 1)
+def test_a_drain_relays_once_then_takes_the_rest_itself(recorded, published):
+    store(3)
 
-    assert event_drain.drain_events() == 2 * event_drain.DRAIN_CHUNK + 1
+    assert event_drain.drain_events(relays=5) == 3
 
-    assert len(published) == 1  # queued at once, while this drain works
-    assert published[0] is None
-    assert len(recorded) == len(set(recorded)) == 2 * event_drain.DRAIN_CHUNK + 1
+    # Queued at once, while this drain works; it may start 4 more.
+    assert published == [(None, 4)]
+    assert recorded == ["evt_drain_000", "evt_drain_001", "evt_drain_002"]
 
 
-def test_a_small_burst_is_one_drain(recorded, published):
-    store(event_drain.DRAIN_CHUNK - 1)
+def test_a_drain_that_finds_nothing_queues_nothing(recorded, published):
+    assert event_drain.drain_events(relays=5) == 0
+    assert published == []
 
-    assert event_drain.drain_events() == event_drain.DRAIN_CHUNK - 1
+
+def test_the_last_drain_of_a_chain_relays_no_more(recorded, published):
+    store(2)
+
+    assert event_drain.drain_events(relays=0) == 2
     assert published == []
 
 
@@ -239,7 +248,7 @@ def test_concurrent_drains_run_each_event_once(settings):
 
         def drain(_n: int) -> int:
             try:
-                return event_drain.drain_events(relay=False)
+                return event_drain.drain_events()
             finally:
                 connection.close()
 
