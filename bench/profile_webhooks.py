@@ -2,7 +2,9 @@
 
 - "webhook ack": one signed `checkout.session.completed` POSTed to
   `/stripe/webhook/` through the benchmark's WSGI application (every
-  middleware), a fresh event each time: verify, store, queue.
+  middleware), a fresh event each time: verify, store, kick a drain (one
+  publish per DRAIN_WINDOW, payments/event_drain.py; nothing consumes it
+  here).
 - "event processing": what the Celery worker does for one stored event of a
   paid Checkout Session: `payments.webhooks.process_stored(pk)` in this
   process (the sandbox, read twice over HTTP, in its own), up to the

@@ -217,6 +217,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # confirmation waits behind emails. The events recovery, which may take a
 # while listing every account's events, stays in the default queue.
 CELERY_TASK_ROUTES = {
+    "payments.events.drain": {"queue": "stripe-events"},
     "payments.events.process_event": {"queue": "stripe-events"},
     "payments.events.process_stored_events": {"queue": "stripe-events"},
 }
@@ -257,8 +258,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.events.recover_events",
         "schedule": 60.0,
     },
-    # Stored webhook events whose processing task never ran or failed
-    # (payments/webhooks.py).
+    # Stored webhook events no drain processed: its kick was lost, its worker
+    # killed, or a handler failed (payments/event_drain.py).
     "process-stored-events": {
         "task": "payments.events.process_stored_events",
         "schedule": 60.0,

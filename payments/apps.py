@@ -7,9 +7,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        # Registers the events sweep's and the connection sync's Celery tasks
-        # (autodiscovery reads tasks.py).
-        from payments import event_recovery  # noqa: F401
+        # Registers the events drain's, the events sweeps' and the connection
+        # sync's Celery tasks (autodiscovery reads tasks.py).
+        from payments import event_drain, event_recovery  # noqa: F401
         from payments.connect import account_sync  # noqa: F401
 
         self.ready_connect()

@@ -434,8 +434,11 @@ def create_account_link(
 
 def parse_webhook(
     *, payload: bytes, sig_header: str, secrets: list[str]
-) -> WebhookEvent:
-    """Verify the signature against any of `secrets` and return the event."""
+) -> tuple[WebhookEvent, dict[str, Any]]:
+    """Verify the signature against any of `secrets`; return the event and its body.
+
+    The body is the parsed JSON, as StripeEvent stores it: parsed once.
+    """
     text = payload.decode("utf-8", errors="replace")
     for secret in filter(None, secrets):
         try:
@@ -452,7 +455,8 @@ def parse_webhook(
         # would otherwise stay replayable until that day plus the tolerance.
         raise SignatureInvalid(_("Webhook timestamp is in the future."))
     try:
-        return WebhookEvent.from_payload(json.loads(text))
+        body = json.loads(text)
+        return WebhookEvent.from_payload(body), body
     except (ValueError, KeyError, TypeError) as error:
         raise SignatureInvalid(_("Invalid webhook payload.")) from error
 

@@ -412,9 +412,20 @@ class StripeEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Unprocessed, taken by a drain (or the sweep) until then; after a failure,
+    # not retried before then (payments/event_drain.py).
+    leased_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            # The drains' and the sweep's claims read only unprocessed events.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="stripe_event_unprocessed",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type}"

@@ -8,20 +8,18 @@ Apps higher up the ladder register handlers in their AppConfig.ready():
     def on_completed(event: WebhookEvent) -> None: ...
 
 The endpoint (payments/views/webhooks.py) verifies the signature, stores the
-event once (`ingest_event`: StripeEvent, unique by id) and answers 200 at
-once; after commit a Celery task (`payments.events.process_event`, routed
-to the `stripe-events` queue, which the workers take first) runs the
-handlers of the stored event. At least once: a stored event not processed
-(the task never ran, or a handler failed) is run again by the beat sweep
-`payments.events.process_stored_events` every minute, for as long as Stripe
-would have retried it (3 days). A duplicate delivery of a processed event
-costs one statement, as a new one does (see store_event).
+event once (`store_event`: StripeEvent, unique by id) and answers 200 at
+once; workers then claim the stored events and run their handlers
+(payments/event_drain.py: one drain per burst, and the beat sweep for what
+no drain took). A duplicate delivery of a processed event costs one
+statement, as a new one does (see store_event).
 
 A handler runs outside any transaction and opens its own after reading what it
-needs from Stripe; it must be idempotent (the task and the sweep, or the
+needs from Stripe; it must be idempotent (a drain and the sweep, or the
 events recovery, may meet the same event). An exception leaves the event
-unprocessed with its error, except `AccountDisconnected`: a revoked account
-answers 403 for ever, so the event is recorded with the error as processed.
+unprocessed with its error, not retried before RETRY_AFTER, except
+`AccountDisconnected`: a revoked account answers 403 for ever, so the event
+is recorded with the error as processed.
 """
 
 import json
@@ -29,11 +27,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from payments.gateway import AccountDisconnected
@@ -43,10 +41,9 @@ from payments.models import StripeEvent
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[WebhookEvent], None]
-# The sweep leaves an event this long to its task, and retries it this long.
-SWEEP_GRACE = timedelta(seconds=30)
-SWEEP_RETRY_FOR = timedelta(days=3)
-SWEEP_BATCH = 500
+# A failed event is left alone this long (no drain spins on it); then the
+# sweep retries it.
+RETRY_AFTER = timedelta(seconds=30)
 handlers: dict[str, list[Handler]] = defaultdict(list)
 
 
@@ -119,34 +116,16 @@ def store_event(event: WebhookEvent, payload: dict) -> Stored:
     return Stored(pk=row[0], processed=row[1] is not None)
 
 
-def ingest_event(event: WebhookEvent, payload: dict) -> int:
-    """Store a verified event and queue its processing; return the status (200).
-
-    Nothing here calls Stripe: the handlers run in a worker after commit.
-    """
-    stored = store_event(event, payload)
-    if not stored.processed:
-        pk = stored.pk
-        transaction.on_commit(lambda: _queue(pk), robust=True)
-    return 200
-
-
-def _queue(pk: int) -> None:
-    try:
-        process_event_task.apply_async((pk,), retry=False)
-    except Exception:  # noqa: BLE001 - a broker outage: the sweep processes it
-        logger.warning("Could not queue Stripe event %s; the sweep will.", pk)
-
-
 def process_event(event: WebhookEvent, payload: dict) -> int:
     """Store and process one verified event now; return 200, or 500 on failure.
 
-    The events recovery (event_recovery.py) uses it; the endpoint queues.
+    The events recovery (event_recovery.py) uses it; the endpoint stores and
+    leaves the processing to a drain (event_drain.py).
     """
     stored = store_event(event, payload)
     if stored.processed:
         return 200
-    return _run_handlers(stored.pk, event)
+    return run_handlers(stored.pk, event)
 
 
 def process_stored(pk: int) -> int:
@@ -158,29 +137,15 @@ def process_stored(pk: int) -> int:
     )
     if payload is None:
         return 200
-    return _run_handlers(pk, WebhookEvent.from_payload(payload))
+    return run_handlers(pk, WebhookEvent.from_payload(payload))
 
 
-def process_stored_events(*, now: datetime | None = None) -> int:
-    """Process stored events still unprocessed; return how many succeeded.
+def run_handlers(pk: int, event: WebhookEvent) -> int:
+    """Run the handlers of the stored event `pk`; record the outcome.
 
-    Events younger than SWEEP_GRACE are left to their task; events older than
-    SWEEP_RETRY_FOR (as long as Stripe retries a webhook) to an operator.
+    Return 200 when the event is done with, 500 when it failed (kept
+    unprocessed with its error, and not claimed again for RETRY_AFTER).
     """
-    now = now or timezone.now()
-    due = (
-        StripeEvent.objects.filter(
-            processed_at__isnull=True,
-            received_at__lte=now - SWEEP_GRACE,
-            received_at__gte=now - SWEEP_RETRY_FOR,
-        )
-        .order_by("received_at", "pk")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
-    return sum(process_stored(pk) == 200 for pk in list(due))
-
-
-def _run_handlers(pk: int, event: WebhookEvent) -> int:
     if event.livemode != settings.STRIPE_LIVEMODE:
         # A live Connect endpoint also receives connected accounts' test-mode
         # events; a test deauthorization must not unlink the live connection.
@@ -205,7 +170,8 @@ def _run_handlers(pk: int, event: WebhookEvent) -> int:
     except Exception as error:
         logger.exception("Stripe event %s (%s) failed", event.id, event.type)
         StripeEvent.objects.filter(pk=pk).update(
-            error=f"{error.__class__.__name__}: {error}"[:2000]
+            error=f"{error.__class__.__name__}: {error}"[:2000],
+            leased_until=timezone.now() + RETRY_AFTER,
         )
         return 500
     StripeEvent.objects.filter(pk=pk).update(processed_at=timezone.now(), error="")
@@ -214,11 +180,9 @@ def _run_handlers(pk: int, event: WebhookEvent) -> int:
 
 @shared_task(name="payments.events.process_event", ignore_result=True)
 def process_event_task(pk: int) -> int:
-    """Run the handlers of one stored Stripe event (queued by the endpoint)."""
+    """Run the handlers of one stored Stripe event.
+
+    The endpoint queued one per event before the drains (event_drain.py);
+    kept so that messages still queued at an upgrade run.
+    """
     return process_stored(pk)
-
-
-@shared_task(name="payments.events.process_stored_events", ignore_result=True)
-def process_stored_events_task() -> int:
-    """Process stored Stripe events left unprocessed (every minute)."""
-    return process_stored_events()

@@ -15,6 +15,7 @@ STABLE_NAMES = {
     "api.webhooks.deliver",
     "api.webhooks.send_due_deliveries",
     "payments.events.recover_events",
+    "payments.events.drain",
     "payments.events.process_event",
     "payments.events.process_stored_events",
     "payments.connect.sync_connections",
@@ -49,6 +50,7 @@ def test_stripe_events_are_routed_to_their_own_queue():
     def queue_of(name: str) -> str:
         return route({}, name, (), {})["queue"].name
 
+    assert queue_of("payments.events.drain") == "stripe-events"
     assert queue_of("payments.events.process_event") == "stripe-events"
     assert queue_of("payments.events.process_stored_events") == "stripe-events"
     # Everything else, emails first, stays in the default queue.

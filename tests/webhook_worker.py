@@ -1,8 +1,9 @@
 """Post a webhook to the endpoint, then do the worker's job for that event.
 
-The endpoint stores the event and answers 200; its processing is a Celery task
-queued after commit (payments.webhooks). Tests run that task's body here, in
-the test's transaction, as run_refund_tasks does for refunds.
+The endpoint stores the event and answers 200; a drain kicked after commit
+processes it in a worker (payments/event_drain.py). Tests run the worker's part
+for that one event here, in the test's transaction, as run_refund_tasks does
+for refunds.
 """
 
 import json
@@ -17,7 +18,7 @@ WEBHOOK_URL = "/stripe/webhook/"
 
 
 def process_posted(body: str | bytes) -> int:
-    """Run the processing task of the event in `body`; return 200 or 500."""
+    """Process the stored event of `body` as a drain would; return 200 or 500."""
     event_id = json.loads(body)["id"]
     stored = StripeEvent.objects.filter(event_id=event_id).first()
     return 200 if stored is None else webhooks.process_stored(stored.pk)

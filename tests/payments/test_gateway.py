@@ -445,7 +445,7 @@ EVENT = {
 def test_parse_webhook_accepts_any_of_the_secrets():
     payload, header = signed(EVENT, "whsec_connect")
 
-    event = gateway.parse_webhook(
+    event, body = gateway.parse_webhook(
         payload=payload, sig_header=header, secrets=["whsec_platform", "whsec_connect"]
     )
 
@@ -459,6 +459,7 @@ def test_parse_webhook_accepts_any_of_the_secrets():
         previous_attributes=None,
         api_version="2026-10-28.endive",
     )
+    assert body == EVENT  # the body as stored, parsed once
 
 
 @pytest.mark.parametrize(
@@ -500,7 +501,7 @@ def test_parse_webhook_reads_a_real_sandbox_delivery(stripe_sandbox, webhook_rec
         if b"checkout.session.completed" in d.body
     )
 
-    event = gateway.parse_webhook(
+    event, _body = gateway.parse_webhook(
         payload=delivery.body,
         sig_header=delivery.headers["stripe-signature"],
         secrets=["whsec_sandbox", "whsec_sandbox_connect"],

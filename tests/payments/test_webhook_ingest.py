@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from payments import webhooks
+from payments import event_drain, webhooks
 from payments.models import StripeEvent
 from tests.payments import test_webhook_endpoint as endpoint
 from tests.payments.test_webhook_endpoint import event, signed
@@ -19,7 +19,7 @@ recorded = endpoint.recorded
 
 
 def post_only(client, payload: dict):
-    """Post to the endpoint without running the worker's task."""
+    """Post to the endpoint without kicking a drain (on_commit is not run)."""
     body, header = signed(payload)
     return client.post(
         "/stripe/webhook/",
@@ -39,9 +39,9 @@ def test_the_endpoint_stores_and_answers_without_running_handlers(
     assert recorded == []  # no handler (nor Stripe call) in the request
     stored = StripeEvent.objects.get()
     assert stored.processed_at is None and stored.type == "test.recorded"
-    assert len(queued) == 1  # the processing task, queued after commit
+    assert len(queued) == 1  # the drain's kick, after commit
 
-    assert webhooks.process_event_task.run(stored.pk) == 200
+    assert event_drain.drain_events_task.run() == 1
     assert recorded == ["evt_test_1"]
     stored.refresh_from_db()
     assert stored.processed_at is not None
@@ -82,7 +82,7 @@ def test_a_stored_but_unprocessed_duplicate_is_queued_again(
         post_only(client, event("test.recorded"))
 
     assert StripeEvent.objects.count() == 1
-    assert len(queued) == 1  # its first task may never have run
+    assert len(queued) == 1  # its first drain may never have run
     assert recorded == []
 
 
@@ -107,17 +107,17 @@ def test_a_duplicate_is_one_read_and_queues_nothing(
     assert recorded == ["evt_test_1"]
 
 
-def test_the_sweep_processes_stored_events_no_task_ran(client, recorded):
+def test_the_sweep_processes_stored_events_no_drain_took(client, recorded):
     received = timezone.now()
     with time_machine.travel(received, tick=False):
         post_only(client, event("test.recorded", id="evt_lost"))
-        # Still the task's: too young for the sweep.
-        assert webhooks.process_stored_events() == 0
+        # Still its drain's: too young for the sweep.
+        assert event_drain.process_stored_events() == 0
     assert recorded == []
 
     with time_machine.travel(received + timedelta(minutes=1), tick=False):
-        assert webhooks.process_stored_events_task.run() == 1
-        assert webhooks.process_stored_events() == 0
+        assert event_drain.process_stored_events_task.run() == 1
+        assert event_drain.process_stored_events() == 0
     assert recorded == ["evt_lost"]
     assert StripeEvent.objects.get().processed_at is not None
 
@@ -139,7 +139,7 @@ def test_a_failed_event_is_retried_by_the_sweep(client, recorded):
         stored.refresh_from_db()
         assert stored.processed_at is None and "database hiccup" in stored.error
         with time_machine.travel(received + timedelta(minutes=1), tick=False):
-            assert webhooks.process_stored_events() == 1
+            assert event_drain.process_stored_events() == 1
     finally:
         webhooks.handlers["test.flaky"].remove(flaky)
     stored.refresh_from_db()
@@ -151,5 +151,5 @@ def test_the_sweep_leaves_events_older_than_stripe_retries(client, recorded):
     with time_machine.travel(received, tick=False):
         post_only(client, event("test.recorded", id="evt_old"))
     with time_machine.travel(received + timedelta(days=4), tick=False):
-        assert webhooks.process_stored_events() == 0
+        assert event_drain.process_stored_events() == 0
     assert recorded == []
