@@ -5,7 +5,8 @@ starts of the webinar wait for it: the connection, which depends only on the
 webinar's account and owner, is read before the lock instead. A connection
 revoked between that read and the lock is the same as one revoked just after
 the commit: the Checkout (or the webhook) refuses it, and the seat is
-released as for any payment that never comes.
+released as for any payment that never comes. One connected meanwhile is
+seen by the next start, as if it had connected just after this one's commit.
 """
 
 from dataclasses import dataclass
