@@ -103,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cpu", action="store_true", help="profile CPU time, not wall time"
     )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="print each target's statements: start and duration (ms), median",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.flash import Bench, Failed
@@ -179,6 +184,10 @@ def profiled(name: str, call: Any, args: argparse.Namespace) -> dict:
         timer = time.process_time if args.cpu else time.perf_counter
         profiler = cProfile.Profile(timer)
     figures = measure(call, args.count, profiler)
+    if args.timeline:
+        from bench.timeline import timeline
+
+        print(f"--- {name}: statements ---\n{timeline(call, first=args.count)}")
     if profiler is not None:
         if args.dump:
             profiler.dump_stats(args.dump)

@@ -12,15 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments import gateway, pricing
-from payments.connect import connections
 from payments.models import Payment
-from registrations import hooks
+from registrations import hooks, start_sql
 from registrations.capacity import (
     STAFF_SOURCES,
     full_message,
@@ -29,12 +28,17 @@ from registrations.capacity import (
 )
 from registrations.checkout import open_checkout, release_registration
 from registrations.emails.outbox import queue_email
-from registrations.models import Registrant, SeatCount, SeatHold, WaitlistEntry
+from registrations.hold_rows import write_held_seat
+from registrations.models import Registrant, SeatHold, WaitlistEntry
+from registrations.seller import read_seller
 from registrations.waitlist.claim import claim_offer
 from registrations.waitlist.line import WaitlistError, has_waiting
 from webinars.models import Session, Webinar
 
 logger = logging.getLogger(__name__)
+
+# The one statement after the lock (series.py reads it too).
+_count_and_email = start_sql.count_and_email
 
 Status = Registrant.Status
 
@@ -164,6 +168,9 @@ def _hold_seat(
     language: str,
     offer: WaitlistEntry | None = None,
 ) -> Registrant:
+    # Before the lock (registrations.seller): a connection revoked meanwhile
+    # is the same as one revoked just after the commit.
+    seller = read_seller(webinar)
     with transaction.atomic():
         # One query: the lock, the fresh webinar, its price (pricing tiers
         # only when it has some).
@@ -213,7 +220,7 @@ def _hold_seat(
         connection = None
         if price is not None and price.enabled:
             # Payments on: only a usable connection sells (never free instead).
-            connection = connections.connection_for(webinar)
+            connection = seller.for_locked(webinar)
             if connection is None or not connection.is_usable:
                 raise RegistrationError(unavailable_message())
         try:
@@ -253,7 +260,7 @@ def _hold_seat(
         if connection is None or not connection.is_usable:
             raise RegistrationError(unavailable_message())
         expires_at = now + timedelta(minutes=settings.SEAT_HOLD_MINUTES)
-        registrant.payment = Payment.objects.create(
+        registrant.payment = Payment(
             account_id=webinar.account_id,
             webinar=webinar,
             stripe_account_id=connection.stripe_account_id,
@@ -261,9 +268,13 @@ def _hold_seat(
             currency=quote.currency,
             expires_at=expires_at,
         )
-        registrant.save()
-        SeatHold.objects.create(
-            registrant=registrant, session=session, expires_at=expires_at
+        # One round trip on PostgreSQL: the lock is held until the commit.
+        write_held_seat(
+            payment=registrant.payment,
+            registrant=registrant,
+            hold=SeatHold(
+                registrant=registrant, session=session, expires_at=expires_at
+            ),
         )
         return registrant
 
@@ -384,31 +395,6 @@ def _check_open(
             raise RegistrationClosed(_("This session is cancelled."))
         if session.has_ended:
             raise RegistrationClosed(_("This session is over."))
-
-
-def _count_and_email(
-    *, webinar: Webinar, email: str, session: Session | None
-) -> tuple[int, bool]:
-    """Return the seat counter and whether the email has a live registration.
-
-    One plain statement (the hottest read of a start: the ORM would spend
-    more CPU building it than PostgreSQL spends running it). The counter is
-    capacity.counted_seats; the email test is `email__iexact` as the ORM
-    writes it.
-    """
-    scope = "webinar_id = %s" + (" AND session_id = %s" if session else "")
-    params: list[Any] = [webinar.pk] + ([session.pk] if session else [])
-    live = [Status.CONFIRMED, Status.AWAITING, Status.PENDING]
-    sql = (
-        f"SELECT COALESCE((SELECT SUM(taken) FROM {SeatCount._meta.db_table}"  # noqa: S608 - table names
-        f" WHERE {scope}), 0), EXISTS(SELECT 1 FROM {Registrant._meta.db_table}"
-        f" WHERE {scope} AND UPPER(email) = UPPER(%s)"
-        f" AND status IN (%s, %s, %s))"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params, email, *live])
-        counted, known = cursor.fetchone()
-    return int(counted), bool(known)
 
 
 def _same_email(

@@ -22,7 +22,10 @@ from django.db.models import Model
 from django.db.transaction import TransactionManagementError
 
 from payments.models import Payment, Price, PriceTier
+from registrations.models import Registrant, SeatCount
 from webinars.models import Session, Webinar
+
+Status = Registrant.Status
 
 
 @functools.cache
@@ -65,16 +68,26 @@ def _attach_price(webinar: Webinar, values: Sequence[Any]) -> None:
 
 
 def webinar_by_key(key: str) -> Webinar | None:
-    """Return the webinar of a registration key (no related rows), or None."""
-    table = Webinar._meta.db_table
+    """Return the webinar of a registration key with its price cached, or None.
+
+    The price says, before the lock, whether a start reads the Stripe
+    connection (registration._seller); the lock reads both again.
+    """
     sql = (
-        f"SELECT {_columns(Webinar, 'w')} FROM {table} w"  # noqa: S608 - names
+        f"SELECT {_columns(Webinar, 'w')}, {_columns(Price, 'p')}"  # noqa: S608 - names
+        f" FROM {Webinar._meta.db_table} w"
+        f" LEFT OUTER JOIN {Price._meta.db_table} p ON p.webinar_id = w.id"
         " WHERE w.registration_key = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [key])
         row = cursor.fetchone()
-    return None if row is None else _instance(Webinar, row)
+    if row is None:
+        return None
+    width = len(Webinar._meta.concrete_fields)
+    webinar = _instance(Webinar, row[:width])
+    _attach_price(webinar, row[width:])
+    return webinar
 
 
 def lock_webinar(pk: int, *, now: datetime) -> tuple[Webinar, bool, bool] | None:
@@ -154,6 +167,34 @@ def _has_tiers(webinar_id: str) -> str:
         f"EXISTS(SELECT 1 FROM {tier} t JOIN {price} tp ON tp.id = t.price_id"  # noqa: S608 - names
         f" WHERE tp.webinar_id = {webinar_id})"
     )
+
+
+def count_and_email(
+    *, webinar: Webinar, email: str, session: Session | None
+) -> tuple[int, bool]:
+    """Return the seat counter and whether the email has a live registration.
+
+    The one statement after the lock (the hottest read of a start: the ORM
+    would spend more CPU building it than PostgreSQL spends running it). It
+    cannot join the locking statement: on PostgreSQL, that statement's
+    subqueries see the rows as they were before it waited for the lock, so
+    the counter would miss the seats of the starts it waited for. The
+    counter is capacity.counted_seats; the email test is `email__iexact` as
+    the ORM writes it.
+    """
+    scope = "webinar_id = %s" + (" AND session_id = %s" if session else "")
+    params: list[Any] = [webinar.pk] + ([session.pk] if session else [])
+    live = [Status.CONFIRMED, Status.AWAITING, Status.PENDING]
+    sql = (
+        f"SELECT COALESCE((SELECT SUM(taken) FROM {SeatCount._meta.db_table}"  # noqa: S608 - table names
+        f" WHERE {scope}), 0), EXISTS(SELECT 1 FROM {Registrant._meta.db_table}"
+        f" WHERE {scope} AND UPPER(email) = UPPER(%s)"
+        f" AND status IN (%s, %s, %s))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *params, email, *live])
+        counted, known = cursor.fetchone()
+    return int(counted), bool(known)
 
 
 def record_checkout(*, payment_id: int, session_id: str, url: str) -> None:

@@ -1,0 +1,122 @@
+"""A paid start's rows, written in one statement while the seat is locked.
+
+A paid start holds the capacity row's lock (registrations.capacity) from its
+locking read to its COMMIT, and every other start of the same webinar waits
+for it: the time between the two caps the starts per second, whatever the
+CPU. The ORM writes the payment, the registrant, its seat counter and its
+hold in four round trips, each built in Python while the lock is held (and,
+under a threaded server, each waiting for the interpreter lock again). On
+PostgreSQL they go as one data-modifying statement, its SQL written once per
+process and its values prepared as the ORM prepares them (pre_save,
+get_db_prep_save), so the rows are the ones the ORM writes. SQLite (the
+embedded default) keeps the ORM's four statements.
+"""
+
+import functools
+
+from django.db import connection
+from django.db.models import Field, Model
+
+from payments.models import Payment
+from registrations.models import Registrant, SeatCount, SeatHold
+
+
+def write_held_seat(
+    *, payment: Payment, registrant: Registrant, hold: SeatHold
+) -> None:
+    """Insert the payment, the registrant paying it and its seat hold.
+
+    Payment.objects.create(...), registrant.save() (with the seat counter it
+    moves, see Registrant.save) and SeatHold.objects.create(...), in this
+    order; the instances come back saved, as create() and save() leave them.
+    """
+    if connection.vendor != "postgresql" or registrant.seat_row() is None:
+        payment.save(force_insert=True)
+        registrant.payment = payment
+        registrant.save()
+        hold.registrant = registrant
+        hold.save(force_insert=True)
+        return
+    webinar_id, session_id = registrant.seat_row()
+    sql, fields = _statement(session_id is None)
+    params = [*_values(payment, fields[0]), *_values(registrant, fields[1])]
+    params += [webinar_id, *([] if session_id is None else [session_id])]
+    params += _values(hold, fields[2])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        payment_id, registrant_id, hold_id, moved = cursor.fetchone()
+    _saved(payment, payment_id)
+    registrant.payment = payment
+    _saved(registrant, registrant_id)
+    hold.registrant = registrant
+    _saved(hold, hold_id)
+    if not moved:
+        # The first seat of (webinar, session): no counter row yet. As
+        # Registrant.save does it, SeatCount.add creates the row from a
+        # recount (which sees this registrant), or moves the row another
+        # start created and committed meanwhile.
+        SeatCount.add((webinar_id, session_id), +1)
+
+
+def _values(instance: Model, fields: tuple[Field, ...]) -> list:
+    """The values the ORM's INSERT of `instance` sends for `fields`."""
+    return [
+        one.get_db_prep_save(one.pre_save(instance, add=True), connection)
+        for one in fields
+    ]
+
+
+def _saved(instance: Model, pk: int) -> None:
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
+def _inserted(model: type[Model], *, linked: str = "") -> tuple[Field, ...]:
+    """The columns an INSERT of `model` writes, but its id and `linked`."""
+    return tuple(
+        one
+        for one in model._meta.concrete_fields
+        if not one.primary_key and one.attname != linked
+    )
+
+
+@functools.cache
+def _statement(whole_webinar: bool) -> tuple[str, tuple[tuple[Field, ...], ...]]:
+    """The statement, and the fields whose values it takes, table by table.
+
+    `whole_webinar`: the registrant's counter has no session (session_id IS
+    NULL, as move_counter scopes it).
+    """
+    quote = connection.ops.quote_name
+    payment = _inserted(Payment)
+    registrant = _inserted(Registrant, linked="payment_id")
+    hold = _inserted(SeatHold, linked="registrant_id")
+
+    def insert(model: type[Model], fields: tuple[Field, ...], linked: str) -> str:
+        columns = [quote(one.column) for one in fields]
+        values = ["%s"] * len(fields)
+        if linked:
+            column, source = linked.split("=")
+            columns.append(quote(column))
+            values.append(f"(SELECT id FROM {source})")  # noqa: S608 - a CTE name
+        return (
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)})"  # noqa: S608 - names
+            f" VALUES ({', '.join(values)}) RETURNING {quote(model._meta.pk.column)}"
+        )
+
+    scope = "IS NULL" if whole_webinar else "= %s"
+    sql = (
+        # Payment.objects.create(...)
+        f"WITH p AS ({insert(Payment, payment, '')}),"  # noqa: S608 - names
+        # registrant.save(): the INSERT, with registrant.payment = payment
+        f" r AS ({insert(Registrant, registrant, 'payment_id=p')}),"
+        # ... and SeatCount.add(registrant.seat_row(), +1): move_counter
+        f" c AS (UPDATE {quote(SeatCount._meta.db_table)} SET taken = taken + 1"  # noqa: S608 - a table name
+        f" WHERE webinar_id = %s AND session_id {scope} RETURNING 1),"
+        # SeatHold.objects.create(registrant=registrant, ...)
+        f" h AS ({insert(SeatHold, hold, 'registrant_id=r')})"
+        " SELECT (SELECT id FROM p), (SELECT id FROM r), (SELECT id FROM h),"
+        " (SELECT COUNT(*) FROM c)"
+    )
+    return sql, (payment, registrant, hold)
