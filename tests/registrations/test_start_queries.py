@@ -134,7 +134,11 @@ def test_a_paid_start_reads_the_sessions_only_in_its_lock_query(
     # Whether a live session is left (the replay hook asks) comes with the lock.
     reading_sessions = [q for q in queries if "webinars_session" in q]
     assert len(reading_sessions) == 1, "\n".join(reading_sessions)
-    assert "FOR UPDATE" in reading_sessions[0]
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in reading_sessions[0]
+    else:
+        # SQLite locks the whole database at the transaction's first write.
+        assert reading_sessions[0].startswith("SELECT")
 
 
 @pytest.mark.postgres
