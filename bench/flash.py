@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,9 @@ from bench.flash_setup import (
     fresh_database,
     get_request,
     gunicorn_command,
+    machine_cpu_seconds,
     post_request,
+    postgres_cpu_seconds,
     seed,
 )
 from bench.load import LoadResult, run_load
@@ -149,24 +152,41 @@ class Bench:
     # -- measuring ---------------------------------------------------------------
 
     def measure(self, name: str, request: Any, **options: Any) -> LoadResult:
-        before = {k: cpu_seconds(p.pid) for k, p in self.processes.items()}
+        before = self.cpu_used()
         options.setdefault("seconds", self.seconds)
         result = run_load(self.app_port, name, request, **options)
-        after = {k: cpu_seconds(p.pid) for k, p in self.processes.items()}
+        after = self.cpu_used()
         row = result.row()
         if result.ok:
             row["cpu_ms_per_ok"] = {
-                k: round((after[k] - before[k]) / result.ok * 1000, 2) for k in after
+                k: round((after[k] - before[k]) / result.ok * 1000, 2)
+                for k in after
+                if k != "machine"
             }
+            (busy, every), (was_busy, was) = after["machine"], before["machine"]
+            # How busy the cores were: below 100%, something else than the CPU
+            # (a lock, a queue) capped the rate.
+            row["machine_busy_percent"] = round(
+                100 * (busy - was_busy) / ((every - was) or 1), 1
+            )
         self.rows.append(row)
         web = row.get("cpu_ms_per_ok", {}).get("web", 0.0)
         print(
             f"  {name:<44}{row['per_second']:>9.1f}/s  p50 {row['p50_ms']:>7.1f} ms"
             f"  p99 {row['p99_ms']:>7.1f} ms  errors {row['errors']}"
-            f"  web CPU {web:.1f} ms",
+            f"  web CPU {web:.1f} ms"
+            f"  busy {row.get('machine_busy_percent', 0):.0f}%",
             flush=True,
         )
         return result
+
+    def cpu_used(self) -> dict[str, Any]:
+        """CPU seconds so far: each process, PostgreSQL, this client, the machine."""
+        used = {k: cpu_seconds(p.pid) for k, p in self.processes.items()}
+        used["postgres"] = postgres_cpu_seconds()
+        used["bench client"] = time.process_time()
+        used["machine"] = machine_cpu_seconds()
+        return used
 
     def run(self) -> dict[str, Any]:
         paid, free = self.ids["paid"], self.ids["free"]

@@ -123,7 +123,7 @@ def lock_capacity_row(*, webinar_id: int, session_id: int | None) -> None:
 
 
 def lock_counted_capacity(
-    webinar: Webinar, session: Session | None
+    webinar: Webinar, session: Session | None, *, email: str | None = None
 ) -> tuple[Webinar, Session | None, bool]:
     """Lock the capacity row and read the webinar a start needs, in one query.
 
@@ -134,9 +134,12 @@ def lock_counted_capacity(
     PostgreSQL, subqueries of the locking statement see the rows as they were
     before it waited for the lock. Plain SQL (registrations.start_sql): the
     ORM cost every start more CPU to build this statement than to run it.
+    With `email`, a whole-webinar lock also reads the counter and whether the
+    email is registered, in the same round trip (`webinar.seats_and_email`,
+    see start_sql.lock_webinar).
     """
     if session is None:
-        found = start_sql.lock_webinar(webinar.pk, now=timezone.now())
+        found = start_sql.lock_webinar(webinar.pk, now=timezone.now(), email=email)
         if found is None:
             raise Webinar.DoesNotExist("Webinar matching query does not exist.")
         locked, has_upcoming, has_tiers = found

@@ -17,6 +17,7 @@ import functools
 from django.db import connection
 from django.db.models import Field, Model
 
+from organizers import plain_sql
 from payments.models import Payment
 from registrations.models import Registrant, SeatCount, SeatHold
 
@@ -43,7 +44,7 @@ def write_held_seat(
     params += [webinar_id, *([] if session_id is None else [session_id])]
     params += _values(hold, fields[2])
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        plain_sql.execute(cursor, sql, params)
         payment_id, registrant_id, hold_id, moved = cursor.fetchone()
     _saved(payment, payment_id)
     registrant.payment = payment

@@ -6,6 +6,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -123,7 +124,11 @@ class Registrant(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("registrant")
         verbose_name_plural = _("registrants")
-        indexes = [models.Index(fields=["webinar", "status"])]
+        indexes = [
+            models.Index(fields=["webinar", "status"]),
+            # email__iexact: every start asks it under the seat lock.
+            models.Index("webinar", Upper("email"), name="registrant_webinar_email"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} <{self.email}>"

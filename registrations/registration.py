@@ -175,7 +175,11 @@ def _hold_seat(
         # One query: the lock, the fresh webinar, its price (pricing tiers
         # only when it has some).
         given = webinar.pk
-        webinar, session, has_upcoming = lock_counted_capacity(webinar, session)
+        # Without a waitlist offer to claim first, the lock reads the seat
+        # counter and the email too (one round trip less under the lock).
+        webinar, session, has_upcoming = lock_counted_capacity(
+            webinar, session, email=None if offer else email
+        )
         if webinar.pk != given:
             raise RegistrationError(_("Choose one of this webinar's sessions."))
         # Replay or on-demand sales take no session (recordings' hook).
@@ -187,9 +191,12 @@ def _hold_seat(
                 claim_offer(offer, webinar=webinar, session=session)
             except WaitlistError as error:
                 raise RegistrationError(error.message) from error
-        # One statement after the lock: the seat counter, and whether this
-        # email has a registration here at all (most have none).
-        counted, known = _count_and_email(webinar=webinar, email=email, session=session)
+        # The seat counter, and whether this email has a registration here
+        # at all (most have none): read with the lock, or now.
+        read = getattr(webinar, "seats_and_email", None)
+        counted, known = read or _count_and_email(
+            webinar=webinar, email=email, session=session
+        )
         existing, pending = None, []
         if known:
             existing, pending = _same_email(

@@ -12,15 +12,15 @@ The Checkout Session's id and URL are stored in one UPDATE as well.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
 from django.db.transaction import TransactionManagementError
 
+from organizers import plain_sql
+from organizers.plain_sql import columns, instance
 from payments.models import Payment, Price, PriceTier
 from registrations.models import Registrant, SeatCount
 from webinars.models import Session, Webinar
@@ -28,40 +28,9 @@ from webinars.models import Session, Webinar
 Status = Registrant.Status
 
 
-@functools.cache
-def _columns(model: type[Model], alias: str) -> str:
-    """The model's concrete columns, qualified by `alias`, in field order."""
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
-
-
-@functools.cache
-def _converters(model: type[Model]) -> tuple[tuple[int, Callable, Any], ...]:
-    """(position, converter, column) of the fields whose values the ORM converts."""
-    found = []
-    for index, field in enumerate(model._meta.concrete_fields):
-        column = field.get_col(model._meta.db_table)
-        for convert in [
-            *connection.ops.get_db_converters(column),
-            *field.get_db_converters(connection),
-        ]:
-            found.append((index, convert, column))
-    return tuple(found)
-
-
-def _instance(model: type[Model], values: Sequence[Any]) -> Model:
-    """Return the instance of `model` the ORM builds from these column values."""
-    values = list(values)
-    for index, convert, column in _converters(model):
-        values[index] = convert(values[index], column, connection)
-    return model.from_db(
-        connection.alias, [f.attname for f in model._meta.concrete_fields], values
-    )
-
-
 def _attach_price(webinar: Webinar, values: Sequence[Any]) -> None:
     """Cache the webinar's price (None when the LEFT JOIN found none)."""
-    price = None if values[0] is None else _instance(Price, values)
+    price = None if values[0] is None else instance(Price, values)
     Webinar._meta.get_field("price").set_cached_value(webinar, price)
     if price is not None:
         Price._meta.get_field("webinar").set_cached_value(price, webinar)
@@ -74,44 +43,75 @@ def webinar_by_key(key: str) -> Webinar | None:
     connection (registration._seller); the lock reads both again.
     """
     sql = (
-        f"SELECT {_columns(Webinar, 'w')}, {_columns(Price, 'p')}"  # noqa: S608 - names
+        f"SELECT {columns(Webinar, 'w')}, {columns(Price, 'p')}"  # noqa: S608 - names
         f" FROM {Webinar._meta.db_table} w"
         f" LEFT OUTER JOIN {Price._meta.db_table} p ON p.webinar_id = w.id"
         " WHERE w.registration_key = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key])
+        plain_sql.execute(cursor, sql, [key])
         row = cursor.fetchone()
     if row is None:
         return None
     width = len(Webinar._meta.concrete_fields)
-    webinar = _instance(Webinar, row[:width])
+    webinar = instance(Webinar, row[:width])
     _attach_price(webinar, row[width:])
     return webinar
 
 
-def lock_webinar(pk: int, *, now: datetime) -> tuple[Webinar, bool, bool] | None:
+def lock_webinar(
+    pk: int, *, now: datetime, email: str | None = None
+) -> tuple[Webinar, bool, bool] | None:
     """Lock the webinar's row; return it with its price cached, or None.
 
     Also return whether it has a session neither cancelled nor over at `now`
     and whether its price has early-bird tiers (see pricing.loaded_price).
+
+    With `email`, also read what count_and_email reads for the whole webinar,
+    in the same round trip, as `webinar.seats_and_email`: every other start
+    waits while this one holds the lock, so each round trip under it counts.
+    On PostgreSQL the lock goes first, alone, and the read follows as a
+    statement of its own, which sees the seats of the starts it waited for.
     """
-    sql = (
-        f"SELECT {_columns(Webinar, 'w')}, {_columns(Price, 'p')},"  # noqa: S608 - names
+    params: list[Any] = [connection.ops.adapt_datetimefield_value(now)]
+    read = (
+        f"SELECT {columns(Webinar, 'w')}, {columns(Price, 'p')},"  # noqa: S608 - names
         f" EXISTS(SELECT 1 FROM {Session._meta.db_table} s WHERE s.webinar_id = w.id"
         " AND s.cancelled_at IS NULL AND s.ends_at >= %s),"
         f" {_has_tiers('w.id')}"
+    )
+    if email is not None:
+        read += f", {_SEATS_AND_EMAIL.format(scope='webinar_id = w.id')}"
+        params += [email, *_LIVE]
+    read += (
         f" FROM {Webinar._meta.db_table} w"
         f" LEFT OUTER JOIN {Price._meta.db_table} p ON p.webinar_id = w.id"
-        f" WHERE w.id = %s{_for_update('w')}"
+        " WHERE w.id = %s"
     )
+    params.append(pk)
+    lock = _for_update("w")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), pk])
+        if email is None:
+            plain_sql.execute(cursor, read + lock, params)
+        elif connection.vendor == "postgresql":
+            plain_sql.run(
+                cursor,
+                (f"SELECT 1 FROM {_WEBINAR} w WHERE w.id = %s{lock}", [pk]),  # noqa: S608
+                # Not prepared: the email test's best plan changes as the
+                # registrants grow (see count_and_email).
+                plain_sql.Unprepared(read, params),
+            )
+        else:
+            # SQLite: the transaction already holds the whole database.
+            cursor.execute(read, params)
         row = cursor.fetchone()
     if row is None:
         return None
     width = len(Webinar._meta.concrete_fields)
-    webinar = _instance(Webinar, row[:width])
+    webinar = instance(Webinar, row[:width])
+    if email is not None:
+        webinar.seats_and_email = (int(row[-2]), bool(row[-1]))
+        row = row[:-2]
     _attach_price(webinar, row[width:-2])
     # As annotate() left them: recordings.sales reads has_upcoming.
     webinar.has_upcoming, webinar.price_has_tiers = bool(row[-2]), bool(row[-1])
@@ -124,22 +124,22 @@ def lock_session(pk: int) -> tuple[Session, bool] | None:
     Also return whether the webinar's price has early-bird tiers.
     """
     sql = (
-        f"SELECT {_columns(Session, 's')}, {_columns(Webinar, 'w')},"  # noqa: S608 - names
-        f" {_columns(Price, 'p')}, {_has_tiers('w.id')}"
+        f"SELECT {columns(Session, 's')}, {columns(Webinar, 'w')},"  # noqa: S608 - names
+        f" {columns(Price, 'p')}, {_has_tiers('w.id')}"
         f" FROM {Session._meta.db_table} s"
         f" JOIN {Webinar._meta.db_table} w ON w.id = s.webinar_id"
         f" LEFT OUTER JOIN {Price._meta.db_table} p ON p.webinar_id = w.id"
         f" WHERE s.id = %s{_for_update('s')}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
+        plain_sql.execute(cursor, sql, [pk])
         row = cursor.fetchone()
     if row is None:
         return None
     first = len(Session._meta.concrete_fields)
     second = first + len(Webinar._meta.concrete_fields)
-    session = _instance(Session, row[:first])
-    webinar = _instance(Webinar, row[first:second])
+    session = instance(Session, row[:first])
+    webinar = instance(Webinar, row[first:second])
     _attach_price(webinar, row[second:-1])
     Session._meta.get_field("webinar").set_cached_value(session, webinar)
     return session, bool(row[-1])
@@ -169,6 +169,19 @@ def _has_tiers(webinar_id: str) -> str:
     )
 
 
+# The seat counter (capacity.counted_seats) and whether an email has a live
+# registration (`email__iexact` as the ORM writes it), for one scope of
+# webinar_id and session_id; takes the email, then the _LIVE statuses.
+_SEATS_AND_EMAIL = (
+    f"COALESCE((SELECT SUM(taken) FROM {SeatCount._meta.db_table}"  # noqa: S608 - table names
+    " WHERE {scope}), 0),"
+    f" EXISTS(SELECT 1 FROM {Registrant._meta.db_table}"
+    " WHERE {scope} AND UPPER(email) = UPPER(%s) AND status IN (%s, %s, %s))"
+)
+_WEBINAR = Webinar._meta.db_table
+_LIVE = (Status.CONFIRMED, Status.AWAITING, Status.PENDING)
+
+
 def count_and_email(
     *, webinar: Webinar, email: str, session: Session | None
 ) -> tuple[int, bool]:
@@ -178,21 +191,17 @@ def count_and_email(
     would spend more CPU building it than PostgreSQL spends running it). It
     cannot join the locking statement: on PostgreSQL, that statement's
     subqueries see the rows as they were before it waited for the lock, so
-    the counter would miss the seats of the starts it waited for. The
-    counter is capacity.counted_seats; the email test is `email__iexact` as
-    the ORM writes it.
+    the counter would miss the seats of the starts it waited for.
+
+    Never prepared: with few registrants PostgreSQL may plan the email test
+    on the (webinar, status) index, and a plan kept from then would read
+    every live registrant of a hot webinar once thousands have registered.
     """
     scope = "webinar_id = %s" + (" AND session_id = %s" if session else "")
     params: list[Any] = [webinar.pk] + ([session.pk] if session else [])
-    live = [Status.CONFIRMED, Status.AWAITING, Status.PENDING]
-    sql = (
-        f"SELECT COALESCE((SELECT SUM(taken) FROM {SeatCount._meta.db_table}"  # noqa: S608 - table names
-        f" WHERE {scope}), 0), EXISTS(SELECT 1 FROM {Registrant._meta.db_table}"
-        f" WHERE {scope} AND UPPER(email) = UPPER(%s)"
-        f" AND status IN (%s, %s, %s))"
-    )
+    sql = f"SELECT {_SEATS_AND_EMAIL.format(scope=scope)}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params, email, *live])
+        cursor.execute(sql, [*params, *params, email, *_LIVE])
         counted, known = cursor.fetchone()
     return int(counted), bool(known)
 
@@ -208,7 +217,8 @@ def record_checkout(*, payment_id: int, session_id: str, url: str) -> None:
         " status = CASE WHEN status = %s THEN %s ELSE status END WHERE id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(
+        plain_sql.execute(
+            cursor,
             sql,
             [
                 session_id,

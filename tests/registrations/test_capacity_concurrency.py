@@ -136,3 +136,33 @@ def test_racers_for_two_series_sessions_get_both_or_neither(organizer):
     assert seats_taken(webinar=webinar, session=second) == 3
     # The racers refused left nothing behind in the session that had room.
     assert seats_taken(webinar=webinar, session=first) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racers_with_one_email_hold_one_seat(organizer, stripe_sandbox):
+    # The lock's round trip reads the email after the lock is taken: a start
+    # that waited sees the registration the one before it committed, and
+    # releases its seat (_earlier_checkout: one email pays for one seat).
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+
+    def same_email(n: int) -> object:
+        return start_registration(
+            webinar=webinar,
+            first_name="Twin",
+            last_name=str(n),
+            email="Twin@Example.com" if n % 2 else "twin@example.com",
+            answers={},
+            base_url="http://testserver/",
+        )
+
+    outcomes = race(10, same_email)
+
+    assert all(outcome == "held" for outcome in outcomes), outcomes
+    live = SeatHold.objects.filter(
+        registrant__webinar=webinar, released_at__isnull=True
+    )
+    assert live.count() == 1
+    assert seats_taken(webinar=webinar) == 1

@@ -1,0 +1,180 @@
+"""Plain SQL for the hottest statements: prepared once, rows as the ORM makes them.
+
+Building an ORM expression costs several times the CPU of running it, so
+the statements every registration start or Stripe event runs are written
+once per process as plain SQL, each commented with the ORM expression it
+stands for. `columns` and `instance` turn their rows into the model
+instances the ORM would build (the fields' converters, then Model.from_db).
+
+
+PostgreSQL parses, analyses and plans every statement it receives. For the
+few fixed statements that every registration start or Stripe event runs,
+that was about half of the CPU the database spent on them (perf, on one
+paid start's backend). Here each is prepared once per connection (PREPARE)
+and run as an EXECUTE of the kept plan afterwards.
+
+- The PREPARE travels with the first EXECUTE, in one round trip: a caller's
+  query count does not depend on what its connection ran before.
+- Only statements of a fixed text belong here (no IN list of varying length):
+  a connection keeps every statement it prepared until it closes.
+- A prepared statement lives as long as its database session: the
+  deployment connects directly or through a pooler in session mode
+  (PgBouncer's transaction mode would give the EXECUTE to another session).
+- SQLite runs the statement as it is.
+
+The SQL keeps psycopg2's `%s` placeholders; the values are bound as they
+are for any statement.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from django.db import connection
+from django.db.models import Model
+
+# Name of each statement prepared in this process -> its PREPARE text.
+_STATEMENTS: dict[str, str] = {}
+# Each statement's SQL -> its name.
+_NAMES: dict[str, str] = {}
+# Kept on the connection wrapper: (the DB-API connection, the names it
+# prepared), and the names whose PREPARE may or may not have run.
+_KNOWN, _UNSURE = "_prepared_statements", "_prepared_unsure"
+
+
+def execute(cursor: Any, sql: str, params: Sequence[Any] = ()) -> None:
+    """cursor.execute(sql, params), prepared once per connection on PostgreSQL.
+
+    `cursor` is a Django cursor; its rows and rowcount are the statement's.
+    """
+    if cursor.db.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return
+    run(cursor, (sql, params))
+
+
+def run(cursor: Any, *statements: tuple[str, Sequence[Any]] | Unprepared) -> None:
+    """Send several statements in one round trip (PostgreSQL only).
+
+    Each is a (sql, params) pair, prepared as `execute` prepares it, or an
+    Unprepared one, planned anew each time (its best plan depends on how many
+    rows a table holds right now). The cursor holds the last one's rows.
+    """
+    database = cursor.db
+    known = _known(cursor)
+    parts, values, names = [], [], []
+    for statement in statements:
+        sql, params = statement
+        values.extend(params)
+        if isinstance(statement, Unprepared):
+            parts.append(sql)
+            continue
+        name = _NAMES.get(sql) or _name(sql)
+        arguments = f" ({', '.join(['%s'] * len(params))})" if params else ""
+        if name not in known:
+            parts.append(f"PREPARE {name} AS {_STATEMENTS[name]}")
+        parts.append(f"EXECUTE {name}{arguments}")
+        names.append(name)
+    try:
+        cursor.execute("; ".join(parts), values)
+    except Exception:
+        # A PREPARE may or may not have run: ask before the next use.
+        for name in names:
+            known.pop(name, None)
+        database.__dict__.setdefault(_UNSURE, set()).update(names)
+        raise
+    known.update(dict.fromkeys(names, True))
+
+
+class Unprepared(NamedTuple):
+    """A statement `run` sends as it is."""
+
+    sql: str
+    params: Sequence[Any]
+
+
+def readable(sql: str) -> str:
+    """What a request ran, its prepared statements written out (tests, bench).
+
+    Each `[PREPARE name AS ...; ]EXECUTE name` becomes the statement's SQL
+    (its arguments follow it); any other SQL stays as it is.
+    """
+    return _PREPARED.sub(lambda found: _STATEMENTS.get(found[1], found[0]), sql)
+
+
+_PREPARED = re.compile(
+    r"(?:PREPARE t_[0-9a-f]{20} AS [^;]*; )?EXECUTE (t_[0-9a-f]{20})"
+)
+
+
+def _name(sql: str) -> str:
+    """Name the statement after its text (the same in every process); keep it."""
+    parts = sql.split("%s")
+    text = parts[0]
+    for number, part in enumerate(parts[1:], start=1):
+        text += f"${number}{part}"
+    if "%" in text or ";" in text:
+        raise ValueError(f"one statement, with %s placeholders only: {sql}")
+    name = "t_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:20]
+    _STATEMENTS[name] = text
+    _NAMES[sql] = name
+    return name
+
+
+def _known(cursor: Any) -> dict[str, bool]:
+    """The names prepared on the cursor's connection, checked after a failure."""
+    database = cursor.db
+    raw = database.connection
+    state = database.__dict__.get(_KNOWN)
+    if state is None or state[0] is not raw:
+        # A new connection: it has prepared nothing yet.
+        state = (raw, {})
+        database.__dict__[_KNOWN] = state
+        database.__dict__.pop(_UNSURE, None)
+    unsure = database.__dict__.get(_UNSURE)
+    if unsure:
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE name = ANY(%s)",
+            [sorted(unsure)],
+        )
+        state[1].update({row[0]: True for row in cursor.fetchall()})
+        del database.__dict__[_UNSURE]
+    return state[1]
+
+
+@functools.cache
+def columns(model: type[Model], alias: str) -> str:
+    """The model's concrete columns, qualified by `alias`, in field order."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+@functools.cache
+def _converters(model: type[Model]) -> tuple[tuple[int, Callable, Any], ...]:
+    """(position, converter, column) of the fields whose values the ORM converts."""
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        for convert in [
+            *connection.ops.get_db_converters(column),
+            *field.get_db_converters(connection),
+        ]:
+            found.append((index, convert, column))
+    return tuple(found)
+
+
+def instance(model: type[Model], values: Sequence[Any]) -> Model:
+    """Return the instance of `model` the ORM builds from these column values.
+
+    `values` are the row's values for columns(model, ...), in that order.
+    """
+    values = list(values)
+    for index, convert, column in _converters(model):
+        values[index] = convert(values[index], column, connection)
+    return model.from_db(
+        connection.alias, [f.attname for f in model._meta.concrete_fields], values
+    )

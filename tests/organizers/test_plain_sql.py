@@ -1,0 +1,101 @@
+"""Hot statements prepared once per connection, in the same round trip."""
+
+import uuid
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from organizers import plain_sql
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(sql: str) -> str:
+    """`sql` under a text no connection has prepared yet."""
+    return f"{sql} /* {uuid.uuid4().hex} */"
+
+
+def run(sql: str, params: list) -> tuple[list[str], tuple]:
+    """Run `sql` through plain_sql.execute; return the SQL sent and the row."""
+    with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
+        plain_sql.execute(cursor, sql, params)
+        row = cursor.fetchone()
+    return [q["sql"] for q in queries.captured_queries], row
+
+
+@pytest.mark.postgres
+def test_the_first_run_prepares_in_the_same_round_trip_the_next_only_execute():
+    double = fresh("SELECT %s::int * 2, %s::text")
+
+    first, row = run(double, [21, "a"])
+    second, again = run(double, [5, "it's"])
+
+    assert row == (42, "a") and again == (10, "it's")
+    assert len(first) == 1 and first[0].startswith("PREPARE t_")
+    assert "; EXECUTE t_" in first[0]
+    assert len(second) == 1 and second[0].startswith("EXECUTE t_")
+    # Tests and the bench read what ran.
+    assert plain_sql.readable(second[0]).startswith("SELECT $1::int * 2, $2::text")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_again():
+    double = fresh("SELECT %s::int * 2, %s::text")
+    run(double, [1, "a"])
+    connection.close()
+
+    sent, row = run(double, [2, "b"])
+
+    assert row == (4, "b")
+    assert sent[0].startswith("PREPARE t_")
+
+
+@pytest.mark.postgres
+def test_after_a_failed_run_the_statement_is_asked_for_then_executed():
+    divide = fresh("SELECT 10 / %s::int")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        run(divide, [0])  # prepared, then the EXECUTE fails
+
+    sent, row = run(divide, [5])
+
+    assert row == (2,)
+    # The PREPARE had run: no second one (it would fail), only the EXECUTE.
+    assert [s.split(" ", 1)[0] for s in sent] == ["SELECT", "EXECUTE"]
+    assert "pg_prepared_statements" in sent[0]
+
+
+@pytest.mark.postgres
+def test_run_sends_prepared_and_unprepared_statements_in_one_round_trip():
+    with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
+        plain_sql.run(
+            cursor,
+            (fresh("SELECT %s::int"), [1]),
+            plain_sql.Unprepared("SELECT %s::int + 1", [41]),
+        )
+        row = cursor.fetchone()
+
+    assert row == (42,)
+    assert len(queries.captured_queries) == 1
+    sql = plain_sql.readable(queries.captured_queries[0]["sql"])
+    assert sql.startswith("SELECT $1::int /* ") and sql.endswith(
+        "*/ (1); SELECT 41::int + 1"
+    )
+
+
+def test_elsewhere_the_statement_runs_as_it_is():
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite (the embedded default) only")
+    sent, row = run("SELECT %s * 2, %s", [21, "a"])
+
+    assert row == (42, "a")
+    assert sent == ["SELECT 21 * 2, 'a'"]
+
+
+@pytest.mark.postgres
+def test_only_placeholders_and_one_statement_can_be_prepared():
+    with pytest.raises(ValueError, match="placeholders"):
+        run("SELECT 'a%%b', %s", [1])
+    with pytest.raises(ValueError, match="one statement"):
+        run("SELECT 1; SELECT %s", [1])
