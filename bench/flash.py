@@ -33,6 +33,7 @@ from bench.flash_probe import page_probe
 from bench.flash_race import races
 from bench.flash_setup import (
     Failed,
+    cpu_delta,
     cpu_seconds,
     form_request,
     fresh_database,
@@ -111,13 +112,15 @@ class Bench:
                 "env": {"DJANGO_SETTINGS_MODULE": "bench.sandbox_settings"},
             },
             "web": {
-                # As the Procfile: WEB_WORKERS x WEB_THREADS, 2 x 32 by default.
+                # As the Procfile: WEB_WORKERS x WEB_THREADS, 2 x 32 by default,
+                # each worker holding at most WEB_CONNECTIONS (32) connections.
                 "args": gunicorn_command(
                     "bench.wsgi:application",
                     self.app_port,
                     int(os.environ.get("WEB_WORKERS", "2")),
                     int(os.environ.get("WEB_THREADS", "32")),
                 )
+                + ["--worker-connections", os.environ.get("WEB_CONNECTIONS", "32")]
             },
             **flash_webhooks.worker_specs(self.env),
         }
@@ -161,8 +164,10 @@ class Bench:
             row["cpu_ms_per_ok"] = {
                 k: round((after[k] - before[k]) / result.ok * 1000, 2)
                 for k in after
-                if k != "machine"
+                if k not in ("machine", "postgres")
             }
+            postgres = cpu_delta(before["postgres"], after["postgres"])
+            row["cpu_ms_per_ok"]["postgres"] = round(postgres / result.ok * 1000, 2)
             (busy, every), (was_busy, was) = after["machine"], before["machine"]
             # How busy the cores were: below 100%, something else than the CPU
             # (a lock, a queue) capped the rate.
@@ -302,7 +307,8 @@ def run(
     load = os.getloadavg()
     result.update(
         {
-            "server": "gunicorn gthread 2 workers x 32 threads, PostgreSQL, Redis, "
+            "server": "gunicorn gthread 2 workers x 32 threads (32 connections each), "
+            "PostgreSQL, Redis, "
             "the Procfile's Celery workers (events, worker), "
             "sandbox in its own gunicorn (1 x 80 threads)",
             "quick": quick,

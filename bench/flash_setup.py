@@ -66,9 +66,13 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time of every process named postgres on this machine (its server)."""
-    total = 0.0
+def postgres_cpu_seconds() -> dict[int, float]:
+    """CPU time of each process named postgres on this machine, by pid.
+
+    Compare two readings with cpu_delta: a backend that closed between them
+    takes its CPU with it (Django closes connections after CONN_MAX_AGE).
+    """
+    used = {}
     ticks = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -80,8 +84,13 @@ def postgres_cpu_seconds() -> float:
         name, _, rest = stat.partition(") ")
         if name.endswith("(postgres"):
             fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+            used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings by the processes alive at the second."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def machine_cpu_seconds() -> tuple[float, float]:

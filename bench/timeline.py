@@ -18,6 +18,8 @@ def timeline(call: Callable[[int], None], *, count: int = 20, first: int = 0) ->
     """Call `call(n)` `count` times; return the median timeline as text."""
     from django.db import connection
 
+    from organizers.plain_sql import readable
+
     runs: list[list[tuple[float, float, str]]] = []
     for n in range(first, first + count):
         began = time.perf_counter()
@@ -50,6 +52,6 @@ def timeline(call: Callable[[int], None], *, count: int = 20, first: int = 0) ->
     for index in range(usual):
         at = statistics.median(run[index][0] for run in same)
         took = statistics.median(run[index][1] for run in same)
-        sql = " ".join(same[0][index][2].split())[:90]
+        sql = " ".join(readable(same[0][index][2]).split())[:90]
         lines.append(f"{at:7.2f} +{took:5.2f}  {sql}")
     return "\n".join(lines)
