@@ -172,11 +172,10 @@ def _hold_seat(
     # is the same as one revoked just after the commit.
     seller = read_seller(webinar)
     with transaction.atomic():
-        # One query: the lock, the fresh webinar, its price (pricing tiers
-        # only when it has some).
+        # One round trip: the lock, then the fresh webinar, its price
+        # (pricing tiers only when it has some) and, without a waitlist offer
+        # to claim first, the seat counter and the email.
         given = webinar.pk
-        # Without a waitlist offer to claim first, the lock reads the seat
-        # counter and the email too (one round trip less under the lock).
         webinar, session, has_upcoming = lock_counted_capacity(
             webinar, session, email=None if offer else email
         )
