@@ -11,7 +11,6 @@ works on the same objects as before.
 """
 
 import functools
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -20,6 +19,7 @@ from django.db import connection
 from django.db.models import Field, Model
 from django.utils import timezone
 
+from organizers.plain_sql import columns, instance
 from payments.models import Payment
 from registrations.capacity import STAFF_SOURCES
 from registrations.models import SEAT_STATUSES, Registrant, SeatCount, SeatHold
@@ -38,51 +38,12 @@ def _for_update() -> str:
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
 
 
-class _RowReader:
-    """How to read a model's rows: its columns, in order, and their converters.
-
-    Built once per model and thread (the converters belong to the thread's
-    database connection), as the ORM's compiler builds them for every query.
-    """
-
-    def __init__(self, model: type[Model]) -> None:
-        fields = model._meta.concrete_fields
-        self.model = model
-        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        self.names = [field.attname for field in fields]
-        self.converters = []
-        for index, field in enumerate(fields):
-            column = field.get_col(model._meta.db_table)
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(
-                connection
-            )
-            if found:
-                self.converters.append((index, column, found))
-
-    def rows(self, where: str, params: list) -> list:
-        """Return the instances of `SELECT <columns> FROM <table> WHERE <where>`."""
-        sql = f"SELECT {self.columns} FROM {_table(self.model)} WHERE {where}"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        found = []
-        for row in rows:
-            values = list(row)
-            for index, column, converters in self.converters:
-                for converter in converters:
-                    values[index] = converter(values[index], column, connection)
-            found.append(self.model.from_db(connection.alias, self.names, values))
-        return found
-
-
-_readers = threading.local()
-
-
-def _reader(model: type[Model]) -> _RowReader:
-    readers = _readers.__dict__.setdefault(connection.alias, {})
-    if model not in readers:
-        readers[model] = _RowReader(model)
-    return readers[model]
+def _rows(model: type[Model], where: str, params: list) -> list:
+    """Return the instances of `SELECT <columns> FROM <table> WHERE <where>`."""
+    sql = f"SELECT {columns(model, 't')} FROM {_table(model)} t WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [instance(model, row) for row in cursor.fetchall()]
 
 
 def find_payment(*, account: str, checkout_session_id: str) -> tuple[int, str] | None:
@@ -131,9 +92,7 @@ def lock_checkout(payment_id: int) -> tuple[Payment, list[Registrant]]:
     # Registrant.objects.select_for_update().filter(pk__in=...).order_by("pk")
     ids = [pk for pk, _webinar, _session in keys]
     marks = ", ".join(["%s"] * len(ids))
-    registrants = _reader(Registrant).rows(
-        f"id IN ({marks}) ORDER BY id{_for_update()}", ids
-    )
+    registrants = _rows(Registrant, f"id IN ({marks}) ORDER BY id{_for_update()}", ids)
     scopes = {(webinar_id, session_id) for _pk, webinar_id, session_id in keys}
     for registrant in registrants:
         if (registrant.webinar_id, registrant.session_id) not in scopes:
@@ -161,7 +120,7 @@ def _registrant_keys(payment_id: int) -> list[tuple[int, int, int | None]]:
 
 def _lock_one(model: type[Locked], pk: int) -> Locked:
     """model.objects.select_for_update().get(pk=pk)"""
-    rows = _reader(model).rows(f"id = %s{_for_update()}", [pk])
+    rows = _rows(model, f"id = %s{_for_update()}", [pk])
     if not rows:
         raise model.DoesNotExist(f"{model.__name__} {pk} does not exist")
     return rows[0]
