@@ -123,14 +123,61 @@ def gunicorn_command(module: str, port: int, workers: int, threads: int) -> list
 
 
 def seed(stripe_account: str) -> dict[str, Any]:
-    """The hot webinars: one paid, one free (the race makes its own)."""
-    return {
+    """The hot webinars: one paid, one free (the race makes its own).
+
+    Then past webinars and their registrants, and the statistics PostgreSQL
+    keeps of a database in use (see seed_history).
+    """
+    ids = {
         name: seed_webinar(name, limit, price, stripe_account)
         for name, limit, price in (
             ("paid", 1_000_000, 4900),
             ("free", 1_000_000, 0),
         )
     }
+    seed_history(ids["paid"]["pk"])
+    return ids
+
+
+def seed_history(webinar_id: int, webinars: int = 20, each: int = 100) -> None:
+    """Give the database a past: `webinars` webinars of `each` registrants, analysed.
+
+    A PostgreSQL in production keeps statistics of its tables as they grow
+    (autovacuum analyses them); this machine's has autovacuum off, and a
+    fresh database has none. Without them the planner cannot tell an index
+    on (webinar, email) from one on (webinar, status), both guessed to find
+    one row, and may read every registrant of the hot webinar for each start.
+    """
+    from django.db import connection
+
+    from registrations.models import Registrant
+    from webinars.models import Webinar
+
+    hot = Webinar.objects.get(pk=webinar_id)
+    past = [
+        Webinar.objects.create(
+            account=hot.account,
+            owner=hot.owner,
+            title=f"Past webinar {number}",
+            registration_limit=100,
+            timezone="Europe/Paris",
+        )
+        for number in range(webinars)
+    ]
+    statuses = [choice for choice, _ in Registrant.Status.choices]
+    Registrant.objects.bulk_create(
+        Registrant(
+            webinar=webinar,
+            email=f"past{number}-{webinar.pk}@example.com",
+            first_name="Past",
+            last_name=f"Registrant {number}",
+            status=statuses[number % len(statuses)],
+        )
+        for webinar in past
+        for number in range(each)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def seed_webinar(

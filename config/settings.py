@@ -18,8 +18,7 @@ env = environ.Env()
 DEV_SECRET_KEY = "dev-insecure-tessera-key-change-me"  # noqa: S105
 SANDBOX_SECRET_KEY = "sk_test_sandbox"  # noqa: S105
 
-# Production always sets a real Stripe key; with one, DEBUG defaults to off so a
-# forgotten DEBUG never exposes the development pages.
+# Production sets a real Stripe key; then DEBUG defaults to off (no dev pages).
 DEBUG = env.bool(
     "DEBUG",
     default=env.str("STRIPE_SECRET_KEY", default=SANDBOX_SECRET_KEY)
@@ -94,8 +93,7 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent web, worker and beat processes share the file: wait on locks
-    # instead of failing at once.
+    # Web, worker and beat processes share the file: wait on locks, not fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,
@@ -108,6 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Django's, with a health check that asks the socket first (config/postgresql).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "config.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

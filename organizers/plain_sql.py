@@ -32,7 +32,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db import connection
 from django.db.models import Model
@@ -57,22 +57,17 @@ def execute(cursor: Any, sql: str, params: Sequence[Any] = ()) -> None:
     run(cursor, (sql, params))
 
 
-def run(cursor: Any, *statements: tuple[str, Sequence[Any]] | Unprepared) -> None:
-    """Send several statements in one round trip (PostgreSQL only).
+def run(cursor: Any, *statements: tuple[str, Sequence[Any]]) -> None:
+    """Send several (sql, params) statements in one round trip (PostgreSQL only).
 
-    Each is a (sql, params) pair, prepared as `execute` prepares it, or an
-    Unprepared one, planned anew each time (its best plan depends on how many
-    rows a table holds right now). The cursor holds the last one's rows.
+    Each is prepared as `execute` prepares it. The cursor holds the last
+    one's rows.
     """
     database = cursor.db
     known = _known(cursor)
     parts, values, names = [], [], []
-    for statement in statements:
-        sql, params = statement
+    for sql, params in statements:
         values.extend(params)
-        if isinstance(statement, Unprepared):
-            parts.append(sql)
-            continue
         name = _NAMES.get(sql) or _name(sql)
         arguments = f" ({', '.join(['%s'] * len(params))})" if params else ""
         if name not in known:
@@ -88,13 +83,6 @@ def run(cursor: Any, *statements: tuple[str, Sequence[Any]] | Unprepared) -> Non
         database.__dict__.setdefault(_UNSURE, set()).update(names)
         raise
     known.update(dict.fromkeys(names, True))
-
-
-class Unprepared(NamedTuple):
-    """A statement `run` sends as it is."""
-
-    sql: str
-    params: Sequence[Any]
 
 
 def readable(sql: str) -> str:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from organizers.hooks import Hook
 from payments.models import CURRENCY_CHOICES, DiscountCode, Payment
 from registrations.history import DropReasonKind, describe_drop
+from registrations.join_models import JoinDevice, JoinRecord  # noqa: F401 - home
 from registrations.refunds.models import (  # noqa: F401 - their home
     RefundRequest,
     RefundShare,
@@ -126,8 +127,19 @@ class Registrant(models.Model):
         verbose_name_plural = _("registrants")
         indexes = [
             models.Index(fields=["webinar", "status"]),
-            # email__iexact: every start asks it under the seat lock.
-            models.Index("webinar", Upper("email"), name="registrant_webinar_email"),
+            # Under the seat lock, every start asks whether its email has a
+            # live registration (start_sql.LIVE: Status.CONFIRMED, AWAITING,
+            # PENDING). A partial index matches that question whatever the
+            # table's statistics say, so its prepared plan never scans the
+            # webinar's registrants.
+            models.Index(
+                "webinar",
+                Upper("email"),
+                name="registrant_live_email",
+                condition=Q(
+                    status__in=["confirmed", "awaiting_approval", "pending_payment"]
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -287,26 +299,6 @@ class SeatHold(models.Model):
 
     def __str__(self) -> str:
         return f"hold {self.pk} until {self.expires_at}"
-
-
-class JoinDevice(models.Model):
-    registrant = models.ForeignKey(
-        Registrant, on_delete=models.CASCADE, related_name="devices"
-    )
-    device_id = models.CharField(max_length=64)
-    user_agent = models.CharField(max_length=400, blank=True)
-    first_seen = models.DateTimeField(auto_now_add=True)
-    last_seen = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["registrant", "device_id"], name="join_device_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.device_id
 
 
 @functools.cache
@@ -475,25 +467,3 @@ ORGANIZER_KINDS = frozenset(
         EmailLog.Kind.DISPUTE_CLOSED,
     }
 )
-
-
-class JoinRecord(models.Model):
-    """A registrant sent to a session's room: attendance for follow-ups."""
-
-    registrant = models.ForeignKey(
-        Registrant, on_delete=models.CASCADE, related_name="join_records"
-    )
-    session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, related_name="join_records"
-    )
-    first_joined_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["registrant", "session"], name="join_record_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.registrant_id} joined {self.session_id}"

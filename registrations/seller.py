@@ -43,12 +43,17 @@ def read_seller(webinar: Webinar) -> Seller:
     """Read the connection that sells `webinar`, without a lock.
 
     None is read when the webinar came with its price (start_sql.webinar_by_key)
-    and takes no payment: a free start reads no connection.
+    and takes no payment: a free start reads no connection. On PostgreSQL a
+    paid webinar came with its connection as well: no query here.
     """
     price_field = Webinar._meta.get_field("price")
     if price_field.is_cached(webinar):
         price = price_field.get_cached_value(webinar)
         if price is None or not price.enabled:
             return Seller(webinar.account_id, webinar.owner_id, None, read=False)
+    if hasattr(webinar, "selling_connection"):
+        # Read with the webinar, in the same statement (PostgreSQL).
+        connection = webinar.selling_connection
+        return Seller(webinar.account_id, webinar.owner_id, connection, read=True)
     connection = connections.connection_for(webinar)
     return Seller(webinar.account_id, webinar.owner_id, connection, read=True)

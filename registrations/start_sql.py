@@ -12,6 +12,7 @@ The Checkout Session's id and URL are stored in one UPDATE as well.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,42 +22,65 @@ from django.db.transaction import TransactionManagementError
 
 from organizers import plain_sql
 from organizers.plain_sql import columns, instance
-from payments.models import Payment, Price, PriceTier
+from payments.connect.connections import connection_sql
+from payments.models import Payment, Price, PriceTier, StripeConnection
 from registrations.models import Registrant, SeatCount
 from webinars.models import Session, Webinar
 
 Status = Registrant.Status
 
 
-def _attach_price(webinar: Webinar, values: Sequence[Any]) -> None:
-    """Cache the webinar's price (None when the LEFT JOIN found none)."""
+def _attach_price(webinar: Webinar, values: Sequence[Any]) -> Price | None:
+    """Cache the webinar's price (None when the LEFT JOIN found none); return it."""
     price = None if values[0] is None else instance(Price, values)
     Webinar._meta.get_field("price").set_cached_value(webinar, price)
     if price is not None:
         Price._meta.get_field("webinar").set_cached_value(price, webinar)
+    return price
 
 
 def webinar_by_key(key: str) -> Webinar | None:
     """Return the webinar of a registration key with its price cached, or None.
 
     The price says, before the lock, whether a start reads the Stripe
-    connection (registration._seller); the lock reads both again.
+    connection (registrations.seller); the lock reads both again. On
+    PostgreSQL, a webinar whose price is on comes with that connection too,
+    read in the same statement (None when it has none) as
+    `webinar.selling_connection`.
     """
-    sql = (
-        f"SELECT {columns(Webinar, 'w')}, {columns(Price, 'p')}"  # noqa: S608 - names
-        f" FROM {Webinar._meta.db_table} w"
-        f" LEFT OUTER JOIN {Price._meta.db_table} p ON p.webinar_id = w.id"
-        " WHERE w.registration_key = %s"
-    )
+    lateral = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        plain_sql.execute(cursor, sql, [key])
+        plain_sql.execute(cursor, _by_key(lateral), [key])
         row = cursor.fetchone()
     if row is None:
         return None
-    width = len(Webinar._meta.concrete_fields)
+    width, priced = len(Webinar._meta.concrete_fields), len(Price._meta.concrete_fields)
     webinar = instance(Webinar, row[:width])
-    _attach_price(webinar, row[width:])
+    price = _attach_price(webinar, row[width : width + priced])
+    if lateral and price is not None and price.enabled:
+        found = row[width + priced :]
+        webinar.selling_connection = (
+            None if found[0] is None else instance(StripeConnection, found)
+        )
     return webinar
+
+
+@functools.cache
+def _by_key(lateral: bool) -> str:
+    """The key read's SQL; `lateral`: with the connection of an enabled price."""
+    sql = f"SELECT {columns(Webinar, 'w')}, {columns(Price, 'p')}"  # noqa: S608 - names
+    if lateral:
+        sql += f", {columns(StripeConnection, 'c')}"
+    sql += (
+        f" FROM {Webinar._meta.db_table} w"
+        f" LEFT OUTER JOIN {Price._meta.db_table} p ON p.webinar_id = w.id"
+    )
+    if lateral:
+        seller = connection_sql(
+            account="w.account_id", owner="w.owner_id", when=" AND p.enabled"
+        )
+        sql += f" LEFT JOIN LATERAL ({seller}) c ON TRUE"
+    return sql + " WHERE w.registration_key = %s"
 
 
 def lock_webinar(
@@ -82,7 +106,7 @@ def lock_webinar(
     )
     if email is not None:
         read += f", {_SEATS_AND_EMAIL.format(scope='webinar_id = w.id')}"
-        params += [email, *_LIVE]
+        params.append(email)
     read += (
         f" FROM {Webinar._meta.db_table} w"
         f" LEFT OUTER JOIN {Price._meta.db_table} p ON p.webinar_id = w.id"
@@ -97,9 +121,7 @@ def lock_webinar(
             plain_sql.run(
                 cursor,
                 (f"SELECT 1 FROM {_WEBINAR} w WHERE w.id = %s{lock}", [pk]),  # noqa: S608
-                # Not prepared: the email test's best plan changes as the
-                # registrants grow (see count_and_email).
-                plain_sql.Unprepared(read, params),
+                (read, params),
             )
         else:
             # SQLite: the transaction already holds the whole database.
@@ -169,17 +191,23 @@ def _has_tiers(webinar_id: str) -> str:
     )
 
 
+# The statuses of a live registration: the email test below and the partial
+# index it runs on (Registrant.Meta, registrant_live_email) name the same ones.
+LIVE = (Status.CONFIRMED, Status.AWAITING, Status.PENDING)
+_LIVE_SQL = ", ".join(f"'{status.value}'" for status in LIVE)
 # The seat counter (capacity.counted_seats) and whether an email has a live
 # registration (`email__iexact` as the ORM writes it), for one scope of
-# webinar_id and session_id; takes the email, then the _LIVE statuses.
+# webinar_id and session_id; takes the email. The statuses are written into
+# the SQL (constants of this module, not input) so that every plan, a kept
+# one too, can prove the partial index applies.
 _SEATS_AND_EMAIL = (
     f"COALESCE((SELECT SUM(taken) FROM {SeatCount._meta.db_table}"  # noqa: S608 - table names
     " WHERE {scope}), 0),"
     f" EXISTS(SELECT 1 FROM {Registrant._meta.db_table}"
-    " WHERE {scope} AND UPPER(email) = UPPER(%s) AND status IN (%s, %s, %s))"
+    " WHERE {scope} AND UPPER(email) = UPPER(%s)"
+    f" AND status IN ({_LIVE_SQL}))"
 )
 _WEBINAR = Webinar._meta.db_table
-_LIVE = (Status.CONFIRMED, Status.AWAITING, Status.PENDING)
 
 
 def count_and_email(
@@ -192,16 +220,12 @@ def count_and_email(
     cannot join the locking statement: on PostgreSQL, that statement's
     subqueries see the rows as they were before it waited for the lock, so
     the counter would miss the seats of the starts it waited for.
-
-    Never prepared: with few registrants PostgreSQL may plan the email test
-    on the (webinar, status) index, and a plan kept from then would read
-    every live registrant of a hot webinar once thousands have registered.
     """
     scope = "webinar_id = %s" + (" AND session_id = %s" if session else "")
     params: list[Any] = [webinar.pk] + ([session.pk] if session else [])
     sql = f"SELECT {_SEATS_AND_EMAIL.format(scope=scope)}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params, email, *_LIVE])
+        plain_sql.execute(cursor, sql, [*params, *params, email])
         counted, known = cursor.fetchone()
     return int(counted), bool(known)
 

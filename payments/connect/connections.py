@@ -56,22 +56,35 @@ def connection_for(webinar: Webinar) -> StripeConnection | None:
     paid start runs it, and building it with the ORM (a join, two scopes)
     cost five times the CPU of the whole raw query.
     """
-    sql = (
-        f"SELECT {columns(StripeConnection, 'c')}"  # noqa: S608 - names
-        f" FROM {StripeConnection._meta.db_table} c"
-        f" JOIN {Account._meta.db_table} a ON a.id = c.account_id"
-        " WHERE c.account_id = %s AND c.disconnected_at IS NULL"
-        # The account's own connection, or its owner's: as the scope says.
-        " AND ((a.stripe_scope = %s AND c.organizer_id IS NULL)"
-        " OR (a.stripe_scope = %s AND c.organizer_id = %s))"
-        " ORDER BY c.connected_at DESC LIMIT 1"
-    )
-    scope = Account.StripeScope
-    params = [webinar.account_id, scope.ACCOUNT, scope.ORGANIZER, webinar.owner_id]
     with database.cursor() as cursor:
-        plain_sql.execute(cursor, sql, params)
+        plain_sql.execute(
+            cursor,
+            connection_sql(account="%s", owner="%s"),
+            [webinar.account_id, webinar.owner_id],
+        )
         row = cursor.fetchone()
     return None if row is None else instance(StripeConnection, row)
+
+
+def connection_sql(*, account: str, owner: str, when: str = "") -> str:
+    """The SELECT of the connection selling a webinar of `account` owned by `owner`.
+
+    Both are SQL: placeholders, or the columns of a webinar read in the same
+    statement (start_sql.webinar_by_key joins it LATERAL). `when` is one more
+    condition (" AND ..."). The account's own connection, or its owner's, as
+    the account's scope says.
+    """
+    scope = Account.StripeScope
+    return (
+        f"SELECT {columns(StripeConnection, 'c')}"  # noqa: S608 - names and constants
+        f" FROM {StripeConnection._meta.db_table} c"
+        f" JOIN {Account._meta.db_table} a ON a.id = c.account_id"
+        f" WHERE c.account_id = {account} AND c.disconnected_at IS NULL"
+        f" AND ((a.stripe_scope = '{scope.ACCOUNT.value}' AND c.organizer_id IS NULL)"
+        f" OR (a.stripe_scope = '{scope.ORGANIZER.value}'"
+        f" AND c.organizer_id = {owner})){when}"
+        " ORDER BY c.connected_at DESC LIMIT 1"
+    )
 
 
 def can_sell(webinar: Webinar) -> bool:

@@ -67,20 +67,18 @@ def test_after_a_failed_run_the_statement_is_asked_for_then_executed():
 
 
 @pytest.mark.postgres
-def test_run_sends_prepared_and_unprepared_statements_in_one_round_trip():
+def test_run_sends_several_prepared_statements_in_one_round_trip():
+    first, second = fresh("SELECT %s::int"), fresh("SELECT %s::int + 1")
     with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
-        plain_sql.run(
-            cursor,
-            (fresh("SELECT %s::int"), [1]),
-            plain_sql.Unprepared("SELECT %s::int + 1", [41]),
-        )
+        plain_sql.run(cursor, (first, [1]), (second, [41]))
         row = cursor.fetchone()
 
     assert row == (42,)
     assert len(queries.captured_queries) == 1
-    sql = plain_sql.readable(queries.captured_queries[0]["sql"])
-    assert sql.startswith("SELECT $1::int /* ") and sql.endswith(
-        "*/ (1); SELECT 41::int + 1"
+    sent = queries.captured_queries[0]["sql"]
+    assert sent.count("PREPARE ") == 2
+    assert plain_sql.readable(sent) == (
+        f"{first.replace('%s', '$1')} (1); {second.replace('%s', '$1')} (41)"
     )
 
 

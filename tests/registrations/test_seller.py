@@ -1,6 +1,7 @@
 """A start reads its Stripe connection before the capacity lock, once."""
 
 import pytest
+from django.db import connection as database
 
 from registrations import start_sql
 from registrations.seller import read_seller
@@ -67,3 +68,45 @@ def test_a_webinar_read_without_its_price_reads_the_connection_early(
 
     assert seller.read
     assert seller.connection == connection
+
+
+@pytest.mark.postgres
+def test_the_key_read_of_a_paid_webinar_brings_its_connection(
+    webinar, django_assert_num_queries
+):
+    factories.PriceFactory(webinar=webinar)
+    connection = factories.StripeConnectionFactory(account=webinar.account)
+
+    with django_assert_num_queries(1):
+        seller = read_seller(start_sql.webinar_by_key(webinar.registration_key))
+
+    assert seller.read
+    assert seller.connection == connection
+
+
+@pytest.mark.postgres
+def test_the_key_read_of_a_paid_webinar_without_a_connection_says_none(webinar):
+    factories.PriceFactory(webinar=webinar)
+
+    early = start_sql.webinar_by_key(webinar.registration_key)
+
+    assert early.selling_connection is None
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("price", ["none", "disabled"])
+def test_the_key_read_of_a_free_webinar_never_reads_the_connections(webinar, price):
+    if price == "disabled":
+        factories.PriceFactory(webinar=webinar, enabled=False)
+    factories.StripeConnectionFactory(account=webinar.account)
+    sql = f"EXPLAIN (ANALYZE, COSTS OFF) {start_sql._by_key(lateral=True)}"
+
+    with database.cursor() as cursor:
+        cursor.execute(sql, [webinar.registration_key])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    scans = [line for line in plan.splitlines() if "stripeconnection" in line]
+    assert scans, plan
+    assert all("never executed" in line for line in scans), plan
+    early = start_sql.webinar_by_key(webinar.registration_key)
+    assert not hasattr(early, "selling_connection")
