@@ -63,3 +63,11 @@ def test_a_connection_the_server_closed_is_replaced_before_the_next_query(checks
     assert replaced != first
     # The socket had something to say: Django's own check ran and failed.
     assert checks == [first]
+
+
+def test_without_poll_django_s_own_check_runs(checks, monkeypatch):
+    first = next_request()
+    monkeypatch.delattr("select.poll")
+
+    assert next_request() == first
+    assert checks == [first]

@@ -22,7 +22,8 @@ from django.db.backends.postgresql import base
 
 def quiet(raw) -> bool:
     """Whether an idle psycopg2 connection's socket has nothing to say."""
-    if raw.closed:
+    if raw.closed or not hasattr(select, "poll"):
+        # Closed, or no poll() on this system (Windows): Django's check decides.
         return False
     try:
         poller = select.poll()
