@@ -57,16 +57,19 @@ def execute(cursor: Any, sql: str, params: Sequence[Any] = ()) -> None:
     run(cursor, (sql, params))
 
 
-def run(cursor: Any, *statements: tuple[str, Sequence[Any]]) -> None:
+def run(cursor: Any, *statements: tuple[str, Sequence[Any] | None]) -> None:
     """Send several (sql, params) statements in one round trip (PostgreSQL only).
 
-    Each is prepared as `execute` prepares it. The cursor holds the last
-    one's rows.
+    Each is prepared as `execute` prepares it; one whose params are None
+    (BEGIN, COMMIT) is sent as it is. The cursor holds the last one's rows.
     """
     database = cursor.db
     known = _known(cursor)
     parts, values, names = [], [], []
     for sql, params in statements:
+        if params is None:
+            parts.append(sql)
+            continue
         values.extend(params)
         name = _NAMES.get(sql) or _name(sql)
         arguments = f" ({', '.join(['%s'] * len(params))})" if params else ""

@@ -12,7 +12,10 @@ get_db_prep_save), so the rows are the ones the ORM writes. SQLite (the
 embedded default) keeps the ORM's four statements.
 """
 
+import contextlib
 import functools
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
@@ -59,6 +62,77 @@ def write_held_seat(
         SeatCount.add((webinar_id, session_id), +1)
 
 
+def write_held_seat_if(
+    *,
+    guard: tuple[str, Sequence[Any]],
+    before: tuple[str, Sequence[Any]],
+    payment: Payment,
+    registrant: Registrant,
+    hold: SeatHold,
+    commit: bool = False,
+) -> bool:
+    """Write what write_held_seat writes if `guard` finds its row; say whether.
+
+    `guard`: (sql, params) of a SELECT of one row or none, read in the same
+    statement as the rows are written (and so the same snapshot);
+    `before`: a statement sent ahead of it in the same round trip (the
+    lock). PostgreSQL only, for a seat of a whole webinar: the counter
+    moves first, and nothing is written when it has no row yet.
+
+    `commit`: outside any transaction (the connection in autocommit), as a
+    transaction of its own: BEGIN, `before`, the rows and COMMIT go in the
+    same round trip, then a read of the rows' ids, so that a lock `before`
+    takes is held for no round trip at all.
+    """
+    webinar_id, session_id = registrant.seat_row()
+    if session_id is not None:
+        raise ValueError("a whole webinar's seat only")
+    sql, fields = _statement(True, guard[0])
+    params = [*guard[1], webinar_id, *_values(payment, fields[0])]
+    params += [*_values(registrant, fields[1]), *_values(hold, fields[2])]
+    statements = [before, (sql, params)]
+    if commit:
+        if connection.in_atomic_block or not connection.get_autocommit():
+            raise ValueError("commit: outside a transaction only")
+        statements = [
+            ("BEGIN", None),
+            *statements,
+            ("COMMIT", None),
+            (_FOUND, [registrant.join_token]),
+        ]
+    with connection.cursor() as cursor:
+        try:
+            plain_sql.run(cursor, *statements)
+        except Exception:
+            if commit:
+                # The BEGIN may have run without its COMMIT: end what it began.
+                _roll_back(cursor)
+            raise
+        ids = cursor.fetchone()
+    if ids is None or ids[0] is None:
+        return False
+    _saved(payment, ids[0])
+    registrant.payment = payment
+    _saved(registrant, ids[1])
+    hold.registrant = registrant
+    _saved(hold, ids[2])
+    return True
+
+
+def _roll_back(cursor: Any) -> None:
+    # A connection that failed itself is closed: nothing to end.
+    with contextlib.suppress(Exception):
+        cursor.execute("ROLLBACK")
+
+
+# The ids a committed write_held_seat_if wrote (join_token is unique).
+_FOUND = (
+    f"SELECT r.payment_id, r.id, h.id FROM {Registrant._meta.db_table} r"  # noqa: S608 - names
+    f" JOIN {SeatHold._meta.db_table} h ON h.registrant_id = r.id"
+    " WHERE r.join_token = %s"
+)
+
+
 def _values(instance: Model, fields: tuple[Field, ...]) -> list:
     """The values the ORM's INSERT of `instance` sends for `fields`."""
     return [
@@ -83,29 +157,55 @@ def _inserted(model: type[Model], *, linked: str = "") -> tuple[Field, ...]:
 
 
 @functools.cache
-def _statement(whole_webinar: bool) -> tuple[str, tuple[tuple[Field, ...], ...]]:
+def _statement(
+    whole_webinar: bool, guard: str = ""
+) -> tuple[str, tuple[tuple[Field, ...], ...]]:
     """The statement, and the fields whose values it takes, table by table.
 
     `whole_webinar`: the registrant's counter has no session (session_id IS
-    NULL, as move_counter scopes it).
+    NULL, as move_counter scopes it). `guard`: a SELECT without whose row
+    nothing is written (each INSERT selects from the row before it).
     """
     quote = connection.ops.quote_name
     payment = _inserted(Payment)
     registrant = _inserted(Registrant, linked="payment_id")
     hold = _inserted(SeatHold, linked="registrant_id")
 
-    def insert(model: type[Model], fields: tuple[Field, ...], linked: str) -> str:
+    def insert(
+        model: type[Model], fields: tuple[Field, ...], linked: str, where: str = ""
+    ) -> str:
         columns = [quote(one.column) for one in fields]
         values = ["%s"] * len(fields)
-        if linked:
+        source = linked
+        if "=" in linked:
             column, source = linked.split("=")
             columns.append(quote(column))
-            values.append(f"(SELECT id FROM {source})")  # noqa: S608 - a CTE name
+            values.append(f"{source}.id" if guard else f"(SELECT id FROM {source})")  # noqa: S608 - a CTE name
+        rows = (
+            f"SELECT {', '.join(values)} FROM {source}{where}"  # noqa: S608 - a CTE name
+            if guard
+            else f"VALUES ({', '.join(values)})"
+        )
         return (
             f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)})"  # noqa: S608 - names
-            f" VALUES ({', '.join(values)}) RETURNING {quote(model._meta.pk.column)}"
+            f" {rows} RETURNING {quote(model._meta.pk.column)}"
         )
 
+    counter = f"UPDATE {quote(SeatCount._meta.db_table)} SET taken = taken + 1"  # noqa: S608
+    if guard:
+        # The counter moves first, and only with the guard's row; each
+        # INSERT then selects from the row before it: all or nothing.
+        moved = " WHERE EXISTS(SELECT 1 FROM c)"
+        sql = (
+            f"WITH ok AS ({guard}),"  # noqa: S608 - our SQL, names
+            f" c AS ({counter} WHERE webinar_id = %s AND session_id IS NULL"
+            " AND EXISTS(SELECT 1 FROM ok) RETURNING 1),"
+            f" p AS ({insert(Payment, payment, 'ok', moved)}),"
+            f" r AS ({insert(Registrant, registrant, 'payment_id=p')}),"
+            f" h AS ({insert(SeatHold, hold, 'registrant_id=r')})"
+            " SELECT (SELECT id FROM p), (SELECT id FROM r), (SELECT id FROM h)"
+        )
+        return sql, (payment, registrant, hold)
     scope = "IS NULL" if whole_webinar else "= %s"
     sql = (
         # Payment.objects.create(...)
@@ -113,7 +213,7 @@ def _statement(whole_webinar: bool) -> tuple[str, tuple[tuple[Field, ...], ...]]
         # registrant.save(): the INSERT, with registrant.payment = payment
         f" r AS ({insert(Registrant, registrant, 'payment_id=p')}),"
         # ... and SeatCount.add(registrant.seat_row(), +1): move_counter
-        f" c AS (UPDATE {quote(SeatCount._meta.db_table)} SET taken = taken + 1"  # noqa: S608 - a table name
+        f" c AS ({counter}"
         f" WHERE webinar_id = %s AND session_id {scope} RETURNING 1),"
         # SeatHold.objects.create(registrant=registrant, ...)
         f" h AS ({insert(SeatHold, hold, 'registrant_id=r')})"

@@ -5,13 +5,10 @@ registrations.capacity); Stripe is called only after it commits. A free
 registration is confirmed (or awaits approval) at once.
 """
 
-import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -28,9 +25,23 @@ from registrations.capacity import (
 )
 from registrations.checkout import open_checkout, release_registration
 from registrations.emails.outbox import queue_email
+from registrations.fast_hold import plan_hold, write_planned
 from registrations.hold_rows import write_held_seat
 from registrations.models import Registrant, SeatHold, WaitlistEntry
 from registrations.seller import read_seller
+from registrations.start_rules import (
+    AlreadyRegistered,
+    RegistrationError,
+    WebinarFull,
+    check_open,
+    new_hold,
+    new_registrant,
+    price_registration,
+    unavailable_message,
+)
+from registrations.start_rules import (
+    RegistrationClosed as RegistrationClosed,  # raised by check_open
+)
 from registrations.waitlist.claim import claim_offer
 from registrations.waitlist.line import WaitlistError, has_waiting
 from webinars.models import Session, Webinar
@@ -41,30 +52,6 @@ logger = logging.getLogger(__name__)
 _count_and_email = start_sql.count_and_email
 
 Status = Registrant.Status
-
-
-class RegistrationError(Exception):
-    """A registration that cannot go ahead; the message is safe to show."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
-
-
-class WebinarFull(RegistrationError):
-    """No seat is left (for the chosen session)."""
-
-
-class RegistrationClosed(RegistrationError):
-    """The webinar (or session) is cancelled or over."""
-
-
-class AlreadyRegistered(RegistrationError):
-    """This email already holds a confirmed or awaiting registration."""
-
-    def __init__(self, message: str, *, registrant: Registrant) -> None:
-        super().__init__(message)
-        self.registrant = registrant
 
 
 @dataclass(frozen=True)
@@ -171,7 +158,26 @@ def _hold_seat(
     # Before the lock (registrations.seller): a connection revoked meanwhile
     # is the same as one revoked just after the commit.
     seller = read_seller(webinar)
+    person = {
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+        "answers": answers,
+        "language": language,
+    }
+    # The common paid start, decided before the lock (registrations.fast_hold).
+    plan = None
+    if offer is None and not code.strip():
+        plan = plan_hold(webinar, session, seller, person)
+    if plan is not None and not transaction.get_connection().in_atomic_block:
+        # A transaction of its own, lock to COMMIT in one round trip.
+        if write_planned(plan):
+            return plan.registrant
+        plan = None
     with transaction.atomic():
+        if plan is not None and write_planned(plan):
+            return plan.registrant
+        # Decided under the lock (as well when the plan's premises changed).
         # One round trip: the lock, then the fresh webinar, its price
         # (pricing tiers only when it has some) and, without a waitlist offer
         # to claim first, the seat counter and the email.
@@ -183,7 +189,7 @@ def _hold_seat(
             raise RegistrationError(_("Choose one of this webinar's sessions."))
         # Replay or on-demand sales take no session (recordings' hook).
         mode = hooks.registration_mode(webinar) if session is None else None
-        _check_open(webinar, session, mode=mode, has_upcoming=has_upcoming)
+        check_open(webinar, session, mode=mode, has_upcoming=has_upcoming)
         if offer is not None:
             # Before the counter is read: the offer's seat becomes this one's.
             try:
@@ -240,21 +246,8 @@ def _hold_seat(
 
         now = timezone.now()
         manual = webinar.approval == Webinar.Approval.MANUAL
-        status, source = status_and_source(quote, manual=manual)
-        registrant = Registrant(
-            webinar=webinar,
-            session=session,
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            answers=answers,
-            language=language[:10],
-            status=status,
-            source=source,
-            amount=quote.amount,
-            currency=quote.currency,
-            discount_code=quote.discount_code,
-            confirmed_at=now if status == Status.CONFIRMED else None,
+        registrant = new_registrant(
+            webinar=webinar, session=session, quote=quote, now=now, **person
         )
         if not quote.paid:
             registrant.save()
@@ -265,35 +258,10 @@ def _hold_seat(
 
         if connection is None or not connection.is_usable:
             raise RegistrationError(unavailable_message())
-        expires_at = now + timedelta(minutes=settings.SEAT_HOLD_MINUTES)
-        registrant.payment = Payment(
-            account_id=webinar.account_id,
-            webinar=webinar,
-            stripe_account_id=connection.stripe_account_id,
-            amount=quote.amount,
-            currency=quote.currency,
-            expires_at=expires_at,
-        )
+        hold = new_hold(registrant, connection=connection, now=now)
         # One round trip on PostgreSQL: the lock is held until the commit.
-        write_held_seat(
-            payment=registrant.payment,
-            registrant=registrant,
-            hold=SeatHold(
-                registrant=registrant, session=session, expires_at=expires_at
-            ),
-        )
+        write_held_seat(payment=registrant.payment, registrant=registrant, hold=hold)
         return registrant
-
-
-def status_and_source(quote: pricing.Quote, *, manual: bool) -> tuple[str, str]:
-    """Return the status and source of a registration taken at this quote."""
-    if quote.paid:
-        return Status.PENDING, Registrant.Source.PAID
-    if quote.discount_code is not None:
-        source = Registrant.Source.CODE
-    else:
-        source = Registrant.Source.FREE
-    return (Status.AWAITING if manual else Status.CONFIRMED), source
 
 
 def announce_taken(
@@ -313,94 +281,6 @@ def announce_taken(
         hooks.announce_confirmed(registrant)
     else:
         hooks.announce(hooks.registrant_awaiting_approval_handlers, registrant)
-
-
-def unavailable_message() -> str:
-    """Return the message shown while the organizer cannot take payments."""
-    return _(
-        "Registration is temporarily unavailable: the organizer cannot take "
-        "payments right now. Please try again later."
-    )
-
-
-def price_registration(
-    *,
-    webinar: Webinar,
-    code: str = "",
-    mode: hooks.RegistrationMode | None = None,
-    price: Any = pricing.UNREAD,
-) -> pricing.Quote:
-    """Return what a registration costs: the webinar's quote, or the mode's price.
-
-    A mode's own amount (a replay price) replaces the regular and early-bird
-    prices; a discount code still applies, and the lower of the two is charged.
-    `price`: the webinar's Price (or None) when already read. Raise
-    pricing.PricingError for an unusable code.
-    """
-    quote = pricing.quote(webinar=webinar, code=code, price=price)
-    if mode is None or mode.amount is None:
-        return quote
-    if not quote.paid and quote.discount_code is None:
-        # Payments are off (or no price is set): the replay is free too.
-        return quote
-    amount = mode.amount
-    if quote.discount_code is not None:
-        amount = min(amount, quote.discount_code.amount)
-    return dataclasses.replace(
-        quote,
-        amount=amount,
-        paid=amount > 0,
-        tier_ends_at=None,
-        regular_amount=mode.amount,
-    )
-
-
-def _check_open(
-    webinar: Webinar,
-    session: Session | None,
-    *,
-    mode: hooks.RegistrationMode | None = None,
-    has_upcoming: bool | None = None,
-) -> None:
-    if (
-        webinar.cancelled_at is None
-        and webinar.kind == Webinar.Kind.ON_DEMAND
-        and mode is None
-    ):
-        # The video is what an on-demand webinar sells: one attached but not
-        # for sale (its viewer limit reached, past its availability) closes
-        # it with that reason, whichever door (page, API) is used; none
-        # attached is registration_closed_reason's.
-        unsold = hooks.recording_unsold_reason(webinar)
-        if unsold:
-            raise RegistrationClosed(
-                " ".join([_("Registration for this webinar is closed."), unsold])
-            )
-    if (
-        webinar.cancelled_at is None
-        and session is None
-        and mode is None
-        and webinar.is_series
-    ):
-        raise RegistrationError(_("Choose a session."))
-    reason = webinar.registration_closed_reason(
-        # A chosen session's own state is checked below instead.
-        has_upcoming_session=session is not None
-        or (
-            has_upcoming
-            if has_upcoming is not None
-            else webinar.sessions.active().upcoming().exists()
-        ),
-        # A replay or on-demand video: open without a session, even when over.
-        sells_recording=mode is not None,
-    )
-    if reason:
-        raise RegistrationClosed(reason)
-    if session is not None:
-        if session.cancelled_at is not None:
-            raise RegistrationClosed(_("This session is cancelled."))
-        if session.has_ended:
-            raise RegistrationClosed(_("This session is over."))
 
 
 def _same_email(

@@ -28,14 +28,16 @@ from registrations.registration import (
     Registration,
     RegistrationError,
     WebinarFull,
-    _check_open,
     _count_and_email,
     _same_email,
     announce_taken,
     go_to_checkout,
-    price_registration,
     start_registration,
-    status_and_source,
+)
+from registrations.start_rules import (
+    check_open,
+    new_registrant,
+    price_registration,
     unavailable_message,
 )
 from webinars.models import Session, Webinar
@@ -110,7 +112,7 @@ def hold_sessions(
             locked.append(session)
         locked.sort(key=lambda session: (session.starts_at, session.pk))
         for session in locked:
-            _check_open(webinar, session)
+            check_open(webinar, session)
         for session in locked:
             _free_earlier(webinar=webinar, email=email, session=session)
         for session in locked:
@@ -136,7 +138,6 @@ def hold_sessions(
 
         now = timezone.now()
         manual = webinar.approval == Webinar.Approval.MANUAL
-        status, source = status_and_source(quote, manual=manual)
         payment = None
         expires_at = now + timedelta(minutes=settings.SEAT_HOLD_MINUTES)
         if quote.paid:
@@ -150,22 +151,18 @@ def hold_sessions(
             )
         registrants = []
         for session in locked:
-            registrant = Registrant(
+            registrant = new_registrant(
                 webinar=webinar,
                 session=session,
+                quote=quote,
+                now=now,
                 email=email,
                 first_name=first_name,
                 last_name=last_name,
                 answers=answers,
-                language=language[:10],
-                status=status,
-                source=source,
-                amount=quote.amount,
-                currency=quote.currency,
-                discount_code=quote.discount_code,
-                confirmed_at=now if status == Status.CONFIRMED else None,
-                payment=payment,
+                language=language,
             )
+            registrant.payment = payment
             registrant.save()
             registrants.append(registrant)
             if payment is not None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.transaction import TransactionManagementError
+from django.utils import timezone
 
 from organizers import plain_sql
 from organizers.plain_sql import columns, instance
@@ -46,22 +47,29 @@ def webinar_by_key(key: str) -> Webinar | None:
     connection (registrations.seller); the lock reads both again. On
     PostgreSQL, a webinar whose price is on comes with that connection too,
     read in the same statement (None when it has none) as
-    `webinar.selling_connection`.
+    `webinar.selling_connection`, with what registrations.fast_hold decides
+    on before the lock: `webinar.has_upcoming` and `webinar.price_has_tiers`
+    (as lock_webinar reads them) and `webinar.fingerprint` (FINGERPRINT).
     """
     lateral = connection.vendor == "postgresql"
+    params: list[Any] = [key]
+    if lateral:
+        params.insert(0, connection.ops.adapt_datetimefield_value(timezone.now()))
     with connection.cursor() as cursor:
-        plain_sql.execute(cursor, _by_key(lateral), [key])
+        plain_sql.execute(cursor, _by_key(lateral), params)
         row = cursor.fetchone()
     if row is None:
         return None
     width, priced = len(Webinar._meta.concrete_fields), len(Price._meta.concrete_fields)
     webinar = instance(Webinar, row[:width])
     price = _attach_price(webinar, row[width : width + priced])
-    if lateral and price is not None and price.enabled:
-        found = row[width + priced :]
-        webinar.selling_connection = (
-            None if found[0] is None else instance(StripeConnection, found)
-        )
+    if lateral:
+        *row, webinar.has_upcoming, webinar.price_has_tiers, webinar.fingerprint = row
+        if price is not None and price.enabled:
+            found = row[width + priced :]
+            webinar.selling_connection = (
+                None if found[0] is None else instance(StripeConnection, found)
+            )
     return webinar
 
 
@@ -70,7 +78,10 @@ def _by_key(lateral: bool) -> str:
     """The key read's SQL; `lateral`: with the connection of an enabled price."""
     sql = f"SELECT {columns(Webinar, 'w')}, {columns(Price, 'p')}"  # noqa: S608 - names
     if lateral:
-        sql += f", {columns(StripeConnection, 'c')}"
+        sql += (
+            f", {columns(StripeConnection, 'c')}, {UPCOMING.format(webinar='w.id')},"
+            f" {_has_tiers('w.id')}, {FINGERPRINT}"
+        )
     sql += (
         f" FROM {Webinar._meta.db_table} w"
         f" LEFT OUTER JOIN {Price._meta.db_table} p ON p.webinar_id = w.id"
@@ -100,9 +111,7 @@ def lock_webinar(
     params: list[Any] = [connection.ops.adapt_datetimefield_value(now)]
     read = (
         f"SELECT {columns(Webinar, 'w')}, {columns(Price, 'p')},"  # noqa: S608 - names
-        f" EXISTS(SELECT 1 FROM {Session._meta.db_table} s WHERE s.webinar_id = w.id"
-        " AND s.cancelled_at IS NULL AND s.ends_at >= %s),"
-        f" {_has_tiers('w.id')}"
+        f" {UPCOMING.format(webinar='w.id')}, {_has_tiers('w.id')}"
     )
     if email is not None:
         read += f", {_SEATS_AND_EMAIL.format(scope='webinar_id = w.id')}"
@@ -118,11 +127,7 @@ def lock_webinar(
         if email is None:
             plain_sql.execute(cursor, read + lock, params)
         elif connection.vendor == "postgresql":
-            plain_sql.run(
-                cursor,
-                (f"SELECT 1 FROM {_WEBINAR} w WHERE w.id = %s{lock}", [pk]),  # noqa: S608
-                (read, params),
-            )
+            plain_sql.run(cursor, webinar_lock(pk), (read, params))
         else:
             # SQLite: the transaction already holds the whole database.
             cursor.execute(read, params)
@@ -138,6 +143,16 @@ def lock_webinar(
     # As annotate() left them: recordings.sales reads has_upcoming.
     webinar.has_upcoming, webinar.price_has_tiers = bool(row[-2]), bool(row[-1])
     return webinar, webinar.has_upcoming, webinar.price_has_tiers
+
+
+def webinar_lock(pk: int, *, begun: bool = False) -> tuple[str, list[Any]]:
+    """The statement (and its parameters) locking the webinar's row, alone.
+
+    `begun`: the caller's SQL opens the transaction itself (BEGIN), though
+    the connection is in autocommit.
+    """
+    lock = " FOR UPDATE OF w" if begun else _for_update("w")
+    return f"SELECT 1 FROM {_WEBINAR} w WHERE w.id = %s{lock}", [pk]  # noqa: S608 - a table name
 
 
 def lock_session(pk: int) -> tuple[Session, bool] | None:
@@ -191,6 +206,22 @@ def _has_tiers(webinar_id: str) -> str:
     )
 
 
+# Whether the webinar has a session neither cancelled nor over at the time
+# given (takes it): what a start's open check and the replay hook ask.
+UPCOMING = (
+    f"EXISTS(SELECT 1 FROM {Session._meta.db_table} s"  # noqa: S608 - a table name
+    " WHERE s.webinar_id = {webinar} AND s.cancelled_at IS NULL AND s.ends_at >= %s)"
+)
+# Every column of the webinar `w`, of its price `p` (LEFT JOINed) and of the
+# price's tiers, hashed: equal twice, nothing a start decides on has changed.
+_TIERS = PriceTier._meta.db_table
+FINGERPRINT = (
+    "md5(w::text || '|' || COALESCE(p::text, '') || '|' || COALESCE("  # noqa: S608
+    f"(SELECT string_agg(t::text, ',' ORDER BY t.id) FROM {_TIERS} t"
+    " WHERE t.price_id = p.id), ''))"
+)
+
+
 # The statuses of a live registration: the email test below and the partial
 # index it runs on (Registrant.Meta, registrant_live_email) name the same ones.
 LIVE = (Status.CONFIRMED, Status.AWAITING, Status.PENDING)
@@ -200,13 +231,16 @@ _LIVE_SQL = ", ".join(f"'{status.value}'" for status in LIVE)
 # webinar_id and session_id; takes the email. The statuses are written into
 # the SQL (constants of this module, not input) so that every plan, a kept
 # one too, can prove the partial index applies.
-_SEATS_AND_EMAIL = (
-    f"COALESCE((SELECT SUM(taken) FROM {SeatCount._meta.db_table}"  # noqa: S608 - table names
-    " WHERE {scope}), 0),"
-    f" EXISTS(SELECT 1 FROM {Registrant._meta.db_table}"
+SEATS = (
+    f"COALESCE((SELECT SUM(taken) FROM {SeatCount._meta.db_table}"  # noqa: S608 - a table name
+    " WHERE {scope}), 0)"
+)
+LIVE_EMAIL = (
+    f"EXISTS(SELECT 1 FROM {Registrant._meta.db_table}"  # noqa: S608 - a table name
     " WHERE {scope} AND UPPER(email) = UPPER(%s)"
     f" AND status IN ({_LIVE_SQL}))"
 )
+_SEATS_AND_EMAIL = f"{SEATS}, {LIVE_EMAIL}"
 _WEBINAR = Webinar._meta.db_table
 
 

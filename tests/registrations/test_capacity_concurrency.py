@@ -6,6 +6,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
+from registrations import registration, start_sql
 from registrations.capacity import seats_taken
 from registrations.models import SeatHold
 from registrations.registration import WebinarFull, start_registration
@@ -17,8 +18,15 @@ RACERS = 40
 SEATS_LEFT = 10
 
 
-def register(webinar, n: int, **extra) -> object:
-    """Start racer n's registration to `webinar`."""
+def register(webinar, n: int, *, by_key: bool = True, **extra) -> object:
+    """Start racer n's registration to `webinar`.
+
+    `by_key`: read the webinar as a request does (start_sql.webinar_by_key),
+    so that on PostgreSQL a paid start is decided before the lock
+    (registrations.fast_hold); else as the ORM reads it, decided under it.
+    """
+    if by_key:
+        webinar = start_sql.webinar_by_key(webinar.registration_key)
     return start_registration(
         webinar=webinar,
         first_name="Racer",
@@ -61,8 +69,9 @@ def race(count: int, register: Callable[[int], object]) -> list[str]:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("by_key", [True, False], ids=["key read", "orm"])
 def test_forty_racers_for_the_last_ten_seats_get_exactly_ten_holds(
-    organizer, stripe_sandbox
+    organizer, stripe_sandbox, by_key, monkeypatch
 ):
     webinar = make_paid_webinar(
         owner=organizer, stripe_account=stripe_sandbox.demo_account
@@ -73,7 +82,22 @@ def test_forty_racers_for_the_last_ten_seats_get_exactly_ten_holds(
         webinar.registration_limit - SEATS_LEFT, webinar=webinar, source="paid"
     )
 
-    outcomes = race(RACERS, lambda n: register(webinar, n))
+    written: list[bool] = []
+    real = registration.write_planned
+
+    def counting(plan: object) -> bool:
+        done = real(plan)
+        written.append(done)
+        return done
+
+    monkeypatch.setattr(registration, "write_planned", counting)
+
+    outcomes = race(RACERS, lambda n: register(webinar, n, by_key=by_key))
+
+    # Read by key, each seat left was held before the lock was taken; the
+    # racers after the tenth found the counter at the limit and were told
+    # "full" under the lock, by the exact count.
+    assert written.count(True) == (SEATS_LEFT if by_key else 0), written
 
     assert sorted(set(outcomes)) == ["full", "held"], outcomes
     assert outcomes.count("held") == SEATS_LEFT
@@ -150,7 +174,7 @@ def test_racers_with_one_email_hold_one_seat(organizer, stripe_sandbox):
 
     def same_email(n: int) -> object:
         return start_registration(
-            webinar=webinar,
+            webinar=start_sql.webinar_by_key(webinar.registration_key),
             first_name="Twin",
             last_name=str(n),
             email="Twin@Example.com" if n % 2 else "twin@example.com",

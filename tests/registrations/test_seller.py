@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection as database
+from django.utils import timezone
 
 from registrations import start_sql
 from registrations.seller import read_seller
@@ -102,7 +103,7 @@ def test_the_key_read_of_a_free_webinar_never_reads_the_connections(webinar, pri
     sql = f"EXPLAIN (ANALYZE, COSTS OFF) {start_sql._by_key(lateral=True)}"
 
     with database.cursor() as cursor:
-        cursor.execute(sql, [webinar.registration_key])
+        cursor.execute(sql, [timezone.now(), webinar.registration_key])
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     scans = [line for line in plan.splitlines() if "stripeconnection" in line]
