@@ -17,7 +17,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Field, Model
 
 from organizers import plain_sql
@@ -134,11 +134,48 @@ _FOUND = (
 
 
 def _values(instance: Model, fields: tuple[Field, ...]) -> list:
-    """The values the ORM's INSERT of `instance` sends for `fields`."""
-    return [
-        one.get_db_prep_save(one.pre_save(instance, add=True), connection)
-        for one in fields
-    ]
+    """The values the ORM's INSERT of `instance` sends for `fields`.
+
+    Where get_db_prep_save is known to return a value as it is (None, or a
+    str in a text field, an int in an integer field or a foreign key, a
+    bool in a boolean field), the value is sent without the call.
+    """
+    values = []
+    for one, as_is in _as_is(fields):
+        value = one.pre_save(instance, add=True)
+        if as_is is None or (value is not None and type(value) is not as_is):
+            value = one.get_db_prep_save(value, connection)
+        values.append(value)
+    return values
+
+
+@functools.cache
+def _as_is(fields: tuple[Field, ...]) -> tuple[tuple[Field, type | None], ...]:
+    """Each field, with the type of value its preparation returns unchanged.
+
+    The fields of Django's own classes only (a subclass may prepare values
+    its own way): CharField, EmailField and TextField return a str as it is
+    (to_python), the integer fields an int (int()), BooleanField a bool, a
+    foreign key what its integer primary key does, and each of them None as
+    None. None for any other field: every value of it is prepared.
+    """
+    kinds: dict[type, type] = {
+        models.CharField: str,
+        models.EmailField: str,
+        models.TextField: str,
+        models.IntegerField: int,
+        models.PositiveIntegerField: int,
+        models.PositiveSmallIntegerField: int,
+        models.BigIntegerField: int,
+        models.AutoField: int,
+        models.BigAutoField: int,
+        models.BooleanField: bool,
+    }
+    found = []
+    for one in fields:
+        target = one.target_field if isinstance(one, models.ForeignKey) else one
+        found.append((one, kinds.get(type(target))))
+    return tuple(found)
 
 
 def _saved(instance: Model, pk: int) -> None:

@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from payments.models import Payment
+from registrations import hold_rows
 from registrations.capacity import counted_seats
 from registrations.hold_rows import write_held_seat
 from registrations.models import Registrant, SeatCount, SeatHold
@@ -129,3 +131,30 @@ def test_on_postgresql_the_rows_take_one_statement(webinar):
     ]
     assert len(statements) == 1, statements
     assert SeatCount.objects.get(webinar=webinar, session=None).taken == 2
+
+
+@pytest.mark.parametrize("with_code", [False, True])
+def test_each_value_sent_is_the_one_get_db_prep_save_returns(webinar, with_code):
+    code = factories.DiscountCodeFactory(webinar=webinar) if with_code else None
+    payment, registrant, hold = unsaved(webinar, email="ada@example.com", code=code)
+    registrant.payment_id = 7
+    hold.registrant_id = 8
+
+    for instance, linked in ((payment, ""), (registrant, "payment_id"), (hold, "")):
+        fields = hold_rows._inserted(type(instance), linked=linked)
+        with time_machine.travel(timezone.now(), tick=False):
+            sent = hold_rows._values(instance, fields)
+            prepared = [
+                f.get_db_prep_save(f.pre_save(instance, add=True), connection)
+                for f in fields
+            ]
+        assert [literal(v) for v in sent] == [literal(v) for v in prepared]
+        assert [type(v) for v in sent] == [type(v) for v in prepared]
+
+
+def literal(value) -> str:
+    """The value as the database driver writes it into SQL."""
+    if connection.vendor != "postgresql":
+        return repr(value)
+    with connection.cursor() as cursor:
+        return cursor.cursor.mogrify("%s", [value]).decode()
