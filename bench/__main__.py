@@ -1,7 +1,7 @@
 """`make bench`: run the benchmarks and write bench/results/latest.json.
 
 python -m bench [--seconds 8] [--skip-reminders] [--json PATH] [--quick]
-                [--only paid,latency]
+                [--only paid,latency] [--rounds 3]
 
 With DATABASE_URL and REDIS_URL set, the flash-sale benchmark runs on the
 production setup (bench/flash.py); otherwise the SQLite one (bench/registration.py).
@@ -28,6 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reminders", type=int, default=10_000, help="messages")
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="flash sale: rounds of the targets compared with the minimal view, "
+        "interleaved, medians kept (3; 1 with --quick)",
+    )
     parser.add_argument(
         "--only",
         default="",
@@ -78,7 +85,7 @@ def flash_main(args: argparse.Namespace) -> int:
                 print(f"unknown parts: {', '.join(sorted(unknown))}", file=sys.stderr)
                 return 2
             report["flash"] = flash.run(
-                workdir=Path(workdir), quick=args.quick, only=only
+                workdir=Path(workdir), quick=args.quick, only=only, rounds=args.rounds
             )
         except flash.Failed as failure:
             print(f"FAILED: {failure}", file=sys.stderr)
