@@ -28,6 +28,7 @@ are for any statement.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import re
@@ -36,6 +37,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 # Name of each statement prepared in this process -> its PREPARE text.
 _STATEMENTS: dict[str, str] = {}
@@ -86,6 +88,37 @@ def run(cursor: Any, *statements: tuple[str, Sequence[Any] | None]) -> None:
         database.__dict__.setdefault(_UNSURE, set()).update(names)
         raise
     known.update(dict.fromkeys(names, True))
+
+
+def run_committed(
+    cursor: Any,
+    *statements: tuple[str, Sequence[Any] | None],
+    local: Sequence[str] = (),
+    then: tuple[str, Sequence[Any]] | None = None,
+) -> None:
+    """Run `statements` as one transaction, BEGIN to COMMIT, in one round trip.
+
+    For a connection in autocommit, outside any transaction (PostgreSQL).
+    `local`: settings of this transaction only (`SET LOCAL ...`); `then`: a
+    statement run after the COMMIT, whose rows the cursor holds. On an error
+    the transaction begun is rolled back before the error goes on.
+    """
+    database = cursor.db
+    if database.in_atomic_block or not database.get_autocommit():
+        raise TransactionManagementError("run_committed: outside a transaction only")
+    sent: list[tuple[str, Sequence[Any] | None]] = [("BEGIN", None)]
+    sent += [(f"SET LOCAL {setting}", None) for setting in local]
+    sent += [*statements, ("COMMIT", None)]
+    if then is not None:
+        sent.append(then)
+    try:
+        run(cursor, *sent)
+    except Exception:
+        # The BEGIN may have run without its COMMIT: end what it began (a
+        # connection that failed itself is closed, with nothing to end).
+        with contextlib.suppress(Exception):
+            cursor.execute("ROLLBACK")
+        raise
 
 
 def readable(sql: str) -> str:

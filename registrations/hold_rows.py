@@ -12,7 +12,6 @@ get_db_prep_save), so the rows are the ones the ORM writes. SQLite (the
 embedded default) keeps the ORM's four statements.
 """
 
-import contextlib
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -90,24 +89,12 @@ def write_held_seat_if(
     sql, fields = _statement(True, guard[0])
     params = [*guard[1], webinar_id, *_values(payment, fields[0])]
     params += [*_values(registrant, fields[1]), *_values(hold, fields[2])]
-    statements = [before, (sql, params)]
-    if commit:
-        if connection.in_atomic_block or not connection.get_autocommit():
-            raise ValueError("commit: outside a transaction only")
-        statements = [
-            ("BEGIN", None),
-            *statements,
-            ("COMMIT", None),
-            (_FOUND, [registrant.join_token]),
-        ]
     with connection.cursor() as cursor:
-        try:
-            plain_sql.run(cursor, *statements)
-        except Exception:
-            if commit:
-                # The BEGIN may have run without its COMMIT: end what it began.
-                _roll_back(cursor)
-            raise
+        if commit:
+            found = (_FOUND, [registrant.join_token])
+            plain_sql.run_committed(cursor, before, (sql, params), then=found)
+        else:
+            plain_sql.run(cursor, before, (sql, params))
         ids = cursor.fetchone()
     if ids is None or ids[0] is None:
         return False
@@ -117,12 +104,6 @@ def write_held_seat_if(
     hold.registrant = registrant
     _saved(hold, ids[2])
     return True
-
-
-def _roll_back(cursor: Any) -> None:
-    # A connection that failed itself is closed: nothing to end.
-    with contextlib.suppress(Exception):
-        cursor.execute("ROLLBACK")
 
 
 # The ids a committed write_held_seat_if wrote (join_token is unique).

@@ -268,21 +268,33 @@ def record_checkout(*, payment_id: int, session_id: str, url: str) -> None:
     """Store the Checkout Session of a payment; a created payment becomes open.
 
     A webhook may already have moved the status on: that status stays.
+
+    Outside a transaction (a request's start), committed without waiting for
+    the disk (`synchronous_commit` off for this transaction alone), in one
+    round trip: a start commits twice, and at low concurrency the wait for
+    the second flush cost more than the statement. A crash of the database
+    in the moment after can lose the id, which is the case of a Checkout
+    whose answer never reached us, handled as such: the webhook finds the
+    payment by the session's metadata (registrations.fulfilment), and the
+    Checkout expires with the hold. The seat's own commit waits for the disk.
     """
     sql = (
         f"UPDATE {Payment._meta.db_table} SET checkout_session_id = %s,"  # noqa: S608 - names
         " checkout_url = %s,"
         " status = CASE WHEN status = %s THEN %s ELSE status END WHERE id = %s"
     )
+    params = [
+        session_id,
+        url,
+        Payment.Status.CREATED,
+        Payment.Status.OPEN,
+        payment_id,
+    ]
+    alone = not connection.in_atomic_block and connection.get_autocommit()
     with connection.cursor() as cursor:
-        plain_sql.execute(
-            cursor,
-            sql,
-            [
-                session_id,
-                url,
-                Payment.Status.CREATED,
-                Payment.Status.OPEN,
-                payment_id,
-            ],
-        )
+        if alone and connection.vendor == "postgresql":
+            plain_sql.run_committed(
+                cursor, (sql, params), local=["synchronous_commit TO OFF"]
+            )
+        else:
+            plain_sql.execute(cursor, sql, params)

@@ -3,10 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
+from organizers import plain_sql
 from payments.models import Payment, Price
 from registrations import start_sql
 from registrations.capacity import lock_counted_capacity
@@ -149,3 +152,38 @@ def test_recording_a_checkout_opens_a_created_payment_only(priced):
         f"cs_{created.pk}",
     )
     assert (paid.status, paid.checkout_url) == (Payment.Status.PAID, "https://x/")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_checkout_recorded_outside_a_transaction_commits_alone_without_waiting(
+    priced,
+):
+    payment = Payment.objects.create(
+        account=priced.account,
+        webinar=priced,
+        stripe_account_id="acct_x",
+        amount=4900,
+        currency="EUR",
+        expires_at=timezone.now(),
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        start_sql.record_checkout(
+            payment_id=payment.pk, session_id="cs_alone", url="https://x/"
+        )
+
+    (sent,) = [plain_sql.readable(q["sql"]) for q in queries.captured_queries]
+    # Its own transaction, in one round trip; the id may be lost in a crash
+    # (a Checkout whose answer never came), never the seat (its own commit).
+    assert sent.startswith("BEGIN; SET LOCAL synchronous_commit TO OFF; UPDATE")
+    assert sent.endswith("; COMMIT")
+    assert connection.connection.get_transaction_status() == TRANSACTION_STATUS_IDLE
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    payment.refresh_from_db()
+    assert (payment.status, payment.checkout_session_id) == (
+        Payment.Status.OPEN,
+        "cs_alone",
+    )
