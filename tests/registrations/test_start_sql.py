@@ -122,24 +122,21 @@ def test_no_tier_is_read_when_the_price_has_none(priced, django_assert_num_queri
             assert list(locked.locked_price.tiers.all().filter(amount=1)) == []
 
 
+def new_payment(webinar, **extra) -> Payment:
+    return Payment.objects.create(
+        account=webinar.account,
+        webinar=webinar,
+        stripe_account_id="acct_x",
+        amount=4900,
+        currency="EUR",
+        expires_at=timezone.now(),
+        **extra,
+    )
+
+
 def test_recording_a_checkout_opens_a_created_payment_only(priced):
-    created = Payment.objects.create(
-        account=priced.account,
-        webinar=priced,
-        stripe_account_id="acct_x",
-        amount=4900,
-        currency="EUR",
-        expires_at=timezone.now(),
-    )
-    paid = Payment.objects.create(
-        account=priced.account,
-        webinar=priced,
-        stripe_account_id="acct_x",
-        amount=4900,
-        currency="EUR",
-        expires_at=timezone.now(),
-        status=Payment.Status.PAID,
-    )
+    created = new_payment(priced)
+    paid = new_payment(priced, status=Payment.Status.PAID)
 
     for payment in (created, paid):
         start_sql.record_checkout(
@@ -159,14 +156,7 @@ def test_recording_a_checkout_opens_a_created_payment_only(priced):
 def test_a_checkout_recorded_outside_a_transaction_commits_alone_without_waiting(
     priced,
 ):
-    payment = Payment.objects.create(
-        account=priced.account,
-        webinar=priced,
-        stripe_account_id="acct_x",
-        amount=4900,
-        currency="EUR",
-        expires_at=timezone.now(),
-    )
+    payment = new_payment(priced)
 
     with CaptureQueriesContext(connection) as queries:
         start_sql.record_checkout(
