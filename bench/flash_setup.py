@@ -140,17 +140,26 @@ def seed(stripe_account: str) -> dict[str, Any]:
 
 
 def seed_history(webinar_id: int, webinars: int = 20, each: int = 100) -> None:
-    """Give the database a past: `webinars` webinars of `each` registrants, analysed.
+    """Give the database a past: `webinars` paid webinars of `each` registrants.
 
-    A PostgreSQL in production keeps statistics of its tables as they grow
-    (autovacuum analyses them); this machine's has autovacuum off, and a
-    fresh database has none. Without them the planner cannot tell an index
-    on (webinar, email) from one on (webinar, status), both guessed to find
-    one row, and may read every registrant of the hot webinar for each start.
+    Each past registrant has its payment and its seat hold, as in a database
+    in use (payments and holds are kept after the sale), and the tables are
+    analysed. A PostgreSQL in production keeps statistics of its tables as
+    they grow (autovacuum analyses them); this machine's has autovacuum off,
+    and a fresh database has none. Without them the planner cannot tell an
+    index on (webinar, email) from one on (webinar, status), both guessed to
+    find one row; and with the payments and holds of an empty table it plans
+    every lookup of one of them by its key as a read of the whole table (the
+    prepared statements and the foreign-key checks keep that plan), so each
+    start read every payment and hold the benchmark had made so far.
     """
-    from django.db import connection
+    from datetime import timedelta
 
-    from registrations.models import Registrant
+    from django.db import connection
+    from django.utils import timezone
+
+    from payments.models import Payment
+    from registrations.models import Registrant, SeatHold
     from webinars.models import Webinar
 
     hot = Webinar.objects.get(pk=webinar_id)
@@ -164,17 +173,44 @@ def seed_history(webinar_id: int, webinars: int = 20, each: int = 100) -> None:
         )
         for number in range(webinars)
     ]
-    statuses = [choice for choice, _ in Registrant.Status.choices]
-    Registrant.objects.bulk_create(
-        Registrant(
+    paid_at = timezone.now() - timedelta(days=30)
+    payments = Payment.objects.bulk_create(
+        Payment(
+            account=hot.account,
             webinar=webinar,
-            email=f"past{number}-{webinar.pk}@example.com",
+            stripe_account_id="acct_history",
+            checkout_session_id=f"cs_history_{webinar.pk}_{number}",
+            payment_intent_id=f"pi_history_{webinar.pk}_{number}",
+            charge_id=f"ch_history_{webinar.pk}_{number}",
+            amount=8000,
+            currency="usd",
+            status=Payment.Status.PAID,
+            paid_at=paid_at,
+        )
+        for webinar in past
+        for number in range(each)
+    )
+    statuses = [choice for choice, _ in Registrant.Status.choices]
+    registrants = Registrant.objects.bulk_create(
+        Registrant(
+            webinar=payment.webinar,
+            payment=payment,
+            amount=payment.amount,
+            currency=payment.currency,
+            email=f"past{number}-{payment.webinar.pk}@example.com",
             first_name="Past",
             last_name=f"Registrant {number}",
             status=statuses[number % len(statuses)],
         )
-        for webinar in past
-        for number in range(each)
+        for number, payment in enumerate(payments)
+    )
+    SeatHold.objects.bulk_create(
+        SeatHold(
+            registrant=registrant,
+            expires_at=paid_at + timedelta(minutes=31),
+            consumed_at=paid_at,
+        )
+        for registrant in registrants
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
