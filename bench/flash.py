@@ -44,6 +44,7 @@ from bench.flash_setup import (
     machine_cpu_seconds,
     post_request,
     postgres_cpu_seconds,
+    sandbox_command,
     seed,
 )
 from bench.load import LoadResult, run_load
@@ -116,8 +117,8 @@ class Bench:
         self.ids = seed(settings.DEMO_STRIPE_ACCOUNT)
         specs = {
             "sandbox": {
-                "args": gunicorn_command(
-                    "bench.sandbox_wsgi:application", self.sandbox_port, 1, 80
+                "args": sandbox_command(
+                    "bench.sandbox_wsgi:application", self.sandbox_port
                 ),
                 "env": {"DJANGO_SETTINGS_MODULE": "bench.sandbox_settings"},
             },
@@ -404,7 +405,7 @@ def run(
             "server": "gunicorn gthread 2 workers x 32 threads (32 connections each), "
             "PostgreSQL, Redis, "
             "the Procfile's Celery workers (events, worker), "
-            "sandbox in its own gunicorn (1 x 80 threads)",
+            "sandbox in its own gunicorn (1 gevent worker)",
             "quick": quick,
             "load_average_after": [round(x, 2) for x in load],
         }

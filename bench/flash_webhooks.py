@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Any
 
-from bench.flash_setup import Failed, cpu_seconds, signed_event
+from bench.flash_setup import HISTORY_ACCOUNT, Failed, cpu_seconds, signed_event
 from bench.registration import ROOT
 
 # Paid registrants confirmed from their webhook, events posted at this rate.
@@ -94,6 +94,7 @@ def set_aside(bench: Any) -> list[str]:
 
     ids = list(
         Payment.objects.exclude(checkout_session_id="")
+        .exclude(stripe_account_id=HISTORY_ACCOUNT)
         .order_by("pk")
         .values_list("checkout_session_id", flat=True)
     )

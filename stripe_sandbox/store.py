@@ -96,16 +96,15 @@ class Store:
     def put(self, obj: dict[str, Any], account: str) -> dict[str, Any]:
         """Insert or replace an object, keyed by its `id`."""
         data = json.dumps(obj, sort_keys=True)
-        with self.transaction():
-            updated = self._db.execute(
-                "UPDATE objects SET data = ?, account = ? WHERE id = ?",
-                (data, account, obj["id"]),
+        # One statement, atomic on its own: a replaced object keeps its `seq`
+        # (its place in lists) and its type.
+        with self.lock:
+            self._db.execute(
+                "INSERT INTO objects (id, account, type, data) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
+                "account = excluded.account",
+                (obj["id"], account, obj["object"], data),
             )
-            if updated.rowcount == 0:
-                self._db.execute(
-                    "INSERT INTO objects (id, account, type, data) VALUES (?, ?, ?, ?)",
-                    (obj["id"], account, obj["object"], data),
-                )
         return obj
 
     def get(self, object_id: str, account: str | None = None) -> dict[str, Any] | None:
@@ -182,7 +181,7 @@ class Store:
         request_id: str,
     ) -> None:
         """Store the first response given for an idempotency key."""
-        with self.transaction():
+        with self.lock:
             self._db.execute(
                 "INSERT OR IGNORE INTO idempotency "
                 "(account, key, fingerprint, status, body, request_id) "

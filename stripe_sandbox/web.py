@@ -88,7 +88,8 @@ def with_query(url: str, params: dict[str, str]) -> str:
 def read_params(environ: Environ) -> dict[str, Any]:
     """Return the query string and the form or JSON body, decoded together."""
     try:
-        params = decode(environ.get("QUERY_STRING", ""))
+        query = environ.get("QUERY_STRING", "")
+        params = decode(query) if query else {}
         body = _body(environ)
         if body:
             if environ.get("CONTENT_TYPE", "").startswith("application/json"):
