@@ -248,7 +248,10 @@ class Bench:
             flash_webhooks.webhooks(self, ingest)
         if self.wants("confirmations"):
             flash_webhooks.confirmations(self)
-        # Last: the sandbox answers every API request 0.4 s late from now on.
+        # Last: the sandbox answers every API request 0.4 s late from now on,
+        # once the confirmations' emails are sent (as between rounds).
+        if self.wants("latency"):
+            self.settle()
         self.control("faults", kind="timeout", count=10**7, delay=LATENCY)
         slow_levels = self.levels if not self.quick else (32,)
         for clients in slow_levels if self.wants("latency") else ():
@@ -326,8 +329,8 @@ class Bench:
     def settle(self, *, busy: float = 0.05, longest: float = 120.0) -> None:
         """Wait until the workers are idle: the emails of free starts sent.
 
-        A round's free starts leave each its confirmation email to send; the
-        next round's denominators must not share the cores with them.
+        A round's free starts (and the confirmations) leave each its email to
+        send; what is measured next must not share the cores with them.
         """
         workers = [k for k in self.processes if k not in ("web", "sandbox")]
         began = time.monotonic()
