@@ -30,6 +30,7 @@ from typing import Any
 from urllib.request import Request, urlopen
 
 from bench import flash_webhooks
+from bench.autovacuum import Autovacuum
 from bench.common import free_port
 from bench.flash_probe import page_probe
 from bench.flash_race import races
@@ -80,6 +81,7 @@ class Bench:
         self.checks: dict[str, Any] = {}
         self.processes: dict[str, subprocess.Popen] = {}
         self.last_row: dict[str, Any] = {}
+        self.autovacuum: Autovacuum | None = None
 
     # -- setup -------------------------------------------------------------------
 
@@ -115,6 +117,9 @@ class Bench:
 
         self.secret = settings.STRIPE_CONNECT_WEBHOOK_SECRET
         self.ids = seed(settings.DEMO_STRIPE_ACCOUNT)
+        # What autovacuum would do as the sale's tables grow (this machine's
+        # PostgreSQL runs without it; see bench/autovacuum.py).
+        self.autovacuum = Autovacuum(database).start()
         specs = {
             "sandbox": {
                 "args": sandbox_command(
@@ -147,6 +152,8 @@ class Bench:
             wait_for(self.app_port, "/bench/bare/", timeout=120)
 
     def stop(self) -> None:
+        if self.autovacuum is not None:
+            self.autovacuum.stop()
         for process in self.processes.values():
             process.send_signal(signal.SIGTERM)
         for process in self.processes.values():
@@ -246,10 +253,12 @@ class Bench:
         ingest = flash_webhooks.set_aside(self)
         if self.wants("webhooks"):
             flash_webhooks.webhooks(self, ingest)
+        # Each part below starts once the workers are idle, as each round
+        # does: the emails of the registrants the part before confirmed sent.
         if self.wants("confirmations"):
+            self.settle()
             flash_webhooks.confirmations(self)
-        # Last: the sandbox answers every API request 0.4 s late from now on,
-        # once the confirmations' emails are sent (as between rounds).
+        # Last: the sandbox answers every API request 0.4 s late from now on.
         if self.wants("latency"):
             self.settle()
         self.control("faults", kind="timeout", count=10**7, delay=LATENCY)
@@ -397,6 +406,8 @@ def run(
         result = bench.run()
     finally:
         bench.stop()
+    if bench.autovacuum is not None and bench.autovacuum.running:
+        result["autovacuum_done_by_the_bench"] = bench.autovacuum.runs
     errors = [
         row
         for row in result["rows"]
