@@ -107,7 +107,10 @@ class Autovacuum:
 
     def _run(self, settings: dict[str, float]) -> None:
         while not self._stop.wait(settings["autovacuum_naptime"]):
-            self.runs += self.once(settings)
+            try:
+                self.runs += self.once(settings)
+            except Exception as error:  # as autovacuum does: again next time
+                self.runs.append(f"failed: {error}")
 
     def once(self, settings: dict[str, float]) -> list[str]:
         """One pass over the tables; return the statements run."""
