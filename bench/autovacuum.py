@@ -129,10 +129,10 @@ class Autovacuum:
         return ran
 
     def _connect(self) -> Any:
-        import psycopg2
+        import psycopg
 
-        connection = psycopg2.connect(self.url)
-        connection.autocommit = True  # VACUUM runs outside a transaction
+        # VACUUM runs outside a transaction.
+        connection = psycopg.connect(self.url, autocommit=True)
         return connection
 
 

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 import os
+import re
+import shlex
 import sys
 import time
 import urllib.parse
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import bench_webinar
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Failed(Exception):
@@ -28,11 +32,11 @@ def database_urls(url: str) -> tuple[str, str, str]:
 
 
 def fresh_database(url: str) -> str:
-    import psycopg2
+    import psycopg
 
     admin, bench_url, name = database_urls(url)
     parts = urllib.parse.urlsplit(admin)
-    conn = psycopg2.connect(
+    conn = psycopg.connect(
         host=parts.hostname,
         port=parts.port or 5432,
         user=parts.username,
@@ -70,7 +74,7 @@ def postgres_cpu_seconds() -> dict[int, float]:
     """CPU time of each process named postgres on this machine, by pid.
 
     Compare two readings with cpu_delta: a backend that closed between them
-    takes its CPU with it (Django closes connections after CONN_MAX_AGE).
+    takes its CPU with it (a pool closes an idle connection after a while).
     """
     used = {}
     ticks = os.sysconf("SC_CLK_TCK")
@@ -102,7 +106,7 @@ def machine_cpu_seconds() -> tuple[float, float]:
 
 
 def gunicorn_command(module: str, port: int, workers: int, threads: int) -> list[str]:
-    """gunicorn as the Procfile runs the web: gthread, `workers` x `threads`."""
+    """gunicorn gthread, `workers` x `threads` (bench.serving's comparisons)."""
     return [
         *_gunicorn(module, port),
         "--worker-class",
@@ -112,6 +116,44 @@ def gunicorn_command(module: str, port: int, workers: int, threads: int) -> list
         "--threads",
         str(threads),
     ]
+
+
+def procfile_commands(path: Any = None) -> dict[str, str]:
+    """Return the Procfile's commands by process name."""
+    text = (path or ROOT / "Procfile").read_text()
+    commands = {}
+    for line in text.splitlines():
+        name, sep, command = line.partition(":")
+        if sep and name.strip() and not name.startswith("#"):
+            commands[name.strip()] = command.strip()
+    return commands
+
+
+def expand(command: str, env: dict[str, str]) -> list[str]:
+    """Split a Procfile command, expanding $VAR and ${VAR:-default} from env."""
+
+    def value(match: re.Match) -> str:
+        name, default = match.group(1) or match.group(3), match.group(2)
+        return env.get(name) or (default or "")
+
+    pattern = r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)"
+    return shlex.split(re.sub(pattern, value, command))
+
+
+def procfile_web_command(module: str, port: int) -> list[str]:
+    """gunicorn as the Procfile's `web` runs it, serving `module` on `port`.
+
+    The worker class and its options are the Procfile's, each `${NAME:-default}`
+    taken from the environment as the shell would.
+    """
+    args = expand(procfile_commands()["web"], dict(os.environ))
+    options = args[2:]  # after `gunicorn config.wsgi`
+    kept = []
+    while options:
+        option, value = options.pop(0), options.pop(0)
+        if option not in ("--bind", "--timeout"):  # _gunicorn's own
+            kept += [option, value]
+    return [*_gunicorn(module, port), *kept]
 
 
 def sandbox_command(module: str, port: int) -> list[str]:

@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
-import shlex
 import sys
 import threading
 import time
 from typing import Any
 
-from bench.flash_setup import HISTORY_ACCOUNT, Failed, cpu_seconds, signed_event
-from bench.registration import ROOT
+from bench.flash_setup import (
+    HISTORY_ACCOUNT,
+    Failed,
+    cpu_seconds,
+    expand,
+    procfile_commands,
+    signed_event,
+)
 
 # Paid registrants confirmed from their webhook, events posted at this rate.
 CONFIRM_RATE = 50
@@ -31,28 +35,6 @@ CONFIRM_WITHIN = 5.0
 POSTING_THREADS = 8
 WORKERS = ("events", "worker")
 QUEUES = ("stripe-events", "celery")
-
-
-def procfile_commands(path: Any = None) -> dict[str, str]:
-    """Return the Procfile's commands by process name."""
-    text = (path or ROOT / "Procfile").read_text()
-    commands = {}
-    for line in text.splitlines():
-        name, sep, command = line.partition(":")
-        if sep and name.strip() and not name.startswith("#"):
-            commands[name.strip()] = command.strip()
-    return commands
-
-
-def expand(command: str, env: dict[str, str]) -> list[str]:
-    """Split a Procfile command, expanding $VAR and ${VAR:-default} from env."""
-
-    def value(match: re.Match) -> str:
-        name, default = match.group(1) or match.group(3), match.group(2)
-        return env.get(name) or (default or "")
-
-    pattern = r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)"
-    return shlex.split(re.sub(pattern, value, command))
 
 
 def worker_specs(env: dict[str, str]) -> dict[str, dict[str, Any]]:

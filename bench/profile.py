@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import statistics
 import sys
@@ -140,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         help="print each target's statements: start and duration (ms), median",
     )
     args = parser.parse_args(argv)
+    # One pooled connection: one PostgreSQL backend serves every request, so
+    # its CPU is the requests' (db_cpu_ms_mean).
+    os.environ.setdefault("DATABASE_POOL_SIZE", "1")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.flash import Bench, Failed
 

@@ -22,7 +22,7 @@ and run as an EXECUTE of the kept plan afterwards.
   (PgBouncer's transaction mode would give the EXECUTE to another session).
 - SQLite runs the statement as it is.
 
-The SQL keeps psycopg2's `%s` placeholders; the values are bound as they
+The SQL keeps psycopg's `%s` placeholders; the values are bound as they
 are for any statement.
 """
 
@@ -32,6 +32,7 @@ import contextlib
 import functools
 import hashlib
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -43,9 +44,6 @@ from django.db.transaction import TransactionManagementError
 _STATEMENTS: dict[str, str] = {}
 # Each statement's SQL -> its name.
 _NAMES: dict[str, str] = {}
-# Kept on the connection wrapper: (the DB-API connection, the names it
-# prepared), and the names whose PREPARE may or may not have run.
-_KNOWN, _UNSURE = "_prepared_statements", "_prepared_unsure"
 
 
 def execute(cursor: Any, sql: str, params: Sequence[Any] = ()) -> None:
@@ -65,8 +63,8 @@ def run(cursor: Any, *statements: tuple[str, Sequence[Any] | None]) -> None:
     Each is prepared as `execute` prepares it; one whose params are None
     (BEGIN, COMMIT) is sent as it is. The cursor holds the last one's rows.
     """
-    database = cursor.db
-    known = _known(cursor)
+    state = _prepared(cursor)
+    known = state.known
     parts, values, names = [], [], []
     for sql, params in statements:
         if params is None:
@@ -81,13 +79,21 @@ def run(cursor: Any, *statements: tuple[str, Sequence[Any] | None]) -> None:
         names.append(name)
     try:
         cursor.execute("; ".join(parts), values)
+        _to_last_result(cursor)
     except Exception:
         # A PREPARE may or may not have run: ask before the next use.
         for name in names:
             known.pop(name, None)
-        database.__dict__.setdefault(_UNSURE, set()).update(names)
+        state.unsure.update(names)
         raise
     known.update(dict.fromkeys(names, True))
+
+
+def _to_last_result(cursor: Any) -> None:
+    """Leave the cursor on the last statement's result (psycopg starts at the first)."""
+    raw = cursor.cursor
+    while raw.nextset():
+        pass
 
 
 def run_committed(
@@ -149,25 +155,38 @@ def _name(sql: str) -> str:
     return name
 
 
-def _known(cursor: Any) -> dict[str, bool]:
-    """The names prepared on the cursor's connection, checked after a failure."""
-    database = cursor.db
-    raw = database.connection
-    state = database.__dict__.get(_KNOWN)
-    if state is None or state[0] is not raw:
+def _prepared(cursor: Any) -> _Prepared:
+    """What the cursor's connection prepared, checked after a failure.
+
+    Kept with the DB-API connection itself: a pooled connection comes back,
+    to this thread or another, with what it prepared.
+    """
+    state = _PREPARED_ON.get(cursor.db.connection)
+    if state is None:
         # A new connection: it has prepared nothing yet.
-        state = (raw, {})
-        database.__dict__[_KNOWN] = state
-        database.__dict__.pop(_UNSURE, None)
-    unsure = database.__dict__.get(_UNSURE)
-    if unsure:
+        state = _PREPARED_ON[cursor.db.connection] = _Prepared()
+    if state.unsure:
         cursor.execute(
             "SELECT name FROM pg_prepared_statements WHERE name = ANY(%s)",
-            [sorted(unsure)],
+            [sorted(state.unsure)],
         )
-        state[1].update({row[0]: True for row in cursor.fetchall()})
-        del database.__dict__[_UNSURE]
-    return state[1]
+        state.known.update({row[0]: True for row in cursor.fetchall()})
+        state.unsure.clear()
+    return state
+
+
+class _Prepared:
+    """What one connection prepared, and what it may or may not have."""
+
+    __slots__ = ("known", "unsure")
+
+    def __init__(self) -> None:
+        self.known: dict[str, bool] = {}
+        self.unsure: set[str] = set()
+
+
+# DB-API connection -> what it prepared; forgotten with the connection.
+_PREPARED_ON: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary()
 
 
 @functools.cache

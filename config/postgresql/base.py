@@ -1,4 +1,9 @@
-"""Django's PostgreSQL backend; a kept connection is checked without a query.
+"""Django's PostgreSQL backend; a connection is checked without a query.
+
+With a pool (`DATABASE_POOL_SIZE`, the default), the pool checks each
+connection a thread takes with `config.postgresql.pool.Check`. Without one
+(`DATABASE_POOL_SIZE=0`), each thread keeps its own connection and the check
+below runs before its first query in each request.
 
 With CONN_HEALTH_CHECKS, Django checks a kept connection before its first
 query in each request by sending `SELECT 1`: one more round trip and one more
@@ -15,25 +20,40 @@ After a failed query (errors_occurred), Django's own check runs as before.
 
 from __future__ import annotations
 
-import select
-
+from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base
 
-
-def quiet(raw) -> bool:
-    """Whether an idle psycopg2 connection's socket has nothing to say."""
-    if raw.closed or not hasattr(select, "poll"):
-        # Closed, or no poll() on this system (Windows): Django's check decides.
-        return False
-    try:
-        poller = select.poll()
-        poller.register(raw.fileno(), select.POLLIN | select.POLLPRI)
-        return not poller.poll(0)
-    except (OSError, ValueError):
-        return False
+from config.postgresql.pool import Check, quiet
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    @property
+    def pool(self):
+        """Django's pool, built with the socket-first check (psycopg_pool's `check`).
+
+        Django passes psycopg_pool's own check, an empty query per taking, or
+        none; the pool is built here first, as Django builds it, with ours.
+        """
+        options = self.settings_dict["OPTIONS"].get("pool")
+        if (
+            options
+            and self.alias != NO_DB_ALIAS
+            and self.alias not in self._connection_pools
+        ):
+            from psycopg_pool import ConnectionPool
+
+            kwargs = {**self.get_connection_params(), "autocommit": True}
+            check = Check()
+            check.pool = ConnectionPool(
+                kwargs=kwargs,
+                open=False,
+                configure=self._configure_connection,
+                check=check,
+                **({} if options is True else options),
+            )
+            self._connection_pools.setdefault(self.alias, check.pool)
+        return super().pool
+
     def close_if_health_check_failed(self) -> None:
         if (
             self.connection is not None

@@ -95,6 +95,14 @@ def test_every_reminder_is_sent_once_after_the_worker_is_killed_mid_batch(
             worker.kill()
         finally:
             worker.stop()
+        # A message whose DATA the server was answering at the kill may still
+        # be accepted (a server delivers what it received whole, the client
+        # gone or not): wait until no DATA is being answered.
+        wait_for(
+            lambda: smtp.handler.answering == 0,
+            timeout=10,
+            what="the message in flight at the kill",
+        )
         sent_before = rows.filter(status=EmailLog.Status.SENT).count()
         accepted_before = len(smtp.handler.accepted)
         assert 0 < sent_before < REMINDERS

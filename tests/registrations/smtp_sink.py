@@ -31,6 +31,8 @@ class SinkHandler:
     stall: dict[str, float] = field(default_factory=dict)
     data_count: int = 0
     connections: int = 0
+    # DATA commands being answered right now (stalled).
+    answering: int = 0
 
     async def handle_EHLO(  # noqa: N802 - aiosmtpd's hook name
         self, server, session, envelope, hostname, responses
@@ -52,10 +54,15 @@ class SinkHandler:
         if self.data_count in self.drop_on:
             server.transport.close()
             return "421 closing"
-        for address in envelope.rcpt_tos:
-            if address in self.stall:
-                await asyncio.sleep(self.stall[address])
-        self.accepted.append((list(envelope.rcpt_tos), envelope.content))
+        self.answering += 1
+        try:
+            for address in envelope.rcpt_tos:
+                if address in self.stall:
+                    await asyncio.sleep(self.stall[address])
+            self.accepted.append((list(envelope.rcpt_tos), envelope.content))
+        finally:
+            # Accepted, or cancelled with its connection.
+            self.answering -= 1
         return "250 Message accepted"
 
     @property

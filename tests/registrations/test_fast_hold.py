@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+from psycopg.pq import TransactionStatus
 
 from organizers import plain_sql
 from payments.models import Payment, Price, PriceTier
@@ -245,7 +245,7 @@ def test_outside_a_transaction_the_lock_rows_and_commit_are_one_round_trip(paid)
     assert started.registrant.pk and started.registrant.payment.pk
     assert started.checkout_url
     assert counter(paid) == 2
-    assert connection.connection.get_transaction_status() == TRANSACTION_STATUS_IDLE
+    assert connection.connection.info.transaction_status == TransactionStatus.IDLE
 
 
 @pytest.mark.django_db(transaction=True)
@@ -255,7 +255,7 @@ def test_outside_a_transaction_a_failed_plan_leaves_no_transaction_open(paid):
 
     assert not write_planned(plan)
 
-    assert connection.connection.get_transaction_status() == TRANSACTION_STATUS_IDLE
+    assert connection.connection.info.transaction_status == TransactionStatus.IDLE
     assert not Registrant.objects.filter(email="ada@example.com").exists()
     assert counter(paid) == 3
 
@@ -270,7 +270,7 @@ def test_outside_a_transaction_an_error_rolls_back_what_it_began(paid):
     with pytest.raises(Exception, match="join_token"):
         write_planned(plan)
 
-    assert connection.connection.get_transaction_status() == TRANSACTION_STATUS_IDLE
+    assert connection.connection.info.transaction_status == TransactionStatus.IDLE
     assert counter(paid) == 2
     assert not Registrant.objects.filter(email="ada@example.com").exists()
     # The connection goes on: the next start is held as usual.

@@ -149,7 +149,19 @@ def test_each_value_sent_is_the_one_get_db_prep_save_returns(webinar, with_code)
                 for f in fields
             ]
         assert [literal(v) for v in sent] == [literal(v) for v in prepared]
-        assert [type(v) for v in sent] == [type(v) for v in prepared]
+        assert [kind(v) for v in sent] == [kind(v) for v in prepared]
+
+
+def kind(value) -> type:
+    """The value's type; psycopg's sized integers (Int4, Int8...) count as int.
+
+    Django wraps an integer field's value in one so that a server-side bound
+    parameter gets its column's type; a client-side bound one (Django's
+    default, and Tessera's) is the same literal, as `literal` checks.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int
+    return type(value)
 
 
 def literal(value) -> str:
@@ -157,4 +169,4 @@ def literal(value) -> str:
     if connection.vendor != "postgresql":
         return repr(value)
     with connection.cursor() as cursor:
-        return cursor.cursor.mogrify("%s", [value]).decode()
+        return cursor.cursor.mogrify("%s", [value])

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+from psycopg.pq import TransactionStatus
 
 from organizers import plain_sql
 from payments.models import Payment, Price
@@ -168,7 +168,7 @@ def test_a_checkout_recorded_outside_a_transaction_commits_alone_without_waiting
     # (a Checkout whose answer never came), never the seat (its own commit).
     assert sent.startswith("BEGIN; SET LOCAL synchronous_commit TO OFF; UPDATE")
     assert sent.endswith("; COMMIT")
-    assert connection.connection.get_transaction_status() == TRANSACTION_STATUS_IDLE
+    assert connection.connection.info.transaction_status == TransactionStatus.IDLE
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone() == ("on",)
