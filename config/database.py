@@ -37,6 +37,11 @@ def database(env: environ.Env, var_dir: Path) -> dict[str, Any]:
         # by asking its socket first (config/postgresql).
         settings["CONN_MAX_AGE"] = 0
         settings["CONN_HEALTH_CHECKS"] = False
+        # A server-side cursor (Django's `.iterator()` outside a transaction
+        # declares one WITH HOLD) lives in its connection's session: given
+        # back during a Stripe call, the connection would carry it to another
+        # request. Client-side cursors hold their rows in the process.
+        settings["DISABLE_SERVER_SIDE_CURSORS"] = True
         settings.setdefault("OPTIONS", {})["pool"] = {
             # Opened on first use and grown on demand (a Celery prefork child
             # reopens its pool for each task: one connection, as without a pool).

@@ -10,7 +10,9 @@ from django.db import connection, transaction
 from psycopg_pool import ConnectionPool
 
 from config.postgresql.base import DatabaseWrapper
+from organizers.models import Account
 from payments.gateway_client import give_back_database_connection
+from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -119,6 +121,25 @@ def test_waiting_on_stripe_gives_the_connection_back_between_transactions():
     with connection.cursor() as cursor:  # the next query takes one again
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_a_connection_given_back_mid_iteration_carries_no_cursor_away():
+    # payments/connect/disconnect.py expires each open Checkout Session while
+    # it iterates over the payments: each expiry gives the connection back.
+    for number in range(5):
+        factories.AccountFactory(name=f"Account {number}")
+    seen, cursors = [], []
+    for account in Account.objects.order_by("pk").iterator(chunk_size=2):
+        seen.append(account.pk)
+        raw = connection.connection  # None once given back: the rows are here
+        give_back_database_connection()  # as a Stripe call does
+        if raw is not None:
+            # Whoever takes it from the pool now finds no cursor of ours.
+            cursors.append(raw.execute("SELECT count(*) FROM pg_cursors").fetchone()[0])
+
+    assert len(seen) == Account.objects.count() >= 5
+    assert cursors
+    assert set(cursors) == {0}
 
 
 def test_inside_a_transaction_the_connection_and_its_locks_stay():
