@@ -424,10 +424,11 @@ def run(
         if row["errors"] and not row.get("errors_are_full_pages")
     ]
     load = os.getloadavg()
+    web = procfile_web_command("bench.wsgi:application", 0)
     result.update(
         {
             "server": "gunicorn as the Procfile's web: "
-            + " ".join(procfile_web_command("bench.wsgi:application", 0)[4:])
+            + " ".join(web[web.index("--worker-class") :])
             + "; PostgreSQL, Redis, "
             "the Procfile's Celery workers (events, worker), "
             "sandbox in its own gunicorn (1 gevent worker)",

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import bench_webinar
-
-ROOT = Path(__file__).resolve().parent.parent
+from bench.registration import ROOT
 
 
 class Failed(Exception):
