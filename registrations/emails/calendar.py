@@ -33,6 +33,15 @@ def escape_param(value: str) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    if line.isascii():
+        # One octet per character: cut every 75, then every 74 (each
+        # continuation line starts with a space). Most lines, and the long
+        # ones (links, descriptions) of every confirmation.
+        if len(line) <= 75:
+            return line
+        head = [line[:75]]
+        rest = [line[start : start + 74] for start in range(75, len(line), 74)]
+        return "\r\n ".join(head + rest)
     encoded = line.encode()
     if len(encoded) <= 75:
         return line

@@ -1,10 +1,14 @@
 """Hot statements prepared once per connection, in the same round trip."""
 
+import json
 import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from psycopg.types.json import Json
 
 from organizers import plain_sql
 
@@ -98,3 +102,32 @@ def test_only_placeholders_and_one_statement_can_be_prepared():
         run("SELECT 'a%%b', %s", [1])
     with pytest.raises(ValueError, match="one statement"):
         run("SELECT 1; SELECT %s", [1])
+
+
+@pytest.mark.postgres
+def test_values_are_written_into_the_execute_as_psycopg_binds_them():
+    # More parameters than psycopg caches the parsing of (50): a paid start's
+    # rows take more than that.
+    when = datetime(2026, 12, 2, 10, 30, 15, 123456, tzinfo=UTC)
+    values = [
+        None,
+        "it's 100% 'quoted' \\ back%s",
+        "",
+        "émoji 🎟",
+        -7,
+        True,
+        Decimal("12.50"),
+        when,
+        Json({"answer": "a'b", "n": [1, None]}),
+    ]
+    values *= 7  # 63
+    types = ["text", "text", "text", "text", "int", "bool", "numeric", "timestamptz"]
+    types.append("jsonb")
+    casts = ", ".join(f"%s::{kind}" for kind in types * 7)
+
+    sent, row = run(fresh(f"SELECT {casts}"), values)
+
+    # Django reads jsonb as text (its JSONField decodes it).
+    got = [json.loads(value) if n % 9 == 8 else value for n, value in enumerate(row)]
+    assert got == [value.obj if isinstance(value, Json) else value for value in values]
+    assert len(sent) == 1
