@@ -4,13 +4,12 @@ A login's hash costs about 0.2 s of CPU; under the Procfile's gevent workers
 it must not stop the other requests of its worker meanwhile.
 """
 
-import subprocess
-import sys
 from pathlib import Path
 
 from django.contrib.auth import hashers
 
 from config.hashers import PBKDF2PasswordHasher
+from tests.gevent_probe import under_gevent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,10 +28,6 @@ def test_under_gevent_a_password_check_leaves_the_event_loop_free():
     # import. A greenlet ticks while another checks a password (Django's
     # iterations): it only gets to run if the hash is computed elsewhere.
     probe = """
-from gevent import monkey; monkey.patch_all()
-import os
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-import django; django.setup()
 import gevent
 from gevent.monkey import get_original
 from django.contrib.auth import hashers
@@ -61,16 +56,7 @@ def login():
 gevent.spawn(ticker)
 print(type(hasher).__module__, gevent.spawn(login).get(), loop in seen, state["ticks"])
 """
-    done = subprocess.run(  # noqa: S603 - this interpreter, fixed code
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-
-    module, verified, on_the_loop, ticks = done.stdout.split()[-4:]
+    module, verified, on_the_loop, ticks = under_gevent(probe)[-4:]
     assert (module, verified, on_the_loop) == ("config.hashers", "True", "False")
     assert int(ticks) > 0
 

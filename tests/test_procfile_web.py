@@ -6,11 +6,10 @@ through gevent's patched sockets, or one wait stops the whole worker.
 """
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from bench.flash_setup import procfile_web_command
+from tests.gevent_probe import under_gevent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,19 +53,11 @@ def test_under_gevent_the_drivers_wait_cooperatively():
     # What gunicorn's gevent worker does before it loads the app: patch, then
     # import. psycopg then waits through the patched select, and the Stripe
     # client's and Redis's sockets are gevent's.
-    probe = (
-        "from gevent import monkey; monkey.patch_all()\n"
+    wait, patched = under_gevent(
         "import socket, gevent.socket, psycopg.waiting, urllib3, redis\n"
         "print(psycopg.waiting.wait.__name__)\n"
-        "print(socket.socket is gevent.socket.socket)\n"
+        "print(socket.socket is gevent.socket.socket)\n",
+        django=False,
     )
-    answer = subprocess.run(  # noqa: S603 - this interpreter, fixed code
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    wait, patched = answer.stdout.split()
     assert wait != "wait_c"  # psycopg's C wait would block the whole worker
     assert patched == "True"

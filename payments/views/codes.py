@@ -1,6 +1,5 @@
 """Console pages for a webinar's discount codes: create, edit, generate, export."""
 
-import csv
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from organizers.csv_export import stream_csv
 from organizers.permissions import organizer_required
 from payments import codes
 from payments.errors import PaymentsError
@@ -114,49 +114,35 @@ def generate_codes(request: HttpRequest, pk: int) -> HttpResponse:
 # -- the CSV export ----------------------------------------------------------------
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming CSV."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(webinar: Webinar, currency: str) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+def _csv_rows(webinar: Webinar, currency: str) -> Iterator[list[Any]]:
     tz = webinar.tzinfo
 
     def when(moment: datetime | None) -> str:
         return timezone.localtime(moment, tz).isoformat() if moment else ""
 
-    yield writer.writerow(CSV_COLUMNS)
+    yield CSV_COLUMNS
     now = timezone.now()
     codes = webinar.discount_codes.with_held().order_by("code")
     for code in codes.iterator(chunk_size=500):
-        yield writer.writerow(
-            [
-                code.code,
-                csv_amount(code.amount, currency),
-                currency,
-                "" if code.max_uses is None else code.max_uses,
-                code.uses,
-                when(code.valid_from),
-                when(code.valid_until),
-                "yes" if code.active else "no",
-                code.state(at=now, held=code.held).value,
-                code.held,
-            ]
-        )
+        yield [
+            code.code,
+            csv_amount(code.amount, currency),
+            currency,
+            "" if code.max_uses is None else code.max_uses,
+            code.uses,
+            when(code.valid_from),
+            when(code.valid_until),
+            "yes" if code.active else "no",
+            code.state(at=now, held=code.held).value,
+            code.held,
+        ]
 
 
 @organizer_required
 @require_GET
 def export_codes(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     webinar = managed_webinar(request, pk)
-    response = StreamingHttpResponse(
+    return stream_csv(
         _csv_rows(webinar, currency_of(webinar)),
-        content_type="text/csv; charset=utf-8",
+        filename=f"discount-codes-{webinar.pk}.csv",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="discount-codes-{webinar.pk}.csv"'
-    )
-    return response

@@ -1,6 +1,5 @@
 """The console's registrant list: filters, approval, resend, devices, CSV."""
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from organizers.csv_export import stream_csv
 from organizers.permissions import organizer_required
 from payments.models import Refund
 from payments.money import csv_amount, csv_amount_column, format_money
@@ -186,11 +186,6 @@ def registrant_action(
     return redirect(f"{back}?{query}" if query and len(query) < 500 else back)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 CSV_HEADER = [
     "id",
     "email",
@@ -244,16 +239,10 @@ def csv_response(
     webinar: Webinar, registrants: QuerySet[Registrant], *, name: str
 ) -> StreamingHttpResponse:
     """Stream the registrants as a CSV attachment."""
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in csv_rows(webinar, registrants)),
-        content_type="text/csv; charset=utf-8",
-    )
     stamp = timezone.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{name}-{webinar.pk}-{stamp}.csv"'
+    return stream_csv(
+        csv_rows(webinar, registrants), filename=f"{name}-{webinar.pk}-{stamp}.csv"
     )
-    return response
 
 
 @organizer_required

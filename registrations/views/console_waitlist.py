@@ -1,6 +1,5 @@
 """The console's waitlist of a webinar: settings, the line, offers, CSV."""
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from organizers.csv_export import stream_csv
 from organizers.permissions import organizer_required
 from registrations.forms.waitlist import WaitlistSettingsForm
 from registrations.models import WaitlistEntry
@@ -158,20 +158,8 @@ def waitlist_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
                 ],
             ]
 
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows()), content_type="text/csv"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="waitlist-{webinar.pk}.csv"'
-    )
-    return response
+    return stream_csv(rows(), filename=f"waitlist-{webinar.pk}.csv")
 
 
 def _questions(webinar: Webinar) -> list[dict[str, Any]]:
     return [q for q in webinar.questions or [] if isinstance(q, dict) and q.get("id")]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value

@@ -1,11 +1,16 @@
 """Refund and cancellation pages: the organizer's console and the cancel link."""
 
-import csv
 from typing import Any
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from organizers.bounds import is_url_token
+from organizers.csv_export import stream_csv
 from organizers.permissions import organizer_required
 from payments.models import Payment, Refund
 from payments.money import format_money
@@ -360,16 +366,12 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organizer_required
-def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def report_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """The webinar's payments as CSV."""
     webinar = managed_webinar(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="webinar-{webinar.pk}-payments.csv"'
+    return stream_csv(
+        reports.report_rows(webinar), filename=f"webinar-{webinar.pk}-payments.csv"
     )
-    writer = csv.writer(response)
-    writer.writerows(reports.report_rows(webinar))
-    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -99,7 +99,7 @@ def test_every_csv_states_its_amount_convention(login, organizer, webinar):
     assert row["net_major_units"] == "75.00"
     assert row["refund_state"] == "partial"
     report = client.get(reverse("registrations:report_csv", args=[webinar.pk]))
-    (line,) = list(csv.DictReader(io.StringIO(report.content.decode())))
+    (line,) = csv_of(report)
     assert line["amount_major_units"] == "100.00"
     codes = csv_of(client.get(reverse("payments:pricing_codes_csv", args=[webinar.pk])))
     assert codes[0]["price_major_units"] == "50.00"

@@ -105,7 +105,9 @@ def test_report_page_and_csv_show_the_settlement_currency_and_rate(
     assert "USD: includes payments in EUR" in page
 
     response = client.get(reverse("registrations:report_csv", args=[webinar.pk]))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    )
     row = next(row for row in rows if row["email"] == euros.email)
     assert (row["currency"], row["amount_major_units"]) == ("EUR", "50.00")
     assert (row["settlement_currency"], row["exchange_rate"]) == ("USD", "1.08")
