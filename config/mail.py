@@ -11,6 +11,9 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage
 from django.utils import timezone
 
+# Beside the messages: one small file per Message-ID, naming its message's file.
+INDEX = ".by-message-id"
+
 
 class EmlFileBackend(BaseEmailBackend):
     """Write every message to ``EMAIL_FILE_PATH/<time>-<key>.eml``.
@@ -18,27 +21,54 @@ class EmlFileBackend(BaseEmailBackend):
     ``<key>`` derives from the Message-ID when the message has one (every
     outbox email does): the same message sent again, by a worker that was
     killed before it could record the first send, is not written twice.
-    Each file is written under a temporary name and renamed, so a process
-    killed mid-write leaves no torn message.
+    Whether it was is one lookup, whatever the number of messages already in
+    the folder: the first send of a Message-ID claims it in ``INDEX`` (a
+    file created only if absent, holding the message's file name) before it
+    writes the message, and a send that finds the claim writes nothing,
+    unless the claimed file is missing (its writer killed between the two),
+    which it then writes. Each file is written under a temporary name and
+    renamed, so a process killed mid-write leaves no torn message.
     """
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         folder = Path(settings.EMAIL_FILE_PATH)
-        folder.mkdir(parents=True, exist_ok=True)
+        (folder / INDEX).mkdir(parents=True, exist_ok=True)
         sent = 0
         for message in email_messages:
             message_id = (message.extra_headers or {}).get("Message-ID", "")
             if message_id:
-                key = hashlib.sha256(message_id.encode()).hexdigest()[:20]
-                if any(folder.glob(f"*-{key}.eml")):
-                    sent += 1
-                    continue
+                path = _claim(folder, message_id)
             else:
-                key = secrets.token_hex(4)
-            stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
-            path = folder / f"{stamp}-{key}.eml"
-            partial = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-            partial.write_bytes(message.message().as_bytes())
-            os.replace(partial, path)
+                path = folder / f"{_stamp()}-{secrets.token_hex(4)}.eml"
+            if path is not None:
+                _write(path, message.message().as_bytes())
             sent += 1
         return sent
+
+
+def _claim(folder: Path, message_id: str) -> Path | None:
+    """The file a message goes to, or None when it is written already."""
+    key = hashlib.sha256(message_id.encode()).hexdigest()[:20]
+    claim = folder / INDEX / key
+    name = f"{_stamp()}-{key}.eml"
+    partial = folder / INDEX / f".{key}.{secrets.token_hex(4)}.tmp"
+    partial.write_text(name)
+    try:
+        # A link is created whole, and only where nothing is: the claim.
+        os.link(partial, claim)
+    except FileExistsError:
+        claimed = folder / claim.read_text()
+        return None if claimed.exists() else claimed
+    finally:
+        partial.unlink()
+    return folder / name
+
+
+def _write(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def _stamp() -> str:
+    return timezone.now().strftime("%Y%m%d-%H%M%S-%f")
