@@ -77,7 +77,11 @@ def run(cursor: Any, *statements: tuple[str, Sequence[Any] | None]) -> None:
         if name not in known:
             parts.append(f"PREPARE {name} AS {_STATEMENTS[name]}")
         if params:
-            parts.append(f"EXECUTE {name} ({', '.join(map(literal, params))})")
+            # A value psycopg cannot adapt raises Django's error, as it would
+            # have from cursor.execute (a NUL in a text, say).
+            with cursor.db.wrap_database_errors:
+                arguments = ", ".join(map(literal, params))
+            parts.append(f"EXECUTE {name} ({arguments})")
         else:
             parts.append(f"EXECUTE {name}")
         names.append(name)

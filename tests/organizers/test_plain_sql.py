@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from psycopg.types.json import Json
 
@@ -131,3 +131,15 @@ def test_values_are_written_into_the_execute_as_psycopg_binds_them():
     got = [json.loads(value) if n % 9 == 8 else value for n, value in enumerate(row)]
     assert got == [value.obj if isinstance(value, Json) else value for value in values]
     assert len(sent) == 1
+
+
+@pytest.mark.postgres
+def test_a_value_postgresql_refuses_raises_djangos_error_and_sends_nothing():
+    doubled = fresh("SELECT %s::text || %s::text")
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(DataError):
+        run(doubled, ["a", "nul \x00 byte"])
+
+    assert queries.captured_queries == []
+    sent, row = run(doubled, ["a", "b"])  # prepared with this one, as new
+    assert row == ("ab",) and sent[0].startswith("PREPARE t_")
