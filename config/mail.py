@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,8 +27,10 @@ class EmlFileBackend(BaseEmailBackend):
     file created only if absent, holding the message's file name) before it
     writes the message, and a send that finds the claim writes nothing,
     unless the claimed file is missing (its writer killed between the two),
-    which it then writes. Each file is written under a temporary name and
-    renamed, so a process killed mid-write leaves no torn message.
+    which it then writes, or the claim names no file (left empty by a crash
+    of the machine), which it then takes. Each file is written under a
+    temporary name and renamed, so a process killed mid-write leaves no torn
+    message.
     """
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
@@ -52,16 +55,23 @@ def _claim(folder: Path, message_id: str) -> Path | None:
     claim = folder / INDEX / key
     name = f"{_stamp()}-{key}.eml"
     partial = folder / INDEX / f".{key}.{secrets.token_hex(4)}.tmp"
-    partial.write_text(name)
     try:
+        partial.write_text(name)
         # A link is created whole, and only where nothing is: the claim.
         os.link(partial, claim)
     except FileExistsError:
-        claimed = folder / claim.read_text()
-        return None if claimed.exists() else claimed
+        claimed = claim.read_text()
+        if _CLAIMED.fullmatch(claimed) and claimed.endswith(f"-{key}.eml"):
+            path = folder / claimed
+            return None if path.is_file() else path
+        # A claim the machine's crash left empty or torn: this send's now.
+        os.replace(partial, claim)
     finally:
-        partial.unlink()
+        partial.unlink(missing_ok=True)
     return folder / name
+
+
+_CLAIMED = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9]{6}-[0-9a-f]{20}\.eml")
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -22,9 +22,8 @@ and run as an EXECUTE of the kept plan afterwards.
   (PgBouncer's transaction mode would give the EXECUTE to another session).
 - SQLite runs the statement as it is.
 
-The SQL keeps psycopg's `%s` placeholders. The values are written into the
-EXECUTE as SQL literals, by psycopg's own adapters, as its client-side
-binding writes them for any statement.
+The SQL keeps psycopg's `%s` placeholders; the values are bound as they
+are for any statement.
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 from django.db.transaction import TransactionManagementError
-from psycopg.adapt import Transformer
 
 # Name of each statement prepared in this process -> its PREPARE text.
 _STATEMENTS: dict[str, str] = {}
@@ -67,26 +65,20 @@ def run(cursor: Any, *statements: tuple[str, Sequence[Any] | None]) -> None:
     """
     state = _prepared(cursor)
     known = state.known
-    literal = _literals(cursor)
-    parts, names = [], []
+    parts, values, names = [], [], []
     for sql, params in statements:
         if params is None:
             parts.append(sql)
             continue
+        values.extend(params)
         name = _NAMES.get(sql) or _name(sql)
+        arguments = f" ({', '.join(['%s'] * len(params))})" if params else ""
         if name not in known:
             parts.append(f"PREPARE {name} AS {_STATEMENTS[name]}")
-        if params:
-            # A value psycopg cannot adapt raises Django's error, as it would
-            # have from cursor.execute (a NUL in a text, say).
-            with cursor.db.wrap_database_errors:
-                arguments = ", ".join(map(literal, params))
-            parts.append(f"EXECUTE {name} ({arguments})")
-        else:
-            parts.append(f"EXECUTE {name}")
+        parts.append(f"EXECUTE {name}{arguments}")
         names.append(name)
     try:
-        cursor.execute("; ".join(parts))
+        cursor.execute("; ".join(parts), values)
         _to_last_result(cursor)
     except Exception:
         # A PREPARE may or may not have run: ask before the next use.
@@ -95,24 +87,6 @@ def run(cursor: Any, *statements: tuple[str, Sequence[Any] | None]) -> None:
         state.unsure.update(names)
         raise
     known.update(dict.fromkeys(names, True))
-
-
-def _literals(cursor: Any) -> Callable[[Any], str]:
-    """The SQL literal of a value, as psycopg's client-side binding writes it.
-
-    The arguments of an EXECUTE are written into its text, so psycopg has no
-    placeholder to find: it parses a query with more than 50 parameters again
-    on every call (it caches only smaller ones), and a paid start's rows take
-    more than that.
-    """
-    raw = cursor.cursor
-    as_literal = Transformer.from_context(raw).as_literal
-    encoding = raw.connection.info.encoding
-
-    def literal(value: Any) -> str:
-        return "NULL" if value is None else as_literal(value).decode(encoding)
-
-    return literal
 
 
 def _to_last_result(cursor: Any) -> None:

@@ -93,10 +93,10 @@ def test_pooled_connections_the_server_closed_are_replaced_when_one_is_taken(che
     connection.close()  # this thread's connection, back to the pool too
     pool = connection.pool
     pool.open()
-    # A pool grown by a rush: at least 8, and every connection it keeps (the
-    # earlier tests of this process may have grown it), so that each one the
-    # server ends is waited for below.
-    held = max(8, pool.get_stats().get("pool_available", 0))
+    # A pool grown by a rush: at least 8, and every connection it keeps or is
+    # opening (the earlier tests of this process may have grown it), so that
+    # each one the server ends is waited for below.
+    held = max(8, pool.get_stats().get("pool_size", 0))
     idle = [pool.getconn() for _ in range(held)]
     dead = {raw.info.backend_pid for raw in idle}
     for raw in idle:

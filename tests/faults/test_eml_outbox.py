@@ -74,3 +74,19 @@ def test_sending_never_lists_the_folder(settings, monkeypatch):
     monkeypatch.undo()
 
     assert len(list(settings.EMAIL_FILE_PATH.glob("*.eml"))) == 2
+
+
+def test_a_claim_left_empty_by_a_crash_does_not_lose_the_message(settings):
+    settings.EMAIL_BACKEND = "config.mail.EmlFileBackend"
+    folder = settings.EMAIL_FILE_PATH
+    key = hashlib.sha256(b"<row-1@tessera.test>").hexdigest()[:20]
+    (folder / INDEX).mkdir(parents=True)
+    (folder / INDEX / key).write_text("")  # a claim the disk never got
+
+    send("<row-1@tessera.test>")
+    send("<row-1@tessera.test>")
+
+    (written,) = folder.glob("*.eml")
+    assert written.name.endswith(f"-{key}.eml")
+    assert (folder / INDEX / key).read_text() == written.name
+    assert not [f for f in (folder / INDEX).iterdir() if f.name.endswith(".tmp")]
