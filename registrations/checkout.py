@@ -27,6 +27,7 @@ from registrations.emails.endings import tell_checkout_ended
 from registrations.fulfilment import PROCESSING_RECHECK, fulfil_checkout
 from registrations.models import Registrant, SeatHold
 from registrations.tokens import checkout_cancel_token
+from webinars.templatetags.console_time import zone_label
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def _session_name(session: object, webinar: object) -> str:
     if session is None:
         return ""
     local = timezone.localtime(session.starts_at, webinar.tzinfo)
-    return f"{local:%Y-%m-%d %H:%M} ({webinar.timezone})"
+    return f"{local:%Y-%m-%d %H:%M} ({zone_label(webinar.timezone, local)})"
 
 
 def release_registration(

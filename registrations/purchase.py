@@ -18,6 +18,7 @@ from registrations import hooks
 from registrations.models import Registrant
 from registrations.refunds.policy import policy_text, refund_deadline
 from webinars.models import Session, Webinar
+from webinars.templatetags.console_time import zone_label
 
 LIVE = "live"
 REPLAY = "replay"
@@ -59,13 +60,13 @@ def sells_recording(kind: str) -> bool:
 
 
 def format_moment(moment: datetime, webinar: Webinar, language: str) -> str:
-    """Return e.g. 'Tuesday, June 2, 2026, 2:00 PM (Europe/Paris)'."""
+    """Return e.g. 'Tuesday, June 2, 2026, 2:00 PM (Europe/Paris, UTC+02:00)'."""
     locale = babel_locale(language)
     local = timezone.localtime(moment, webinar.tzinfo)
     return "{date}, {time} ({tz})".format(
         date=format_date(local, "full", locale=locale),
         time=format_time(local, "short", locale=locale),
-        tz=webinar.timezone,
+        tz=zone_label(webinar.timezone, moment),
     )
 
 

@@ -29,6 +29,7 @@ from registrations.purchase import (
     sells_recording,
 )
 from webinars.models import Session, Webinar
+from webinars.templatetags.console_time import zone_label
 
 Kind = EmailLog.Kind
 
@@ -122,7 +123,11 @@ def cached(cache: dict | None, key: tuple, compute: Any) -> Any:
 def describe_session(
     session: Session, webinar: Webinar, language: str, cache: dict | None = None
 ) -> str:
-    """Return e.g. 'Tuesday, June 3, 2025, 2:00 PM – 3:00 PM (Europe/Paris)'."""
+    """Return e.g. 'Tuesday, June 3, 2025, 2:00 PM – 3:00 PM (Europe/Paris, UTC+02:00)'.
+
+    The zone's offset at the start goes with its name (the console's zone
+    label), so that a reader elsewhere can work out their own time.
+    """
 
     def describe() -> str:
         locale = babel_locale(language)
@@ -132,7 +137,7 @@ def describe_session(
             date=format_date(start, "full", locale=locale),
             start=format_time(start, "short", locale=locale),
             end=format_time(end, "short", locale=locale),
-            tz=webinar.timezone,
+            tz=zone_label(webinar.timezone, session.starts_at),
         )
 
     key = ("when", session.pk, session.starts_at, session.ends_at, language)

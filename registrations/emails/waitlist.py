@@ -24,6 +24,7 @@ from registrations.emails.context import (
 from registrations.models import EmailLog, WaitlistEntry
 from registrations.waitlist.line import offer_window, position
 from webinars.models import Webinar
+from webinars.templatetags.console_time import zone_label
 
 Kind = EmailLog.Kind
 Status = WaitlistEntry.Status
@@ -65,10 +66,10 @@ def offer_url(entry: WaitlistEntry) -> str:
 
 
 def format_moment(moment: datetime, webinar: Webinar, language: str) -> str:
-    """Return e.g. 'June 3, 2025, 2:00 PM (Europe/Paris)' in the language."""
+    """Return e.g. 'June 3, 2025, 2:00 PM (Europe/Paris, UTC+02:00)' in the language."""
     local = timezone.localtime(moment, webinar.tzinfo)
     text = format_datetime(local, "medium", locale=babel_locale(language))
-    return f"{text} ({webinar.timezone})"
+    return f"{text} ({zone_label(webinar.timezone, moment)})"
 
 
 def render_waitlist_email(row: EmailLog) -> RenderedEmail:

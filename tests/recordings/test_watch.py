@@ -264,4 +264,4 @@ def test_watch_page_heads_with_the_public_title_and_a_zoned_end(client, webinar)
     assert "Replay video 032949" not in page
     # 1 July 2030, 09:00 UTC is 11:00 in Paris, the webinar's zone.
     assert "Available until Monday, 1 July 2030, 11:00" in page
-    assert "(Europe/Paris)." in page
+    assert "(Europe/Paris, UTC+02:00)." in page

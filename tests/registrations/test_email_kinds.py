@@ -420,3 +420,37 @@ def test_attendance_is_read_from_join_records(paid_registrant):
     session = paid_registrant.webinar.sessions.get()
     JoinRecord.objects.create(registrant=paid_registrant, session=session)
     assert attended_ids(session, [paid_registrant.pk]) == {paid_registrant.pk}
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "language", "when"),
+    [
+        # Paris is UTC+2 in June, UTC+1 in January: the offset is the start's.
+        (
+            datetime(2030, 6, 10, 9, 0, tzinfo=UTC),
+            "en",
+            "11:00\u202fam – 12:00\u202fpm",
+        ),
+        (
+            datetime(2031, 1, 13, 9, 0, tzinfo=UTC),
+            "en",
+            "10:00\u202fam – 11:00\u202fam",
+        ),
+        (datetime(2030, 6, 10, 9, 0, tzinfo=UTC), "fr", "11:00 – 12:00"),
+        (datetime(2031, 1, 13, 9, 0, tzinfo=UTC), "fr", "10:00 – 11:00"),
+    ],
+)
+def test_the_session_time_names_the_zone_and_its_offset_at_the_start(
+    smtp, paid_registrant, starts_at, language, when
+):
+    session = paid_registrant.webinar.sessions.get()
+    session.starts_at, session.ends_at = starts_at, starts_at + timedelta(hours=1)
+    session.save()
+    paid_registrant.language = language
+    paid_registrant.save()
+    send_one(paid_registrant, Kind.CONFIRMATION)
+
+    (message,) = smtp.messages
+    offset = "+02:00" if starts_at.month == 6 else "+01:00"
+    for body in bodies(message):
+        assert f"{when} (Europe/Paris, UTC{offset})" in body
