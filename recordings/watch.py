@@ -55,35 +55,46 @@ def grant_on_confirmation(registrant: Registrant) -> WatchGrant | None:
     return replay_grant(registrant)
 
 
-def _has_videos(webinar_id: int) -> bool:
+def _has_videos(webinar_id: int, memo: dict | None = None) -> bool:
     """PostSessionVideo.objects.filter(webinar_id=webinar_id).exists(), plain SQL.
 
     Every video a registrant may watch is attached to their webinar (the
     webinar's own, or a session's), so without one there is nothing to grant
     nor to link. Every confirmation and its email ask, mostly before any
     video exists: building replay_recording's query with the ORM cost more
-    than running this one.
+    than running this one. `memo`: a batch of emails' dict (see
+    watch_link), where the answer is kept for the rest of the batch.
     """
+    key = ("recordings.has_videos", webinar_id)
+    if memo is not None and key in memo:
+        return memo[key]
     table = connection.ops.quote_name(PostSessionVideo._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT 1 FROM {table} WHERE webinar_id = %s LIMIT 1",  # noqa: S608
             [webinar_id],
         )
-        return cursor.fetchone() is not None
+        found = cursor.fetchone() is not None
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
-def watch_link(registrant: Registrant, session: Session | None) -> str | None:
+def watch_link(
+    registrant: Registrant, session: Session | None, memo: dict | None = None
+) -> str | None:
     """The emails' watch_link_providers hook.
 
     With a session: the personal link to that session's post-session video.
     Without one (a confirmation): the replay or on-demand video the
     registrant bought. For the console's unsaved sample registrant (email
-    previews): a placeholder link when the email would carry one.
+    previews): a placeholder link when the email would carry one. `memo`:
+    the batch's dict, if any: whether the webinar has videos is asked once
+    per batch.
     """
     if registrant.pk is None:
         return sample_watch_link(registrant, session)
-    if not _has_videos(registrant.webinar_id):
+    if not _has_videos(registrant.webinar_id, memo):
         # Every confirmation email asks, mostly before any video exists.
         return None
     if session is None:

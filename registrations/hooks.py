@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from payments.models import Payment, Refund
     from webinars.models import Session, Webinar
 
-WatchLinkProvider = Callable[["Registrant", "Session | None"], "str | None"]
+WatchLinkProvider = Callable[
+    ["Registrant", "Session | None", "dict | None"], "str | None"
+]
 JoinPageOverride = Callable[
     ["HttpRequest", "Registrant", "Session | None"], "HttpResponse | None"
 ]
@@ -26,13 +28,16 @@ watch_link_providers: Hook[WatchLinkProvider] = Hook(
     "registrations.watch_link_providers",
     """The registrant's personal watch link, for the emails.
 
-    Each provider takes (registrant, session) and returns the registrant's
+    Each provider takes (registrant, session, memo) and returns the registrant's
     personal watch link (an absolute URL) for that session's post-session
     video, or, with session None, for the replay or on-demand video bought;
     else None. Follow-ups (with their session), confirmations and approvals
     (session None) carry the first link a provider returns. For an unsaved
     registrant (the console's email previews), a provider returns a placeholder
-    link when a real registrant would get one.
+    link when a real registrant would get one. `memo` is a dict the sender
+    keeps for one batch of emails (None for a single email): a provider may
+    keep there, under keys of its own, what does not change within the batch,
+    so that a batch of confirmations asks its question once, not per email.
     """,
 )
 

@@ -126,7 +126,12 @@ def render_email(
     """Render one email for the registrant (or for the organizer about them)."""
     webinar = registrant.webinar
     spec = EmailSpec.of(
-        registrant, kind, session=session, variant=variant, language=language
+        registrant,
+        kind,
+        session=session,
+        variant=variant,
+        language=language,
+        cache=cache,
     )
     unsubscribe = (
         unsubscribe_url(registrant) if kind in UNSUBSCRIBABLE and registrant.pk else ""

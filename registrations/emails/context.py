@@ -170,24 +170,34 @@ def sessions_for(registrant: Registrant, *, cache: dict | None = None) -> list[S
     return [s for s in chosen if s.cancelled_at is None]
 
 
-def watch_link(registrant: Registrant, session: Session | None) -> str | None:
-    """Return the first watch link a provider gives, or None."""
+def watch_link(
+    registrant: Registrant, session: Session | None, cache: dict | None = None
+) -> str | None:
+    """Return the first watch link a provider gives, or None.
+
+    `cache`: the batch's dict (see `cached`), the providers' memo.
+    """
     # The console's sample registrant (previews, unsaved) gets a placeholder.
     for provider in watch_link_providers:
-        link = provider(registrant, session)
+        link = provider(registrant, session, cache)
         if link:
             return link
     return None
 
 
-def watch_for(registrant: Registrant, kind: str, session: Session | None) -> str | None:
+def watch_for(
+    registrant: Registrant,
+    kind: str,
+    session: Session | None,
+    cache: dict | None = None,
+) -> str | None:
     """Return the watch link an email of this kind carries, or None."""
     if kind not in WATCH_LINK_KINDS:
         return None
     if kind in (Kind.CONFIRMATION, Kind.APPROVED, Kind.ALREADY_REGISTERED):
         # The video bought (replay, on demand), not a session's.
         session = None
-    return watch_link(registrant, session)
+    return watch_link(registrant, session, cache)
 
 
 @dataclass(frozen=True)
@@ -211,15 +221,19 @@ class EmailSpec:
         session: Session | None = None,
         variant: int = 0,
         language: str | None = None,
+        cache: dict | None = None,
     ) -> "EmailSpec":
-        """Return the spec of an email, in the recipient's language by default."""
+        """Return the spec of an email, in the recipient's language by default.
+
+        `cache`: the batch's dict, if any (the watch link's providers use it).
+        """
         return cls(
             registrant=registrant,
             kind=kind,
             session=session,
             variant=variant,
             language=language or language_of(registrant, kind),
-            watch=watch_for(registrant, kind, session),
+            watch=watch_for(registrant, kind, session, cache),
         )
 
     def shape(self, name: str) -> tuple:

@@ -53,7 +53,9 @@ def merged_payload(
     kind = row.kind
     if kind not in MERGEABLE or not registrant.email.isascii():
         return None
-    spec = EmailSpec.of(registrant, kind, session=row.session, variant=row.variant)
+    spec = EmailSpec.of(
+        registrant, kind, session=row.session, variant=row.variant, cache=cache
+    )
     key = spec.shape("bytes")
     if key not in cache:
         cache[key] = merge_template(spec, cache=cache)

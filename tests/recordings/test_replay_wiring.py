@@ -120,3 +120,35 @@ def test_confirmation_of_a_live_registration_has_no_watch_link(organizer, webina
     email = render_email(registrant=registrant, kind="confirmation")
     assert "/watch/" not in email.text
     assert not WatchGrant.objects.exists()
+
+
+def test_a_batch_of_confirmations_asks_about_videos_once_per_webinar(organizer):
+    """The sender's batch memo: whether a webinar has videos, asked once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from recordings.models import PostSessionVideo
+    from registrations.emails import outbox, sending
+
+    replay = replay_webinar(organizer)
+    live = factories.WebinarFactory(owner=organizer, account=organizer.account)
+    buyers = [
+        factories.RegistrantFactory(webinar=replay, email=f"r{n}@example.com")
+        for n in range(4)
+    ]
+    for n in range(4):
+        registrant = factories.RegistrantFactory(webinar=live, email=f"l{n}@e.com")
+        outbox.queue_email(registrant=registrant, kind="confirmation")
+    for registrant in buyers:
+        outbox.queue_email(registrant=registrant, kind="confirmation")
+    table = connection.ops.quote_name(PostSessionVideo._meta.db_table)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert sending.send_due_emails().sent == 8
+
+    asked = [q for q in queries if f"SELECT 1 FROM {table}" in q["sql"]]  # noqa: S608
+    assert len(asked) == 2  # one per webinar, not one per email
+    # The replay's buyers still get their personal links.
+    for registrant in buyers:
+        grant = WatchGrant.objects.get(registrant=registrant)
+        assert grant.token

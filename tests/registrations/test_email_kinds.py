@@ -325,7 +325,7 @@ def test_followup_carries_the_personal_watch_link_from_the_recordings_hook(
 ):
     session = paid_registrant.webinar.sessions.get()
 
-    def provider(registrant, for_session):
+    def provider(registrant, for_session, memo):
         return f"https://watch.example/{registrant.pk}/{for_session.pk}/"
 
     watch_link_providers.register(provider)
