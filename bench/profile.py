@@ -251,7 +251,9 @@ def webhook_targets(bench: Any, args: argparse.Namespace, app: Any) -> dict:
             "webhook ack", hooks.ack_call(app, bench, sessions), args
         )
     if "event processing" in wanted:
-        sessions = hooks.paid_sessions(bench, Browser(app), path, args.count + 10)
+        # Warm-up (10), the measured calls, then the timeline's (20).
+        extra = 30 if args.timeline else 10
+        sessions = hooks.paid_sessions(bench, Browser(app), path, args.count + extra)
         call, check = hooks.processing_call(bench, sessions)
         results["event processing"] = profiled("event processing", call, args)
         check()
