@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from api.tokens import TokenError
+from config.busy import RETRY_AFTER_SECONDS, is_busy
 from payments.errors import PaymentsError
 from registrations.refunds.ledger import RefundError
 from registrations.registration import (
@@ -40,6 +41,7 @@ TITLES = {
     415: _("Unsupported media type"),
     422: _("Request refused"),
     429: _("Too many requests"),
+    503: _("Try again in a moment"),
 }
 
 
@@ -143,6 +145,8 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)
     if response is None:
+        if is_busy(exc):
+            return busy_problem()
         return None
     if isinstance(exc, Problem):
         body = problem_body(
@@ -166,4 +170,23 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         body = problem_body(status_code=response.status_code, detail=detail)
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def busy_problem() -> Response:
+    """503 with Retry-After: the database could not serve in time (config/busy.py)."""
+    body = problem_body(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        kind="busy",
+        detail=_(
+            "We could not answer in time: the service is busy or briefly "
+            "unavailable. Please try again in a few seconds."
+        ),
+    )
+    response = Response(
+        body,
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
     return response

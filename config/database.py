@@ -56,4 +56,21 @@ def database(env: environ.Env, var_dir: Path) -> dict[str, Any]:
     # Django's, with a check of a connection that asks its socket first.
     if settings["ENGINE"] == "django.db.backends.postgresql":
         settings["ENGINE"] = "config.postgresql"
+        # Set on each new connection (config/postgresql, config/busy.py): a
+        # lock is waited for at most this long, and a session left idle in a
+        # transaction (its process frozen, its host gone) is ended by the
+        # server, releasing its locks. 0 turns either off.
+        settings["SESSION_SETTINGS"] = {
+            "lock_timeout": _milliseconds(
+                env.float("DATABASE_LOCK_TIMEOUT", default=10.0)
+            ),
+            "idle_in_transaction_session_timeout": _milliseconds(
+                env.float("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", default=60.0)
+            ),
+        }
     return settings
+
+
+def _milliseconds(seconds: float) -> str:
+    """PostgreSQL's setting for a duration: '10000ms' ('0': no limit)."""
+    return f"{round(seconds * 1000)}ms" if seconds > 0 else "0"

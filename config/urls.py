@@ -7,6 +7,9 @@ from django.views.generic import RedirectView
 
 from config import views
 
+# A database too busy to answer in time gets a 503 page, anything else the 500.
+handler500 = "config.views.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="webinars:dashboard"), name="home"),
     path("admin/", admin.site.urls),

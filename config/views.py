@@ -3,6 +3,7 @@
 import email
 import email.policy
 import re
+import sys
 from pathlib import Path
 
 from csp.decorators import csp_update
@@ -11,8 +12,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
+from config.busy import RETRY_AFTER_SECONDS, is_busy
 from config.celery import app
 
 MAX_MESSAGE_NAME = 100
@@ -130,3 +134,17 @@ def outbox_message(request: HttpRequest, name: str) -> HttpResponse:
             "attachments": attachments,
         },
     )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, except for a database too busy to answer in time.
+
+    That one (config/busy.py) gets a 503 with `Retry-After`: the request can
+    be made again in a few seconds. Rendered as Django renders the 500 page,
+    without the request's context (it may be the database that failed).
+    """
+    if is_busy(sys.exc_info()[1]):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return defaults.server_error(request)

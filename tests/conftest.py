@@ -44,6 +44,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+    # pytest-django runs a test inside a transaction that the test may leave
+    # idle while it waits on a subprocess (a worker, the benchmark): the
+    # server must not end it. Subprocesses keep the setting; its own test
+    # (tests/test_database_busy.py) sets it on a connection of its own.
+    session = settings.DATABASES["default"].get("SESSION_SETTINGS")
+    if session:
+        session["idle_in_transaction_session_timeout"] = "0"
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if not worker.startswith("gw") or not settings.REDIS_URL:
         return

@@ -54,6 +54,25 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._connection_pools.setdefault(self.alias, check.pool)
         return super().pool
 
+    def _configure_connection(self, connection) -> bool:
+        """Django's set-up of a new connection, then SESSION_SETTINGS (one query).
+
+        Called for each connection the pool opens and, without a pool, when
+        Django connects. SESSION_SETTINGS (config/database.py) are the lock
+        and idle-in-transaction timeouts of config/busy.py.
+        """
+        commit = super()._configure_connection(connection)
+        wanted = self.settings_dict.get("SESSION_SETTINGS") or {}
+        if not wanted:
+            return commit
+        calls = ", ".join(["set_config(%s, %s, false)"] * len(wanted))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {calls}",  # noqa: S608 - placeholders only
+                [value for pair in wanted.items() for value in pair],
+            )
+        return True
+
     def close_if_health_check_failed(self) -> None:
         if (
             self.connection is not None

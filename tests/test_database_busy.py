@@ -1,0 +1,225 @@
+"""A database too busy to answer in time: 503 and Retry-After, never a 500.
+
+PostgreSQL connections wait at most DATABASE_LOCK_TIMEOUT for a lock, and a
+session left idle in a transaction is ended after
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT (config/busy.py, config/database.py).
+"""
+
+import sqlite3
+import time
+from pathlib import Path
+
+import environ
+import psycopg
+import pytest
+from django.db import InternalError, OperationalError, connection
+from django.test import Client, RequestFactory
+from django.utils import translation
+from psycopg_pool import PoolTimeout
+
+from api.problems import PROBLEM_CONTENT_TYPE, problem_exception_handler
+from config.busy import is_busy
+from config.database import database
+from config.postgresql.base import DatabaseWrapper
+from config.views import server_error
+from registrations.models import Registrant
+
+FORM = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}
+
+
+def wrapped(cause: BaseException) -> OperationalError:
+    """The error Django raises for `cause` (wrap_database_errors chains it)."""
+    try:
+        try:
+            raise cause
+        except Exception as error:
+            raise OperationalError(str(error)) from error
+    except OperationalError as django_error:
+        return django_error
+
+
+# -- which errors are "busy" ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cause", "busy"),
+    [
+        (psycopg.errors.LockNotAvailable("canceling statement: lock timeout"), True),
+        (PoolTimeout("couldn't get a connection after 10.00 sec"), True),
+        (sqlite3.OperationalError("database is locked"), True),
+        (psycopg.errors.UndefinedTable('relation "x" does not exist'), False),
+        (sqlite3.OperationalError("no such table: x"), False),
+    ],
+)
+def test_busy_errors_are_told_apart_from_the_others(cause, busy):
+    assert is_busy(wrapped(cause)) is busy
+    assert is_busy(ValueError("unrelated")) is False
+    assert is_busy(None) is False
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("en", "Try again in a moment"), ("fr", "Réessayez dans un instant")],
+)
+def test_the_500_handler_answers_a_busy_database_with_the_503_page(language, heading):
+    request = RequestFactory().get("/")
+    with translation.override(language):
+        try:
+            raise wrapped(psycopg.errors.LockNotAvailable("lock timeout"))
+        except OperationalError:
+            response = server_error(request)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert f"<h1>{heading}</h1>" in page
+
+
+def test_the_500_handler_keeps_the_500_page_for_any_other_error():
+    request = RequestFactory().get("/")
+    try:
+        raise wrapped(psycopg.errors.UndefinedTable("no such relation"))
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 500
+    assert not response.has_header("Retry-After")
+
+
+def test_the_api_answers_a_busy_database_with_a_503_problem():
+    response = problem_exception_handler(wrapped(PoolTimeout("no connection")), {})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.content_type == PROBLEM_CONTENT_TYPE
+    assert response.data["type"] == "urn:tessera:problem:busy"
+    assert response.data["status"] == 503
+    assert problem_exception_handler(ValueError("other"), {}) is None
+
+
+# -- the settings reach every PostgreSQL connection --------------------------------
+
+
+def test_the_timeouts_are_read_from_the_environment(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example:5432/tessera")
+    monkeypatch.setenv("DATABASE_LOCK_TIMEOUT", "2.5")
+    monkeypatch.setenv("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", "0")
+    settings = database(environ.Env(), tmp_path)
+    assert settings["SESSION_SETTINGS"] == {
+        "lock_timeout": "2500ms",
+        "idle_in_transaction_session_timeout": "0",
+    }
+    monkeypatch.delenv("DATABASE_LOCK_TIMEOUT")
+    monkeypatch.delenv("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT")
+    defaults = database(environ.Env(), tmp_path)["SESSION_SETTINGS"]
+    assert defaults == {
+        "lock_timeout": "10000ms",
+        "idle_in_transaction_session_timeout": "60000ms",
+    }
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert "SESSION_SETTINGS" not in database(environ.Env(), tmp_path)
+
+
+def own_connection(**session: str) -> DatabaseWrapper:
+    """A connection to the test database with these SESSION_SETTINGS, no pool."""
+    settings = {**connection.settings_dict, "SESSION_SETTINGS": session}
+    settings["OPTIONS"] = {
+        key: value for key, value in settings["OPTIONS"].items() if key != "pool"
+    }
+    return DatabaseWrapper(settings, alias="busy_probe")
+
+
+def shown(database, name: str) -> str:
+    with database.cursor() as cursor:
+        cursor.execute(f"SHOW {name}")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_every_connection_gets_the_lock_timeout():
+    # The test's own connection (pooled, as the web's): the default 10 s.
+    assert shown(connection, "lock_timeout") == "10s"
+    probe = own_connection(
+        lock_timeout="1500ms", idle_in_transaction_session_timeout="60000ms"
+    )
+    try:
+        assert shown(probe, "lock_timeout") == "1500ms"
+        assert shown(probe, "idle_in_transaction_session_timeout") == "1min"
+    finally:
+        probe.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_session_stuck_in_a_transaction_is_ended_and_its_lock_released(webinar):
+    stuck = own_connection(
+        lock_timeout="10000ms", idle_in_transaction_session_timeout="300ms"
+    )
+    try:
+        stuck.set_autocommit(False)
+        with stuck.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM webinars_webinar WHERE id = %s FOR UPDATE", [webinar.pk]
+            )
+        time.sleep(1.0)  # the process froze here, its transaction open
+
+        # The server ended it: the lock is free again.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM webinars_webinar WHERE id = %s FOR UPDATE NOWAIT",
+                [webinar.pk],
+            )
+        with pytest.raises((InternalError, OperationalError)), stuck.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        stuck.close()
+
+
+@pytest.fixture
+def short_lock_timeout(monkeypatch):
+    """The web's connections wait 300 ms for a lock (new pool, new connections)."""
+    connection.close()
+    connection.close_pool()
+    monkeypatch.setitem(
+        connection.settings_dict,
+        "SESSION_SETTINGS",
+        {**connection.settings_dict["SESSION_SETTINGS"], "lock_timeout": "300ms"},
+    )
+    yield
+    connection.close()
+    connection.close_pool()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_start_waiting_on_a_held_seat_lock_gets_the_503_then_succeeds(
+    webinar, short_lock_timeout
+):
+    """A start behind a lock that is not let go: 503 in the visitor's language,
+    nothing written; once the lock is let go, the same form goes through."""
+    params = connection.get_connection_params()
+    keep = ("host", "port", "user", "password", "dbname")
+    holder = psycopg.connect(**{k: params[k] for k in keep if params.get(k)})
+    url = webinar.get_registration_url()
+    visitor = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="fr")
+    try:
+        holder.execute(
+            "SELECT 1 FROM webinars_webinar WHERE id = %s FOR UPDATE", [webinar.pk]
+        )
+        began = time.monotonic()
+        refused = visitor.post(url, FORM)
+        waited = time.monotonic() - began
+    finally:
+        holder.rollback()
+        holder.close()
+
+    assert refused.status_code == 503
+    assert refused["Retry-After"] == "5"
+    assert "<h1>Réessayez dans un instant</h1>" in refused.content.decode()
+    assert waited < 5
+    assert not Registrant.objects.exists()
+
+    accepted = visitor.post(url, FORM)
+    assert accepted.status_code == 303
+    assert Registrant.objects.get().email == "ada@example.com"
