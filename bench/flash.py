@@ -269,6 +269,10 @@ class Bench:
                 expect=303,
                 prime=page,
             )
+        # Confirmations again, each one's read of the payment 0.4 s late.
+        if self.wants("latency") and self.wants("confirmations"):
+            self.settle()
+            flash_webhooks.confirmations(self, slow=True)
         for row in self.rows:
             # The rounds' rows have theirs already (rounds_of).
             row.setdefault(
