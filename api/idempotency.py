@@ -5,7 +5,8 @@ API_IDEMPOTENCY_HOURS. The first request with a key claims it (a row,
 unique per token and key); its answer is stored when it ends, unless it is
 a server error, which frees the key for a retry. The same key with the
 same method, path and body then gets the stored answer again; with another
-request it is refused (422), and while the first is still running, 409.
+request it is refused (422), and while the first is still running, 409 (a
+claim left without its answer for ABANDONED_AFTER is given up).
 """
 
 import hashlib
@@ -23,6 +24,11 @@ from api.models import ApiToken, IdempotentRequest
 from api.problems import Problem
 
 MAX_KEY_LENGTH = 255
+# A claim still without its answer this long after it was made belongs to a
+# request that will never store one (its process died, or the database was
+# too busy to take the answer: config/busy.py): the key is free again. Far
+# longer than any request runs (gunicorn's timeout is 30 s).
+ABANDONED_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,10 @@ def claim(
                 "Use a new key for a new request."
             ),
         )
+    abandoned = timezone.now() - ABANDONED_AFTER
+    if first.status_code is None and first.created_at < abandoned:
+        IdempotentRequest.objects.filter(pk=first.pk, status_code__isnull=True).delete()
+        return claim(token=token, key=key, request_fingerprint=request_fingerprint)
     if first.status_code is None:
         raise Problem(
             status_code=409,

@@ -7,6 +7,7 @@ LocaleMiddleware). Domain errors of the apps below keep their own
 user-safe messages.
 """
 
+import logging
 from typing import Any
 
 from django.http import Http404
@@ -17,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from api.tokens import TokenError
-from config.busy import RETRY_AFTER_SECONDS, is_busy
+from config.busy import BUSY_TEXT, BUSY_TITLE, RETRY_AFTER_SECONDS, is_busy
 from payments.errors import PaymentsError
 from registrations.refunds.ledger import RefundError
 from registrations.registration import (
@@ -26,6 +27,8 @@ from registrations.registration import (
     RegistrationError,
     WebinarFull,
 )
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:tessera:problem:"
@@ -41,7 +44,7 @@ TITLES = {
     415: _("Unsupported media type"),
     422: _("Request refused"),
     429: _("Too many requests"),
-    503: _("Try again in a moment"),
+    503: BUSY_TITLE,
 }
 
 
@@ -146,6 +149,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     response = exception_handler(exc, context)
     if response is None:
         if is_busy(exc):
+            logger.warning("Database too busy: %s", exc, exc_info=exc)
             return busy_problem()
         return None
     if isinstance(exc, Problem):
@@ -178,10 +182,7 @@ def busy_problem() -> Response:
     body = problem_body(
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         kind="busy",
-        detail=_(
-            "We could not answer in time: the service is busy or briefly "
-            "unavailable. Please try again in a few seconds."
-        ),
+        detail=BUSY_TEXT,
     )
     response = Response(
         body,

@@ -20,7 +20,14 @@ from __future__ import annotations
 
 import sqlite3
 
+from django.utils.translation import gettext_lazy as _
+
 RETRY_AFTER_SECONDS = 5
+BUSY_TITLE = _("Try again in a moment")
+BUSY_TEXT = _(
+    "We could not answer in time: the service is busy or briefly unavailable. "
+    "Please try again in a few seconds."
+)
 
 
 def _busy_kinds() -> tuple[type[BaseException], ...]:
@@ -28,7 +35,10 @@ def _busy_kinds() -> tuple[type[BaseException], ...]:
     try:
         from psycopg import errors
 
-        kinds.append(errors.LockNotAvailable)
+        # A lock not granted in time, a deadlock (PostgreSQL rolled one
+        # transaction back), a server starting up or shutting down.
+        kinds += [errors.LockNotAvailable, errors.DeadlockDetected]
+        kinds += [errors.CannotConnectNow]
     except ImportError:  # pragma: no cover - psycopg is a dependency
         pass
     try:
@@ -44,13 +54,25 @@ _BUSY = _busy_kinds()
 
 
 def is_busy(error: BaseException | None) -> bool:
-    """Whether `error` (or what caused it) says the database was too busy."""
+    """Whether `error`, or the driver's error it wraps, says the database was busy.
+
+    Only down the chain of causes of Django's database errors (which raise
+    the driver's error as their cause): another error raised while one of
+    these was being handled (a bug in an `except`) is not "busy".
+    """
+    from django.db import DatabaseError
+
     seen = 0
     while error is not None and seen < 10:
         if _BUSY and isinstance(error, _BUSY):
             return True
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
             return True
-        error = error.__cause__ or error.__context__
+        if error.__cause__ is not None:
+            error = error.__cause__
+        elif isinstance(error, DatabaseError) and not error.__suppress_context__:
+            error = error.__context__
+        else:
+            return False
         seen += 1
     return False

@@ -16,7 +16,7 @@ from django.template import loader
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
-from config.busy import RETRY_AFTER_SECONDS, is_busy
+from config.busy import BUSY_TEXT, BUSY_TITLE, RETRY_AFTER_SECONDS, is_busy
 from config.celery import app
 
 MAX_MESSAGE_NAME = 100
@@ -139,12 +139,31 @@ def outbox_message(request: HttpRequest, name: str) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's 500 page, except for a database too busy to answer in time.
 
-    That one (config/busy.py) gets a 503 with `Retry-After`: the request can
-    be made again in a few seconds. Rendered as Django renders the 500 page,
-    without the request's context (it may be the database that failed).
+    That one (config/busy.py) gets a 503 with `Retry-After`, never cached:
+    the request can be made again in a few seconds. A page's own scripts
+    (they ask for JSON) get a problem document whose `detail` says so; a
+    browser gets the 503 page, with a link to load a GET again. Rendered as
+    Django renders the 500 page, without the request's context processors
+    (it may be the database that failed).
     """
-    if is_busy(sys.exc_info()[1]):
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
-    return defaults.server_error(request)
+    if not is_busy(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    accept = request.headers.get("Accept", "")
+    if "application/json" in accept and "text/html" not in accept:
+        response: HttpResponse = JsonResponse(
+            {
+                "type": "urn:tessera:problem:busy",
+                "title": str(BUSY_TITLE),
+                "status": 503,
+                "detail": str(BUSY_TEXT),
+            },
+            status=503,
+            content_type="application/problem+json",
+        )
+    else:
+        retry = request.get_full_path() if request.method == "GET" else ""
+        page = loader.get_template("503.html").render({"retry_url": retry})
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

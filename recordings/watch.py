@@ -6,7 +6,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from recordings import tokens
@@ -14,6 +14,7 @@ from recordings.errors import RecordingError
 from recordings.models import PostSessionVideo, Recording, WatchGrant
 from recordings.videos import recording_for_registrant, replay_recording, video_for
 from registrations.models import Registrant
+from registrations.purchase import format_moment
 from webinars.models import Session
 
 
@@ -143,9 +144,11 @@ def check_grant(grant: WatchGrant, *, at: datetime | None = None) -> None:
         raise RecordingError(
             _("This recording was available until %(date)s.")
             % {
-                "date": timezone.localtime(
-                    recording.available_until, registrant.webinar.tzinfo
-                ).strftime("%Y-%m-%d %H:%M")
+                "date": format_moment(
+                    recording.available_until,
+                    registrant.webinar,
+                    translation.get_language() or settings.LANGUAGE_CODE,
+                )
             }
         )
     if (

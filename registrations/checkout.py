@@ -14,11 +14,12 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from config.busy import is_busy
 from payments import gateway
 from payments.models import Payment
 from registrations import start_sql
@@ -199,10 +200,17 @@ def release_expired_holds(*, now: Any = None) -> int:
     )
     released = 0
     for registrant in Registrant.objects.filter(pk__in=registrant_ids):
-        if release_registration(
-            registrant=registrant, expire_at_stripe=False, tell=True
-        ):
-            released += 1
+        try:
+            if release_registration(
+                registrant=registrant, expire_at_stripe=False, tell=True
+            ):
+                released += 1
+        except DatabaseError as error:
+            # A lock not granted in time (config/busy.py): the next run
+            # (a minute later) tries again; the others go on now.
+            if not is_busy(error):
+                raise
+            logger.warning("Release of registrant %s put off: %s", registrant.pk, error)
     return released
 
 
@@ -250,6 +258,13 @@ def reconcile_checkouts(*, now: Any = None) -> int:
         except gateway.GatewayError as error:
             logger.warning(
                 "Reconcile of %s failed: %s", payment.checkout_session_id, error
+            )
+        except DatabaseError as error:
+            # A lock not granted in time: the next run asks again.
+            if not is_busy(error):
+                raise
+            logger.warning(
+                "Reconcile of %s put off: %s", payment.checkout_session_id, error
             )
     return seen
 

@@ -5,6 +5,7 @@ session left idle in a transaction is ended after
 DATABASE_IDLE_IN_TRANSACTION_TIMEOUT (config/busy.py, config/database.py).
 """
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -47,6 +48,7 @@ def wrapped(cause: BaseException) -> OperationalError:
         (psycopg.errors.LockNotAvailable("canceling statement: lock timeout"), True),
         (PoolTimeout("couldn't get a connection after 10.00 sec"), True),
         (sqlite3.OperationalError("database is locked"), True),
+        (psycopg.errors.DeadlockDetected("deadlock detected"), True),
         (psycopg.errors.UndefinedTable('relation "x" does not exist'), False),
         (sqlite3.OperationalError("no such table: x"), False),
     ],
@@ -55,6 +57,17 @@ def test_busy_errors_are_told_apart_from_the_others(cause, busy):
     assert is_busy(wrapped(cause)) is busy
     assert is_busy(ValueError("unrelated")) is False
     assert is_busy(None) is False
+
+
+def test_a_bug_raised_while_handling_a_busy_error_is_not_busy():
+    try:
+        try:
+            raise wrapped(psycopg.errors.LockNotAvailable("lock timeout"))
+        except OperationalError:
+            raise KeyError("a bug in the except clause")  # noqa: B904
+    except KeyError as bug:
+        assert bug.__context__ is not None
+        assert is_busy(bug) is False
 
 
 @pytest.mark.parametrize(
@@ -138,8 +151,14 @@ def shown(database, name: str) -> str:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_every_connection_gets_the_lock_timeout():
-    # The test's own connection (pooled, as the web's): the default 10 s.
-    assert shown(connection, "lock_timeout") == "10s"
+    # The test's own connection (pooled, as the web's): the configured one.
+    configured = connection.settings_dict["SESSION_SETTINGS"]["lock_timeout"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::interval = current_setting('lock_timeout')::interval",
+            [configured],
+        )
+        assert cursor.fetchone()[0] is True
     probe = own_connection(
         lock_timeout="1500ms", idle_in_transaction_session_timeout="60000ms"
     )
@@ -223,3 +242,43 @@ def test_a_start_waiting_on_a_held_seat_lock_gets_the_503_then_succeeds(
     accepted = visitor.post(url, FORM)
     assert accepted.status_code == 303
     assert Registrant.objects.get().email == "ada@example.com"
+
+
+def busy_answer(request):
+    try:
+        raise wrapped(psycopg.errors.LockNotAvailable("lock timeout"))
+    except OperationalError:
+        return server_error(request)
+
+
+def test_a_busy_get_links_to_itself_and_is_never_cached():
+    response = busy_answer(RequestFactory().get("/register/abc/?lang=fr&x=<b>"))
+
+    page = response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert 'href="/register/abc/?lang=fr&amp;x=%3Cb%3E"' in page
+    assert "<b>" not in page
+
+
+def test_a_busy_post_says_to_send_it_again():
+    with translation.override("en"):
+        response = busy_answer(RequestFactory().post("/register/abc/", {"a": "1"}))
+
+    page = response.content.decode()
+    assert "Go back to the previous page and send it again." in page
+    assert 'href="/register/abc/"' not in page
+
+
+def test_a_pages_script_asking_json_gets_the_busy_problem_in_its_language():
+    request = RequestFactory().get(
+        "/payments/code-check/abc/", HTTP_ACCEPT="application/json"
+    )
+    with translation.override("fr"):
+        response = busy_answer(request)
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Retry-After"] == "5"
+    body = json.loads(response.content)
+    assert body["type"] == "urn:tessera:problem:busy"
+    assert body["detail"].startswith("Nous n’avons pas pu répondre à temps")

@@ -1,10 +1,10 @@
 """The pages a registrant lands on after registering: done, paid, cancelled."""
 
-import contextlib
 import re
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from config.busy import is_busy
 from payments import gateway
 from payments.models import Payment
 from registrations import hooks
@@ -158,11 +159,18 @@ def checkout_success(request: HttpRequest, key: str) -> HttpResponse:
         Payment, checkout_session_id=session_id, webinar=webinar
     )
     if payment.status not in (Payment.Status.PAID, Payment.Status.REFUNDED):
-        # Stripe slow or down: the page says "processing" and tries again.
-        with contextlib.suppress(gateway.GatewayError):
+        # Stripe slow or down, or the seat's lock not granted in time
+        # (config/busy.py): the page says "processing" and tries again, and
+        # the webhook confirms meanwhile.
+        try:
             fulfil_checkout(
                 checkout_session_id=session_id, account=payment.stripe_account_id
             )
+        except gateway.GatewayError:
+            pass
+        except DatabaseError as error:
+            if not is_busy(error):
+                raise
     # One registrant per session bought (a series), in order of start.
     registrants = list(
         Registrant.objects.select_related("payment", "session")

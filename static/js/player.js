@@ -15,11 +15,12 @@
   // and a fresh one whenever the current one stops working.
   function load() {
     if (attempts++ > 3) { return; }
-    fetch(video.dataset.source, {credentials: "same-origin"})
+    fetch(video.dataset.source, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json(); })
       .then(function (data) {
         if (data.url) { video.src = data.url; return; }
-        errorBox.textContent = data.error || "";
+        // data.error: the link refused; data.detail: the server busy (503).
+        errorBox.textContent = data.error || data.detail || "";
         errorBox.hidden = false;
       });
   }

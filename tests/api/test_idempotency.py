@@ -160,3 +160,26 @@ def test_a_refund_with_a_key_refunds_once(api, webinar, stripe_sandbox):
     assert first.status_code == again.status_code == 201
     assert again.json()["refund"]["id"] == first.json()["refund"]["id"]
     assert paid.payment.refunds.count() == 1
+
+
+def test_a_claim_left_without_its_answer_is_given_up_after_two_minutes(api, webinar):
+    """Its request died, or the database could not take its answer (a 503)."""
+    token = ApiToken.objects.get()
+    body = json.dumps(BOB).encode()
+    with time_machine.travel("2026-12-01 10:00:00Z", tick=False):
+        IdempotentRequest.objects.create(
+            token=token,
+            key="orphan",
+            fingerprint=fingerprint(method="POST", path=path(webinar), body=body),
+        )
+    with time_machine.travel("2026-12-01 10:01:30Z", tick=False):
+        waiting = api.post(path(webinar), BOB, headers={"Idempotency-Key": "orphan"})
+    with time_machine.travel("2026-12-01 10:02:30Z", tick=False):
+        retried = api.post(path(webinar), BOB, headers={"Idempotency-Key": "orphan"})
+        replayed = api.post(path(webinar), BOB, headers={"Idempotency-Key": "orphan"})
+
+    assert waiting.status_code == 409
+    assert retried.status_code == 201
+    assert replayed.status_code == 201
+    assert replayed.json() == retried.json()
+    assert Registrant.objects.count() == 1

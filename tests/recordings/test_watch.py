@@ -265,3 +265,29 @@ def test_watch_page_heads_with_the_public_title_and_a_zoned_end(client, webinar)
     # 1 July 2030, 09:00 UTC is 11:00 in Paris, the webinar's zone.
     assert "Available until Monday, 1 July 2030, 11:00" in page
     assert "(Europe/Paris, UTC+02:00)." in page
+
+
+@pytest.mark.parametrize(
+    ("language", "when"),
+    [
+        ("en", "Monday, 1 July 2030, 11:00\u202fam (Europe/Paris, UTC+02:00)"),
+        ("fr", "lundi 1 juillet 2030, 11:00 (Europe/Paris, UTC+02:00)"),
+    ],
+)
+def test_a_link_past_its_recordings_end_says_when_in_the_webinars_zone(
+    webinar, language, when
+):
+    from django.utils import translation
+
+    from recordings.errors import RecordingError
+
+    recording = factories.RecordingFactory(account=webinar.account)
+    registrant = factories.RegistrantFactory(webinar=webinar)
+    grant = watch.grant_watch(registrant=registrant, recording=recording)
+    recording.available_until = datetime(2030, 7, 1, 9, tzinfo=UTC)
+    recording.save()
+
+    with translation.override(language), pytest.raises(RecordingError) as refused:
+        watch.check_grant(grant, at=datetime(2030, 7, 2, tzinfo=UTC))
+
+    assert when in str(refused.value)

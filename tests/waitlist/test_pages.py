@@ -203,3 +203,37 @@ def test_a_series_waitlist_lists_only_full_sessions(client, organizer):
     assert f'value="{two.pk}"' not in page
     assert response.status_code == 303
     assert WaitlistEntry.objects.get().session == one
+
+
+def test_the_status_and_offer_pages_give_the_sessions_hour_in_its_zone(
+    client, organizer, django_capture_on_commit_callbacks
+):
+    """11:00 in Paris (09:00 UTC) reads 11 a.m. with Paris's offset, not 9 a.m."""
+    from datetime import UTC, datetime
+
+    with time_machine.travel(datetime(2030, 6, 1, 8, 0, tzinfo=UTC), tick=False):
+        webinar = factories.WebinarFactory(
+            owner=organizer,
+            registration_type="individual_session",
+            registration_limit=1,
+            sessions=0,
+            waitlist_enabled=True,
+        )
+        start = datetime(2030, 6, 10, 9, 0, tzinfo=UTC)
+        session = factories.SessionFactory(
+            webinar=webinar, starts_at=start, ends_at=start + timedelta(hours=1)
+        )
+        taken = factories.RegistrantFactory(webinar=webinar, session=session)
+        (entry,) = line_up(webinar, 1, session=session)
+        status_url = reverse("registrations:waitlist_status", args=[entry.leave_token])
+        waiting = client.get(status_url).content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            cancel_registrant(taken, email=False)
+        entry.refresh_from_db()
+        offer = client.get(
+            reverse("registrations:waitlist_offer", args=[entry.offer_token])
+        ).content.decode()
+
+    for page in (waiting, offer):
+        assert "June 10, 2030, 11 a.m. (Europe/Paris, UTC+02:00)" in page
+        assert "9 a.m." not in page
