@@ -73,7 +73,10 @@ class Webinar(models.Model):
     description = models.TextField(
         _("description"),
         blank=True,
-        help_text=_("Shown on the registration page. Put your refund policy here."),
+        help_text=_(
+            "Shown on the registration page. The refund policy has a setting of "
+            "its own (the webinar's Refunds section), stated next to the price."
+        ),
     )
     kind = models.CharField(
         _("kind"), max_length=20, choices=Kind.choices, default=Kind.LIVE

@@ -27,5 +27,9 @@ def refund_policy_text(webinar: Webinar) -> str:
 
 @register.simple_tag
 def page_refund_policy(webinar: Webinar, mode: RegistrationMode | None) -> str:
-    """The policy the registration page states next to a price."""
-    return page_policy(webinar, recording_sold=mode is not None)
+    """The policy the registration page states next to a price.
+
+    `mode`: the page's registration mode, None (or absent from the context,
+    as in the organizer's preview of a live webinar) when a session is sold.
+    """
+    return page_policy(webinar, recording_sold=bool(mode))

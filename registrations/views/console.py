@@ -130,7 +130,9 @@ def _row(registrant: Registrant, webinar: Webinar) -> dict[str, Any]:
         "money": money,
         "net": format_money(money.net, money.currency)
         if money.gross and money.currency
-        else _("Free"),
+        # Nothing paid: free if the price was 0, else not paid (yet, or ever:
+        # a checkout abandoned or still open).
+        else (_("Free") if not registrant.amount else "—"),
         "gross": format_money(money.gross, money.currency)
         if money.gross and money.currency
         else "",

@@ -44,3 +44,23 @@ def describe(found: list[dict]) -> str:
 def assert_accessible(page: Page, label: str) -> None:
     found = violations(page)
     assert not found, f"axe found violations on {label}:\n{describe(found)}"
+    assert_reflows(page, label)
+
+
+def assert_reflows(page: Page, label: str) -> None:
+    """WCAG 1.4.10 (Reflow): nothing makes the page scroll sideways.
+
+    At the mobile viewport (390 px, above the criterion's 320) the document is
+    no wider than the window: a long URL or address wraps.
+    """
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(-3).map(e => e.outerHTML.slice(0, 160))"""
+    )
+    assert widths[0] <= widths[1], (
+        f"{label}: the page is {widths[0]} px wide in a {widths[1]} px window: {wide}"
+    )

@@ -259,3 +259,27 @@ def test_preview_of_an_on_demand_webinar_is_open_without_sessions(organizer, log
 def test_preview_with_a_session_to_come_has_no_closed_banner(webinar, paid, login):
     body = preview(login(webinar.owner), webinar).content.decode()
     assert CLOSED_BANNER not in body
+
+
+@pytest.mark.parametrize(
+    ("policy", "stated"),
+    [
+        (Webinar.RefundPolicy.FULL_UNTIL, "Full refund if you cancel up to 24 hours"),
+        (Webinar.RefundPolicy.NONE, "No refund on cancellation."),
+    ],
+)
+def test_preview_states_the_refund_policy_the_page_states(
+    client, webinar, paid, login, policy, stated
+):
+    webinar.refund_policy = policy
+    webinar.refund_hours_before = 24
+    webinar.refund_percent = 100
+    webinar.save()
+
+    previewed = preview(login(webinar.owner), webinar, lang="en").content.decode()
+    client.logout()
+    public = client.get(webinar.get_registration_url()).content.decode()
+
+    for page in (previewed, public):
+        assert stated in page
+        assert "the recording is yours" not in page

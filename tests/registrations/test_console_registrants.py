@@ -259,3 +259,37 @@ def test_registrant_actions_are_kept_apart(client, login, organizer, webinar):
     page = login(organizer).get(url).text
 
     assert '<td class="actions" data-label="Actions">' in page
+
+
+def test_an_abandoned_checkout_paid_nothing_and_is_not_called_free(
+    login, organizer, webinar
+):
+    from payments.models import Payment
+
+    make(webinar, 1)  # a free registrant
+    payment = Payment.objects.create(
+        account=webinar.account,
+        webinar=webinar,
+        stripe_account_id="acct_1TesseraDemo0001",
+        checkout_session_id="cs_test_abandoned",
+        amount=2900,
+        currency="eur",
+        status=Payment.Status.EXPIRED,
+    )
+    make(
+        webinar,
+        2,
+        status=Registrant.Status.EXPIRED,
+        source=Registrant.Source.PAID,
+        amount=2900,
+        currency="eur",
+        payment=payment,
+    )
+
+    page = login(organizer).get(url(webinar)).content.decode()
+
+    rows = [row for row in page.split("<tr") if "person" in row]
+    (free,) = [row for row in rows if "person1@" in row]
+    (abandoned,) = [row for row in rows if "person2@" in row]
+    assert '<td data-label="Net paid">Free' in free
+    assert '<td data-label="Net paid">—' in abandoned
