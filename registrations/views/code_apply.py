@@ -2,7 +2,8 @@
 
 The "Apply" button submits the registration form with ``apply_code``; the
 page comes back with what the visitor typed, the price the code gives, and
-the button and note that go with it. Nothing is registered.
+the button and note that go with it. Nothing is registered. An "Apply" with
+no code typed registers instead (wants_code_applied).
 """
 
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,18 @@ from registrations.views.series_total import add_series_total
 
 
 def wants_code_applied(request: HttpRequest) -> bool:
-    return request.method == "POST" and bool(request.POST.get("apply_code"))
+    """Whether a POST asks for the page priced with a code, not a registration.
+
+    "Apply" is the form's first submit button, so Enter in any field (implicit
+    submission) presses it too. With no code typed there is nothing to apply:
+    the visitor meant to register, and the POST registers (price.js sends Enter
+    to the register button itself; this is the page without script).
+    """
+    return (
+        request.method == "POST"
+        and bool(request.POST.get("apply_code"))
+        and bool(request.POST.get("discount_code", "").strip())
+    )
 
 
 def render_with_code(request: HttpRequest, context: dict) -> HttpResponse:
@@ -43,10 +55,6 @@ def render_with_code(request: HttpRequest, context: dict) -> HttpResponse:
     code = request.POST.get("discount_code", "").strip()[
         : fields["discount_code"].max_length
     ]
-    if not code:
-        context["code_message"] = _("Enter a discount code first.")
-        add_series_total(request, context)
-        return render(request, "registrations/register.html", context)
     try:
         quote = price_registration(webinar=webinar, code=code, mode=context["mode"])
     except PricingError as error:

@@ -2,6 +2,9 @@
 // (loaded with defer, so it runs once the whole form, button included, is parsed).
 // Without script, "Apply" submits the form and the server renders the page priced
 // with the code; with script, it asks the code-check endpoint and updates in place.
+// "Apply" is the form's first submit button, so Enter in a field would press it
+// (implicit submission): Enter in the code field applies the code (or, with no
+// code, registers), Enter in any other field registers with the register button.
 (function () {
   var block = document.getElementById("price-block");
   var input = document.querySelector("input[name=discount_code]");
@@ -30,7 +33,7 @@
   function apply() {
     var message = document.getElementById("price-code-message");
     if (!input.value.trim()) {
-      message.textContent = "";
+      message.textContent = block.dataset.emptyCodeMessage || "";
       showPrice(initial.text, initial.paid);
       return;
     }
@@ -45,8 +48,29 @@
       }
     });
   }
+  var form = input.form;
+  function register() {
+    if (!form || !submit) { return; }
+    if (form.requestSubmit) { form.requestSubmit(submit); } else { submit.click(); }
+  }
+  // Enter in these would not submit the form (or they are buttons themselves).
+  var noImplicitSubmit = ["button", "submit", "reset", "image", "file"];
+  function isEnter(event) {
+    return event.key === "Enter" && !event.isComposing && !event.defaultPrevented;
+  }
   button.addEventListener("click", function (event) { event.preventDefault(); apply(); });
   input.addEventListener("keydown", function (event) {
-    if (event.key === "Enter") { event.preventDefault(); apply(); }
+    if (!isEnter(event)) { return; }
+    event.preventDefault();
+    if (input.value.trim()) { apply(); } else { register(); }
   });
+  if (form) {
+    form.addEventListener("keydown", function (event) {
+      var field = event.target;
+      if (field === input || !isEnter(event) || field.tagName !== "INPUT" ||
+          noImplicitSubmit.indexOf(field.type) !== -1) { return; }
+      event.preventDefault();
+      register();
+    });
+  }
 })();

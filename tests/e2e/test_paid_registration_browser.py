@@ -1,7 +1,9 @@
 """A registrant pays on the sandbox, gets the confirmation and joins from 3 devices.
 
-Also: a 0 code registers without ever meeting Stripe, and in manual approval
-mode the organizer approves a paid registrant from the console.
+Also: a 0 code registers without ever meeting Stripe, in manual approval
+mode the organizer approves a paid registrant from the console, and Enter in a
+field registers while Enter in the code field applies the code (with and
+without script).
 """
 
 import pytest
@@ -161,3 +163,89 @@ def test_manual_approval_pay_then_approved_in_the_console(
     assert join_url.endswith(
         reverse("registrations:join", args=[registrant.join_token])
     )
+
+
+def fill_the_form(page, *, email, code=""):
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_label("Last name").fill("Lovelace")
+    page.get_by_label("Email").fill(email)
+    if code:
+        page.get_by_label("Discount code").fill(code)
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["script", "no-script"])
+def test_enter_in_the_email_field_registers_and_goes_to_checkout(
+    app, browser, organizer, stripe_sandbox, script
+):
+    """ "Apply" is the form's first submit button: Enter must not press it."""
+    webinar = sandbox_webinar(organizer, stripe_sandbox, title="Enter to register")
+    page = browser.new_context(java_script_enabled=script).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(app.url + webinar.get_registration_url())
+    fill_the_form(page, email="enter@example.com")
+
+    page.get_by_label("Email").press("Enter")
+
+    expect(page.locator("h1.item")).to_be_visible()
+    registrant = Registrant.objects.get()
+    assert registrant.email == "enter@example.com"
+    assert registrant.payment.amount == 5000
+    pay_on_the_sandbox(page)
+    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["script", "no-script"])
+def test_enter_in_the_code_field_applies_the_code(
+    app, browser, organizer, stripe_sandbox, script
+):
+    webinar = sandbox_webinar(organizer, stripe_sandbox, title="Enter to apply")
+    factories.DiscountCodeFactory(webinar=webinar, code="HALF", amount=2500)
+    page = browser.new_context(java_script_enabled=script).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(app.url + webinar.get_registration_url())
+    expect(page.locator("#price-amount")).to_have_text("€50.00")
+    fill_the_form(page, email="code@example.com", code="half")
+
+    page.get_by_label("Discount code").press("Enter")
+
+    expect(page.locator("#price-amount")).to_have_text("€25.00")
+    expect(page.locator("#price-code-message")).to_have_text(
+        "With this code the price is €25.00."
+    )
+    assert page.url == app.url + webinar.get_registration_url()
+    assert not Registrant.objects.exists()
+    # The register button then registers at the code's price.
+    page.get_by_role("button", name="Register and pay").click()
+    expect(page.locator("h1.item")).to_be_visible()
+    assert Registrant.objects.get().payment.amount == 2500
+
+
+def test_enter_in_an_empty_code_field_registers(
+    app, browser, organizer, stripe_sandbox
+):
+    webinar = sandbox_webinar(organizer, stripe_sandbox, title="Nothing to apply")
+    page = new_page(browser)
+    page.goto(app.url + webinar.get_registration_url())
+    fill_the_form(page, email="empty@example.com")
+
+    page.get_by_label("Discount code").press("Enter")
+
+    expect(page.locator("h1.item")).to_be_visible()
+    assert Registrant.objects.get().email == "empty@example.com"
+
+
+def test_apply_clicked_with_no_code_asks_for_one(
+    app, browser, organizer, stripe_sandbox
+):
+    webinar = sandbox_webinar(organizer, stripe_sandbox, title="Click apply")
+    page = new_page(browser)
+    page.goto(app.url + webinar.get_registration_url())
+    fill_the_form(page, email="click@example.com")
+
+    page.get_by_role("button", name="Apply").click()
+
+    expect(page.locator("#price-code-message")).to_have_text(
+        "Enter a discount code first."
+    )
+    assert page.url == app.url + webinar.get_registration_url()
+    assert not Registrant.objects.exists()
