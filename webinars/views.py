@@ -18,7 +18,11 @@ from webinars.forms import (
     SessionForm,
     WebinarForm,
 )
-from webinars.hooks import dashboard_warning_providers, webinar_panels
+from webinars.hooks import (
+    dashboard_facts_providers,
+    dashboard_warning_providers,
+    webinar_panels,
+)
 from webinars.models import Session, Webinar
 from webinars.permissions import managed_webinar
 
@@ -161,8 +165,34 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Webinar saved."))
+        if "registration_limit" in form.changed_data:
+            _warn_limit_below_taken(request, webinar)
         return redirect(webinar)
     return webinar_form_page(request, form, webinar=webinar)
+
+
+def _warn_limit_below_taken(request: HttpRequest, webinar: Webinar) -> None:
+    """Say so when the new limit is below the seats already held (a whole webinar).
+
+    Nobody is removed: the page takes no registration until seats free up.
+    A series sold by session counts each session's seats apart: not here.
+    """
+    if webinar.registration_type == Webinar.RegistrationType.INDIVIDUAL_SESSION:
+        return
+    taken = sum(
+        provider([webinar]).get(webinar.pk, {}).get("sold", 0)
+        for provider in dashboard_facts_providers
+    )
+    if taken > webinar.registration_limit:
+        messages.warning(
+            request,
+            _(
+                "%(taken)s registrants already hold seats, more than the new "
+                "limit of %(limit)s. Nobody is removed: registration stays closed "
+                "until fewer than %(limit)s hold seats."
+            )
+            % {"taken": taken, "limit": webinar.registration_limit},
+        )
 
 
 @organizer_required

@@ -217,3 +217,32 @@ def test_only_session_of_a_webinar_with_registrants_is_not_deleted(
 def test_unused_session_is_deleted(client, organizer, webinar):
     spare = SessionFactory(webinar=webinar)
     assert delete_session(client, organizer, spare)
+
+
+@pytest.mark.parametrize(("limit", "warned"), [(2, True), (4, False), (3, False)])
+def test_a_limit_below_the_seats_taken_is_saved_with_a_warning(
+    client, organizer, webinar, limit, warned
+):
+    for n in range(3):
+        RegistrantFactory(webinar=webinar, email=f"seat{n}@example.com")
+    client.force_login(organizer.user)
+    data = {
+        "title": webinar.title,
+        "description": webinar.description,
+        "kind": webinar.kind,
+        "timezone": webinar.timezone,
+        "registration_type": webinar.registration_type,
+        "registration_limit": str(limit),
+        "approval": webinar.approval,
+    }
+
+    response = client.post(
+        reverse("webinars:edit", args=[webinar.pk]), data, follow=True
+    )
+
+    webinar.refresh_from_db()
+    assert webinar.registration_limit == limit
+    page = response.content.decode()
+    assert "Webinar saved." in page
+    warning = "3 registrants already hold seats, more than the new limit of 2."
+    assert (warning in page) is warned
