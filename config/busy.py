@@ -11,9 +11,11 @@ after ten seconds instead of holding their connections (and with them the
 rest of the site) for as long.
 
 What they answer: `is_busy(error)` recognises the errors of a database that
-could not serve in time (a lock not granted, no pooled connection free, a
-SQLite file locked past its timeout); the 500 handler (config/views.py) and
-the API's problem handler answer those with 503 and `Retry-After`.
+could not serve in time (a lock not granted, a deadlock, no pooled
+connection free, a server that cannot be reached, is starting, stopping or
+out of connections, a SQLite file locked past its timeout); the 500 handler
+(config/views.py) and the API's problem handler answer those with 503 and
+`Retry-After`.
 """
 
 from __future__ import annotations
@@ -30,24 +32,19 @@ BUSY_TEXT = _(
 )
 
 
-def _busy_kinds() -> tuple[type[BaseException], ...]:
-    kinds: list[type[BaseException]] = []
-    try:
-        from psycopg import errors
+# PostgreSQL's SQLSTATEs (or their class prefix) of a server that could not
+# serve in time: a lock not granted (55P03), a deadlock (40P01: one
+# transaction rolled back), a connection lost or refused (class 08), a server
+# starting up or shutting down (57P), out of connections (53300).
+BUSY_SQLSTATES = ("55P03", "40P01", "08", "57P", "53300")
 
-        # A lock not granted in time, a deadlock (PostgreSQL rolled one
-        # transaction back), a server starting up or shutting down.
-        kinds += [errors.LockNotAvailable, errors.DeadlockDetected]
-        kinds += [errors.CannotConnectNow]
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        pass
+
+def _busy_kinds() -> tuple[type[BaseException], ...]:
     try:
         from psycopg_pool import PoolTimeout
-
-        kinds.append(PoolTimeout)
     except ImportError:  # pragma: no cover - psycopg_pool is a dependency
-        pass
-    return tuple(kinds)
+        return ()
+    return (PoolTimeout,)
 
 
 _BUSY = _busy_kinds()
@@ -68,6 +65,8 @@ def is_busy(error: BaseException | None) -> bool:
             return True
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
             return True
+        if _unreachable(error):
+            return True
         if error.__cause__ is not None:
             error = error.__cause__
         elif isinstance(error, DatabaseError) and not error.__suppress_context__:
@@ -76,3 +75,22 @@ def is_busy(error: BaseException | None) -> bool:
             return False
         seen += 1
     return False
+
+
+def _unreachable(error: BaseException) -> bool:
+    """A psycopg error of a server that could not serve in time (BUSY_SQLSTATES).
+
+    Or could not be reached at all (no SQLSTATE: refused, timed out): with a
+    pool that is a PoolTimeout; without one (`DATABASE_POOL_SIZE=0`) the
+    connection attempt's own error. Either way, 503 and try again.
+    """
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    if not isinstance(error, psycopg.Error):
+        return False
+    state = error.sqlstate
+    if state is None:
+        return isinstance(error, psycopg.OperationalError)
+    return state.startswith(BUSY_SQLSTATES)

@@ -49,6 +49,9 @@ def wrapped(cause: BaseException) -> OperationalError:
         (PoolTimeout("couldn't get a connection after 10.00 sec"), True),
         (sqlite3.OperationalError("database is locked"), True),
         (psycopg.errors.DeadlockDetected("deadlock detected"), True),
+        (psycopg.errors.AdminShutdown("terminating connection"), True),
+        (psycopg.errors.TooManyConnections("too many clients already"), True),
+        (psycopg.errors.ConnectionFailure("connection failure"), True),
         (psycopg.errors.UndefinedTable('relation "x" does not exist'), False),
         (sqlite3.OperationalError("no such table: x"), False),
     ],
@@ -282,3 +285,13 @@ def test_a_pages_script_asking_json_gets_the_busy_problem_in_its_language():
     body = json.loads(response.content)
     assert body["type"] == "urn:tessera:problem:busy"
     assert body["detail"].startswith("Nous n’avons pas pu répondre à temps")
+
+
+def test_a_server_that_cannot_be_reached_is_busy_too():
+    """Without a pool (DATABASE_POOL_SIZE=0) the connection's own error: no SQLSTATE."""
+    with pytest.raises(psycopg.OperationalError) as refused:
+        psycopg.connect("host=127.0.0.1 port=1 dbname=x connect_timeout=2")
+    assert refused.value.sqlstate is None
+    assert is_busy(wrapped(refused.value)) is True
+    # A server that answered with an error of its own is not.
+    assert is_busy(wrapped(psycopg.errors.InsufficientPrivilege("denied"))) is False
