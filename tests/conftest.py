@@ -200,3 +200,20 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(
                 f"bad input 500: {str(failure)[:300]}", red=True
             )
+
+
+@pytest.fixture
+def short_lock_timeout(monkeypatch):
+    """The web's connections wait 300 ms for a lock (new pool, new connections)."""
+    from django.db import connection
+
+    connection.close()
+    connection.close_pool()
+    monkeypatch.setitem(
+        connection.settings_dict,
+        "SESSION_SETTINGS",
+        {**connection.settings_dict["SESSION_SETTINGS"], "lock_timeout": "300ms"},
+    )
+    yield
+    connection.close()
+    connection.close_pool()

@@ -198,21 +198,6 @@ def test_a_session_stuck_in_a_transaction_is_ended_and_its_lock_released(webinar
         stuck.close()
 
 
-@pytest.fixture
-def short_lock_timeout(monkeypatch):
-    """The web's connections wait 300 ms for a lock (new pool, new connections)."""
-    connection.close()
-    connection.close_pool()
-    monkeypatch.setitem(
-        connection.settings_dict,
-        "SESSION_SETTINGS",
-        {**connection.settings_dict["SESSION_SETTINGS"], "lock_timeout": "300ms"},
-    )
-    yield
-    connection.close()
-    connection.close_pool()
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_start_waiting_on_a_held_seat_lock_gets_the_503_then_succeeds(

@@ -7,7 +7,6 @@ from django.db import connection
 from payments.models import Payment
 from registrations.models import Registrant
 from tests.registrations.checkout_support import register, session_id_of, success_path
-from tests.test_database_busy import short_lock_timeout  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +15,7 @@ def test_a_payer_back_while_the_lock_is_held_reads_processing_then_confirmed(
     client,
     paid_webinar,
     stripe_sandbox,
-    short_lock_timeout,  # noqa: F811
+    short_lock_timeout,
 ):
     session_id = session_id_of(register(client, paid_webinar)["Location"])
     stripe_sandbox.pay(session_id)
@@ -46,7 +45,7 @@ def test_the_hold_sweep_puts_off_a_locked_registrant_and_releases_the_others(
     client,
     paid_webinar,
     stripe_sandbox,
-    short_lock_timeout,  # noqa: F811
+    short_lock_timeout,
 ):
     from datetime import timedelta
 
