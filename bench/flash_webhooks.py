@@ -43,9 +43,12 @@ def worker_specs(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     specs = {}
     for name in WORKERS:
         args = expand(commands[name], env)
+        prefix = []
+        if args[0] == "nice":  # `nice -n N celery ...`
+            prefix, args = args[:3], args[3:]
         if args[0] != "celery":
             raise Failed(f"Procfile {name}: not a celery command: {args}")
-        args = [sys.executable, "-m", "celery", *args[1:]]
+        args = [*prefix, sys.executable, "-m", "celery", *args[1:]]
         if "--loglevel" in args:
             args[args.index("--loglevel") + 1] = "WARNING"
         specs[name] = {"args": args}
