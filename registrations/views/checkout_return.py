@@ -31,6 +31,7 @@ from registrations.tokens import (
     done_state_from_token,
     registrant_from_checkout_cancel_token,
 )
+from registrations.views.register_again import keep_entries
 from registrations.views.registration import webinar_for_key
 from webinars.models import Webinar
 
@@ -191,8 +192,12 @@ def checkout_cancelled(request: HttpRequest, key: str) -> HttpResponse:
         request, key, registrant_from_checkout_cancel_token
     )
     release_registration(registrant=registrant, expire_at_stripe=True)
+    keep_entries(request, registrant)
     messages.info(
         request,
-        _("Payment cancelled: nothing was charged. You can register again below."),
+        _(
+            "Payment cancelled: nothing was charged. Your details are filled in"
+            " below: check them and register again."
+        ),
     )
     return redirect("registrations:register", key=key)

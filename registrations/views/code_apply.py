@@ -32,17 +32,26 @@ def wants_code_applied(request: HttpRequest) -> bool:
     )
 
 
-def render_with_code(request: HttpRequest, context: dict) -> HttpResponse:
-    """Render the registration page priced with the code posted."""
+def render_with_code(
+    request: HttpRequest, context: dict, entries: dict | None = None
+) -> HttpResponse:
+    """Render the registration page priced with the code posted.
+
+    `entries`: the form's values (with the code) when they were not posted:
+    the entries kept from a checkout left unpaid (views/register_again.py).
+    """
     webinar = context["webinar"]
     fields = RegistrationForm.base_fields
-    initial = {
-        name: value
-        for name, value in request.POST.items()
-        if name not in ("csrfmiddlewaretoken", "apply_code")
-    }
-    # Several sessions may be ticked: keep them all.
-    initial["session"] = request.POST.getlist("session")
+    if entries is None:
+        initial = {
+            name: value
+            for name, value in request.POST.items()
+            if name not in ("csrfmiddlewaretoken", "apply_code")
+        }
+        # Several sessions may be ticked: keep them all.
+        initial["session"] = request.POST.getlist("session")
+    else:
+        initial = entries
     form = RegistrationForm(
         initial=initial,
         webinar=webinar,
@@ -52,7 +61,7 @@ def render_with_code(request: HttpRequest, context: dict) -> HttpResponse:
     if context["mode"] is not None:
         form.fields.pop("session", None)
     context["form"] = form
-    code = request.POST.get("discount_code", "").strip()[
+    code = str(initial.get("discount_code", "")).strip()[
         : fields["discount_code"].max_length
     ]
     try:

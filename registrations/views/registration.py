@@ -32,6 +32,7 @@ from registrations.registration import (
 from registrations.series import start_series_registration
 from registrations.tokens import done_token
 from registrations.views.code_apply import render_with_code, wants_code_applied
+from registrations.views.register_again import kept_entries
 from registrations.views.series_total import add_series_total
 from webinars.models import Webinar
 
@@ -140,10 +141,11 @@ def register(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _registration_form(
-    request: HttpRequest, webinar: Webinar, context: dict
+    request: HttpRequest, webinar: Webinar, context: dict, initial: dict | None = None
 ) -> RegistrationForm:
     form = RegistrationForm(
         request.POST or None,
+        initial=initial,
         webinar=webinar,
         sessions=context["sessions"],
         full_session_ids=context["full_session_ids"],
@@ -161,7 +163,13 @@ def _show_page(
     context = _page_context(webinar)
     if wants_code_applied(request) and not context["notice"]:
         return render_with_code(request, context)
-    form = _registration_form(request, webinar, context)
+    # Back from Checkout unpaid: the form as it was sent, once.
+    kept = {}
+    if request.method == "GET":
+        kept = kept_entries(request, webinar.registration_key)
+    if kept.get("discount_code") and not context["notice"]:
+        return render_with_code(request, context, entries=kept)
+    form = _registration_form(request, webinar, context, initial=kept)
     if request.method == "POST":
         form.is_valid()
         if error:

@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LANGUAGES = ("en", "fr")
 # The sandbox's checkout speaks the session's locale (the registrant's language).
 PAY_BUTTON = {"en": "Pay", "fr": "Payer"}
+CANCEL_BUTTON = {"en": "Cancel", "fr": "Annuler"}
 
 
 @pytest.fixture
@@ -217,6 +218,31 @@ def test_series_with_two_sessions_journey(
     )
     assert {r.status for r in registrants} == {Registrant.Status.CONFIRMED}
     assert {r.payment_id for r in registrants} == {Payment.objects.get().pk}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_leaving_checkout_brings_the_form_back_filled(
+    journeys, organizer, stripe_sandbox, language
+):
+    webinar = paid_webinar(organizer, stripe_sandbox, title="Second thoughts")
+    journey = journeys(language)
+    page = journey.open(webinar.get_registration_url())
+    journey.fill_form(email=f"back-{language}@example.com")
+    page.locator("#register-submit").click()
+    expect(page.locator("h1.item")).to_be_visible()
+    page.get_by_role("button", name=CANCEL_BUTTON[language], exact=True).click()
+
+    expect(page.locator("input[name=email]")).to_have_value(
+        f"back-{language}@example.com"
+    )
+    expect(page.locator("input[name=first_name]")).to_have_value("Ada")
+    expect(page.locator("input[name=last_name]")).to_have_value("Lovelace")
+    expect(page.locator(".messages")).to_be_visible()
+    journey.check("registration page, back from checkout")
+    # The seat was given back: registering again goes straight to Checkout.
+    page.locator("#register-submit").click()
+    expect(page.locator("h1.item")).to_be_visible()
+    assert Registrant.objects.filter(webinar=webinar).count() == 2
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -1,0 +1,116 @@
+"""Back from Checkout unpaid: the form comes back filled with what was sent, once."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from registrations.models import Registrant
+from tests import factories
+from tests.registrations.checkout_support import (
+    cancel_path,
+    make_paid_webinar,
+    register,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _leave_checkout(client, webinar, stripe_sandbox, **overrides):
+    checkout_url = register(client, webinar, **overrides)["Location"]
+    return client.get(cancel_path(checkout_url, stripe_sandbox))
+
+
+def _value(name: str, value: str) -> str:
+    return f'name="{name}" value="{value}"'
+
+
+def test_the_form_comes_back_with_names_email_and_answers_once(
+    client, paid_webinar, stripe_sandbox
+):
+    paid_webinar.questions = [
+        {"id": "d1", "label": "I accept the terms", "kind": "disclaimer"},
+        {"id": "t1", "label": "Company", "kind": "text"},
+    ]
+    paid_webinar.save()
+    _leave_checkout(
+        client, paid_webinar, stripe_sandbox, q_d1="on", q_t1="Analytical Engines"
+    )
+
+    page = client.get(paid_webinar.get_registration_url())
+
+    assert page.status_code == 200
+    assert "Your details are filled in below" in page.text
+    for name, value in (
+        ("first_name", "Ada"),
+        ("last_name", "Lovelace"),
+        ("email", "ada@example.com"),
+        ("q_t1", "Analytical Engines"),
+    ):
+        assert _value(name, value) in page.text
+    assert 'name="q_d1" id="id_q_d1" checked' in page.text
+    # Once: the next showing is the empty form again.
+    again = client.get(paid_webinar.get_registration_url())
+    assert "ada@example.com" not in again.text
+    assert 'name="first_name" value=' not in again.text
+
+
+def test_a_code_comes_back_applied_with_its_price(client, paid_webinar, stripe_sandbox):
+    factories.DiscountCodeFactory(webinar=paid_webinar, code="HALF", amount=2500)
+    _leave_checkout(client, paid_webinar, stripe_sandbox, discount_code="HALF")
+
+    page = client.get(paid_webinar.get_registration_url())
+
+    assert _value("discount_code", "HALF") in page.text
+    assert _value("email", "ada@example.com") in page.text
+    assert "With this code the price is €25.00" in page.text
+
+
+def test_the_sessions_of_a_series_come_back_ticked(client, organizer, stripe_sandbox):
+    series = make_paid_webinar(
+        owner=organizer,
+        stripe_account=stripe_sandbox.demo_account,
+        registration_type="individual_session",
+        sessions=0,
+    )
+    start = timezone.now() + timedelta(days=7)
+    first, second, third = (
+        factories.SessionFactory(
+            webinar=series,
+            starts_at=start + timedelta(days=day),
+            ends_at=start + timedelta(days=day, hours=1),
+        )
+        for day in (0, 1, 2)
+    )
+    _leave_checkout(client, series, stripe_sandbox, session=[first.pk, third.pk])
+    assert not Registrant.objects.filter(status=Registrant.Status.PENDING).exists()
+
+    page = client.get(series.get_registration_url())
+
+    ticked = {
+        int(value)
+        for value, attributes in re.findall(
+            r'<input type="checkbox" name="session" value="(\d+)"([^>]*)>', page.text
+        )
+        if " checked" in attributes
+    }
+    assert ticked == {first.pk, third.pk}
+
+
+def test_what_one_visitor_typed_never_reaches_another(
+    client, paid_webinar, stripe_sandbox, settings
+):
+    settings.REGISTRATION_PAGE_CACHE_SECONDS = 60
+    _leave_checkout(client, paid_webinar, stripe_sandbox, first_name="<b>Ada</b>")
+
+    page = client.get(paid_webinar.get_registration_url())
+    stranger = Client().get(paid_webinar.get_registration_url())
+
+    # Escaped where it is shown; and only to the visitor who typed it, the
+    # shared cached page never holds it.
+    assert _value("first_name", "&lt;b&gt;Ada&lt;/b&gt;") in page.text
+    assert "<b>Ada</b>" not in page.text
+    assert "ada@example.com" not in stranger.text
+    assert "Ada" not in Client().get(paid_webinar.get_registration_url()).text
