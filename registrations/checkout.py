@@ -27,8 +27,9 @@ from registrations.capacity import release_seat
 from registrations.emails.endings import tell_checkout_ended
 from registrations.fulfilment import PROCESSING_RECHECK, fulfil_checkout
 from registrations.models import Registrant, SeatHold
+from registrations.purchase import format_moment
 from registrations.tokens import checkout_cancel_token
-from webinars.templatetags.console_time import zone_label
+from webinars.models import Webinar
 
 logger = logging.getLogger(__name__)
 
@@ -101,20 +102,20 @@ def open_checkout(
 
 
 def _line_items(
-    registrants: list[Registrant], webinar: object
+    registrants: list[Registrant], webinar: Webinar
 ) -> list[tuple[str, int]]:
     """Return one line item per session a series checkout pays for."""
     return [
-        (f"{webinar.title} – {_session_name(row.session, webinar)}", row.amount)
+        (f"{webinar.title} – {_session_name(row, webinar)}", row.amount)
         for row in registrants
     ]
 
 
-def _session_name(session: object, webinar: object) -> str:
-    if session is None:
+def _session_name(registrant: Registrant, webinar: Webinar) -> str:
+    """The session's start as the registrant reads it on our pages and emails."""
+    if registrant.session is None:
         return ""
-    local = timezone.localtime(session.starts_at, webinar.tzinfo)
-    return f"{local:%Y-%m-%d %H:%M} ({zone_label(webinar.timezone, local)})"
+    return format_moment(registrant.session.starts_at, webinar, registrant.language)
 
 
 def release_registration(

@@ -9,13 +9,12 @@ have none of these: the recording is theirs at once, and no refund applies.
 from collections.abc import Iterable
 from datetime import datetime
 
-from babel.dates import format_date, format_time
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payments.money import babel_locale
 from registrations import hooks
 from registrations.models import Registrant
+from registrations.moments import moment_text
 from registrations.refunds.policy import policy_text, refund_deadline
 from webinars.models import Session, Webinar
 from webinars.templatetags.console_time import zone_label
@@ -60,14 +59,9 @@ def sells_recording(kind: str) -> bool:
 
 
 def format_moment(moment: datetime, webinar: Webinar, language: str) -> str:
-    """Return e.g. 'Tuesday, June 2, 2026, 2:00 PM (Europe/Paris, UTC+02:00)'."""
-    locale = babel_locale(language)
-    local = timezone.localtime(moment, webinar.tzinfo)
-    return "{date}, {time} ({tz})".format(
-        date=format_date(local, "full", locale=locale),
-        time=format_time(local, "short", locale=locale),
-        tz=zone_label(webinar.timezone, moment),
-    )
+    """Return e.g. 'Tuesday, 2 June 2026, 2:00 pm (Europe/Paris, UTC+02:00)'."""
+    text = moment_text(moment, webinar, language)
+    return f"{text} ({zone_label(webinar.timezone, moment)})"
 
 
 def page_policy(webinar: Webinar, *, recording_sold: bool) -> str:

@@ -10,7 +10,7 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Any
 
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import format_timedelta
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
@@ -22,6 +22,7 @@ from payments.money import babel_locale, format_money
 from registrations.answers import answers_of
 from registrations.hooks import watch_link_providers
 from registrations.models import ORGANIZER_KINDS, EmailLog, RefundRequest, Registrant
+from registrations.moments import span_text
 from registrations.purchase import (
     available_until,
     cancel_terms,
@@ -130,15 +131,8 @@ def describe_session(
     """
 
     def describe() -> str:
-        locale = babel_locale(language)
-        start = timezone.localtime(session.starts_at, webinar.tzinfo)
-        end = timezone.localtime(session.ends_at, webinar.tzinfo)
-        return "{date}, {start} – {end} ({tz})".format(
-            date=format_date(start, "full", locale=locale),
-            start=format_time(start, "short", locale=locale),
-            end=format_time(end, "short", locale=locale),
-            tz=zone_label(webinar.timezone, session.starts_at),
-        )
+        span = span_text(session.starts_at, session.ends_at, webinar, language)
+        return f"{span} ({zone_label(webinar.timezone, session.starts_at)})"
 
     key = ("when", session.pk, session.starts_at, session.ends_at, language)
     return cached(cache, key, describe)

@@ -4,16 +4,13 @@ They go through the same outbox as every email (an EmailLog row, with the
 entry instead of a registrant) and are rendered here, in the entry's language.
 """
 
-from datetime import datetime
 from typing import Any
 
-from babel.dates import format_datetime
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from payments.money import babel_locale
 from registrations.emails.content import AUTO_SUBMITTED, RenderedEmail, to_message
 from registrations.emails.context import (
     describe_session,
@@ -22,9 +19,9 @@ from registrations.emails.context import (
     site_url,
 )
 from registrations.models import EmailLog, WaitlistEntry
+from registrations.purchase import format_moment
 from registrations.waitlist.line import offer_window, position
 from webinars.models import Webinar
-from webinars.templatetags.console_time import zone_label
 
 Kind = EmailLog.Kind
 Status = WaitlistEntry.Status
@@ -63,13 +60,6 @@ def status_url(entry: WaitlistEntry) -> str:
 def offer_url(entry: WaitlistEntry) -> str:
     """The personal link of the entry's offer."""
     return site_url(reverse("registrations:waitlist_offer", args=[entry.offer_token]))
-
-
-def format_moment(moment: datetime, webinar: Webinar, language: str) -> str:
-    """Return e.g. 'June 3, 2025, 2:00 PM (Europe/Paris, UTC+02:00)' in the language."""
-    local = timezone.localtime(moment, webinar.tzinfo)
-    text = format_datetime(local, "medium", locale=babel_locale(language))
-    return f"{text} ({zone_label(webinar.timezone, moment)})"
 
 
 def render_waitlist_email(row: EmailLog) -> RenderedEmail:

@@ -22,6 +22,7 @@ class ConsoleFilterForm(forms.Form):
         required=False,
         choices=[
             ("", gettext_lazy("Any")),
+            ("requested", gettext_lazy("Refund requested")),
             ("pending", gettext_lazy("Refund pending")),
             ("failed", gettext_lazy("Refund failed")),
             ("refunded", gettext_lazy("Refunded (in part or in full)")),

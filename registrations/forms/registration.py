@@ -3,11 +3,14 @@
 from typing import Any
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registrations.models import Registrant
+from registrations.moments import span_text
 from webinars.models import Session, Webinar
+from webinars.templatetags.console_time import zone_label
 
 QUESTION_PREFIX = "q_"
 MAX_ANSWER = 1000
@@ -136,15 +139,12 @@ class RegistrationForm(forms.Form):
 
 
 def _session_label(session: Session, *, full: bool) -> str:
-    from django.utils.formats import date_format, time_format
-
-    start = session.local_start()
-    label = "{} – {} ({}, UTC{})".format(
-        date_format(start, "DATETIME_FORMAT"),
-        time_format(session.local_end(), "TIME_FORMAT"),
-        session.webinar.timezone,
-        start.strftime("%z")[:3] + ":" + start.strftime("%z")[3:],
+    """The session as the registrant reads it everywhere (registrations.moments)."""
+    webinar = session.webinar
+    span = span_text(
+        session.starts_at, session.ends_at, webinar, translation.get_language()
     )
+    label = f"{span} ({zone_label(webinar.timezone, session.starts_at)})"
     if full:
         label += " — " + _("full")
     return label

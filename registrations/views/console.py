@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from registrations.approval import approve_registrant, deny_registrant
 from registrations.console_rows import IN_FLIGHT, money_of, with_refunds
 from registrations.emails import outbox as emails
 from registrations.forms.console import BulkForm, ConsoleFilterForm
-from registrations.models import Registrant
+from registrations.models import RefundRequest, Registrant
 from registrations.refunds.reports import csv_safe
 from registrations.registration import RegistrationError
 from registrations.views.console_confirm import confirm_deny
@@ -61,8 +61,10 @@ def status_counts(webinar: Webinar) -> dict[str, int]:
 
 def filtered(webinar: Webinar, form: ConsoleFilterForm) -> QuerySet[Registrant]:
     """Return the webinar's registrants the filters keep, newest first."""
-    registrants = Registrant.objects.filter(webinar=webinar).select_related(
-        "payment", "session", "discount_code"
+    registrants = (
+        Registrant.objects.filter(webinar=webinar)
+        .select_related("payment", "session", "discount_code")
+        .annotate(open_request_pk=Subquery(_open_requests().values("pk")[:1]))
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -80,9 +82,18 @@ def filtered(webinar: Webinar, form: ConsoleFilterForm) -> QuerySet[Registrant]:
     return registrants.order_by("-created_at", "-pk")
 
 
+def _open_requests() -> QuerySet[RefundRequest]:
+    """The registrant's refund request waiting for an answer (one at most)."""
+    return RefundRequest.objects.filter(
+        registrant=OuterRef("pk"), outcome=RefundRequest.Outcome.OPEN
+    )
+
+
 def _refund_filter(
     registrants: QuerySet[Registrant], state: str
 ) -> QuerySet[Registrant]:
+    if state == "requested":
+        return registrants.filter(Exists(_open_requests()))
     refunds = Refund.objects.filter(payment=OuterRef("payment"))
     if state == "pending":
         return registrants.filter(Exists(refunds.filter(status__in=IN_FLIGHT)))
@@ -138,6 +149,7 @@ def _row(registrant: Registrant, webinar: Webinar) -> dict[str, Any]:
         else "",
         "paid_at": payment.paid_at if payment is not None else None,
         "code": registrant.discount_code.code if registrant.discount_code else "",
+        "open_request_pk": getattr(registrant, "open_request_pk", None),
     }
 
 

@@ -14,7 +14,7 @@ from registrations.approval import approve_registrant, deny_registrant
 from registrations.console_rows import money_of, with_refunds
 from registrations.emails import outbox as emails
 from registrations.forms.console import BulkForm
-from registrations.models import EmailLog, Registrant
+from registrations.models import EmailLog, RefundRequest, Registrant
 from registrations.registration import RegistrationError
 from registrations.views.console import csv_response
 from registrations.views.console_confirm import confirm_deny
@@ -120,5 +120,8 @@ def detail(request: HttpRequest, pk: int, registrant_pk: int) -> HttpResponse:
             "net": format_money(money.net, money.currency) if money.gross else "",
             "refunds": getattr(payment, "console_refunds", []) if payment else [],
             "emails": EmailLog.objects.filter(registrant=registrant).count(),
+            "open_request": RefundRequest.objects.filter(
+                registrant=registrant, outcome=RefundRequest.Outcome.OPEN
+            ).first(),
         },
     )

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from payments.models import Refund
-from registrations.models import EmailLog, JoinDevice, Registrant
+from registrations.models import EmailLog, JoinDevice, RefundRequest, Registrant
 from tests import factories
 from tests.factories import open_personal_link
 from tests.registrations.checkout_support import (
@@ -293,3 +293,39 @@ def test_an_abandoned_checkout_paid_nothing_and_is_not_called_free(
     (abandoned,) = [row for row in rows if "person2@" in row]
     assert '<td data-label="Net paid">Free' in free
     assert '<td data-label="Net paid">—' in abandoned
+
+
+def test_an_open_refund_request_shows_on_the_row_and_the_detail(
+    login, organizer, webinar, django_assert_max_num_queries
+):
+    asking = make(webinar, 1, amount=2500, currency="EUR")
+    make(webinar, 2, amount=2500, currency="EUR")
+    answered = make(webinar, 3, amount=2500, currency="EUR")
+    request = RefundRequest.objects.create(registrant=asking, message="<i>Ill</i>")
+    RefundRequest.objects.create(
+        registrant=answered, message="", outcome=RefundRequest.Outcome.DECLINED
+    )
+    client = login(organizer)
+    answer_url = reverse(
+        "registrations:answer_refund_request", args=[webinar.pk, request.pk]
+    )
+
+    with django_assert_max_num_queries(10):
+        listed = client.get(url(webinar)).text
+    assert listed.count("Refund requested</a>") == 1
+    assert f'href="{answer_url}">Refund requested' in listed
+    requested = client.get(url(webinar) + "?refund=requested").text
+    assert "person1@" in requested
+    assert "person2@" not in requested and "person3@" not in requested
+
+    detail = client.get(url(webinar, f"registrants/{asking.pk}/")).text
+    assert 'id="open-refund-request"' in detail
+    assert "&lt;i&gt;Ill&lt;/i&gt;" in detail and "<i>Ill</i>" not in detail
+    assert f'href="{answer_url}"' in detail
+    other = client.get(url(webinar, f"registrants/{answered.pk}/")).text
+    assert 'id="open-refund-request"' not in other
+
+
+def test_refund_request_filter_speaks_french(login, organizer, webinar):
+    page = login(organizer).get(url(webinar), HTTP_ACCEPT_LANGUAGE="fr").text
+    assert '<option value="requested">Remboursement demandé</option>' in page

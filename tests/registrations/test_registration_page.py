@@ -499,3 +499,40 @@ def test_favicon_is_linked_and_favicon_ico_redirects_to_it(client, webinar):
     assert response.status_code == 302
     assert response["Location"].endswith("favicon.svg")
     assert (Path(settings.BASE_DIR) / "static/favicon.svg").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "span", "box"),
+    [
+        (
+            "en",
+            "Tuesday, 4 June 2030, 11:00\u202fam – 12:00\u202fpm</time>",
+            "Wednesday, 5 June 2030, 11:00\u202fam – 12:00\u202fpm"
+            " (Europe/Paris, UTC+02:00)",
+        ),
+        (
+            "fr",
+            "mardi 4 juin 2030, 11:00 – 12:00</time>",
+            "mercredi 5 juin 2030, 11:00 – 12:00 (Europe/Paris, UTC+02:00)",
+        ),
+    ],
+)
+def test_sessions_read_as_in_the_registrants_emails(
+    client, organizer, language, span, box
+):
+    """The page, its session boxes and the emails share registrations.moments."""
+    with time_machine.travel(dt.datetime(2030, 6, 1, 8, 0, tzinfo=dt.UTC), tick=False):
+        webinar = series(organizer, sessions=0)
+        start = dt.datetime(2030, 6, 4, 9, 0, tzinfo=dt.UTC)
+        for day in (0, 1):
+            factories.SessionFactory(
+                webinar=webinar,
+                starts_at=start + timedelta(days=day),
+                ends_at=start + timedelta(days=day, hours=1),
+            )
+        page = client.get(
+            webinar.get_registration_url(), HTTP_ACCEPT_LANGUAGE=language
+        ).text
+
+    assert span in page
+    assert box in page

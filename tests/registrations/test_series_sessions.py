@@ -1,8 +1,9 @@
 """Individual-session series: several sessions in one registration and checkout."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from registrations.series import start_series_registration
 from tests import factories
 from tests.registrations.checkout_support import (
     cancel_path,
+    form_data,
     make_paid_webinar,
     register,
     send_refunds,
@@ -404,3 +406,46 @@ def test_the_console_shows_each_session_its_share_of_the_payment(
         (5000, 5000, "refunded"),
         (5000, 0, ""),
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        ("en", "Tuesday, 4 June 2030, 11:00\u202fam (Europe/Paris, UTC+02:00)"),
+        ("fr", "mardi 4 juin 2030, 11:00 (Europe/Paris, UTC+02:00)"),
+    ],
+)
+def test_checkout_lines_write_each_session_as_the_registrants_pages_do(
+    client, organizer, stripe_sandbox, stripe_sdk, language, written
+):
+    with time_machine.travel(datetime(2030, 6, 1, 8, 0, tzinfo=UTC), tick=False):
+        webinar = make_paid_webinar(
+            owner=organizer,
+            stripe_account=stripe_sandbox.demo_account,
+            registration_type="individual_session",
+            sessions=0,
+            timezone="Europe/Paris",
+        )
+        start = datetime(2030, 6, 4, 9, 0, tzinfo=UTC)
+        one, two = (
+            factories.SessionFactory(
+                webinar=webinar,
+                starts_at=start + timedelta(days=day),
+                ends_at=start + timedelta(days=day, hours=1),
+            )
+            for day in (0, 1)
+        )
+        response = client.post(
+            webinar.get_registration_url(),
+            form_data(session=[one.pk, two.pk]),
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert response.status_code == 303
+
+    lines = stripe_sdk.checkout.sessions.line_items.list(
+        session_id_of(response["Location"]),
+        options={"stripe_account": stripe_sandbox.demo_account},
+    )
+    names = [item.description for item in lines.data]
+    assert names[0] == f"{webinar.title} – {written}"
+    assert len(names) == 2

@@ -1,0 +1,46 @@
+"""How a registrant reads a moment: one format on pages, in emails and at Checkout.
+
+A registrant meets the same session on the registration page, at Checkout
+(its line item), on the success page, in the confirmation and reminders and
+on the waitlist pages; each writes it the same way, in the reader's language
+and the webinar's zone, with CLDR's full date and short time (Babel):
+"Tuesday, 2 June 2026, 2:00 pm" or "mardi 2 juin 2026, 14:00". The zone
+label ("Europe/Paris, UTC+02:00") goes after it, in parentheses, wherever
+the text is shown (purchase.format_moment, emails.context.describe_session,
+or the page's own markup).
+
+The console keeps its own rule (webinars/templatetags/console_time.py):
+organizers read Django's shorter locale format in tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date, format_time
+from django.utils import timezone
+
+from payments.money import babel_locale
+from webinars.models import Webinar
+
+
+def moment_text(moment: datetime, webinar: Webinar, language: str | None) -> str:
+    """Return e.g. 'Tuesday, 2 June 2026, 2:00 pm', in the webinar's zone."""
+    locale = babel_locale(language)
+    local = timezone.localtime(moment, webinar.tzinfo)
+    return "{date}, {time}".format(
+        date=format_date(local, "full", locale=locale),
+        time=format_time(local, "short", locale=locale),
+    )
+
+
+def span_text(
+    starts_at: datetime, ends_at: datetime, webinar: Webinar, language: str | None
+) -> str:
+    """Return e.g. 'Tuesday, 2 June 2026, 2:00 pm – 3:00 pm', in the webinar's zone."""
+    locale = babel_locale(language)
+    end = timezone.localtime(ends_at, webinar.tzinfo)
+    return "{start} – {end}".format(
+        start=moment_text(starts_at, webinar, language),
+        end=format_time(end, "short", locale=locale),
+    )
