@@ -1,5 +1,6 @@
 """What the organizer reads about money: totals, the CSV, and what needs attention."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -120,11 +121,13 @@ def webinar_report(webinar: Webinar) -> list[CurrencyTotals]:
     return [totals[currency] for currency in sorted(totals)]
 
 
-def report_rows(webinar: Webinar) -> list[list[str]]:
-    """Return the CSV rows of a webinar's payments (payments.money.csv_amount).
+def report_rows(webinar: Webinar) -> Iterator[list[str]]:
+    """Yield the CSV rows of a webinar's payments (payments.money.csv_amount).
 
     `amount` and `refunded` are in the charge's `currency`; the Stripe fee,
-    the platform fee and `net` in `settlement_currency`.
+    the platform fee and `net` in `settlement_currency`. The payments are
+    read 500 at a time (with their registrants) as the rows are written: a
+    webinar of any size is streamed in the memory of 500 payments.
     """
     header = [
         "paid_at",
@@ -143,12 +146,12 @@ def report_rows(webinar: Webinar) -> list[list[str]]:
         "disputed",
         "payment_intent",
     ]
-    rows = [header]
-    for payment in paid_payments(webinar):
+    yield header
+    for payment in paid_payments(webinar).iterator(chunk_size=500):
         # One row per payment: a shared payment's registrants are one buyer.
         registrant = buyer(payment)
         money = settled(payment)
-        rows.append(
+        yield (
             [
                 payment.paid_at.isoformat(),
                 csv_safe(registrant.first_name if registrant else ""),
@@ -169,7 +172,6 @@ def report_rows(webinar: Webinar) -> list[list[str]]:
                 payment.payment_intent_id,
             ]
         )
-    return rows
 
 
 def buyer(payment: Payment) -> Registrant | None:

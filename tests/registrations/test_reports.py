@@ -6,7 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from registrations.refunds.reports import webinar_report
+from registrations.refunds.reports import report_rows, webinar_report
 from tests import factories
 from tests.registrations.refund_support import pay_registrant, refund_part
 
@@ -89,3 +89,16 @@ def test_reports_of_another_account_are_404(login, webinar):
 def test_empty_report_says_so(login, organizer, webinar):
     page = login(organizer).get(reverse("registrations:report", args=[webinar.pk]))
     assert "No payments yet." in page.content.decode()
+
+
+def test_the_csv_reads_the_payments_as_it_writes_them(
+    webinar, sales, django_assert_num_queries
+):
+    """Streamed: nothing is read before the first row is asked for, and the
+    payments come with their registrants 500 at a time (2 queries a chunk)."""
+    rows = report_rows(webinar)
+    with django_assert_num_queries(0):
+        assert next(rows)[0] == "paid_at"
+    with django_assert_num_queries(2):
+        body = list(rows)
+    assert sorted(row[3] for row in body) == sorted(sale.email for sale in sales)
