@@ -9,12 +9,16 @@ for each organizer's login. Here, when the standard library is patched by
 gevent, the hash runs in gevent's pool of native threads: the request's
 greenlet waits for it as for any I/O, and the worker serves the others.
 
-The algorithm and the stored hashes are Django's own (`pbkdf2_sha256`):
-only where the computation runs differs.
+The algorithms and the stored hashes are Django's own (`pbkdf2_sha256` for
+every new hash; `pbkdf2_sha1` and `scrypt` checked, then upgraded, for hashes
+brought from elsewhere): only where the computation runs differs. Argon2 and
+bcrypt stay Django's, listed for such hashes too; their libraries are not
+installed, so Django refuses them before any computation.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -34,8 +38,21 @@ def off_the_loop(function: Callable[..., T], *args: Any) -> T:
     return gevent.get_hub().threadpool.apply(function, args)
 
 
-class PBKDF2PasswordHasher(hashers.PBKDF2PasswordHasher):
-    """Django's default hasher, computed off the event loop under gevent."""
+class _OffTheLoop:
+    """A Django hasher whose hash is computed off the event loop under gevent."""
 
-    def encode(self, password: str, salt: str, iterations: int | None = None) -> str:
-        return off_the_loop(super().encode, password, salt, iterations)
+    def encode(self, password: str, salt: str, *args: Any, **kwargs: Any) -> str:
+        encode = functools.partial(super().encode, password, salt, *args, **kwargs)  # type: ignore[misc]
+        return off_the_loop(encode)
+
+
+class PBKDF2PasswordHasher(_OffTheLoop, hashers.PBKDF2PasswordHasher):
+    """Django's default hasher (`pbkdf2_sha256`), which every new hash uses."""
+
+
+class PBKDF2SHA1PasswordHasher(_OffTheLoop, hashers.PBKDF2SHA1PasswordHasher):
+    """`pbkdf2_sha1`, checked (then upgraded) for hashes made elsewhere."""
+
+
+class ScryptPasswordHasher(_OffTheLoop, hashers.ScryptPasswordHasher):
+    """`scrypt`, checked (then upgraded) for hashes made elsewhere."""

@@ -6,6 +6,7 @@ it must not stop the other requests of its worker meanwhile.
 
 from pathlib import Path
 
+import pytest
 from django.contrib.auth import hashers
 
 from config.hashers import PBKDF2PasswordHasher
@@ -14,20 +15,37 @@ from tests.gevent_probe import under_gevent
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_hashes_are_djangos_own_both_ways():
-    ours, djangos = PBKDF2PasswordHasher(), hashers.PBKDF2PasswordHasher()
+@pytest.mark.parametrize(
+    ("algorithm", "django_class"),
+    [
+        ("pbkdf2_sha256", hashers.PBKDF2PasswordHasher),
+        ("pbkdf2_sha1", hashers.PBKDF2SHA1PasswordHasher),
+        ("scrypt", hashers.ScryptPasswordHasher),
+    ],
+)
+def test_the_hashes_are_djangos_own_both_ways(settings, algorithm, django_class):
+    settings.PASSWORD_HASHERS = [
+        "config.hashers.PBKDF2PasswordHasher",
+        "config.hashers.PBKDF2SHA1PasswordHasher",
+        "config.hashers.ScryptPasswordHasher",
+    ]
+    ours, djangos = hashers.get_hasher(algorithm), django_class()
 
-    assert isinstance(hashers.get_hasher("pbkdf2_sha256"), PBKDF2PasswordHasher)
+    assert type(ours).__module__ == "config.hashers"
+    assert isinstance(ours, django_class)
     assert djangos.verify("s3cret pass", ours.encode("s3cret pass", ours.salt()))
     assert ours.verify("s3cret pass", djangos.encode("s3cret pass", djangos.salt()))
     assert not ours.verify("other pass", ours.encode("s3cret pass", ours.salt()))
 
 
-def test_under_gevent_a_password_check_leaves_the_event_loop_free():
+@pytest.mark.parametrize("algorithm", ["pbkdf2_sha256", "pbkdf2_sha1", "scrypt"])
+def test_under_gevent_a_password_check_leaves_the_event_loop_free(algorithm):
     # What gunicorn's gevent worker does before it loads the app: patch, then
     # import. A greenlet ticks while another checks a password (Django's
-    # iterations): it only gets to run if the hash is computed elsewhere.
+    # cost for each algorithm): it only gets to run if the hash is computed
+    # elsewhere. An old hash (pbkdf2_sha1, scrypt) is checked the same way.
     probe = """
+import hashlib
 import gevent
 from gevent.monkey import get_original
 from django.contrib.auth import hashers
@@ -35,12 +53,16 @@ from django.contrib.auth import hashers
 native = get_original("_thread", "get_ident")
 loop = native()
 seen = []
-computing = hashers.pbkdf2
-def spy(*args, **kwargs):
+computing = hashers.pbkdf2, hashlib.scrypt
+def spy_pbkdf2(*args, **kwargs):
     seen.append(native())
-    return computing(*args, **kwargs)
-hashers.pbkdf2 = spy
-hasher = hashers.get_hasher("pbkdf2_sha256")
+    return computing[0](*args, **kwargs)
+def spy_scrypt(*args, **kwargs):
+    seen.append(native())
+    return computing[1](*args, **kwargs)
+hashers.pbkdf2 = spy_pbkdf2
+hashlib.scrypt = spy_scrypt
+hasher = hashers.get_hasher("ALGORITHM")
 encoded = hasher.encode("correct horse", hasher.salt())
 state = {"checking": False, "ticks": 0}
 def ticker():
@@ -54,10 +76,16 @@ def login():
     finally:
         state["checking"] = False
 gevent.spawn(ticker)
-print(type(hasher).__module__, gevent.spawn(login).get(), loop in seen, state["ticks"])
-"""
-    module, verified, on_the_loop, ticks = under_gevent(probe)[-4:]
-    assert (module, verified, on_the_loop) == ("config.hashers", "True", "False")
+verified = gevent.spawn(login).get()
+print(type(hasher).__module__, verified, bool(seen), loop in seen, state["ticks"])
+""".replace("ALGORITHM", algorithm)
+    module, verified, hashed, on_the_loop, ticks = under_gevent(probe)[-5:]
+    assert (module, verified, hashed, on_the_loop) == (
+        "config.hashers",
+        "True",
+        "True",
+        "False",
+    )
     assert int(ticks) > 0
 
 
