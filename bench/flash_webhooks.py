@@ -178,6 +178,8 @@ def confirmations(bench: Any, *, slow: bool = False) -> None:
     ]
     posted: dict[int, float] = {}
     acks: list[float] = []
+    # (seconds taken, seconds after the first post) of each acknowledgement.
+    slowest: list[tuple[float, float]] = []
     lock = threading.Lock()
     began = time.time() + 0.2
 
@@ -202,6 +204,7 @@ def confirmations(bench: Any, *, slow: bool = False) -> None:
             answer.read()
             with lock:
                 acks.append(time.time() - at)
+                slowest.append((time.time() - at, at - began))
                 if answer.status == 200:
                     registrant = int(sessions[n]["object"]["client_reference_id"])
                     posted[registrant] = at
@@ -237,6 +240,11 @@ def confirmations(bench: Any, *, slow: bool = False) -> None:
         "delay_max_s": round(delays[-1], 3) if delays else None,
         "ack_p50_ms": round(_pick(acks, 0.5) * 1000, 1),
         "ack_p99_ms": round(_pick(acks, 0.99) * 1000, 1),
+        # When the slowest came: all at once (a pause) or spread out.
+        "ack_slowest_ms_at_s": [
+            [round(taken * 1000, 1), round(after, 2)]
+            for taken, after in sorted(slowest, reverse=True)[:5]
+        ],
         # Until every registrant was confirmed: the events, and the workers'
         # confirmation emails sent meanwhile.
         "cpu_ms_per_event": {
