@@ -124,7 +124,7 @@ def cached(cache: dict | None, key: tuple, compute: Any) -> Any:
 def describe_session(
     session: Session, webinar: Webinar, language: str, cache: dict | None = None
 ) -> str:
-    """Return e.g. 'Tuesday, June 3, 2025, 2:00 PM – 3:00 PM (Europe/Paris, UTC+02:00)'.
+    """Return e.g. 'Tuesday, 3 June 2025, 2:00 pm – 3:00 pm (Europe/Paris, UTC+02:00)'.
 
     The zone's offset at the start goes with its name (the console's zone
     label), so that a reader elsewhere can work out their own time.

@@ -191,8 +191,10 @@ def checkout_cancelled(request: HttpRequest, key: str) -> HttpResponse:
     _webinar, registrant = _signed_registrant(
         request, key, registrant_from_checkout_cancel_token
     )
-    release_registration(registrant=registrant, expire_at_stripe=True)
-    keep_entries(request, registrant)
+    if release_registration(registrant=registrant, expire_at_stripe=True):
+        # Once: the link stays in the browser's history, and whoever opens it
+        # again (or after paying) must not find the registrant's details.
+        keep_entries(request, registrant)
     messages.info(
         request,
         _(

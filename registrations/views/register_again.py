@@ -9,8 +9,10 @@ session, and the page's next showing fills the form with it, once.
 
 Kept in the session (the database), not in the link nor in a cookie: the
 entries are personal and may be long, and the link stays in the browser's
-history. A visitor with a session cookie never gets the shared cached page
-(registrations.page_cache), so the filled form is this visitor's alone.
+history; the cancel link keeps them only when it releases the seat, so
+opening it again (or after paying) fills nothing. A visitor with a session
+cookie never gets the shared cached page (registrations.page_cache), and the
+filled page is sent with no-cache headers: it is this visitor's alone.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 from registrations.forms.registration import QUESTION_PREFIX
 from registrations.models import Registrant
@@ -53,13 +58,41 @@ def keep_entries(request: HttpRequest, registrant: Registrant) -> None:
     request.session[_session_key(registrant.webinar.registration_key)] = entries
 
 
-def kept_entries(request: HttpRequest, registration_key: str) -> dict[str, Any]:
+def kept_again(
+    request: HttpRequest, registration_key: str, context: dict[str, Any]
+) -> dict[str, Any]:
     """Return (and forget) the entries kept for this webinar's form; {} if none.
 
-    Reads the session only when the visitor has one: the page's other
-    visitors cost no session lookup.
+    `context`: the page's (views/registration.py), whose form takes them. A
+    session no longer offered (cancelled, over or full since) is left
+    unticked, and a message says so. Reads the session only when the
+    visitor has one: the page's other visitors cost no session lookup.
     """
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return {}
     entries = request.session.pop(_session_key(registration_key), None)
-    return entries if isinstance(entries, dict) else {}
+    if not isinstance(entries, dict):
+        return {}
+    if "session" in entries:
+        offered = {
+            str(session.pk)
+            for session in context["sessions"]
+            if session.pk not in context["full_session_ids"]
+        }
+        chosen = [pk for pk in entries["session"] if pk in offered]
+        if len(chosen) < len(entries["session"]):
+            messages.warning(
+                request,
+                _(
+                    "A session you had chosen can no longer be booked:"
+                    " choose again below."
+                ),
+            )
+        entries["session"] = chosen
+    return entries
+
+
+def never_cache(response: HttpResponse) -> HttpResponse:
+    """The page with a visitor's own entries: no cache of any kind keeps it."""
+    add_never_cache_headers(response)
+    return response

@@ -32,7 +32,7 @@ from registrations.registration import (
 from registrations.series import start_series_registration
 from registrations.tokens import done_token
 from registrations.views.code_apply import render_with_code, wants_code_applied
-from registrations.views.register_again import kept_entries
+from registrations.views.register_again import kept_again, never_cache
 from registrations.views.series_total import add_series_total
 from webinars.models import Webinar
 
@@ -165,10 +165,10 @@ def _show_page(
         return render_with_code(request, context)
     # Back from Checkout unpaid: the form as it was sent, once.
     kept = {}
-    if request.method == "GET":
-        kept = kept_entries(request, webinar.registration_key)
-    if kept.get("discount_code") and not context["notice"]:
-        return render_with_code(request, context, entries=kept)
+    if request.method == "GET" and not context["notice"]:
+        kept = kept_again(request, webinar.registration_key, context)
+    if kept.get("discount_code"):
+        return never_cache(render_with_code(request, context, entries=kept))
     form = _registration_form(request, webinar, context, initial=kept)
     if request.method == "POST":
         form.is_valid()
@@ -183,6 +183,9 @@ def _show_page(
     context["form"] = form
     context.update(extra)
     add_series_total(request, context)
+    if kept:
+        # This visitor's own entries: neither shared nor kept by a browser cache.
+        return never_cache(render(request, "registrations/register.html", context))
     if request.method == "GET":
         # The same page for every visitor: served from the cache next time.
         sessions = context["sessions"]

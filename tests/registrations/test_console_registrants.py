@@ -312,8 +312,12 @@ def test_an_open_refund_request_shows_on_the_row_and_the_detail(
 
     with django_assert_max_num_queries(10):
         listed = client.get(url(webinar)).text
-    assert listed.count("Refund requested</a>") == 1
-    assert f'href="{answer_url}">Refund requested' in listed
+    # Each link names its registrant for a screen reader's list of links.
+    assert listed.count(">Refund requested<span") == 1
+    assert (
+        f'href="{answer_url}">Refund requested'
+        f'<span class="visually-hidden">: {asking.full_name}</span></a>'
+    ) in listed
     requested = client.get(url(webinar) + "?refund=requested").text
     assert "person1@" in requested
     assert "person2@" not in requested and "person3@" not in requested

@@ -114,3 +114,60 @@ def test_what_one_visitor_typed_never_reaches_another(
     assert "<b>Ada</b>" not in page.text
     assert "ada@example.com" not in stranger.text
     assert "Ada" not in Client().get(paid_webinar.get_registration_url()).text
+
+
+def test_the_cancel_link_fills_the_form_once_and_for_nobody_else(
+    client, paid_webinar, stripe_sandbox
+):
+    checkout_url = register(client, paid_webinar)["Location"]
+    link = cancel_path(checkout_url, stripe_sandbox)
+    client.get(link)
+
+    # The link stays in the browser's history: opened again, here or in
+    # another browser, it fills nothing (the seat was released the first time).
+    stranger = Client()
+    assert stranger.get(link).status_code == 302
+    stranger_page = stranger.get(paid_webinar.get_registration_url())
+    assert "ada@example.com" not in stranger_page.text
+    page = client.get(paid_webinar.get_registration_url())
+    assert _value("email", "ada@example.com") in page.text
+    assert "no-store" in page["Cache-Control"]
+
+
+def test_a_session_full_since_comes_back_unticked_with_a_word(
+    client, organizer, stripe_sandbox
+):
+    series = make_paid_webinar(
+        owner=organizer,
+        stripe_account=stripe_sandbox.demo_account,
+        registration_type="individual_session",
+        registration_limit=1,
+        sessions=0,
+    )
+    start = timezone.now() + timedelta(days=7)
+    first, second = (
+        factories.SessionFactory(
+            webinar=series,
+            starts_at=start + timedelta(days=day),
+            ends_at=start + timedelta(days=day, hours=1),
+        )
+        for day in (0, 1)
+    )
+    _leave_checkout(client, series, stripe_sandbox, session=[first.pk, second.pk])
+    # Meanwhile someone else takes the second session's only seat.
+    register(Client(), series, email="grace@example.com", session=[second.pk])
+
+    page = client.get(series.get_registration_url())
+
+    ticked = {
+        int(value)
+        for value, attributes in re.findall(
+            r'<input type="checkbox" name="session" value="(\d+)"([^>]*)>', page.text
+        )
+        if " checked" in attributes
+    }
+    assert ticked == {first.pk}
+    assert "A session you had chosen can no longer be booked" in page.text
+    # The total states the one session still ticked (without script too).
+    assert 'id="price-total"' in page.text
+    assert "(1 × €50.00)" in page.text
