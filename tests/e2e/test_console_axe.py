@@ -185,6 +185,22 @@ def registrants_money(world: World) -> str:
     return reverse("registrations:registrants", args=[webinar.pk]) + "?q=ana"
 
 
+@state("registrant list, a refund requested")
+def registrants_refund_requested(world: World) -> str:
+    webinar = _paid(world)
+    _buyer(webinar, 1)
+    RefundRequest.objects.create(registrant=_buyer(webinar, 2), message="Sick")
+    return reverse("registrations:registrants", args=[webinar.pk])
+
+
+@state("registrant page, a refund requested")
+def registrant_refund_requested(world: World) -> str:
+    webinar = _paid(world)
+    registrant = _buyer(webinar)
+    RefundRequest.objects.create(registrant=registrant, message="Sick\nPlease")
+    return reverse("registrations:registrant_detail", args=[webinar.pk, registrant.pk])
+
+
 @state("registrant list, nothing selected (flash error)")
 def registrants_bulk_error(world: World) -> Visit:
     webinar = _paid(world)
