@@ -57,8 +57,7 @@ def _claim(folder: Path, message_id: str) -> Path | None:
     partial = folder / INDEX / f".{key}.{secrets.token_hex(4)}.tmp"
     try:
         partial.write_text(name)
-        # A link is created whole, and only where nothing is: the claim.
-        os.link(partial, claim)
+        _create_claim(partial, claim, name)
     except FileExistsError:
         claimed = claim.read_text()
         if _CLAIMED.fullmatch(claimed) and claimed.endswith(f"-{key}.eml"):
@@ -69,6 +68,25 @@ def _claim(folder: Path, message_id: str) -> Path | None:
     finally:
         partial.unlink(missing_ok=True)
     return folder / name
+
+
+def _create_claim(partial: Path, claim: Path, name: str) -> None:
+    """Create `claim` holding `name` where nothing is; FileExistsError otherwise.
+
+    A hard link to `partial` is created whole, and only where nothing is.
+    A folder that takes no hard links (some mounted volumes refuse them)
+    gets an exclusive create, then the name: a send of the same message that
+    reads the claim between the two finds it empty and takes it as a
+    crash's leftover, so there the message may, rarely, be written twice.
+    """
+    try:
+        os.link(partial, claim)
+    except FileExistsError:
+        raise
+    except OSError:
+        descriptor = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(name)
 
 
 _CLAIMED = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9]{6}-[0-9a-f]{20}\.eml")

@@ -90,3 +90,23 @@ def test_a_claim_left_empty_by_a_crash_does_not_lose_the_message(settings):
     assert written.name.endswith(f"-{key}.eml")
     assert (folder / INDEX / key).read_text() == written.name
     assert not [f for f in (folder / INDEX).iterdir() if f.name.endswith(".tmp")]
+
+
+def test_a_folder_without_hard_links_still_writes_each_message_once(
+    settings, monkeypatch
+):
+    """Some mounted volumes refuse hard links (EPERM): the claim is then an
+    exclusive create, and a message sent again is still written once."""
+    settings.EMAIL_BACKEND = "config.mail.EmlFileBackend"
+
+    def refused(source, target):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("config.mail.os.link", refused)
+    send("<row-1@tessera.test>")
+    send("<row-1@tessera.test>")
+    send("<row-2@tessera.test>", to="b@example.com")
+
+    files = sorted(settings.EMAIL_FILE_PATH.glob("*.eml"))
+    assert len(files) == 2
+    assert sum("row-1@tessera.test" in f.read_text() for f in files) == 1
