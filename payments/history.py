@@ -4,8 +4,9 @@ A price change or a refund's reason is stored as what happened (`kind`) and
 its values (`params`: amounts in minor units with their currency, moments in
 ISO 8601), never as a sentence: a French co-organizer reads in French, with
 French money and dates, what an English one did. The sentences below are the
-msgids of the entries written as text before kinds existed, so the migration
-that converts those rows (see `legacy`) matches them in both languages.
+msgids of the entries written as text before kinds existed (with
+WRITTEN_PRICE_CHANGE_TEXTS for those reworded since), so the migration that
+converts those rows (see `legacy_history`) matches them in both languages.
 """
 
 from collections.abc import Mapping
@@ -64,12 +65,21 @@ PRICE_CHANGE_TEXTS = {
     "stripe_disconnected": gettext_noop(
         "Payments turned off: Stripe account %(account)s disconnected."
     ),
-    "tier_added": gettext_noop("Early-bird price %(p)s added (until %(when)s)."),
+    "tier_added": gettext_noop("Early-bird price %(p)s added, until %(when)s."),
     "tier_removed": gettext_noop("Early-bird price %(p)s until %(when)s removed."),
     "code_created": gettext_noop("Discount code %(code)s created at %(p)s."),
     "code_changed": gettext_noop("Discount code %(code)s changed (%(p)s)."),
     "code_deactivated": gettext_noop("Discount code %(code)s deactivated."),
     "codes_generated": gettext_noop("%(count)d discount codes generated at %(p)s."),
+}
+
+# The sentences as they were written before kinds existed, where today's
+# wording differs: the migration's conversion (legacy_history) matches these.
+# Today's "until" moment carries its zone in parentheses, hence no parentheses
+# around it any more.
+WRITTEN_PRICE_CHANGE_TEXTS = {
+    **PRICE_CHANGE_TEXTS,
+    "tier_added": gettext_noop("Early-bird price %(p)s added (until %(when)s)."),
 }
 
 REFUND_REASON_TEXTS = {

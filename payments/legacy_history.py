@@ -18,7 +18,11 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.dates import MONTHS, MONTHS_AP
 
-from payments.history import PRICE_CHANGE_TEXTS, REFUND_REASON_TEXTS, moment_param
+from payments.history import (
+    REFUND_REASON_TEXTS,
+    WRITTEN_PRICE_CHANGE_TEXTS,
+    moment_param,
+)
 from payments.models import CURRENCIES
 from payments.money import MoneyError, format_money, parse_money
 
@@ -105,7 +109,7 @@ def parse_price_change(
     text = description.strip()
     currencies = [currency, *(c for c in CURRENCIES if c != currency)]
     for language, _name in settings.LANGUAGES:
-        for kind, msgid in PRICE_CHANGE_TEXTS.items():
+        for kind, msgid in WRITTEN_PRICE_CHANGE_TEXTS.items():
             with translation.override(language):
                 template = translation.gettext(msgid)
             match = _pattern(template).fullmatch(text)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from payments.errors import PricingError
 from payments.models import DiscountCode, Price, PriceTier
+from payments.money import format_money
 from webinars.models import Webinar
 
 DEFAULT_CURRENCY = "USD"
@@ -38,6 +39,25 @@ def invalid_code_message() -> str:
     # One message for unknown, expired, exhausted and inactive codes, so that
     # guessing reveals nothing about which codes exist.
     return _("This discount code is not valid.")
+
+
+def code_price_message(
+    *, before: Quote, with_code: Quote, language: str | None = None
+) -> str:
+    """What a usable code tells the registrant, on the page and from the check.
+
+    `before`: the price without the code. A code never makes it dearer (quote),
+    so a code at or above the running price (an early-bird tier below the
+    code's price, say) changes nothing, and says so.
+    """
+    if with_code.amount == 0:
+        return _("This code gives free registration.")
+    price = format_money(with_code.amount, with_code.currency, language)
+    if with_code.amount >= before.amount:
+        return _(
+            "This code gives no lower price than the current one: you pay %(price)s."
+        ) % {"price": price}
+    return _("With this code the price is %(price)s.") % {"price": price}
 
 
 def current_tier(*, tiers: list[PriceTier], at: datetime) -> PriceTier | None:

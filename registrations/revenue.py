@@ -8,11 +8,12 @@ Stripe's fees and the platform fee. Two currencies are never added together.
 from dataclasses import dataclass
 from datetime import UTC, date
 
+from babel.dates import format_skeleton
 from django.db.models import QuerySet
 
 from organizers.models import Organizer
 from payments.models import Payment
-from payments.money import MoneyText
+from payments.money import MoneyText, babel_locale
 from registrations.refunds.reports import settled
 from webinars.models import Webinar
 
@@ -82,7 +83,14 @@ class Bar:
 
 CHART_HEIGHT = 160
 BAR_WIDTH = 36
-BAR_GAP = 12
+# Room for the longest abbreviated month under its bar ("sept. 2026").
+BAR_GAP = 24
+
+
+def month_label(month: date, language: str | None = None) -> str:
+    """Return the chart's short month, as CLDR abbreviates it: "Dec 2026" in
+    English, "déc. 2026" in French (the active language by default)."""
+    return format_skeleton("yMMM", month, locale=babel_locale(language))
 
 
 def chart_bars(rows: list[MonthTotals], labels: list[str]) -> list[Bar]:

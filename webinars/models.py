@@ -51,7 +51,7 @@ class Webinar(models.Model):
         ALL_SESSIONS = "all_sessions", _("Registrants attend all sessions")
         INDIVIDUAL_SESSION = (
             "individual_session",
-            _("Registrants choose one session"),
+            _("Registrants choose one or more sessions"),
         )
 
     class Approval(models.TextChoices):

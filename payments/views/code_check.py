@@ -16,7 +16,7 @@ from organizers.ratelimit import retry_after, too_many
 from payments.errors import PricingError
 from payments.models import Price
 from payments.money import format_money
-from payments.pricing import Quote, invalid_code_message, quote
+from payments.pricing import Quote, code_price_message, invalid_code_message, quote
 from payments.views.language import chosen_language
 from webinars.models import Webinar
 
@@ -30,6 +30,9 @@ def _code_answer(*, valid: bool, q: Quote, message: str) -> dict[str, Any]:
         "currency": q.currency,
         "display": format_money(q.amount, q.currency),
         "message": message,
+        # Whether the early-bird deadline still sets this price (the page
+        # hides its line when the code does).
+        "tier_ends": q.tier_ends_at is not None,
     }
 
 
@@ -77,10 +80,5 @@ def _check_code(request: HttpRequest, key: str) -> JsonResponse:
         with_code = quote(webinar=webinar, code=code)
     except PricingError as error:
         return JsonResponse(_code_answer(valid=False, q=base, message=error.message))
-    if with_code.amount == 0:
-        message = _("This code gives free registration.")
-    else:
-        message = _("With this code the price is %(price)s.") % {
-            "price": format_money(with_code.amount, with_code.currency)
-        }
+    message = code_price_message(before=base, with_code=with_code)
     return JsonResponse(_code_answer(valid=True, q=with_code, message=message))

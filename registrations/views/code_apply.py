@@ -8,10 +8,9 @@ no code typed registers instead (wants_code_applied).
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from payments.errors import PricingError
-from payments.money import format_money
+from payments.pricing import code_price_message
 from registrations.forms.registration import RegistrationForm
 from registrations.registration import price_registration
 from registrations.views.series_total import add_series_total
@@ -70,12 +69,9 @@ def render_with_code(
         context["code_message"] = error.message
         add_series_total(request, context)
         return render(request, "registrations/register.html", context)
+    context["code_message"] = code_price_message(
+        before=context["quote"], with_code=quote, language=context["language"]
+    )
     context["quote"] = quote
-    if quote.amount == 0:
-        context["code_message"] = _("This code gives free registration.")
-    else:
-        context["code_message"] = _("With this code the price is %(price)s.") % {
-            "price": format_money(quote.amount, quote.currency, context["language"])
-        }
     add_series_total(request, context)
     return render(request, "registrations/register.html", context)

@@ -66,10 +66,13 @@ def filtered(webinar: Webinar, form: ConsoleFilterForm) -> QuerySet[Registrant]:
         .select_related("payment", "session", "discount_code")
         .annotate(open_request_pk=Subquery(_open_requests().values("pk")[:1]))
     )
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    if status:
+        registrants = registrants.filter(status=status)
+    else:
+        registrants = registrants.exclude(_abandoned_then_registered())
     if form.is_valid():
         data = form.cleaned_data
-        if data["status"]:
-            registrants = registrants.filter(status=data["status"])
         text = data["q"].strip()
         if text:
             registrants = registrants.filter(
@@ -80,6 +83,19 @@ def filtered(webinar: Webinar, form: ConsoleFilterForm) -> QuerySet[Registrant]:
         if data["refund"]:
             registrants = _refund_filter(registrants, data["refund"])
     return registrants.order_by("-created_at", "-pk")
+
+
+def _abandoned_then_registered() -> Q:
+    """An abandoned checkout whose email registered again for the webinar.
+
+    Someone who left Checkout and then paid is one person: the list shows
+    their registration, not also the checkout they left (the status filter
+    "Checkout abandoned" still shows every one).
+    """
+    again = Registrant.objects.filter(
+        webinar_id=OuterRef("webinar_id"), email__iexact=OuterRef("email")
+    ).exclude(status=Registrant.Status.EXPIRED)
+    return Q(status=Registrant.Status.EXPIRED) & Q(Exists(again))
 
 
 def _open_requests() -> QuerySet[RefundRequest]:
@@ -113,6 +129,7 @@ def registrants(request: HttpRequest, pk: int) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
+    counts = status_counts(webinar)
     return render(
         request,
         "registrations/console/registrants.html",
@@ -120,7 +137,7 @@ def registrants(request: HttpRequest, pk: int) -> HttpResponse:
             "webinar": webinar,
             "form": form,
             "page": page,
-            "counts": status_counts(webinar),
+            "counts": counts,
             "statuses": Registrant.Status.choices,
             "query": query.urlencode(),
             "rows": [_row(r, webinar) for r in page.object_list],
@@ -128,6 +145,9 @@ def registrants(request: HttpRequest, pk: int) -> HttpResponse:
             "filtered": any(
                 request.GET.get(name) for name in ("status", "q", "refund")
             ),
+            # Abandoned checkouts of people who registered again are left out.
+            "folds_abandoned": not request.GET.get("status")
+            and bool(counts.get(Registrant.Status.EXPIRED)),
         },
     )
 

@@ -26,7 +26,7 @@ def revenue_report(request: HttpRequest) -> HttpResponse:
                 "currency": currency,
                 "rows": list(zip(rows, labels, strict=True)),
                 "bars": revenue.chart_bars(
-                    rows, [formats.date_format(row.month, "M Y") for row in rows]
+                    rows, [revenue.month_label(row.month) for row in rows]
                 ),
                 "width": max(len(rows), 1) * (BAR_WIDTH + BAR_GAP),
             }

@@ -23,12 +23,16 @@
     paid: !!(submit && submit.dataset.paid === "true"),
     amount: parseInt(block.dataset.amount, 10) || 0
   };
-  function showPrice(text, paid, minor) {
+  var tierEnd = document.getElementById("price-tier-end");
+  // `tierEnds`: false when a code sets the price, so the early-bird deadline
+  // no longer applies (undefined: the price without a code).
+  function showPrice(text, paid, minor, tierEnds) {
     amount.textContent = text;
     // The series total (series-total.js) follows the price per session.
     block.dispatchEvent(new CustomEvent("pricechange", {detail: {amount: minor === undefined ? initial.amount : minor}}));
     if (submit) { submit.textContent = paid ? submit.dataset.paidLabel : submit.dataset.freeLabel; }
     paidOnly.forEach(function (line) { line.hidden = !paid; });
+    if (tierEnd && tierEnds === false) { tierEnd.hidden = true; }
   }
   function apply() {
     var message = document.getElementById("price-code-message");
@@ -42,7 +46,7 @@
     fetch(url, {headers: {"Accept": "application/json"}}).then(function (r) { return r.json(); }).then(function (data) {
       message.textContent = data.message || "";
       if (data.valid) {
-        showPrice(data.amount === 0 ? block.dataset.freeLabel : data.display, data.amount > 0, data.amount);
+        showPrice(data.amount === 0 ? block.dataset.freeLabel : data.display, data.amount > 0, data.amount, !!data.tier_ends);
       } else {
         showPrice(initial.text, initial.paid);
       }

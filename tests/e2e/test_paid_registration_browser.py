@@ -6,8 +6,11 @@ field registers while Enter in the code field applies the code (with and
 without script).
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from payments.models import Payment
@@ -249,3 +252,28 @@ def test_apply_clicked_with_no_code_asks_for_one(
     )
     assert page.url == app.url + webinar.get_registration_url()
     assert not Registrant.objects.exists()
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["script", "no-script"])
+def test_a_code_below_the_early_bird_price_hides_its_deadline(
+    app, browser, organizer, stripe_sandbox, script
+):
+    webinar = sandbox_webinar(organizer, stripe_sandbox, title="Early and coded")
+    factories.PriceTierFactory(
+        price=webinar.price, amount=4000, ends_at=timezone.now() + timedelta(days=3)
+    )
+    factories.DiscountCodeFactory(webinar=webinar, code="SAVE", amount=1900)
+    page = browser.new_context(java_script_enabled=script).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(app.url + webinar.get_registration_url())
+    expect(page.locator("#price-tier-end")).to_be_visible()
+    fill_the_form(page, email="early@example.com", code="SAVE")
+
+    page.get_by_role("button", name="Apply").click()
+
+    expect(page.locator("#price-amount")).to_have_text("€19.00")
+    expect(page.locator("#price-code-message")).to_have_text(
+        "With this code the price is €19.00."
+    )
+    expect(page.locator("#price-tier-end")).to_be_hidden()
+    expect(page.locator("#price-code")).to_have_count(0)

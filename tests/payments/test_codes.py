@@ -15,6 +15,7 @@ from tests.factories import (
     DiscountCodeFactory,
     OrganizerFactory,
     PriceFactory,
+    PriceTierFactory,
     WebinarFactory,
 )
 
@@ -338,7 +339,26 @@ def test_code_check_gives_the_price_with_the_code(webinar, priced, client, fresh
         "currency": "USD",
         "display": "US$50.00",
         "message": "With this code the price is US$50.00.",
+        "tier_ends": False,
     }
+
+
+def test_a_code_above_the_early_bird_price_says_it_lowers_nothing(
+    webinar, priced, client, fresh_cache
+):
+    PriceTierFactory(
+        price=priced, amount=3000, ends_at=timezone.now() + timedelta(days=2)
+    )
+    DiscountCodeFactory(webinar=webinar, code="PARTNER", amount=5000)
+    answer = check(client, webinar, "partner").json()
+    assert (answer["valid"], answer["amount"], answer["tier_ends"]) == (
+        True,
+        3000,
+        True,
+    )
+    assert answer["message"] == (
+        "This code gives no lower price than the current one: you pay US$30.00."
+    )
 
 
 def test_code_check_speaks_the_registrants_language(
@@ -380,6 +400,7 @@ def test_code_check_says_the_same_for_every_invalid_code(
         "currency": "USD",
         "display": "US$100.00",
         "message": "This discount code is not valid.",
+        "tier_ends": False,
     }
 
 

@@ -62,14 +62,14 @@ def test_a_change_written_in_english_reads_in_french(webinar):
     assert change.description == ""
     assert texts(price, "en") == [
         "Price changed from US$100.00 to US$90.00.",
-        "Early-bird price US$80.00 added (until Dec. 3, 2026, 2 p.m. "
-        "(Europe/Paris, UTC+01:00)).",
+        "Early-bird price US$80.00 added, until Dec. 3, 2026, 2 p.m. "
+        "(Europe/Paris, UTC+01:00).",
         "Discount code SPRING created at US$50.00.",
     ]
     assert texts(price, "fr") == [
         f"Prix modifié\u00a0: 100,00{NBSP}$US → 90,00{NBSP}$US.",
-        f"Tarif de prévente de 80,00{NBSP}$US ajouté (jusqu’au 3 décembre 2026 "
-        "14:00 (Europe/Paris, UTC+01:00)).",
+        f"Tarif de prévente de 80,00{NBSP}$US ajouté, jusqu’au 3 décembre 2026 "
+        "14:00 (Europe/Paris, UTC+01:00).",
         f"Code de réduction SPRING créé à 50,00{NBSP}$US.",
     ]
 
@@ -192,12 +192,41 @@ def test_the_migration_converts_english_and_french_sentences(webinar):
     with translation.override("fr"):
         assert rows[0].text == f"Prix modifié\u00a0: 100,00{NBSP}€ → 90,00{NBSP}€."
         assert rows[5].text == (
-            f"Tarif de prévente de 80,00{NBSP}€ ajouté (jusqu’au 3 décembre 2026 "
-            "14:00 (Europe/Paris, UTC+01:00))."
+            f"Tarif de prévente de 80,00{NBSP}€ ajouté, jusqu’au 3 décembre 2026 "
+            "14:00 (Europe/Paris, UTC+01:00)."
         )
         assert rows[10].text == "Somebody wrote this by hand."
     # Run again: nothing left to convert, nothing changed.
     assert convert_price_changes(PriceChange) == 0
+
+
+def test_an_early_bird_entry_written_in_the_old_wording_reads_in_todays(webinar):
+    # Sentences written before kinds existed put the moment in parentheses;
+    # they still convert, then read without a parenthesis inside another.
+    price = PriceFactory(webinar=webinar, amount=9000, currency="EUR")
+    PriceChange.objects.create(
+        price=price,
+        description=(
+            f"Tarif de prévente de 80,00{NBSP}€ ajouté (jusqu’au 3 décembre 2026 "
+            "14:00)."
+        ),
+    )
+    assert convert_price_changes(PriceChange) == 1
+    row = price.changes.get()
+    assert (row.kind, row.params["ends_at"]) == ("tier_added", TIER_END.isoformat())
+    assert texts(price, "en") == [
+        "Early-bird price €80.00 added, until Dec. 3, 2026, 2 p.m. "
+        "(Europe/Paris, UTC+01:00)."
+    ]
+    # Today's wording is not mistaken for a sentence of the old days.
+    assert (
+        parse_price_change(
+            "Early-bird price €80.00 added, until Dec. 3, 2026, 2 p.m.",
+            currency="EUR",
+            zone="Europe/Paris",
+        )
+        is None
+    )
 
 
 def test_an_amount_that_does_not_read_back_stays_legacy():

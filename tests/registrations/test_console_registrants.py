@@ -333,3 +333,23 @@ def test_an_open_refund_request_shows_on_the_row_and_the_detail(
 def test_refund_request_filter_speaks_french(login, organizer, webinar):
     page = login(organizer).get(url(webinar), HTTP_ACCEPT_LANGUAGE="fr").text
     assert '<option value="requested">Remboursement demandé</option>' in page
+
+
+def test_a_checkout_left_then_paid_is_one_person_in_the_list(login, organizer, webinar):
+    make(webinar, 1, email="ada@example.com", status=Registrant.Status.EXPIRED)
+    make(webinar, 2, email="ADA@example.com")
+    make(webinar, 3, email="grace@example.com", status=Registrant.Status.EXPIRED)
+    client = login(organizer)
+
+    listed = client.get(url(webinar)).text
+    # Ada paid after leaving a checkout: her registration only. Grace never
+    # came back: her abandoned checkout stays, for the organizer to see.
+    assert listed.count("Son1<") + listed.count("Son2<") == 1
+    assert "Son2<" in listed and "Son3<" in listed
+    assert 'id="abandoned-folded"' in listed
+    every = client.get(url(webinar) + "?status=expired").text
+    assert "Son1<" in every and "Son3<" in every
+    assert 'id="abandoned-folded"' not in every
+    exported = client.get(url(webinar, "registrants.csv"))
+    body = b"".join(exported.streaming_content).decode()
+    assert "person1@" not in body and "grace@example.com" in body

@@ -8,7 +8,10 @@ static/js/price.js sends Enter to the register button itself
 (tests/e2e/test_paid_registration_browser.py).
 """
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from payments.models import Payment
 from registrations.models import Registrant
@@ -111,3 +114,27 @@ def test_the_script_gets_the_empty_code_message_in_the_page_language(client, web
     assert 'data-empty-code-message="Saisissez d’abord un code de réduction."' in (
         french
     )
+
+
+def test_a_code_below_the_early_bird_price_replaces_its_deadline(
+    client, paid_webinar, stripe_sandbox
+):
+    """One line says what the code does; the early-bird deadline no longer
+    sets the price, so it is not shown; a code above it says so."""
+    price = paid_webinar.price
+    factories.PriceTierFactory(
+        price=price, amount=4000, ends_at=timezone.now() + timedelta(days=3)
+    )
+    factories.DiscountCodeFactory(webinar=paid_webinar, code="SAVE", amount=1900)
+    factories.DiscountCodeFactory(webinar=paid_webinar, code="PARTNER", amount=4500)
+
+    saving = enter(client, paid_webinar, discount_code="SAVE").text
+    assert "With this code the price is €19.00." in saving
+    assert 'id="price-code"' not in saving
+    assert 'id="price-tier-end"' not in saving
+
+    none = enter(client, paid_webinar, discount_code="PARTNER").text
+    assert (
+        "This code gives no lower price than the current one: you pay €40.00." in none
+    )
+    assert 'id="price-tier-end"' in none

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from payments.models import Payment
@@ -499,6 +500,23 @@ def test_favicon_is_linked_and_favicon_ico_redirects_to_it(client, webinar):
     assert response.status_code == 302
     assert response["Location"].endswith("favicon.svg")
     assert (Path(settings.BASE_DIR) / "static/favicon.svg").exists()
+
+
+def test_registrant_pages_do_not_lead_to_the_organizers_login(client, webinar):
+    # "/" redirects to the login: the brand is plain text for registrants.
+    login = reverse("organizers:login")
+    page = client.get(webinar.get_registration_url()).text
+    done = client.get(register(client, webinar)["Location"]).text
+    for text in (page, done):
+        assert '<span class="brand">Tessera</span>' in text
+        assert 'href="/"' not in text
+        assert f'href="{login}' not in text
+
+
+def test_the_console_keeps_the_brand_link_to_the_dashboard(client, webinar):
+    client.force_login(webinar.owner.user)
+    page = client.get(reverse("webinars:detail", args=[webinar.pk])).text
+    assert f'<a class="brand" href="{reverse("webinars:dashboard")}">' in page
 
 
 @pytest.mark.parametrize(

@@ -85,3 +85,18 @@ def test_empty_report(login, organizer):
 
 def test_report_needs_a_login(client):
     assert client.get(reverse("registrations:revenue")).status_code == 302
+
+
+def test_chart_months_are_abbreviated_as_each_language_does(login, organizer, sales):
+    client = login(organizer)
+    english = client.get(
+        reverse("registrations:revenue"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert 'class="axis">Dec 2026</text>' in english
+    french = client.get(
+        reverse("registrations:revenue"), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert 'class="axis">déc. 2026</text>' in french
+    assert 'class="axis">nov. 2026</text>' in french
+    assert "Déc 2026" not in french
+    assert "Frais de plateforme" in french and "Commission" not in french
