@@ -33,6 +33,9 @@ def test_the_404_is_in_english_for_an_english_visitor(client):
     page = response.content.decode()
     assert '<html lang="en">' in page
     assert "<h1>Page not found</h1>" in page
+    # Error pages meet registrants too: the brand sends nobody to a login.
+    assert '<span class="brand">Tessera</span>' in page
+    assert '<a class="brand"' not in page
 
 
 def test_a_bad_host_is_the_styled_400_in_the_visitors_language():
