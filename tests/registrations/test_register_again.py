@@ -27,6 +27,38 @@ def _value(name: str, value: str) -> str:
     return f'name="{name}" value="{value}"'
 
 
+def _series(organizer, stripe_sandbox, *, days: int, **fields):
+    """A paid series whose registrants choose sessions, one a day from next week."""
+    series = make_paid_webinar(
+        owner=organizer,
+        stripe_account=stripe_sandbox.demo_account,
+        registration_type="individual_session",
+        sessions=0,
+        **fields,
+    )
+    start = timezone.now() + timedelta(days=7)
+    sessions = [
+        factories.SessionFactory(
+            webinar=series,
+            starts_at=start + timedelta(days=day),
+            ends_at=start + timedelta(days=day, hours=1),
+        )
+        for day in range(days)
+    ]
+    return series, sessions
+
+
+def _ticked(html: str) -> set[int]:
+    """The session boxes the page comes back with ticked."""
+    return {
+        int(value)
+        for value, attributes in re.findall(
+            r'<input type="checkbox" name="session" value="(\d+)"([^>]*)>', html
+        )
+        if " checked" in attributes
+    }
+
+
 def test_the_form_comes_back_with_names_email_and_answers_once(
     client, paid_webinar, stripe_sandbox
 ):
@@ -69,33 +101,13 @@ def test_a_code_comes_back_applied_with_its_price(client, paid_webinar, stripe_s
 
 
 def test_the_sessions_of_a_series_come_back_ticked(client, organizer, stripe_sandbox):
-    series = make_paid_webinar(
-        owner=organizer,
-        stripe_account=stripe_sandbox.demo_account,
-        registration_type="individual_session",
-        sessions=0,
-    )
-    start = timezone.now() + timedelta(days=7)
-    first, second, third = (
-        factories.SessionFactory(
-            webinar=series,
-            starts_at=start + timedelta(days=day),
-            ends_at=start + timedelta(days=day, hours=1),
-        )
-        for day in (0, 1, 2)
-    )
+    series, (first, second, third) = _series(organizer, stripe_sandbox, days=3)
     _leave_checkout(client, series, stripe_sandbox, session=[first.pk, third.pk])
     assert not Registrant.objects.filter(status=Registrant.Status.PENDING).exists()
 
     page = client.get(series.get_registration_url())
 
-    ticked = {
-        int(value)
-        for value, attributes in re.findall(
-            r'<input type="checkbox" name="session" value="(\d+)"([^>]*)>', page.text
-        )
-        if " checked" in attributes
-    }
+    ticked = _ticked(page.text)
     assert ticked == {first.pk, third.pk}
 
 
@@ -137,21 +149,8 @@ def test_the_cancel_link_fills_the_form_once_and_for_nobody_else(
 def test_a_session_full_since_comes_back_unticked_with_a_word(
     client, organizer, stripe_sandbox
 ):
-    series = make_paid_webinar(
-        owner=organizer,
-        stripe_account=stripe_sandbox.demo_account,
-        registration_type="individual_session",
-        registration_limit=1,
-        sessions=0,
-    )
-    start = timezone.now() + timedelta(days=7)
-    first, second = (
-        factories.SessionFactory(
-            webinar=series,
-            starts_at=start + timedelta(days=day),
-            ends_at=start + timedelta(days=day, hours=1),
-        )
-        for day in (0, 1)
+    series, (first, second) = _series(
+        organizer, stripe_sandbox, days=2, registration_limit=1
     )
     _leave_checkout(client, series, stripe_sandbox, session=[first.pk, second.pk])
     # Meanwhile someone else takes the second session's only seat.
@@ -159,13 +158,7 @@ def test_a_session_full_since_comes_back_unticked_with_a_word(
 
     page = client.get(series.get_registration_url())
 
-    ticked = {
-        int(value)
-        for value, attributes in re.findall(
-            r'<input type="checkbox" name="session" value="(\d+)"([^>]*)>', page.text
-        )
-        if " checked" in attributes
-    }
+    ticked = _ticked(page.text)
     assert ticked == {first.pk}
     assert "A session you had chosen can no longer be booked" in page.text
     # The total states the one session still ticked (without script too).
