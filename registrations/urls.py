@@ -9,6 +9,7 @@ from registrations.views import (
     refunds,
     registration,
     revenue,
+    self_cancel,
     waitlist,
 )
 from registrations.views import emails as views_emails
@@ -35,10 +36,10 @@ urlpatterns = [
     path("join/<str:token>/calendar.ics", join.join_calendar, name="join_calendar"),
 ]
 
-# Refunds and cancellations (registrations/views/refunds.py).
+# Refunds and cancellations (registrations/views/refunds.py, self_cancel.py).
 _console = "console/webinars/<int:pk>/"
 urlpatterns += [
-    path("cancel/<str:token>/", refunds.self_cancel, name="self_cancel"),
+    path("cancel/<str:token>/", self_cancel.self_cancel, name="self_cancel"),
     path(
         _console + "registrants/<int:registrant_pk>/refund/",
         refunds.refund_registrant,

@@ -10,7 +10,7 @@ Stripe refunds once.
 import secrets
 from dataclasses import dataclass
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from payments.models import MAXIMUM_AMOUNT, Payment, Refund
@@ -140,15 +140,15 @@ class RefundSummary:
     application_fee_display = MoneyText()
 
 
-def summarize_payment(payment: Payment) -> RefundSummary:
-    """Return the amounts paid, refunded, in flight and still refundable."""
-    by_status = dict(
-        payment.refunds.filter(status__in=ACTIVE_STATUSES)
-        .values_list("status")
-        .annotate(total=Sum("amount"))
-    )
-    refunded = by_status.pop(Refund.Status.SUCCEEDED, 0)
-    in_flight = sum(by_status.values())
+def summarize_payment(
+    payment: Payment, refunds: list[Refund] | None = None
+) -> RefundSummary:
+    """Return the amounts paid, refunded, in flight and still refundable.
+
+    `refunds`: the payment's Refund rows already read, so that the summary
+    says what a page's list of them says; without, the database adds them up.
+    """
+    refunded, in_flight = _refund_totals(payment.refunds.all(), refunds)
     return RefundSummary(
         amount=payment.amount,
         currency=payment.currency,
@@ -159,6 +159,24 @@ def summarize_payment(payment: Payment) -> RefundSummary:
         application_fee=payment.application_fee,
         stripe_fee_currency=payment.stripe_fee_currency,
     )
+
+
+def _refund_totals(
+    queryset: QuerySet[Refund], refunds: list[Refund] | None
+) -> tuple[int, int]:
+    """Return what succeeded and what is in flight: of `refunds`, else the query."""
+    if refunds is not None:
+        return (
+            sum(r.amount for r in refunds if r.status == Refund.Status.SUCCEEDED),
+            sum(r.amount for r in refunds if r.status in IN_FLIGHT_STATUSES),
+        )
+    by_status = dict(
+        queryset.filter(status__in=ACTIVE_STATUSES)
+        .values_list("status")
+        .annotate(total=Sum("amount"))
+    )
+    refunded = by_status.pop(Refund.Status.SUCCEEDED, 0)
+    return refunded, sum(by_status.values())
 
 
 def is_shared(registrant: Registrant) -> bool:
@@ -179,25 +197,27 @@ def share_amount(registrant: Registrant) -> int:
     return registrant.payment.amount
 
 
-def share_summary(registrant: Registrant) -> RefundSummary:
+def share_summary(
+    registrant: Registrant, refunds: list[Refund] | None = None
+) -> RefundSummary:
     """Return the amounts of the registrant's share of their payment.
 
     A payment of one registrant is theirs whole (summarize_payment). A shared
     one (several sessions in one checkout): the share is the registrant's own
     amount, less the refunds made for that share, and never more than what
-    remains of the payment.
+    remains of the payment. `refunds`: the payment's rows already read, each
+    with its `share` (select_related), as summarize_payment takes them.
     """
     payment = registrant.payment
-    whole = summarize_payment(payment)
+    whole = summarize_payment(payment, refunds)
     if not is_shared(registrant):
         return whole
-    by_status = dict(
-        payment.refunds.filter(status__in=ACTIVE_STATUSES, share__registrant=registrant)
-        .values_list("status")
-        .annotate(total=Sum("amount"))
+    refunded, in_flight = _refund_totals(
+        payment.refunds.filter(share__registrant=registrant),
+        None
+        if refunds is None
+        else [r for r in refunds if _share_of(r) == registrant.pk],
     )
-    refunded = by_status.pop(Refund.Status.SUCCEEDED, 0)
-    in_flight = sum(by_status.values())
     return RefundSummary(
         amount=registrant.amount,
         currency=payment.currency,
@@ -210,6 +230,14 @@ def share_summary(registrant: Registrant) -> RefundSummary:
         application_fee=payment.application_fee,
         stripe_fee_currency=payment.stripe_fee_currency,
     )
+
+
+def _share_of(refund: Refund) -> int | None:
+    """Return the id of the registrant whose share the refund gives back, if any."""
+    try:
+        return refund.share.registrant_id
+    except RefundShare.DoesNotExist:
+        return None
 
 
 def share_refundable(registrant: Registrant) -> int:

@@ -5,7 +5,6 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     JsonResponse,
@@ -14,25 +13,21 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from organizers.bounds import is_url_token
 from organizers.csv_export import stream_csv
 from organizers.permissions import organizer_required
 from payments.models import Payment, Refund
 from payments.money import format_money
-from registrations.emails.context import describe_session, sessions_for
 from registrations.forms.refunds import (
     AnswerRequestForm,
     CancellationForm,
     PolicyForm,
     RefundActionForm,
-    SelfCancelForm,
 )
 from registrations.models import RefundRequest, Registrant
-from registrations.purchase import purchase_kind, sells_recording
 from registrations.refunds import (
     cancellation,
     ledger,
@@ -58,10 +53,8 @@ def _currency(registrant: Registrant) -> str:
     return registrant.currency or "USD"
 
 
-def _refund_message(refund: Refund | None) -> tuple[int, str]:
+def _refund_message(refund: Refund) -> tuple[int, str]:
     """Return the message level and text that tell where a refund stands."""
-    if refund is None:
-        return messages.SUCCESS, _("The registration is cancelled.")
     amount = format_money(refund.amount, refund.payment.currency)
     if refund.status == Refund.Status.FAILED:
         return messages.ERROR, _("The refund of %(amount)s failed: %(reason)s") % {
@@ -81,26 +74,67 @@ def _refund_message(refund: Refund | None) -> tuple[int, str]:
     }
 
 
-def _refund_rows(registrant: Registrant) -> dict[str, Any]:
-    """Return the registrant's refunds and whether one still waits for Stripe."""
-    rows = list(registrant.payment.refunds.all()) if registrant.payment else []
+def _banner(refund: Refund | None) -> dict[str, Any] | None:
+    """Return what the page says of the refund just made, as it stands now."""
+    if refund is None:
+        return None
+    level, text = _refund_message(refund)
+    return {"refund": refund, "tags": messages.DEFAULT_TAGS[level], "text": text}
+
+
+def _shown_refund(request: HttpRequest) -> int | None:
+    """Return the id of the refund the page was sent back with (?refund=<id>)."""
+    value = request.GET.get("refund", "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _with_refund(url: str, refund: Refund) -> HttpResponse:
+    return redirect(f"{url}?refund={refund.pk}")
+
+
+def _refund_state(registrant: Registrant, shown: int | None) -> dict[str, Any]:
+    """Return the registrant's refunds and what the page says of them.
+
+    The rows are read once, and the banner about the refund just made, the
+    summary and "waiting" all come from them: the worker may answer between
+    two reads, and the page would then say "waiting" beside "Succeeded".
+    """
+    payment = registrant.payment
+    rows = list(payment.refunds.select_related("share")) if payment else []
+    paid = ledger.is_paid(registrant)
     return {
         "refund_rows": rows,
         "refunds_waiting": any(r.status == Refund.Status.REQUESTED for r in rows),
+        "paid": paid,
+        "summary": ledger.share_summary(registrant, rows) if paid else None,
+        "banner": _banner(next((r for r in rows if r.pk == shown), None)),
     }
 
 
 @organizer_required
 @require_GET
 def refund_status(request: HttpRequest, pk: int, registrant_pk: int) -> JsonResponse:
-    """The registrant's refund rows, for the page that waits for Stripe's answer."""
+    """The parts of the registrant's refund page that follow Stripe's answer."""
     webinar = managed_webinar(request, pk)
     registrant = _registrant(webinar, registrant_pk)
-    context = {"webinar": webinar, **_refund_rows(registrant)}
-    html = render_to_string(
-        "registrations/refunds/_refund_status.html", context, request=request
+    context = {
+        "webinar": webinar,
+        "registrant": registrant,
+        **_refund_state(registrant, _shown_refund(request)),
+    }
+
+    def part(name: str) -> str:
+        template = f"registrations/refunds/{name}.html"
+        return render_to_string(template, context, request=request)
+
+    return JsonResponse(
+        {
+            "waiting": context["refunds_waiting"],
+            "html": part("_refund_status"),
+            "state": part("_registrant_state"),
+            "banner": part("_refund_banner"),
+        }
     )
-    return JsonResponse({"waiting": context["refunds_waiting"], "html": html})
 
 
 @organizer_required
@@ -112,16 +146,12 @@ def refund_registrant(
     webinar = managed_webinar(request, pk)
     registrant = _registrant(webinar, registrant_pk)
     currency = _currency(registrant)
-    paid = ledger.is_paid(registrant)
-    summary = ledger.share_summary(registrant) if paid else None
     form = RefundActionForm(request.POST or None, currency=currency)
     step = request.POST.get("step", "")
     context = {
         "webinar": webinar,
         "registrant": registrant,
-        "summary": summary,
-        "paid": paid,
-        **_refund_rows(registrant),
+        **_refund_state(registrant, _shown_refund(request)),
     }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -140,11 +170,15 @@ def refund_registrant(
                 return redirect(
                     "registrations:refund_registrant", webinar.pk, registrant.pk
                 )
-            level, text = _refund_message(refund)
-            messages.add_message(request, level, text)
-            return redirect(
-                "registrations:refund_registrant", webinar.pk, registrant.pk
+            here = reverse(
+                "registrations:refund_registrant", args=[webinar.pk, registrant.pk]
             )
+            if refund is None:
+                messages.success(request, _("The registration is cancelled."))
+                return redirect(here)
+            # The page says where the refund stands when it is shown, not now:
+            # the worker may answer before the page is read.
+            return _with_refund(here, refund)
         try:
             plan = organizer_actions.plan_action(
                 registrant=registrant, action=data["action"], amount=data["amount"]
@@ -180,6 +214,7 @@ def refund_registrant(
 def refunds_overview(request: HttpRequest, pk: int) -> HttpResponse:
     """The webinar's payments, refunds, failed refunds, requests and disputes."""
     webinar = managed_webinar(request, pk)
+    shown = _shown_refund(request)
     payments = (
         Payment.objects.filter(webinar=webinar, paid_at__isnull=False)
         .prefetch_related(
@@ -204,6 +239,14 @@ def refunds_overview(request: HttpRequest, pk: int) -> HttpResponse:
                 registrant__webinar=webinar, outcome=RefundRequest.Outcome.OPEN
             ).select_related("registrant__payment"),
             "policy": self_service.policy_text(webinar),
+            # Read with the page, as its amounts are (see _refund_state).
+            "banner": _banner(
+                Refund.objects.filter(pk=shown, payment__webinar=webinar)
+                .select_related("payment")
+                .first()
+                if shown
+                else None
+            ),
         },
     )
 
@@ -271,11 +314,14 @@ def answer_refund_request(
         except ledger.RefundError as error:
             form.add_error(None, error.message)
         else:
+            overview = reverse("registrations:refunds_overview", args=[webinar.pk])
+            if decision != "decline" and refund is not None:
+                return _with_refund(overview, refund)
             if decision == "decline":
                 messages.success(request, _("Refund request declined."))
             else:
-                messages.add_message(request, *_refund_message(refund))
-            return redirect("registrations:refunds_overview", webinar.pk)
+                messages.success(request, _("The registration is cancelled."))
+            return redirect(overview)
     paid = ledger.is_paid(registrant)
     return render(
         request,
@@ -371,70 +417,6 @@ def report_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     webinar = managed_webinar(request, pk)
     return stream_csv(
         reports.report_rows(webinar), filename=f"webinar-{webinar.pk}-payments.csv"
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def self_cancel(request: HttpRequest, token: str) -> HttpResponse:
-    """The registrant's cancel link: cancel, with a refund under the policy."""
-    if not is_url_token(token):
-        raise Http404
-    registrant = get_object_or_404(
-        Registrant.objects.select_related("webinar", "payment", "session"),
-        cancel_token=token,
-    )
-    form = SelfCancelForm(request.POST or None)
-    error = ""
-    confirming = False
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        quote = self_service.quote_self_cancel(registrant=registrant)
-        if data["action"] == "cancel" and quote.can_cancel:
-            # Two steps: the first shows what happens; the second, with the
-            # amount the registrant saw, cancels. A changed amount asks again.
-            confirming = not data["confirm"] or data["refund"] != quote.refund_amount
-            if confirming and data["confirm"]:
-                error = _("The refund has changed since: please check it again.")
-        if not confirming:
-            try:
-                if data["action"] == "request":
-                    self_service.request_refund(
-                        registrant=registrant, message=data["message"]
-                    )
-                    messages.success(request, _("Your refund request was sent."))
-                else:
-                    self_service.self_cancel(registrant=registrant)
-            except ledger.RefundError as exc:
-                error = exc.message
-            else:
-                return redirect(request.path)
-    elif request.method == "POST":
-        error = _("Choose what to do.")
-    registrant.refresh_from_db()
-    quote = self_service.quote_self_cancel(registrant=registrant)
-    payment = registrant.payment
-    language = translation.get_language() or "en"
-    bought = purchase_kind(registrant)
-    return render(
-        request,
-        "registrations/refunds/self_cancel.html",
-        {
-            "registrant": registrant,
-            "webinar": registrant.webinar,
-            "quote": quote,
-            "error": error,
-            "form": form,
-            "confirming": confirming,
-            "kept": request.method == "GET" and request.GET.get("kept") == "1",
-            "sessions": []
-            if sells_recording(bought)
-            else [
-                describe_session(session, registrant.webinar, language)
-                for session in sessions_for(registrant)
-            ],
-            "refund_rows": payment.refunds.exclude(external=True) if payment else [],
-        },
-        status=400 if error else 200,
     )
 
 

@@ -1,15 +1,29 @@
 // templates/registrations/refunds/registrant.html (loaded with defer).
 // Follow a refund until Stripe answers, without a reload (the page works without it).
+// The banner, the summary and the refund rows come from one reading of the
+// rows, so the page never says "waiting" beside "Succeeded".
 (function () {
   var box = document.getElementById("refund-status");
   if (!box || !box.hasAttribute("data-waiting") || !window.fetch) return;
+  var parts = {html: box, state: document.getElementById("refund-state"),
+               banner: document.getElementById("refund-banner")};
+  var last = {};
   var tries = 0;
+  function show(answer) {
+    Object.keys(parts).forEach(function (key) {
+      // An unchanged part is left alone: a live region would read it again.
+      if (parts[key] && typeof answer[key] === "string" && answer[key] !== last[key]) {
+        parts[key].innerHTML = answer[key];
+        last[key] = answer[key];
+      }
+    });
+  }
   function poll() {
     fetch(box.dataset.url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (answer) {
         if (!answer) return;
-        box.innerHTML = answer.html;
+        show(answer);
         if (answer.waiting && ++tries < 40) setTimeout(poll, Math.min(1000 * tries, 10000));
       });
   }

@@ -402,6 +402,20 @@ def registrant_refunds(world: World) -> str:
     return reverse("registrations:refund_registrant", args=[webinar.pk, registrant.pk])
 
 
+@state("registrant refund page, a refund just made (banner)")
+def registrant_refund_banner(world: World) -> str:
+    webinar = _paid(world)
+    registrant = _buyer(webinar)
+    refund = Refund.objects.create(
+        payment=registrant.payment,
+        amount=1250,
+        status=Refund.Status.REQUESTED,
+        idempotency_key=f"axe-banner-{registrant.pk}",
+    )
+    page = reverse("registrations:refund_registrant", args=[webinar.pk, registrant.pk])
+    return f"{page}?refund={refund.pk}"
+
+
 @state("cancel webinar, confirmation")
 def cancel_webinar(world: World) -> str:
     webinar = _paid(world)

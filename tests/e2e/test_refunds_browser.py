@@ -60,9 +60,15 @@ def test_organizer_cancels_a_paid_registrant_with_a_partial_refund(
     status = page.locator("#refund-status")
     expect(status).to_contain_text("Waiting for Stripe's answer.")
     run_refund_tasks()
-    # The page follows the refund without a reload.
+    # The page follows the refund without a reload: the banner and the
+    # summary move with the refund rows, never "waiting" beside "Succeeded".
     expect(status).to_contain_text("Succeeded", timeout=15_000)
     expect(status).not_to_contain_text("Waiting for Stripe's answer.")
+    expect(page.locator("#refund-banner")).to_have_text("Refunded €12.50.")
+    expect(page.get_by_text("waiting for Stripe's answer")).to_have_count(0)
+    summary = page.locator("#refund-state .refund-summary")
+    expect(summary).not_to_contain_text("Refunds in progress")
+    expect(summary.locator("tr", has_text="Already refunded")).to_contain_text("€12.50")
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CANCELLED
     assert paid.payment.amount_refunded == 1250

@@ -9,7 +9,7 @@ from django.urls import reverse
 from payments.models import Payment, Refund
 from payments.money import format_money
 from registrations.emails.sending import send_due_emails
-from registrations.models import EmailLog, Registrant
+from registrations.models import EmailLog, RefundRequest, Registrant
 from registrations.refunds.ledger import new_refund_token, refundable_amount
 from registrations.refunds.stripe_sync import retry_requested_refunds
 from tests import factories
@@ -331,3 +331,94 @@ def test_refund_status_says_waiting_until_stripe_answers(
 def test_refund_status_of_another_account_is_a_404(login, paid):
     stranger = factories.OrganizerFactory(role="admin")
     assert login(stranger).get(status_url(paid)).status_code == 404
+
+
+def test_page_after_a_refund_says_what_its_rows_say(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    """Stripe answers before the page is read: nothing on it still waits."""
+    client = login(organizer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url(paid),
+            {
+                "step": "confirm",
+                "token": new_refund_token(),
+                "action": "cancel_partial",
+                "amount": "12.50",
+            },
+        )
+    refund = Refund.objects.get()
+    assert response["Location"] == f"{url(paid)}?refund={refund.pk}"
+    send_refunds(django_capture_on_commit_callbacks)
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Refunded €12.50." in page
+    assert "Succeeded" in page
+    assert "waiting for Stripe" not in page.lower()
+    assert "Refunds in progress" not in page
+    assert '<th scope="row">Already refunded</th><td>€12.50</td>' in page
+    assert '<th scope="row">Still refundable</th><td>€37.50</td>' in page
+
+
+def test_refund_status_moves_banner_summary_and_rows_together(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    client = login(organizer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url(paid),
+            {
+                "step": "confirm",
+                "token": new_refund_token(),
+                "action": "refund_partial",
+                "amount": "12.50",
+            },
+        )
+    refund = Refund.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    polled = f"{status_url(paid)}?refund={refund.pk}"
+    assert f'data-url="{polled}"' in page
+
+    waiting = client.get(polled).json()
+    assert "Refund of €12.50 requested: waiting" in waiting["banner"]
+    assert "Refunds in progress" in waiting["state"]
+    assert "Requested" in waiting["html"]
+
+    send_refunds(django_capture_on_commit_callbacks)
+
+    answered = client.get(polled).json()
+    assert answered["waiting"] is False
+    assert "Refunded €12.50." in answered["banner"]
+    assert "waiting" not in answered["banner"].lower()
+    assert "Refunds in progress" not in answered["state"]
+    assert "<td>€12.50</td>" in answered["state"]  # already refunded
+    assert "Succeeded" in answered["html"]
+    # Without ?refund= the status says nothing of a refund it was not sent with.
+    assert client.get(status_url(paid)).json()["banner"].strip() == ""
+
+
+def test_answered_request_page_says_where_its_refund_stands(
+    login, organizer, paid, django_capture_on_commit_callbacks
+):
+    asked = RefundRequest.objects.create(registrant=paid, message="Ill")
+    client = login(organizer)
+    answer = reverse(
+        "registrations:answer_refund_request", args=[paid.webinar_id, asked.pk]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            answer, {"decision": "approve_full", "token": new_refund_token()}
+        )
+    refund = Refund.objects.get()
+    overview = reverse("registrations:refunds_overview", args=[paid.webinar_id])
+    assert response["Location"] == f"{overview}?refund={refund.pk}"
+    send_refunds(django_capture_on_commit_callbacks)
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Refunded €50.00." in page
+    assert "waiting for Stripe" not in page.lower()
+    # A refund of another webinar is not shown.
+    other = factories.WebinarFactory(owner=organizer)
+    elsewhere = reverse("registrations:refunds_overview", args=[other.pk])
+    assert "Refunded €50.00." not in client.get(f"{elsewhere}?refund={refund.pk}").text
