@@ -457,7 +457,6 @@ def build_context(
             if refund["amount"]
             else ""
         )
-        context["refund_currency"] = refund["currency"]
         context["refund_reason"] = refund["reason"]
     if kind in NOTICE_TEXTS:
         values = notice_values(registrant, kind, variant, language)

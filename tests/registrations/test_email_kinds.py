@@ -8,6 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from payments.models import Payment, Refund
+from payments.money import format_money
 from registrations.emails import outbox, sending
 from registrations.emails.calendar import ics_for
 from registrations.emails.reminders import attended_ids
@@ -297,7 +298,11 @@ def test_a_notice_about_a_payment_without_registrant_is_not_queued():
     assert not EmailLog.objects.exists()
 
 
-def test_refund_notice_states_amount_and_currency(smtp, paid_registrant):
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_refund_email_states_the_amount_once(smtp, paid_registrant, language):
+    """The symbol names the currency: "€15.00", never "€15.00 (EUR)"."""
+    paid_registrant.language = language
+    paid_registrant.save(update_fields=["language"])
     refund = Refund.objects.create(
         payment=paid_registrant.payment,
         amount=1500,
@@ -306,9 +311,25 @@ def test_refund_notice_states_amount_and_currency(smtp, paid_registrant):
     )
     send_one(paid_registrant, Kind.REFUND, variant=refund.pk)
 
-    text, html = bodies(smtp.messages[0])
-    assert "€15.00" in text
-    assert "(EUR)" in text
+    amount = format_money(1500, "EUR", language)
+    title = paid_registrant.webinar.title
+    said = {
+        "en": f"A refund of {amount} for {title} is on its way",
+        "fr": f"Un remboursement de {amount} pour {title} est en cours",
+    }[language]
+    for body in bodies(smtp.messages[0]):
+        assert said in body
+        assert "(EUR)" not in body and "EUR" not in body
+
+
+def test_automatic_refund_email_states_the_amount_once(smtp, paid_registrant):
+    paid_registrant.status = "refunded"
+    paid_registrant.save()
+    send_one(paid_registrant, Kind.AUTO_REFUNDED)
+
+    for body in bodies(smtp.to("ada@example.com")[0]):
+        assert "Your payment of €49.00 is refunded in full." in body
+        assert "EUR" not in body
 
 
 def test_denied_email_tells_the_payment_is_refunded(smtp, paid_registrant):
