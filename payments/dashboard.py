@@ -1,13 +1,16 @@
 """The payments app's facts for the console dashboard: price state and revenue."""
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Sum, prefetch_related_objects
+from django.utils import timezone
 
 from organizers.models import Account
 from payments.models import Payment, Price, StripeConnection
 from payments.money import format_money
+from payments.pricing import quote
 from webinars.models import Webinar
 
 
@@ -67,13 +70,39 @@ def dashboard_facts(webinars: list[Webinar]) -> dict[int, dict[str, Any]]:
             format_money(row["gross"] - row["refunded"], row["currency"])
         )
     facts: dict[int, dict[str, Any]] = {}
+    # The running early bird: every selling price's tiers in one query.
+    selling = [w.dashboard_price for w in webinars if states[w.pk] == "paid"]
+    prefetch_related_objects(selling, "tiers")
+    now = timezone.now()
     for webinar in webinars:
-        price = webinar.dashboard_price
         facts[webinar.pk] = {
             "price_state": states[webinar.pk],
-            "price": format_money(price.amount, price.currency)
-            if price is not None and price.amount
-            else "",
+            **price_facts(webinar, webinar.dashboard_price, at=now),
             "revenue": revenue.get(webinar.pk, []),
         }
     return facts
+
+
+def price_facts(webinar: Webinar, price: Price | None, *, at: datetime) -> dict:
+    """Return what a registrant pays at `at` and, during an early bird, until when.
+
+    "price": the running price (pricing.quote, the price the registration
+    page asks); "price_until": when its early-bird tier ends, else None;
+    "regular_price": the price after it ("" when no tier runs).
+    """
+    if price is None or not price.amount:
+        return {"price": "", "price_until": None, "regular_price": ""}
+    if not price.enabled:
+        return {
+            "price": format_money(price.amount, price.currency),
+            "price_until": None,
+            "regular_price": "",
+        }
+    now = quote(webinar=webinar, price=price, at=at)
+    return {
+        "price": format_money(now.amount, now.currency),
+        "price_until": now.tier_ends_at,
+        "regular_price": format_money(now.regular_amount, now.currency)
+        if now.tier_ends_at
+        else "",
+    }

@@ -134,6 +134,16 @@ def dashboard_full(world: World) -> str:
     return reverse("webinars:dashboard")
 
 
+@state("dashboard, an early bird running")
+def dashboard_early_bird(world: World) -> str:
+    webinar = _paid(world)
+    factories.PriceTierFactory(
+        price=webinar.price, amount=4000, ends_at=timezone.now() + timedelta(days=2)
+    )
+    _buyer(webinar)
+    return reverse("webinars:dashboard")
+
+
 @state("webinar page, cancelled")
 def webinar_cancelled(world: World) -> str:
     webinar = _paid(world)

@@ -16,6 +16,7 @@ from tests.seat_counters import recount_seat_counters
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 
 
 def sale(webinar, n, amount, currency, refunded=0):
@@ -85,6 +86,43 @@ def test_rows_show_status_sold_revenue_and_price(login, organizer):
 
 
 @time_machine.travel(NOW, tick=False)
+def test_price_is_what_a_registrant_pays_now_with_the_regular_price(login, organizer):
+    factories.StripeConnectionFactory(account=organizer.account)
+    early = factories.WebinarFactory(owner=organizer, title="Early")
+    price = factories.PriceFactory(
+        webinar=early, amount=5000, currency="EUR", enabled=True
+    )
+    factories.PriceTierFactory(price=price, amount=3000, ends_at=NOW - DAY)
+    # 9 December, 23:59 in Paris: the running tier.
+    ends = datetime(2026, 12, 9, 22, 59, tzinfo=UTC)
+    factories.PriceTierFactory(price=price, amount=4000, ends_at=ends)
+    factories.PriceTierFactory(price=price, amount=4500, ends_at=ends + timedelta(2))
+    plain = factories.WebinarFactory(owner=organizer, title="Plain")
+    factories.PriceFactory(webinar=plain, amount=2000, currency="EUR", enabled=True)
+    client = login(organizer)
+
+    html = client.get(reverse("webinars:dashboard")).content.decode()
+    row = row_of(html, "Early")
+    assert "€40.00" in row and "€30.00" not in row and "€45.00" not in row
+    assert "early-bird price until" in row
+    assert '<time datetime="2026-12-09T23:59:00+01:00">Dec. 9, 2026, 11:59 p.m.' in row
+    assert "Regular price: €50.00" in row
+    plain_row = row_of(html, "Plain")
+    assert "€20.00" in plain_row
+    assert "early-bird" not in plain_row and "Regular price" not in plain_row
+
+    french = client.get(reverse("webinars:dashboard"), HTTP_ACCEPT_LANGUAGE="fr")
+    row = row_of(french.content.decode(), "Early")
+    assert '40,00\u00a0€ <span class="muted">tarif de prévente jusqu’au' in row
+    assert "Prix normal\u00a0: 50,00\u00a0€" in row
+
+    # Once every tier is past, the regular price and nothing else.
+    with time_machine.travel(ends + timedelta(3), tick=False):
+        row = row_of(client.get(reverse("webinars:dashboard")).text, "Early")
+    assert "€50.00" in row and "early-bird" not in row
+
+
+@time_machine.travel(NOW, tick=False)
 def test_price_that_cannot_be_taken_is_flagged(login, organizer):
     webinar = factories.WebinarFactory(owner=organizer, title="No Stripe")
     factories.PriceFactory(webinar=webinar, amount=5000, currency="EUR", enabled=True)
@@ -130,7 +168,9 @@ def test_dashboard_query_count_is_pinned(login, organizer):
     def add_webinars(count, registrants_each):
         for _n in range(count):
             webinar = factories.WebinarFactory(owner=organizer)
-            factories.PriceFactory(webinar=webinar, amount=1000, enabled=True)
+            price = factories.PriceFactory(webinar=webinar, amount=1000, enabled=True)
+            # An early bird running: its price is read with every other tier.
+            factories.PriceTierFactory(price=price, amount=800, ends_at=NOW + DAY)
             Registrant.objects.bulk_create(
                 Registrant(
                     webinar=webinar,
@@ -159,4 +199,4 @@ def test_dashboard_query_count_is_pinned(login, organizer):
     assert count() == small == DASHBOARD_QUERIES
 
 
-DASHBOARD_QUERIES = 17
+DASHBOARD_QUERIES = 18
