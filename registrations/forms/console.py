@@ -34,7 +34,12 @@ class ConsoleFilterForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    """An action on the selected registrants of the list."""
+    """An action on the selected registrants of the list.
+
+    `approvals`: whether Approve and Deny are offered, when the webinar
+    approves by hand or someone still waits for an answer (approval switched
+    to automatic since); they mean nothing otherwise.
+    """
 
     ACTIONS = [
         ("approve", gettext_lazy("Approve")),
@@ -42,14 +47,19 @@ class BulkForm(forms.Form):
         ("resend", gettext_lazy("Resend confirmation")),
         ("export", gettext_lazy("Export CSV")),
     ]
+    APPROVAL_ACTIONS = ("approve", "deny")
+
     action = forms.ChoiceField(
-        label=gettext_lazy("With the selected registrants"), choices=ACTIONS
+        label=gettext_lazy("With the selected registrants"),
+        choices=(),
+        error_messages={"required": gettext_lazy("Choose an action.")},
     )
     ids = forms.TypedMultipleChoiceField(coerce=int, required=True, choices=())
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, ids: list[int], **kwargs) -> None:
+    def __init__(self, *args, ids: list[int], approvals: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["action"].choices = self.action_choices(approvals=approvals)
         self.fields["ids"].choices = [(pk, pk) for pk in ids]
         self.fields["ids"].error_messages["required"] = gettext_lazy(
             "Select at least one registrant."
@@ -57,6 +67,15 @@ class BulkForm(forms.Form):
         self.fields["ids"].error_messages["invalid_choice"] = gettext_lazy(
             "A selected registrant is not on this webinar."
         )
+
+    @classmethod
+    def action_choices(cls, *, approvals: bool) -> list[tuple[str, str]]:
+        """Return the menu: a neutral first choice, then the actions that apply."""
+        return [("", gettext_lazy("Choose an action"))] + [
+            (value, label)
+            for value, label in cls.ACTIONS
+            if approvals or value not in cls.APPROVAL_ACTIONS
+        ]
 
     def clean_ids(self) -> list[int]:
         ids = self.cleaned_data["ids"]

@@ -130,6 +130,7 @@ def registrants(request: HttpRequest, pk: int) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     counts = status_counts(webinar)
+    approvals = asks_approval(webinar, set(counts))
     return render(
         request,
         "registrations/console/registrants.html",
@@ -141,7 +142,8 @@ def registrants(request: HttpRequest, pk: int) -> HttpResponse:
             "statuses": Registrant.Status.choices,
             "query": query.urlencode(),
             "rows": [_row(r, webinar) for r in page.object_list],
-            "bulk_actions": BulkForm.ACTIONS,
+            "bulk_actions": BulkForm.action_choices(approvals=approvals),
+            "asks_approval": approvals,
             "filtered": any(
                 request.GET.get(name) for name in ("status", "q", "refund")
             ),
@@ -149,6 +151,18 @@ def registrants(request: HttpRequest, pk: int) -> HttpResponse:
             "folds_abandoned": not request.GET.get("status")
             and bool(counts.get(Registrant.Status.EXPIRED)),
         },
+    )
+
+
+def asks_approval(webinar: Webinar, statuses: set[str]) -> bool:
+    """Tell whether Approve and Deny apply: manual approval, or someone waiting.
+
+    `statuses`: those of the webinar's registrants (someone may still wait
+    after approval was switched to automatic).
+    """
+    return (
+        webinar.approval == Webinar.Approval.MANUAL
+        or Registrant.Status.AWAITING in statuses
     )
 
 

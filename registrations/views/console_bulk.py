@@ -16,7 +16,7 @@ from registrations.emails import outbox as emails
 from registrations.forms.console import BulkForm
 from registrations.models import EmailLog, RefundRequest, Registrant
 from registrations.registration import RegistrationError
-from registrations.views.console import csv_response
+from registrations.views.console import asks_approval, csv_response
 from registrations.views.console_confirm import confirm_deny
 from webinars.models import Webinar
 from webinars.permissions import managed_webinar
@@ -33,8 +33,14 @@ def _back(request: HttpRequest, webinar: Webinar) -> HttpResponse:
 def bulk(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve, deny (after a confirmation), resend or export the selection."""
     webinar = managed_webinar(request, pk)
-    ids = list(Registrant.objects.filter(webinar=webinar).values_list("pk", flat=True))
-    form = BulkForm(request.POST, ids=ids)
+    statuses = dict(
+        Registrant.objects.filter(webinar=webinar).values_list("pk", "status")
+    )
+    form = BulkForm(
+        request.POST,
+        ids=list(statuses),
+        approvals=asks_approval(webinar, set(statuses.values())),
+    )
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

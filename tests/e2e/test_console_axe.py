@@ -211,6 +211,14 @@ def registrant_refund_requested(world: World) -> str:
     return reverse("registrations:registrant_detail", args=[webinar.pk, registrant.pk])
 
 
+@state("registrant list, automatic approval")
+def registrants_automatic(world: World) -> str:
+    webinar = _webinar(world)
+    factories.PriceFactory(webinar=webinar, amount=5000, currency="EUR")
+    _buyer(webinar)
+    return reverse("registrations:registrants", args=[webinar.pk])
+
+
 @state("registrant list, nothing selected (flash error)")
 def registrants_bulk_error(world: World) -> Visit:
     webinar = _paid(world)

@@ -195,6 +195,61 @@ def test_bulk_deny_asks_first_and_refuses_other_webinars(login, organizer, webin
     assert "Select at least one registrant." in nothing.text
 
 
+def bulk_menu(html: str) -> str:
+    start = html.index('<select name="action" id="bulk-action">')
+    return html[start : html.index("</select>", start)]
+
+
+def test_bulk_menu_starts_neutral_and_offers_approval_only_when_it_applies(
+    login, organizer, webinar
+):
+    paid(webinar, 1)
+    client = login(organizer)
+    automatic = client.get(url(webinar)).text
+    menu = bulk_menu(automatic)
+    assert menu.index('<option value="" selected>Choose an action</option>') == (
+        menu.index("<option")
+    )
+    assert 'value="approve"' not in menu and 'value="deny"' not in menu
+    assert 'value="resend"' in menu and 'value="export"' in menu
+    assert "Denying asks for a confirmation first." not in automatic
+
+    webinar.approval = webinar.Approval.MANUAL
+    webinar.save(update_fields=["approval"])
+    manual = client.get(url(webinar)).text
+    assert 'value="approve">Approve<' in bulk_menu(manual)
+    assert 'value="deny">Deny and refund<' in bulk_menu(manual)
+    assert "Denying asks for a confirmation first." in manual
+
+    # Switched back to automatic while someone still waits for an answer.
+    webinar.approval = webinar.Approval.AUTOMATIC
+    webinar.save(update_fields=["approval"])
+    paid(webinar, 2, status=Registrant.Status.AWAITING)
+    assert 'value="approve"' in bulk_menu(client.get(url(webinar)).text)
+
+    french = client.get(url(webinar), HTTP_ACCEPT_LANGUAGE="fr").text
+    assert '<option value="" selected>Choisissez une action</option>' in french
+
+
+def test_bulk_without_an_action_or_with_one_that_does_not_apply_is_refused(
+    login, organizer, webinar
+):
+    confirmed = paid(webinar, 1)
+    client = login(organizer)
+    bulk = url(webinar, "registrants/selection/")
+    unchosen = client.post(bulk, {"action": "", "ids": [confirmed.pk]}, follow=True)
+    assert "Choose an action." in unchosen.text
+    missing = client.post(bulk, {"ids": [confirmed.pk]}, follow=True)
+    assert "Choose an action." in missing.text
+    # Approve is not offered on a webinar that approves by itself.
+    refused = client.post(bulk, {"action": "approve", "ids": [confirmed.pk]})
+    assert refused.status_code == 302
+    assert "Select a valid choice" in client.get(url(webinar)).text
+    assert not EmailLog.objects.filter(registrant=confirmed).exists()
+    confirmed.refresh_from_db()
+    assert confirmed.status == Registrant.Status.CONFIRMED
+
+
 def test_registrant_list_query_count_is_pinned_with_1000_registrants(
     login, organizer, webinar
 ):
@@ -253,6 +308,13 @@ def test_registrant_list_query_count_is_pinned_with_1000_registrants(
     fill(10, 1000)
     assert Registrant.objects.filter(webinar=webinar).count() == 1000
     assert count() == small == LIST_QUERIES
+    # The bulk menu's approval actions cost no query of their own.
+    webinar.approval = webinar.Approval.MANUAL
+    webinar.save(update_fields=["approval"])
+    Registrant.objects.filter(pk__in=Registrant.objects.all()[:5].values("pk")).update(
+        status=Registrant.Status.AWAITING
+    )
+    assert count() == LIST_QUERIES
 
 
 LIST_QUERIES = 8
