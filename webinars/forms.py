@@ -1,5 +1,6 @@
 import zoneinfo
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -8,19 +9,36 @@ from django.utils.translation import gettext_lazy as _
 
 from organizers.bounds import BoundedDateField, BoundedDateTimeField
 from organizers.models import Account
-from webinars.models import Session, Webinar, WebinarMember
+from webinars.models import Session, Webinar, WebinarMember, validate_timezone
+from webinars.timezones import timezone_choices
 
 MAX_OCCURRENCES = 50
-TIMEZONES = sorted(zoneinfo.available_timezones())
+
+
+class TimeZoneField(forms.ChoiceField):
+    """An IANA time zone chosen from a list, checked by the model's one validator.
+
+    The list leaves out the old aliases (US/Eastern); they stay valid, so the
+    validator, not the list, decides what is accepted.
+    """
+
+    default_validators = [validate_timezone]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", timezone_choices)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).strip()
+
+    def valid_value(self, value: str) -> bool:
+        return True
 
 
 class WebinarForm(forms.ModelForm):
-    timezone = forms.CharField(
+    timezone = TimeZoneField(
         label=_("Time zone"),
-        max_length=64,
-        initial="UTC",
-        widget=forms.TextInput(attrs={"list": "timezones", "autocomplete": "off"}),
-        help_text=_("For example Europe/Paris or America/New_York."),
+        help_text=_("The sessions' dates and times are in this zone."),
     )
 
     class Meta:
@@ -39,18 +57,19 @@ class WebinarForm(forms.ModelForm):
     def __init__(self, *args: object, account: Account, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.account = account
+        zone = self.fields["timezone"]
+        if self.instance._state.adding and not self.is_bound:
+            zone.initial = (
+                Webinar.objects.filter(account=account).latest_timezone() or "UTC"
+            )
+        # A zone the list leaves out (an alias a webinar already has) is listed
+        # too, so that the select shows it instead of falling back to UTC.
+        kept = [self.instance.timezone, self.data.get(self.add_prefix("timezone"))]
+        zone.choices = timezone_choices(*[name for name in kept if name])
         self.fields["registration_limit"].initial = account.participant_limit
         self.fields["registration_limit"].help_text = _(
             "At most %(cap)s (10 times your plan's participant limit)."
         ) % {"cap": account.max_registration_limit}
-
-    def clean_timezone(self) -> str:
-        value = self.cleaned_data["timezone"].strip()
-        if value not in zoneinfo.available_timezones():
-            raise forms.ValidationError(
-                _("Unknown time zone: %(tz)s."), params={"tz": value}
-            )
-        return value
 
     def clean_registration_limit(self) -> int:
         value = self.cleaned_data["registration_limit"]

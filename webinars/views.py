@@ -11,7 +11,6 @@ from organizers.permissions import organizer_required
 from webinars import services
 from webinars.dashboard import dashboard_rows
 from webinars.forms import (
-    TIMEZONES,
     MemberForm,
     QuestionForm,
     ScheduleForm,
@@ -86,7 +85,6 @@ def webinar_form_page(
         "webinars/webinar_form.html",
         {
             "form": form,
-            "timezones": TIMEZONES,
             "creating": "webinar" not in context,
             **context,
         },
