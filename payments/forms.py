@@ -93,6 +93,27 @@ class PriceForm(WebinarForm):
         label=_("Regular price"), help_text=_("For example 49.00 or 1 200,50.")
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
+    turn_payments_on = forms.BooleanField(
+        label=_("Turn payments on: registrants pay this price"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Leave it ticked to sell from this save on; anyone already "
+            "registered keeps their seat."
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, offer_payments_on: bool = False, **kwargs: Any
+    ) -> None:
+        """`offer_payments_on`: payments are off and the webinar could sell now.
+
+        Without it the box is not offered; a box posted anyway is ignored, so
+        payments are never turned on unless the form showed the choice.
+        """
+        super().__init__(*args, **kwargs)
+        if not offer_payments_on:
+            del self.fields["turn_payments_on"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

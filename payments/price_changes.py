@@ -94,8 +94,13 @@ def set_price(
     amount: int,
     currency: str,
     user: AbstractBaseUser | None,
+    turn_payments_on: bool = False,
 ) -> Price:
-    """Set the regular price; checkouts started afterwards use it."""
+    """Set the regular price; checkouts started afterwards use it.
+
+    With `turn_payments_on`, payments are turned on in the same transaction,
+    by set_payments_enabled and under its rules: both happen, or neither.
+    """
     check_amount(amount=amount, currency=currency)
     with transaction.atomic():
         price = locked_price(webinar)
@@ -110,22 +115,23 @@ def set_price(
                     field="amount",
                 )
             check_amount(amount=tier.amount, currency=currency)
-        if (price.amount, price.currency) == (amount, currency):
-            return price
-        params = money_params(amount, currency)
-        if price.amount:
-            params.update(money_params(price.amount, price.currency, prefix="was_"))
-        price.amount = amount
-        price.currency = currency
-        price.save(update_fields=["amount", "currency", "updated_at"])
-        record_change(
-            price,
-            user,
-            PriceChange.Kind.PRICE_CHANGED
-            if "was_amount" in params
-            else PriceChange.Kind.PRICE_SET,
-            params,
-        )
+        if (price.amount, price.currency) != (amount, currency):
+            params = money_params(amount, currency)
+            if price.amount:
+                params.update(money_params(price.amount, price.currency, prefix="was_"))
+            price.amount = amount
+            price.currency = currency
+            price.save(update_fields=["amount", "currency", "updated_at"])
+            record_change(
+                price,
+                user,
+                PriceChange.Kind.PRICE_CHANGED
+                if "was_amount" in params
+                else PriceChange.Kind.PRICE_SET,
+                params,
+            )
+        if turn_payments_on:
+            price = set_payments_enabled(webinar=webinar, enabled=True, user=user)
     return price
 
 

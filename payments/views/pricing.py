@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,7 +30,7 @@ from payments.forms import (
     TierForm,
     WebinarForm,
 )
-from payments.models import MAXIMUM_AMOUNT, MINIMUM_AMOUNTS, Price
+from payments.models import MAXIMUM_AMOUNT, MINIMUM_AMOUNTS, Price, StripeConnection
 from payments.money import format_amount, format_money
 from payments.pricing import DEFAULT_CURRENCY, quote
 from webinars.models import Webinar
@@ -52,14 +53,28 @@ def currency_of(webinar: Webinar) -> str:
     return price.currency if price else DEFAULT_CURRENCY
 
 
-def _forms(webinar: Webinar, price: Price | None) -> dict[str, Any]:
+def offers_payments_on(
+    webinar: Webinar, price: Price | None, connection: StripeConnection | None
+) -> bool:
+    """Tell whether saving the price may turn payments on: off, and able to sell."""
+    return (
+        webinar.cancelled_at is None
+        and not (price and price.enabled)
+        and connection is not None
+        and connection.is_usable
+    )
+
+
+def _forms(webinar: Webinar, price: Price | None, *, offer: bool) -> dict[str, Any]:
     currency = price.currency if price else DEFAULT_CURRENCY
     kwargs = {"tz": webinar.tzinfo, "currency": currency}
     price_initial = {"currency": currency}
     if price and price.amount:
         price_initial["amount"] = format_amount(price.amount, currency)
     return {
-        "price_form": PriceForm(initial=price_initial, **kwargs),
+        "price_form": PriceForm(
+            initial=price_initial, offer_payments_on=offer, **kwargs
+        ),
         "tier_form": TierForm(**kwargs),
         "code_form": CodeForm(initial={"active": True}, **kwargs),
         "generate_form": GenerateCodesForm(**kwargs),
@@ -80,6 +95,7 @@ def render_section(
     shown = list(codes.with_held()[:CODES_SHOWN])
     for code in shown:
         code.current_state = code.state(at=now, held=code.held)
+    offer = offers_payments_on(webinar, price, connection)
     context = {
         "webinar": webinar,
         "price": price,
@@ -88,6 +104,7 @@ def render_section(
         "running_tier": next((t for t in tiers if now < t.ends_at), None),
         "connection": connection,
         "can_enable": connection is not None and connection.is_usable,
+        "offers_payments_on": offer,
         "changes": (
             price.changes.select_related("changed_by", "price__webinar")[:50]
             if price
@@ -99,7 +116,7 @@ def render_section(
         "minimum": format_money(MINIMUM_AMOUNTS[currency], currency),
         "maximum": format_money(MAXIMUM_AMOUNT, currency),
         "now": now,
-        **_forms(webinar, price),
+        **_forms(webinar, price, offer=offer),
         **bound,
     }
     return render(request, "payments/pricing/section.html", context, status=status)
@@ -195,7 +212,76 @@ def switch_payments(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 @require_POST
 def set_price(request: HttpRequest, pk: int) -> HttpResponse:
-    return submit(request, pk, PriceForm, price_changes.set_price, _("Price saved."))
+    """Save the regular price; turn payments on too when the form offered it."""
+    webinar = managed_webinar(request, pk)
+    price = price_of(webinar)
+    connection = connection_for(webinar)
+    form = PriceForm(
+        request.POST,
+        tz=webinar.tzinfo,
+        currency=price.currency if price else DEFAULT_CURRENCY,
+        offer_payments_on=offers_payments_on(webinar, price, connection),
+    )
+    if form.is_valid() and act(
+        form,
+        lambda: price_changes.set_price(
+            webinar=webinar, user=request.user, **form.cleaned_data
+        ),
+    ):
+        say_price_saved(
+            request,
+            webinar=webinar,
+            was_on=price is not None and price.enabled,
+            turned_on=form.cleaned_data.get("turn_payments_on", False),
+            connection=connection,
+        )
+        return back(webinar)
+    return render_section(request, webinar, status=400, price_form=form)
+
+
+def say_price_saved(
+    request: HttpRequest,
+    *,
+    webinar: Webinar,
+    was_on: bool,
+    turned_on: bool,
+    connection: StripeConnection | None,
+) -> None:
+    """Say the price is saved, and whether registrants pay it from now on."""
+    if was_on or webinar.cancelled_at is not None:
+        messages.success(request, _("Price saved."))
+    elif turned_on:
+        messages.success(
+            request, _("Price saved. Payments are on: registrants pay this price.")
+        )
+    elif connection is not None and connection.is_usable:
+        messages.warning(
+            request,
+            _(
+                "Price saved. Payments are still off: registration stays free "
+                "until you turn them on."
+            ),
+        )
+    else:
+        text = (
+            _("Price saved, but registration stays free until Stripe is connected.")
+            if connection is None
+            else _(
+                "Price saved, but registration stays free until the connected "
+                "Stripe account can take payments."
+            )
+        )
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                text,
+                reverse("payments:stripe_settings"),
+                _("Connect Stripe in the Payments settings")
+                if connection is None
+                else _("Open the Payments settings"),
+            ),
+        )
 
 
 @organizer_required

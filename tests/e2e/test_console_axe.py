@@ -360,6 +360,24 @@ def payments_history(world: World) -> str:
     return reverse("payments:pricing", args=[webinar.pk])
 
 
+@state("payments section, price form offering to turn payments on")
+def price_offers_payments_on(world: World) -> str:
+    webinar = _webinar(world)
+    factories.StripeConnectionFactory(account=webinar.account)
+    return reverse("payments:pricing", args=[webinar.pk])
+
+
+@state("payments section, price saved without Stripe (message with a link)")
+def price_saved_without_stripe(world: World) -> Visit:
+    webinar = _webinar(world)
+
+    def save_price(page: Page) -> None:
+        page.fill("#price_amount", "49")
+        submit("#price form button")(page)
+
+    return Visit(reverse("payments:pricing", args=[webinar.pk]), act=save_price)
+
+
 @state("discount code, form error")
 def code_error(world: World) -> Visit:
     webinar = _paid(world)

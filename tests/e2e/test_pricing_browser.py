@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from payments.models import DiscountCode, Price
 from tests import factories
+from tests.e2e.a11y import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,11 +35,12 @@ def test_organizer_prices_a_webinar_and_previews_it_in_two_languages(
     price_form = page.locator("form[action$='/payments/price/']")
     price_form.get_by_label("Regular price").fill("100.00")
     price_form.get_by_label("Currency").select_option("USD")
+    # Stripe can charge: the same save turns payments on (the box is ticked).
+    expect(price_form.get_by_label("Turn payments on")).to_be_checked()
     price_form.get_by_role("button", name="Save price").click()
-    expect(page.get_by_text("Price saved.")).to_be_visible()
-
-    page.get_by_role("button", name="Turn payments on").click()
-    expect(page.get_by_text("Payments are on.")).to_be_visible()
+    expect(
+        page.get_by_text("Price saved. Payments are on: registrants pay this price.")
+    ).to_be_visible()
 
     ends = timezone.now() + timedelta(days=2)
     local_end = ends.astimezone(zoneinfo.ZoneInfo(webinar.timezone))
@@ -85,3 +87,44 @@ def test_organizer_prices_a_webinar_and_previews_it_in_two_languages(
     assert amount == f"80,00{NBSP}$US"
     assert f"100,00{NBSP}$US" in page.locator("#price-regular").text_content()
     assert DiscountCode.objects.get(code="EARLY").uses == 0
+
+
+def test_a_price_saved_before_stripe_says_registration_stays_free(
+    live_server, browser_page
+):
+    organizer = factories.OrganizerFactory()
+    webinar = factories.WebinarFactory(owner=organizer, title="Budgeting basics")
+    page = browser_page
+    section = f"{live_server.url}/console/webinars/{webinar.pk}/payments/"
+    page.goto(f"{live_server.url}/login/?next=/console/webinars/{webinar.pk}/payments/")
+    page.get_by_label("Email").fill(organizer.email)
+    page.get_by_label("Password").fill("secret-pass-1")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(section)
+
+    price_form = page.locator("form[action$='/payments/price/']")
+    expect(price_form.get_by_label("Turn payments on")).to_have_count(0)
+    price_form.get_by_label("Regular price").fill("49.00")
+    price_form.get_by_role("button", name="Save price").click()
+    status = page.get_by_role("status")
+    expect(status).to_contain_text(
+        "Price saved, but registration stays free until Stripe is connected."
+    )
+    assert_accessible(page, "payment section, price saved without Stripe")
+    assert not Price.objects.get(webinar=webinar).enabled
+
+    # Once Stripe can charge, the form offers to turn payments on as it saves.
+    factories.StripeConnectionFactory(account=organizer.account)
+    status.get_by_role("link", name="Connect Stripe in the Payments settings").click()
+    expect(page).to_have_url(f"{live_server.url}/console/stripe/")
+    page.goto(section)
+    box = price_form.get_by_label("Turn payments on")
+    expect(box).to_be_checked()
+    assert_accessible(page, "payment section, turn-on box offered")
+    box.uncheck()
+    price_form.get_by_role("button", name="Save price").click()
+    expect(page.get_by_role("status")).to_contain_text("Payments are still off")
+    assert not Price.objects.get(webinar=webinar).enabled
+    price_form.get_by_role("button", name="Save price").click()
+    expect(page.get_by_role("status")).to_contain_text("Payments are on")
+    assert Price.objects.get(webinar=webinar).enabled
