@@ -79,3 +79,33 @@ def test_compiled_catalogue_matches_the_po_file():
                 else f"{message.context}\x04{message.id}"
             )
             assert compiled._catalog.get(key) == message.string, message.id  # noqa: SLF001
+
+
+def test_the_po_file_keeps_no_mangled_previous_msgid_comments():
+    """Merges once left `# | msgid` lines (gettext's `#|` with a space): none stay."""
+    stray = [
+        number
+        for number, line in enumerate(PO.read_text(encoding="utf-8").splitlines(), 1)
+        if line.startswith("# |")
+    ]
+    assert not stray, f"lines {stray[:10]}"
+
+
+def test_french_strings_follow_french_typography():
+    """A no-break space before : ; ? ! and the typographic apostrophe ’."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    with PO.open("rb") as handle:
+        catalog = read_po(handle)
+    strings = [
+        text
+        for message in catalog
+        if message.id
+        for text in (
+            message.string if isinstance(message.string, tuple) else [message.string]
+        )
+    ]
+    assert not [s for s in strings if re.search(r" [:;?!]", s)]
+    assert not [s for s in strings if "'" in s]
