@@ -12,25 +12,26 @@ from . import objects
 ENGLISH = "en"
 FRENCH = "fr"
 
-# Each English text, as the page writes it, and its French.
+# Each English text, as the page writes it, and its French (French typography:
+# a no-break space before : ; ? ! and the apostrophe ’).
 _FRENCH = {
     "Stripe sandbox: test mode, no real money moves.": (
-        "Bac à sable Stripe : mode test, aucun argent réel n'est débité."
+        "Bac à sable Stripe\u00a0: mode test, aucun argent réel n’est débité."
     ),
     "Pay": "Payer",
     "Cancel": "Annuler",
     "Email": "E-mail",
     "Card number": "Numéro de carte",
-    "Expiry (any future date)": "Date d'expiration (toute date future)",
+    "Expiry (any future date)": "Date d’expiration (toute date future)",
     "CVC (any 3 digits)": "CVC (3 chiffres quelconques)",
     "Test cards: 4242 4242 4242 4242 (Visa), 5555 5555 5555 4444 (Mastercard), "
     "3782 822463 10005 (Amex) and 6011 1111 1111 1117 (Discover) pay, "
     "4000 0000 0000 0002 is declined, 4000 0000 0000 0077 stays processing "
     "until settled.": (
-        "Cartes de test : 4242 4242 4242 4242 (Visa), 5555 5555 5555 4444 "
+        "Cartes de test\u00a0: 4242 4242 4242 4242 (Visa), 5555 5555 5555 4444 "
         "(Mastercard), 3782 822463 10005 (Amex) et 6011 1111 1111 1117 "
         "(Discover) paient, 4000 0000 0000 0002 est refusée, "
-        "4000 0000 0000 0077 reste en cours jusqu'au règlement."
+        "4000 0000 0000 0077 reste en cours jusqu’au règlement."
     ),
     "Your card was declined.": "Votre carte a été refusée.",
     "Your card has insufficient funds.": "Les fonds de votre carte sont insuffisants.",
@@ -40,14 +41,14 @@ _FRENCH = {
     "Checkout closed": "Paiement clos",
     "This checkout session has expired.": "Cette session de paiement a expiré.",
     "This checkout session is complete: the payment was already made.": (
-        "Cette session de paiement est terminée : le paiement a déjà été effectué."
+        "Cette session de paiement est terminée\u00a0: le paiement a déjà été effectué."
     ),
     "Thank you": "Merci",
     "Your payment went through.": "Votre paiement a été accepté.",
     "Cancelled": "Annulé",
     "You can close this page.": "Vous pouvez fermer cette page.",
     "Not found": "Introuvable",
-    "No such checkout session.": "Cette session de paiement n'existe pas.",
+    "No such checkout session.": "Cette session de paiement n’existe pas.",
 }
 _FRENCH_SYMBOLS = {"usd": "$US", "aud": "$AU", "cad": "$CA", "eur": "€", "gbp": "£GB"}
 

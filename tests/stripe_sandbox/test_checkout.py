@@ -1,5 +1,6 @@
 """Checkout Sessions on the sandbox: Stripe's validation, reads, expiry, hosted page."""
 
+import re
 import time
 
 import pytest
@@ -283,6 +284,28 @@ def test_the_hosted_page_speaks_the_sessions_locale(stripe_sandbox, stripe_sdk):
     assert "Annuler</button>" in page
     assert "42,50\u00a0€" in page
     assert "Card number" not in page
+
+
+def test_french_pages_use_the_typographic_apostrophe_and_no_break_spaces(
+    stripe_sandbox, stripe_sdk
+):
+    session = create(stripe_sdk, locale="fr", amount=4250, currency="eur")
+    unknown = session["url"].replace(session["id"], "cs_test_unknown")
+
+    open_page = http("GET", session["url"]).text
+    stripe_sandbox.pay(session["id"])
+    closed_page = http("GET", session["url"]).text
+    missing = http("GET", unknown, headers={"Accept-Language": "fr"}).text
+
+    assert "Stripe\u00a0: mode test, aucun argent réel n’est débité." in open_page
+    assert ">Date d’expiration (toute date future)</label>" in open_page
+    assert "Cartes de test\u00a0: 4242" in open_page
+    assert "reste en cours jusqu’au règlement." in open_page
+    assert "est terminée\u00a0: le paiement a déjà été effectué." in closed_page
+    assert "Cette session de paiement n’existe pas." in missing
+    for page in (open_page, closed_page, missing):
+        assert "&#x27;" not in page
+        assert not re.search(r" [:;?!]\s", page.split("<body>")[1])
 
 
 def test_a_french_decline_says_so_in_french(stripe_sandbox, stripe_sdk):
