@@ -43,6 +43,12 @@ def seed_demo() -> Account:
         webinars = demo_webinars(account=account, owner=organizer)
         for extend in hooks.seed_demo_extensions:
             extend(account=account, admin=admin, organizer=organizer, webinars=webinars)
+        # After the extensions, so the webinars they add (the on-demand one) are
+        # in: the demo organizer is told of each paid registration (off by
+        # default), so a payment in the demo shows that email too.
+        Webinar.objects.filter(account=account, notify_paid_registrations=False).update(
+            notify_paid_registrations=True
+        )
     return account
 
 

@@ -65,3 +65,26 @@ def test_demo_login_works(client):
     assert response.status_code == 302
     page = client.get(response["Location"])
     assert "Project management for beginners" in page.content.decode()
+
+
+def test_seed_demo_tells_the_organizer_of_each_paid_registration(settings):
+    settings.STRIPE_SANDBOX = True
+    seed()
+    account = Account.objects.get(name="Demo")
+    Webinar.objects.filter(title="Weekly agile clinic").update(
+        notify_paid_registrations=False
+    )
+
+    seed()
+
+    settings_by_title = dict(
+        Webinar.objects.filter(account=account).values_list(
+            "title", "notify_paid_registrations"
+        )
+    )
+    assert settings_by_title == {
+        "Project management for beginners": True,
+        "Weekly agile clinic": True,
+        "Onboarding replay": True,
+        "Stripe payments 101": True,
+    }

@@ -1,13 +1,16 @@
 """Paid registration: seat held, Checkout on the sandbox, success page, cancel."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from payments.models import MAXIMUM_AMOUNT, Payment, Price, PriceTier
 from registrations.capacity import seats_taken
+from registrations.emails.sending import send_due_emails
 from registrations.models import EmailLog, Registrant, SeatHold
 from tests import factories
 from tests.registrations.checkout_support import (
@@ -17,6 +20,7 @@ from tests.registrations.checkout_support import (
     session_id_of,
     success_path,
 )
+from webinars.models import Webinar
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +295,22 @@ def test_registering_again_with_another_code_expires_the_earlier_checkout(
     assert latest.status == Registrant.Status.PENDING
     assert latest.payment.amount == 2500
     assert seats_taken(webinar=paid_webinar) == 1
+
+
+def test_the_demo_organizer_is_told_of_each_paid_registration(
+    client, stripe_sandbox, smtp, settings
+):
+    settings.STRIPE_SANDBOX = True
+    call_command("seed_demo", stdout=io.StringIO())
+    webinar = Webinar.objects.get(title="Project management for beginners")
+    session_id = session_id_of(register(client, webinar)["Location"])
+
+    stripe_sandbox.pay(session_id)
+    client.get(success_path(webinar, session_id))
+    send_due_emails()
+
+    (notice,) = smtp.to("organizer@example.com")
+    assert notice["Subject"] == (
+        "New paid registration: Project management for beginners"
+    )
+    assert smtp.to("ada@example.com")
