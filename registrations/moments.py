@@ -9,6 +9,11 @@ label ("Europe/Paris, UTC+02:00") goes after it, in parentheses, wherever
 the text is shown (purchase.format_moment, emails.context.describe_session,
 or the page's own markup).
 
+A series whose registrants choose their sessions lists them once, as the
+form's boxes; the page's header only sums them up, with the days they span
+in CLDR's short interval: "4 sessions, 9–30 Dec 2026" ("4 sessions,
+9–30 déc. 2026").
+
 The console keeps its own rule (webinars/templatetags/console_time.py):
 organizers read Django's shorter locale format in tables.
 """
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_interval, format_time
 from django.utils import timezone
 
 from payments.money import babel_locale
@@ -43,4 +48,16 @@ def span_text(
     return "{start} – {end}".format(
         start=moment_text(starts_at, webinar, language),
         end=format_time(end, "short", locale=locale),
+    )
+
+
+def days_text(
+    first: datetime, last: datetime, webinar: Webinar, language: str | None
+) -> str:
+    """Return e.g. '9–30 Dec 2026' (or '9 Dec 2026'), in the webinar's zone."""
+    return format_interval(
+        timezone.localtime(first, webinar.tzinfo).date(),
+        timezone.localtime(last, webinar.tzinfo).date(),
+        "yMMMd",
+        locale=babel_locale(language),
     )

@@ -131,6 +131,14 @@ def registration_series(world: World) -> Visit:
     return Visit(webinar.get_registration_url(), act=_tick_two_sessions)
 
 
+@page("registration page, series of four sessions (all included)")
+def registration_series_all_sessions(world: World) -> str:
+    webinar = _webinar(world, registration_type="all_sessions", sessions=4)
+    factories.StripeConnectionFactory(account=webinar.account)
+    factories.PriceFactory(webinar=webinar, amount=5000, currency="EUR")
+    return webinar.get_registration_url()
+
+
 @page("done page")
 def done_page(world: World) -> str:
     webinar = _webinar(world)

@@ -151,3 +151,29 @@ def test_organizers_flash_messages_and_query_strings_get_their_own_page(
     assert "Changed quietly" in get(flashed, webinar)
     # The anonymous visitor still gets the kept page until it expires.
     assert "Changed quietly" not in get(visitor(), webinar)
+
+
+def test_a_series_summary_is_kept_per_language_and_follows_a_new_session(organizer):
+    with time_machine.travel(NOW, tick=False):
+        webinar = factories.WebinarFactory(
+            owner=organizer,
+            account=organizer.account,
+            registration_type="individual_session",
+            sessions=2,
+        )
+        url = webinar.get_registration_url()
+        get(visitor(), webinar)
+        visitor().get(url, HTTP_ACCEPT_LANGUAGE="fr")
+
+        with CaptureQueriesContext(connection) as queries:
+            english = get(visitor(), webinar)
+            french = visitor().get(url, HTTP_ACCEPT_LANGUAGE="fr").text
+        factories.SessionFactory(
+            webinar=webinar, starts_at=NOW + timedelta(days=21, hours=2)
+        )
+        after = get(visitor(), webinar)
+
+    assert queries.captured_queries == []
+    assert '<p id="sessions-summary">2 sessions, 9–16 Mar 2026</p>' in english
+    assert '<p id="sessions-summary">2 sessions, 9–16 mars 2026</p>' in french
+    assert '<p id="sessions-summary">3 sessions, 9–23 Mar 2026</p>' in after

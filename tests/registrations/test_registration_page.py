@@ -538,19 +538,132 @@ def test_the_console_keeps_the_brand_link_to_the_dashboard(client, webinar):
 def test_sessions_read_as_in_the_registrants_emails(
     client, organizer, language, span, box
 ):
-    """The page, its session boxes and the emails share registrations.moments."""
+    """The page's dates, its boxes and the emails share registrations.moments."""
     with time_machine.travel(dt.datetime(2030, 6, 1, 8, 0, tzinfo=dt.UTC), tick=False):
-        webinar = series(organizer, sessions=0)
-        start = dt.datetime(2030, 6, 4, 9, 0, tzinfo=dt.UTC)
-        for day in (0, 1):
-            factories.SessionFactory(
-                webinar=webinar,
-                starts_at=start + timedelta(days=day),
-                ends_at=start + timedelta(days=day, hours=1),
+        pages = {}
+        for registration_type in ("all_sessions", "individual_session"):
+            webinar = with_sessions(
+                organizer,
+                dt.datetime(2030, 6, 4, 9, 0, tzinfo=dt.UTC),
+                days=2,
+                registration_type=registration_type,
             )
+            pages[registration_type] = client.get(
+                webinar.get_registration_url(), HTTP_ACCEPT_LANGUAGE=language
+            ).text
+
+    assert span in pages["all_sessions"]
+    assert box in pages["individual_session"]
+
+
+def with_sessions(organizer, start, *, days, registration_type, every=1, limit=2):
+    """A webinar of one hour-long session a day (or every `every` days) from start."""
+    webinar = factories.WebinarFactory(
+        owner=organizer,
+        account=organizer.account,
+        registration_type=registration_type,
+        registration_limit=limit,
+        sessions=0,
+    )
+    for n in range(days):
+        factories.SessionFactory(
+            webinar=webinar,
+            starts_at=start + timedelta(days=n * every),
+            ends_at=start + timedelta(days=n * every, hours=1),
+        )
+    return webinar
+
+
+DECEMBER = dt.datetime(2026, 12, 9, 9, 0, tzinfo=dt.UTC)
+
+
+def spans(language):
+    """Each of the four weekly December sessions, as the page writes it."""
+    if language == "fr":
+        return [
+            f"mercredi {day} décembre 2026, 10:00 – 11:00" for day in (9, 16, 23, 30)
+        ]
+    return [
+        f"Wednesday, {day} December 2026, 10:00\u202fam – 11:00\u202fam"
+        for day in (9, 16, 23, 30)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "summary", "legend"),
+    [
+        ("en", "4 sessions, 9–30 Dec 2026", "Choose one or more sessions"),
+        ("fr", "4 sessions, 9–30 déc. 2026", "Choisissez une ou plusieurs sessions"),
+    ],
+)
+def test_a_series_whose_registrants_choose_lists_each_session_once(
+    client, organizer, language, summary, legend
+):
+    """Once, as the boxes; the header only sums the sessions up."""
+    with time_machine.travel(dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC), tick=False):
+        webinar = with_sessions(
+            organizer, DECEMBER, days=4, every=7, registration_type="individual_session"
+        )
         page = client.get(
             webinar.get_registration_url(), HTTP_ACCEPT_LANGUAGE=language
         ).text
 
-    assert span in page
-    assert box in page
+    assert f'<p id="sessions-summary">{summary}</p>' in page
+    assert f"<legend>{legend}</legend>" in page
+    assert page.count('name="session"') == 4
+    for span in spans(language):
+        assert page.count(span) == 1, span
+        assert f"{span} (Europe/Paris, UTC+01:00)</label>" in page
+    assert 'class="sessions"' not in page
+
+
+def test_a_series_of_one_session_sums_up_one_day(client, organizer):
+    with time_machine.travel(dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC), tick=False):
+        webinar = with_sessions(
+            organizer, DECEMBER, days=1, registration_type="individual_session"
+        )
+        page = client.get(webinar.get_registration_url()).text
+
+    assert '<p id="sessions-summary">1 session, 9 Dec 2026</p>' in page
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_series_of_all_sessions_lists_each_date_once(client, organizer, language):
+    """No box to tick: the header lists every session, once."""
+    with time_machine.travel(dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC), tick=False):
+        webinar = with_sessions(
+            organizer, DECEMBER, days=4, every=7, registration_type="all_sessions"
+        )
+        page = client.get(
+            webinar.get_registration_url(), HTTP_ACCEPT_LANGUAGE=language
+        ).text
+
+    assert 'name="session"' not in page
+    assert 'id="sessions-summary"' not in page
+    for span in spans(language):
+        assert page.count(span) == 1, span
+        assert f"{span}</time>" in page
+
+
+def test_a_series_with_every_session_full_lists_them_once_in_the_header(
+    client, organizer
+):
+    """No form, so no boxes: the header lists the sessions, each marked full."""
+    with time_machine.travel(dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC), tick=False):
+        webinar = with_sessions(
+            organizer,
+            DECEMBER,
+            days=2,
+            every=7,
+            registration_type="individual_session",
+            limit=1,
+        )
+        for session in webinar.sessions.all():
+            factories.RegistrantFactory(webinar=webinar, session=session)
+        page = client.get(webinar.get_registration_url()).text
+
+    assert 'name="session"' not in page
+    assert 'id="sessions-summary"' not in page
+    for span in spans("en")[:2]:
+        assert page.count(span) == 1, span
+    assert page.count('<span class="badge">Full</span>') == 2
