@@ -52,7 +52,8 @@ MIDDLEWARE = [
     # First, so every log line of the request carries its id (config/logs.py).
     "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "config.csp.StripeAwareCSPMiddleware",  # outermost: every answer gets the CSP
+    # Every answer but a redirect gets the CSP (config/csp.py).
+    "config.csp.StripeAwareCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

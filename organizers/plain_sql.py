@@ -23,7 +23,12 @@ and run as an EXECUTE of the kept plan afterwards.
 - SQLite runs the statement as it is.
 
 The SQL keeps psycopg's `%s` placeholders; the values are bound as they
-are for any statement.
+are for any statement. psycopg keeps the parsing of a query's placeholders
+only for queries of at most 50 values; a paid start's one statement (its
+payment, registrant and hold, with the lock and the COMMIT) sends more, and
+psycopg parsed it again on every start (about 5% of the start's CPU). The
+texts sent here are few and fixed, so the limit is raised for them
+(`_CACHED_VALUES`; psycopg's cache of parsed queries stays bounded, 128).
 """
 
 from __future__ import annotations
@@ -39,6 +44,13 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 from django.db.transaction import TransactionManagementError
+from psycopg import _queries as psycopg_queries
+
+# The most values a statement sent here may have and keep its parsing cached.
+_CACHED_VALUES = 200
+psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = max(
+    psycopg_queries.MAX_CACHED_STATEMENT_PARAMS, _CACHED_VALUES
+)
 
 # Name of each statement prepared in this process -> its PREPARE text.
 _STATEMENTS: dict[str, str] = {}

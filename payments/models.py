@@ -285,12 +285,15 @@ class Payment(models.Model):
         Webinar, on_delete=models.PROTECT, related_name="payments"
     )
     stripe_account_id = models.CharField(max_length=64)
-    checkout_session_id = models.CharField(
-        max_length=255, unique=True, null=True, blank=True
+    # Unique and indexed in Meta: a field's unique=True or db_index=True
+    # also gets PostgreSQL a second index for LIKE, which no query uses and
+    # every start would write. Null until Stripe answers: unique, so not "".
+    checkout_session_id = models.CharField(  # noqa: DJ001
+        max_length=255, null=True, blank=True
     )
     checkout_url = models.URLField(max_length=2000, blank=True)
-    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
-    charge_id = models.CharField(max_length=255, blank=True, db_index=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    charge_id = models.CharField(max_length=255, blank=True)
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     amount_refunded = models.PositiveIntegerField(default=0)
@@ -325,7 +328,24 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(amount_refunded__lte=models.F("amount")),
                 name="payment_refunds_within_amount",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["checkout_session_id"], name="payment_checkout_session_unique"
+            ),
+        ]
+        # Stripe's ids are looked up once known; a payment starts without
+        # them, and a start writes no index entry for an empty id.
+        indexes = [
+            models.Index(
+                fields=["payment_intent_id"],
+                name="payment_intent_known",
+                condition=~Q(payment_intent_id=""),
+            ),
+            models.Index(
+                fields=["charge_id"],
+                name="payment_charge_known",
+                condition=~Q(charge_id=""),
+            ),
         ]
 
     def __str__(self) -> str:

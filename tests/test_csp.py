@@ -69,6 +69,15 @@ def test_a_console_page_and_a_404_carry_the_policy(login, organizer):
     )
 
 
+def test_a_redirect_carries_no_policy_and_the_page_it_leads_to_does(client):
+    response = client.get("/console/")
+
+    assert response.status_code == 302
+    assert "Content-Security-Policy" not in response.headers
+    landing = client.get(response["Location"])
+    assert "script-src 'self'" in landing.headers["Content-Security-Policy"]
+
+
 def test_a_bad_host_answer_carries_the_policy():
     response = Client(HTTP_HOST="evil.example").get("/login/")
 

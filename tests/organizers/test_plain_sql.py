@@ -44,6 +44,22 @@ def test_the_first_run_prepares_in_the_same_round_trip_the_next_only_execute():
 
 
 @pytest.mark.postgres
+def test_a_statement_of_many_values_is_parsed_once():
+    from psycopg import _queries
+
+    many = fresh("SELECT " + " + ".join(["%s::int"] * 60))
+    run(many, list(range(60)))  # PREPARE and EXECUTE
+    run(many, list(range(60)))  # EXECUTE: parsed
+    cached = _queries._query2pg_client.cache_info()
+
+    sent, row = run(many, list(range(60)))
+
+    assert row == (sum(range(60)),)
+    assert sent[0].startswith("EXECUTE t_")
+    assert _queries._query2pg_client.cache_info().hits == cached.hits + 1
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_new_connection_prepares_again():
     double = fresh("SELECT %s::int * 2, %s::text")
