@@ -69,18 +69,22 @@ def execute(cursor: Any, sql: str, params: Sequence[Any] = ()) -> None:
     run(cursor, (sql, params))
 
 
-def run(cursor: Any, *statements: tuple[str, Sequence[Any] | None]) -> None:
+def run(
+    cursor: Any, *statements: tuple[str, Sequence[Any] | None], rows_of: int = -1
+) -> None:
     """Send several (sql, params) statements in one round trip (PostgreSQL only).
 
     Each is prepared as `execute` prepares it; one whose params are None
-    (BEGIN, COMMIT) is sent as it is. The cursor holds the last one's rows.
+    (BEGIN, COMMIT) is sent as it is. The cursor holds the rows of the
+    statement at `rows_of` (the last one by default).
     """
     state = _prepared(cursor)
     known = state.known
-    parts, values, names = [], [], []
+    parts, values, names, results = [], [], [], []
     for sql, params in statements:
         if params is None:
             parts.append(sql)
+            results.append(len(parts) - 1)
             continue
         values.extend(params)
         name = _NAMES.get(sql) or _name(sql)
@@ -88,10 +92,11 @@ def run(cursor: Any, *statements: tuple[str, Sequence[Any] | None]) -> None:
         if name not in known:
             parts.append(f"PREPARE {name} AS {_STATEMENTS[name]}")
         parts.append(f"EXECUTE {name}{arguments}")
+        results.append(len(parts) - 1)
         names.append(name)
     try:
         cursor.execute("; ".join(parts), values)
-        _to_last_result(cursor)
+        _to_result(cursor, results[rows_of])
     except Exception:
         # A PREPARE may or may not have run: ask before the next use.
         for name in names:
@@ -101,11 +106,11 @@ def run(cursor: Any, *statements: tuple[str, Sequence[Any] | None]) -> None:
     known.update(dict.fromkeys(names, True))
 
 
-def _to_last_result(cursor: Any) -> None:
-    """Leave the cursor on the last statement's result (psycopg starts at the first)."""
+def _to_result(cursor: Any, index: int) -> None:
+    """Leave the cursor on the index-th statement's result (psycopg starts at 0)."""
     raw = cursor.cursor
-    while raw.nextset():
-        pass
+    for _ in range(index):
+        raw.nextset()
 
 
 def run_committed(
@@ -113,13 +118,15 @@ def run_committed(
     *statements: tuple[str, Sequence[Any] | None],
     local: Sequence[str] = (),
     then: tuple[str, Sequence[Any]] | None = None,
+    rows_of: int | None = None,
 ) -> None:
     """Run `statements` as one transaction, BEGIN to COMMIT, in one round trip.
 
     For a connection in autocommit, outside any transaction (PostgreSQL).
     `local`: settings of this transaction only (`SET LOCAL ...`); `then`: a
-    statement run after the COMMIT, whose rows the cursor holds. On an error
-    the transaction begun is rolled back before the error goes on.
+    statement run after the COMMIT, whose rows the cursor holds; or
+    `rows_of`: the statements' index whose rows it holds. On an error the
+    transaction begun is rolled back before the error goes on.
     """
     database = cursor.db
     if database.in_atomic_block or not database.get_autocommit():
@@ -129,8 +136,9 @@ def run_committed(
     sent += [*statements, ("COMMIT", None)]
     if then is not None:
         sent.append(then)
+    kept = -1 if rows_of is None else 1 + len(local) + rows_of % len(statements)
     try:
-        run(cursor, *sent)
+        run(cursor, *sent, rows_of=kept)
     except Exception:
         # The BEGIN may have run without its COMMIT: end what it began (a
         # connection that failed itself is closed, with nothing to end).

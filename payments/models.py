@@ -285,9 +285,8 @@ class Payment(models.Model):
         Webinar, on_delete=models.PROTECT, related_name="payments"
     )
     stripe_account_id = models.CharField(max_length=64)
-    # Unique and indexed in Meta: a field's unique=True or db_index=True
-    # also gets PostgreSQL a second index for LIKE, which no query uses and
-    # every start would write. Null until Stripe answers: unique, so not "".
+    # Unique and indexed in Meta (unique=True or db_index=True adds a LIKE
+    # index on PostgreSQL that no query uses). Null until Stripe answers.
     checkout_session_id = models.CharField(  # noqa: DJ001
         max_length=255, null=True, blank=True
     )
@@ -333,19 +332,13 @@ class Payment(models.Model):
                 fields=["checkout_session_id"], name="payment_checkout_session_unique"
             ),
         ]
-        # Stripe's ids are looked up once known; a payment starts without
-        # them, and a start writes no index entry for an empty id.
+        # Stripe's ids, looked up once known: a start writes no entry for "".
         indexes = [
-            models.Index(
-                fields=["payment_intent_id"],
-                name="payment_intent_known",
-                condition=~Q(payment_intent_id=""),
-            ),
-            models.Index(
-                fields=["charge_id"],
-                name="payment_charge_known",
-                condition=~Q(charge_id=""),
-            ),
+            models.Index(fields=[field], name=name, condition=~Q((field, "")))
+            for field, name in [
+                ("payment_intent_id", "payment_intent_known"),
+                ("charge_id", "payment_charge_known"),
+            ]
         ]
 
     def __str__(self) -> str:

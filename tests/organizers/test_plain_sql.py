@@ -44,6 +44,23 @@ def test_the_first_run_prepares_in_the_same_round_trip_the_next_only_execute():
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_run_keeps_the_rows_of_the_statement_asked_for():
+    first = fresh("SELECT %s::int + 1")
+    second = fresh("SELECT %s::text || 'b'")
+
+    with connection.cursor() as cursor:
+        plain_sql.run_committed(
+            cursor, (first, [1]), (second, ["a"]), local=["work_mem = '8MB'"], rows_of=0
+        )
+        assert cursor.fetchone() == (2,)
+        plain_sql.run_committed(cursor, (first, [1]), (second, ["a"]), rows_of=-1)
+        assert cursor.fetchone() == ("ab",)
+
+    assert connection.get_autocommit()
+
+
+@pytest.mark.postgres
 def test_a_statement_of_many_values_is_parsed_once():
     from psycopg import _queries
 

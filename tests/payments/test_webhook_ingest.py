@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from organizers import plain_sql
 from payments import event_drain, webhooks
 from payments.models import StripeEvent
 from tests.payments import test_webhook_endpoint as endpoint
@@ -61,7 +62,7 @@ def test_a_fresh_event_is_stored_in_one_statement(
     assert response.status_code == 200
     statements = [q["sql"] for q in queries.captured_queries]
     assert len(statements) == (1 if connection.vendor == "postgresql" else 2)
-    assert "ON CONFLICT" in statements[-1]
+    assert "ON CONFLICT" in plain_sql.readable(statements[-1])
     assert len(queued) == 1
     stored = StripeEvent.objects.get()
     assert (stored.event_id, stored.type, stored.processed_at) == (
@@ -72,6 +73,35 @@ def test_a_fresh_event_is_stored_in_one_statement(
     assert stored.payload == event("test.recorded") | {
         "created": stored.payload["created"]
     }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_event_is_stored_without_waiting_for_the_disk(
+    client, recorded
+):
+    """The request's store: BEGIN, SET LOCAL synchronous_commit = off, the
+    statement and COMMIT in one round trip; other sessions see the row at once,
+    and the connection is back in autocommit with the setting of its own."""
+    with CaptureQueriesContext(connection) as queries:
+        response = post_only(client, event("test.recorded"))
+
+    assert response.status_code == 200
+    sent = [q["sql"] for q in queries.captured_queries]
+    assert len(sent) == 1, sent
+    assert sent[0].startswith("BEGIN; SET LOCAL synchronous_commit = off; ")
+    assert sent[0].endswith("; COMMIT")
+    assert "ON CONFLICT" in plain_sql.readable(sent[0])
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    stored = StripeEvent.objects.get()
+    assert (stored.event_id, stored.processed_at) == ("evt_test_1", None)
+
+    # The same event again: the known row comes back, nothing new is stored.
+    assert post_only(client, event("test.recorded")).status_code == 200
+    assert StripeEvent.objects.count() == 1
 
 
 def test_a_stored_but_unprocessed_duplicate_is_queued_again(
