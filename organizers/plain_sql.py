@@ -27,8 +27,10 @@ are for any statement. psycopg keeps the parsing of a query's placeholders
 only for queries of at most 50 values; a paid start's one statement (its
 payment, registrant and hold, with the lock and the COMMIT) sends more, and
 psycopg parsed it again on every start (about 5% of the start's CPU). The
-texts sent here are few and fixed, so the limit is raised for them
-(`_CACHED_VALUES`; psycopg's cache of parsed queries stays bounded, 128).
+texts sent here are few and fixed, so the limit is raised, for the whole
+process (`_CACHED_VALUES`; psycopg's cache of parsed queries stays bounded,
+128 texts). The limit is psycopg's private setting: if a release moves it,
+nothing breaks but the cache, and tests/organizers/test_plain_sql.py fails.
 """
 
 from __future__ import annotations
@@ -48,9 +50,10 @@ from psycopg import _queries as psycopg_queries
 
 # The most values a statement sent here may have and keep its parsing cached.
 _CACHED_VALUES = 200
-psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = max(
-    psycopg_queries.MAX_CACHED_STATEMENT_PARAMS, _CACHED_VALUES
-)
+if hasattr(psycopg_queries, "MAX_CACHED_STATEMENT_PARAMS"):
+    psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = max(
+        psycopg_queries.MAX_CACHED_STATEMENT_PARAMS, _CACHED_VALUES
+    )
 
 # Name of each statement prepared in this process -> its PREPARE text.
 _STATEMENTS: dict[str, str] = {}

@@ -19,13 +19,16 @@ waiting for its write-ahead log to be flushed (`synchronous_commit = off`,
 for that transaction only). On the machine measured, a flush took 0.5 ms at
 the median and over 100 ms several times a minute, and every acknowledgement
 in flight waited for such a flush. A crash of the database can lose the last
-fraction of a second of stored events (never a payment's or a registrant's
-row: their transactions wait for the disk as before), which Stripe, having
-had its 200, does not send again. The events recovery
-(payments/event_recovery.py) lists them from Stripe within a minute: its
-cursor moves past an event only in a transaction that waits for the disk,
-and the log is flushed in order, so a cursor on disk never passes an event
-that is not. The Checkout reconciliation stays the backstop.
+fraction of a second of stored events (the handlers' own transactions wait
+for the disk as before), which Stripe, having had its 200, does not send
+again. The events recovery (payments/event_recovery.py) lists them from
+Stripe within a minute: its cursor moves past an event only in a transaction
+that waits for the disk, and the log is flushed in order, so a cursor on disk
+never passes an event that is not. The Checkout reconciliation stays the
+backstop. The exception is an event the recovery cannot list
+(`_LISTED_BY_NO_ONE`): once an account has revoked Tessera, Stripe refuses
+to list its events, so its deauthorization is stored as before, waiting for
+the disk.
 """
 
 import json
@@ -82,8 +85,10 @@ _INSERT_OR_KNOWN = (
 )
 
 
-# The stored event's transaction does not wait for the disk (see above).
+# The stored event's transaction does not wait for the disk (see above),
+# but for the events the recovery cannot list again.
 _NO_DISK_WAIT = "synchronous_commit = off"
+_LISTED_BY_NO_ONE = frozenset({"account.application.deauthorized"})
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,13 @@ def store_event(event: WebhookEvent, payload: dict) -> Stored:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             statement = (_INSERT_OR_KNOWN, [*values, event.id])
-            if connection.in_atomic_block or not connection.get_autocommit():
-                # Within a caller's transaction: its commit decides.
+            if (
+                connection.in_atomic_block
+                or not connection.get_autocommit()
+                or event.type in _LISTED_BY_NO_ONE
+            ):
+                # Within a caller's transaction, its commit decides; alone,
+                # the statement's commit waits for the disk.
                 plain_sql.execute(cursor, *statement)
             else:
                 plain_sql.run_committed(

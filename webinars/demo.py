@@ -28,6 +28,9 @@ def seed_demo() -> Account:
         account, _created = Account.objects.get_or_create(
             name="Demo", defaults={"participant_limit": 100}
         )
+        seeded_before = list(
+            Webinar.objects.filter(account=account).values_list("pk", flat=True)
+        )
         admin = demo_login(
             account=account,
             email="admin@example.com",
@@ -45,8 +48,9 @@ def seed_demo() -> Account:
             extend(account=account, admin=admin, organizer=organizer, webinars=webinars)
         # After the extensions, so the webinars they add (the on-demand one) are
         # in: the demo organizer is told of each paid registration (off by
-        # default), so a payment in the demo shows that email too.
-        Webinar.objects.filter(account=account, notify_paid_registrations=False).update(
+        # default), so a payment in the demo shows that email too. Only the
+        # webinars this run created: a choice made in the console stays.
+        Webinar.objects.filter(account=account).exclude(pk__in=seeded_before).update(
             notify_paid_registrations=True
         )
     return account

@@ -85,7 +85,9 @@ def _banner(refund: Refund | None) -> dict[str, Any] | None:
 def _shown_refund(request: HttpRequest) -> int | None:
     """Return the id of the refund the page was sent back with (?refund=<id>)."""
     value = request.GET.get("refund", "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    # str.isdigit() is true of "²", which int() refuses.
+    shown = value.isascii() and value.isdigit() and len(value) < 12
+    return int(value) if shown else None
 
 
 def _with_refund(url: str, refund: Refund) -> HttpResponse:

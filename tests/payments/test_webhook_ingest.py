@@ -104,6 +104,21 @@ def test_outside_a_transaction_the_event_is_stored_without_waiting_for_the_disk(
     assert StripeEvent.objects.count() == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_deauthorization_is_stored_waiting_for_the_disk(client):
+    """Stripe lists no event of an account that revoked Tessera, so the
+    recovery could not bring this one back: its commit waits for the disk."""
+    payload = event("account.application.deauthorized", account="acct_gone")
+    with CaptureQueriesContext(connection) as queries:
+        response = post_only(client, payload)
+
+    assert response.status_code == 200
+    sent = [q["sql"] for q in queries.captured_queries]
+    assert not any("synchronous_commit" in sql for sql in sent), sent
+    assert StripeEvent.objects.get().type == "account.application.deauthorized"
+
+
 def test_a_stored_but_unprocessed_duplicate_is_queued_again(
     client, recorded, django_capture_on_commit_callbacks
 ):

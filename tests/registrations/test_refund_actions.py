@@ -396,6 +396,11 @@ def test_refund_status_moves_banner_summary_and_rows_together(
     assert "Succeeded" in answered["html"]
     # Without ?refund= the status says nothing of a refund it was not sent with.
     assert client.get(status_url(paid)).json()["banner"].strip() == ""
+    # A refund id that is no number says nothing either, and is no error.
+    for odd in ("²", "٣", "-1", "1e3", "9" * 30):
+        banner = client.get(f"{status_url(paid)}?refund={odd}").json()["banner"]
+        assert banner.strip() == ""
+        assert client.get(f"{url(paid)}?refund={odd}").status_code == 200
 
 
 def test_answered_request_page_says_where_its_refund_stands(
