@@ -145,7 +145,7 @@ def quote(
     if code.strip():
         discount = find_code(webinar=webinar, code=code)
         if discount is None or not code_is_usable(discount, at=at):
-            raise PricingError(invalid_code_message())
+            raise PricingError(invalid_code_message(), field="discount_code")
         # A code never makes it dearer than the running price.
         amount = min(amount, discount.amount)
     return Quote(
@@ -177,7 +177,7 @@ def reserve_code_use(*, code: DiscountCode) -> None:
             .update(uses=F("uses") + 1)
         )
         if not updated:
-            raise PricingError(invalid_code_message())
+            raise PricingError(invalid_code_message(), field="discount_code")
     code.refresh_from_db(fields=["uses"])
 
 

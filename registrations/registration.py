@@ -242,7 +242,7 @@ def _hold_seat(
             if quote.discount_code is not None:
                 pricing.reserve_code_use(code=quote.discount_code)
         except pricing.PricingError as error:
-            raise RegistrationError(error.message) from error
+            raise RegistrationError(error.message, field=error.field) from error
 
         now = timezone.now()
         manual = webinar.approval == Webinar.Approval.MANUAL

@@ -131,7 +131,7 @@ def hold_sessions(
                 for _session in locked:
                     pricing.reserve_code_use(code=quote.discount_code)
         except pricing.PricingError as error:
-            raise RegistrationError(error.message) from error
+            raise RegistrationError(error.message, field=error.field) from error
         total = quote.amount * len(locked)
         if total > MAXIMUM_AMOUNT:
             raise RegistrationError(_("Choose fewer sessions: the total is too large."))

@@ -24,10 +24,14 @@ Status = Registrant.Status
 
 
 class RegistrationError(Exception):
-    """A registration that cannot go ahead; the message is safe to show."""
+    """A registration that cannot go ahead; the message is safe to show.
 
-    def __init__(self, message: str) -> None:
+    `field` names the form field the message belongs beside, when there is one.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         self.message = message
+        self.field = field
         super().__init__(message)
 
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -112,6 +113,21 @@ class RegistrationForm(forms.Form):
 
     def clean_discount_code(self) -> str:
         return self.cleaned_data["discount_code"].strip()
+
+    def refuse_code(self, message: str) -> None:
+        """Show `message` beside the discount code field.
+
+        The form may be unbound (the page priced with a code, its entries as
+        initial values, views/code_apply.py): no other field is validated.
+        """
+        if self.is_bound:
+            self.add_error("discount_code", message)
+            return
+        if self._errors is None:
+            self._errors = ErrorDict(renderer=self.renderer)
+        self._errors["discount_code"] = self.error_class(
+            [message], renderer=self.renderer
+        )
 
     def clean_session(self) -> list[Session]:
         """Return the sessions chosen, in order of start."""

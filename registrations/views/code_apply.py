@@ -2,7 +2,8 @@
 
 The "Apply" button submits the registration form with ``apply_code``; the
 page comes back with what the visitor typed, the price the code gives, and
-the button and note that go with it. Nothing is registered. An "Apply" with
+the button and note that go with it; a code that cannot be used is refused
+beside its field. Nothing is registered. An "Apply" with
 no code typed registers instead (wants_code_applied).
 """
 
@@ -66,7 +67,8 @@ def render_with_code(
     try:
         quote = price_registration(webinar=webinar, code=code, mode=context["mode"])
     except PricingError as error:
-        context["code_message"] = error.message
+        # Beside the code field, as a refused registration shows it.
+        form.refuse_code(error.message)
         add_series_total(request, context)
         return render(request, "registrations/register.html", context)
     context["code_message"] = code_price_message(

@@ -157,9 +157,17 @@ def _registration_form(
 
 
 def _show_page(
-    request: HttpRequest, webinar: Webinar, *, error: str = "", **extra: object
+    request: HttpRequest,
+    webinar: Webinar,
+    *,
+    error: str = "",
+    error_field: str | None = None,
+    **extra: object,
 ) -> HttpResponse:
-    """Render the page (a GET, or a POST that did not register)."""
+    """Render the page (a GET, or a POST that did not register).
+
+    `error`: the service's refusal, beside `error_field` (or above the form).
+    """
     context = _page_context(webinar)
     if wants_code_applied(request) and not context["notice"]:
         return render_with_code(request, context)
@@ -173,7 +181,7 @@ def _show_page(
     if request.method == "POST":
         form.is_valid()
         if error:
-            form.add_error(None, error)
+            form.add_error(error_field if error_field in form.fields else None, error)
         if context["full"] and not context["closed"]:
             return render(
                 request,
@@ -252,7 +260,9 @@ def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
                 mode=hooks.registration_mode(webinar),
             )
         except PricingError as problem:
-            return _show_page(request, webinar, error=problem.message)
+            return _show_page(
+                request, webinar, error=problem.message, error_field=problem.field
+            )
         notify_already_registered(registrant=error.registrant)
         manual = webinar.approval == Webinar.Approval.MANUAL
         status = Registrant.Status.AWAITING if manual else Registrant.Status.CONFIRMED
@@ -266,7 +276,9 @@ def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
             {"webinar": webinar, "message": error.message},
         )
     except RegistrationError as error:
-        return _show_page(request, webinar, error=error.message)
+        return _show_page(
+            request, webinar, error=error.message, error_field=error.field
+        )
     if registration.checkout_url:
         return redirect_303(registration.checkout_url)
     return redirect_303(done_url(webinar, registration.registrant.status))

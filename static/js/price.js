@@ -34,20 +34,53 @@
     paidOnly.forEach(function (line) { line.hidden = !paid; });
     if (tierEnd && tierEnds === false) { tierEnd.hidden = true; }
   }
+  var message = document.getElementById("price-code-message");
+  // The refusal the server put beside the field (a registration refused, or
+  // "Apply" without script): stale once the code changes.
+  var serverError = document.getElementById(input.id + "_error");
+  var describedBy = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+    return id && (!serverError || id !== serverError.id);
+  });
+  // `invalid`: the message says the code is invalid (the field is marked so);
+  // otherwise it only asks for something (a code first, a minute's wait).
+  function showCodeError(text, invalid) {
+    message.textContent = text;
+    message.classList.add("errorlist");
+    if (invalid) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", describedBy.concat([message.id]).join(" "));
+    }
+  }
+  function clearCodeError() {
+    if (serverError) { serverError.parentNode.hidden = true; }
+    if (message.classList.contains("errorlist")) { message.textContent = ""; }
+    message.classList.remove("errorlist");
+    input.removeAttribute("aria-invalid");
+    if (describedBy.length) {
+      input.setAttribute("aria-describedby", describedBy.join(" "));
+    } else {
+      input.removeAttribute("aria-describedby");
+    }
+  }
   function apply() {
-    var message = document.getElementById("price-code-message");
+    clearCodeError();
     if (!input.value.trim()) {
-      message.textContent = block.dataset.emptyCodeMessage || "";
+      showCodeError(block.dataset.emptyCodeMessage || "", false);
       showPrice(initial.text, initial.paid);
       return;
     }
     var url = block.dataset.codeCheckUrl + "?code=" + encodeURIComponent(input.value);
     if (block.dataset.language) { url += "&lang=" + encodeURIComponent(block.dataset.language); }
-    fetch(url, {headers: {"Accept": "application/json"}}).then(function (r) { return r.json(); }).then(function (data) {
-      message.textContent = data.message || "";
+    fetch(url, {headers: {"Accept": "application/json"}}).then(function (r) {
+      return r.json().then(function (data) { return {judged: r.ok, data: data}; });
+    }).then(function (answer) {
+      var data = answer.data;
       if (data.valid) {
+        message.textContent = data.message || "";
         showPrice(data.amount === 0 ? block.dataset.freeLabel : data.display, data.amount > 0, data.amount, !!data.tier_ends);
       } else {
+        // A 429 says nothing about the code itself.
+        showCodeError(data.message || "", answer.judged);
         showPrice(initial.text, initial.paid);
       }
     });
@@ -63,6 +96,7 @@
     return event.key === "Enter" && !event.isComposing && !event.defaultPrevented;
   }
   button.addEventListener("click", function (event) { event.preventDefault(); apply(); });
+  input.addEventListener("input", clearCodeError);
   input.addEventListener("keydown", function (event) {
     if (!isEnter(event)) { return; }
     event.preventDefault();

@@ -1,0 +1,106 @@
+"""The discount code field: a code that cannot be used is refused beside it.
+
+A code that cannot be used is the code field's own error (next to it,
+`aria-invalid`, named by `aria-describedby`), whether "Register and pay" or
+"Apply" without script sent it.
+"""
+
+import pytest
+from django.test import Client
+
+from registrations.models import Registrant
+from tests import factories
+from tests.registrations.checkout_support import form_data, make_paid_webinar, register
+
+pytestmark = pytest.mark.django_db
+
+INVALID = "This discount code is not valid."
+FREE = "Registration is free; no code is needed."
+CODE_INPUT = (
+    '<input type="text" name="discount_code" value="nope" maxlength="40"'
+    ' autocomplete="off" aria-invalid="true" aria-describedby="id_discount_code_error"'
+    ' id="id_discount_code">'
+)
+CODE_ERROR = (
+    '<ul class="errorlist" id="id_discount_code_error"><li>' + INVALID + "</li></ul>"
+)
+EMPTY_CODE_MESSAGE = '<p id="price-code-message" role="status" aria-live="polite"></p>'
+
+
+def apply_code(client: Client, webinar, code: str, **overrides):
+    """ "Apply" without script: the form posted with `apply_code`."""
+    data = form_data(discount_code=code, **overrides)
+    data["apply_code"] = "1"
+    return client.post(webinar.get_registration_url(), data)
+
+
+def assert_code_refused(page: str) -> None:
+    assert CODE_INPUT in page
+    assert CODE_ERROR in page
+    # Not above the form: beside the field only.
+    assert page.count(INVALID) == 1
+    assert "<title>Error:" in page
+    assert EMPTY_CODE_MESSAGE in page
+
+
+def test_register_and_pay_with_an_invalid_code_marks_the_code_field(
+    client, paid_webinar
+):
+    response = register(client, paid_webinar, discount_code="nope")
+
+    assert response.status_code == 200
+    page = response.text
+    assert_code_refused(page)
+    # What was typed stays.
+    assert 'value="Ada"' in page and 'value="ada@example.com"' in page
+    assert not Registrant.objects.exists()
+
+
+def test_a_used_up_code_is_refused_beside_the_field_too(client, paid_webinar):
+    factories.DiscountCodeFactory(webinar=paid_webinar, code="nope", max_uses=1, uses=1)
+
+    assert_code_refused(register(client, paid_webinar, discount_code="nope").text)
+
+
+def test_an_invalid_code_for_a_series_is_refused_beside_the_field(
+    client, organizer, stripe_sandbox
+):
+    webinar = make_paid_webinar(
+        owner=organizer,
+        stripe_account=stripe_sandbox.demo_account,
+        registration_type="individual_session",
+        sessions=2,
+    )
+    ids = list(webinar.sessions.values_list("pk", flat=True))
+
+    response = register(client, webinar, discount_code="nope", session=ids)
+
+    assert response.status_code == 200
+    assert_code_refused(response.text)
+    assert "checked" in response.text  # the sessions ticked stay ticked
+
+
+def test_an_already_registered_email_with_an_invalid_code_marks_the_field(
+    client, paid_webinar
+):
+    factories.RegistrantFactory(webinar=paid_webinar, email="ada@example.com")
+
+    response = register(client, paid_webinar, discount_code="nope")
+
+    assert response.status_code == 200
+    assert_code_refused(response.text)
+
+
+def test_apply_without_script_refuses_an_invalid_code_beside_the_field(
+    client, paid_webinar
+):
+    response = apply_code(client, paid_webinar, "nope", first_name="")
+
+    assert response.status_code == 200
+    page = response.text
+    assert_code_refused(page)
+    # Only the code is judged: the empty first name is kept, not refused.
+    assert "This field is required." not in page
+    assert 'value="Lovelace"' in page
+    assert "€50.00" in page
+    assert not Registrant.objects.exists()
