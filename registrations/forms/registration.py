@@ -129,6 +129,16 @@ class RegistrationForm(forms.Form):
             [message], renderer=self.renderer
         )
 
+    def leave_out_code(self) -> None:
+        """Drop the code field: registration is free, there is nothing to discount.
+
+        A code posted anyway is ignored; one the form refused (too long) is
+        answered above the form, since its field is no longer shown.
+        """
+        self.fields.pop("discount_code", None)
+        if self._errors is not None and self._errors.pop("discount_code", None):
+            self.add_error(None, free_code_message())
+
     def clean_session(self) -> list[Session]:
         """Return the sessions chosen, in order of start."""
         chosen = []
@@ -152,6 +162,11 @@ class RegistrationForm(forms.Form):
             if value not in (None, "", False):
                 result[str(question["id"])] = value
         return result
+
+
+def free_code_message() -> str:
+    """Return what a code on a free registration is told (as the code check says)."""
+    return _("Registration is free; no code is needed.")
 
 
 def _session_label(session: Session, *, full: bool) -> str:

@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from payments.errors import PricingError
 from payments.pricing import code_price_message
-from registrations.forms.registration import RegistrationForm
+from registrations.forms.registration import RegistrationForm, free_code_message
 from registrations.registration import price_registration
 from registrations.views.series_total import add_series_total
 
@@ -61,6 +61,12 @@ def render_with_code(
     if context["mode"] is not None:
         form.fields.pop("session", None)
     context["form"] = form
+    if not context["takes_code"]:
+        # A code sent from a page shown before the webinar became free.
+        form.leave_out_code()
+        context["code_message"] = free_code_message()
+        add_series_total(request, context)
+        return render(request, "registrations/register.html", context)
     code = str(initial.get("discount_code", "")).strip()[
         : fields["discount_code"].max_length
     ]

@@ -107,6 +107,8 @@ def _page_context(webinar: Webinar) -> dict:
         "closed": closed,
         "unavailable": state == "unavailable",
         "quote": quote,
+        # Nothing to pay, nothing to discount: the page shows no code field.
+        "takes_code": quote.paid,
         "language": translation.get_language(),
     }
 
@@ -188,6 +190,8 @@ def _show_page(
                 "registrations/full.html",
                 {"webinar": webinar, "message": full_message(webinar)},
             )
+    if not context["takes_code"]:
+        form.leave_out_code()
     context["form"] = form
     context.update(extra)
     add_series_total(request, context)

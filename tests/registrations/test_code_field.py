@@ -1,13 +1,18 @@
-"""The discount code field: a code that cannot be used is refused beside it.
+"""The discount code field: its refusal beside it, and no field when it is free.
 
 A code that cannot be used is the code field's own error (next to it,
 `aria-invalid`, named by `aria-describedby`), whether "Register and pay" or
-"Apply" without script sent it.
+"Apply" without script sent it. A webinar with nothing to pay shows no code
+field and no "Apply"; a code posted to it anyway is ignored or answered.
 """
+
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from payments.models import Price
 from registrations.models import Registrant
 from tests import factories
 from tests.registrations.checkout_support import form_data, make_paid_webinar, register
@@ -104,3 +109,91 @@ def test_apply_without_script_refuses_an_invalid_code_beside_the_field(
     assert 'value="Lovelace"' in page
     assert "€50.00" in page
     assert not Registrant.objects.exists()
+
+
+def test_a_free_webinar_shows_no_code_field_and_no_apply(client, webinar):
+    page = client.get(webinar.get_registration_url()).text
+
+    assert 'name="discount_code"' not in page
+    assert 'id="discount-code-apply"' not in page
+    assert 'name="first_name"' in page
+
+
+def test_a_paid_webinar_shows_the_code_field_and_apply(client, paid_webinar):
+    page = client.get(paid_webinar.get_registration_url()).text
+
+    assert 'name="discount_code"' in page
+    assert 'id="discount-code-apply"' in page
+
+
+def test_a_free_series_shows_no_code_field(client, organizer):
+    webinar = factories.WebinarFactory(
+        owner=organizer,
+        account=organizer.account,
+        registration_type="individual_session",
+        sessions=2,
+    )
+
+    page = client.get(webinar.get_registration_url()).text
+
+    assert 'name="session"' in page
+    assert 'name="discount_code"' not in page
+
+
+def test_a_price_switched_off_hides_the_code_field(client, paid_webinar):
+    Price.objects.filter(webinar=paid_webinar).update(enabled=False)
+
+    page = client.get(paid_webinar.get_registration_url()).text
+
+    assert 'name="discount_code"' not in page
+
+
+def test_a_code_that_makes_it_free_keeps_the_field(client, paid_webinar):
+    factories.DiscountCodeFactory(webinar=paid_webinar, code="FREE", amount=0)
+
+    page = apply_code(client, paid_webinar, "FREE").text
+
+    assert "This code gives free registration." in page
+    assert 'name="discount_code"' in page and 'value="FREE"' in page
+
+
+def test_a_code_posted_to_a_free_webinar_is_ignored(client, webinar):
+    response = register(client, webinar, discount_code="ANYTHING")
+
+    assert response.status_code == 303
+    registrant = Registrant.objects.get()
+    assert registrant.discount_code is None and registrant.amount == 0
+
+
+def test_an_overlong_code_posted_to_a_free_webinar_is_answered_above_the_form(
+    client, webinar
+):
+    response = register(client, webinar, discount_code="c" * 41)
+
+    assert response.status_code == 200
+    page = response.text
+    assert FREE in page
+    assert 'name="discount_code"' not in page
+    assert not Registrant.objects.exists()
+
+
+def test_apply_without_script_on_a_free_webinar_says_no_code_is_needed(client, webinar):
+    response = apply_code(client, webinar, "ANYTHING")
+
+    assert response.status_code == 200
+    page = response.text
+    assert FREE in page
+    assert 'name="discount_code"' not in page
+    assert 'value="Ada"' in page
+    assert not Registrant.objects.exists()
+
+
+def test_an_early_bird_tier_keeps_the_field(client, organizer, stripe_sandbox):
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+    factories.PriceTierFactory(
+        price=webinar.price, amount=2000, ends_at=timezone.now() + timedelta(days=1)
+    )
+
+    assert 'name="discount_code"' in client.get(webinar.get_registration_url()).text

@@ -177,3 +177,21 @@ def test_a_series_summary_is_kept_per_language_and_follows_a_new_session(organiz
     assert '<p id="sessions-summary">2 sessions, 9–16 Mar 2026</p>' in english
     assert '<p id="sessions-summary">2 sessions, 9–16 mars 2026</p>' in french
     assert '<p id="sessions-summary">3 sessions, 9–23 Mar 2026</p>' in after
+
+
+def test_the_cached_free_page_gains_the_field_when_a_price_is_switched_on(
+    organizer, stripe_sandbox
+):
+    webinar = make_paid_webinar(
+        owner=organizer, stripe_account=stripe_sandbox.demo_account
+    )
+    price = Price.objects.get(webinar=webinar)
+    price.enabled = False
+    price.save()
+    assert 'name="discount_code"' not in get(visitor(), webinar)
+    assert 'name="discount_code"' not in get(visitor(), webinar)  # from the cache
+
+    price.enabled = True
+    price.save()
+
+    assert 'name="discount_code"' in get(visitor(), webinar)

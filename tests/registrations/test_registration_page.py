@@ -49,8 +49,10 @@ def test_page_shows_details_sessions_in_the_webinar_timezone_and_free(
     assert local.strftime("%-I:%M") in text or local.strftime("%-I") in text
     assert f"{local:%z}" != "+0000"
     assert "Free" in text
-    for name in ("first_name", "last_name", "email", "discount_code"):
+    for name in ("first_name", "last_name", "email"):
         assert f'name="{name}"' in text
+    # Nothing to pay, nothing to discount.
+    assert 'name="discount_code"' not in text
 
 
 def test_page_shows_the_price_of_a_paid_webinar(client, paid_webinar):

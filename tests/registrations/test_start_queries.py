@@ -218,3 +218,18 @@ def test_the_kept_plan_of_the_email_test_reads_the_live_email_index(
 
     assert "$2" in plan, plan  # the generic plan: the email is a parameter
     assert "registrant_live_email" in plan, plan
+
+
+def test_a_free_page_without_its_code_field_costs_no_more_queries(client, webinar):
+    url = webinar.get_registration_url()
+
+    with CaptureQueriesContext(connection) as rendered:
+        first = client.get(url)
+    with CaptureQueriesContext(connection) as cached:
+        again = Client().get(url)
+
+    assert 'name="discount_code"' not in first.text
+    assert 'name="discount_code"' not in again.text
+    statements = [q["sql"] for q in rendered.captured_queries]
+    assert len(statements) <= MAX_PAGE_QUERIES, "\n".join(statements)
+    assert cached.captured_queries == []
