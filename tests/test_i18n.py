@@ -109,3 +109,15 @@ def test_french_strings_follow_french_typography():
     ]
     assert not [s for s in strings if re.search(r" [:;?!]", s)]
     assert not [s for s in strings if "'" in s]
+
+
+def test_email_preview_list_puts_a_no_break_space_before_the_colon_in_french(
+    client, organizer, webinar
+):
+    client.force_login(organizer.user)
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+
+    page = client.get(f"/console/webinars/{webinar.pk}/emails/").content.decode()
+
+    assert "Confirmation\u00a0:" in page
+    assert "Confirmation:" not in page

@@ -37,7 +37,10 @@ def restore(request: HttpRequest) -> HttpResponse:
                 % {"count": len(done)},
             )
         for webinar, message in failed:
-            messages.error(request, f"{webinar.title}: {message}")
+            messages.error(
+                request,
+                _("%(label)s: %(value)s") % {"label": webinar.title, "value": message},
+            )
         return redirect("payments:stripe_restore")
     return render(
         request,

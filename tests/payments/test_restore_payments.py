@@ -62,3 +62,18 @@ def test_restore_ignores_other_accounts_and_bad_input(client, admin):
     client.post(url, {"webinars": [theirs.pk]})
     client.post(url, {"webinars": ["x"]})
     assert Price.objects.get(webinar=theirs).enabled is False
+
+
+def test_a_webinar_that_cannot_be_restored_is_named_with_a_french_colon(client, admin):
+    webinar = factories.WebinarFactory(owner=admin, title="Budget")
+    made_free(admin.account, webinar)
+    Price.objects.filter(webinar=webinar).update(amount=1)
+    factories.StripeConnectionFactory(account=admin.account)
+    client.force_login(admin.user)
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+
+    response = client.post(
+        reverse("payments:stripe_restore"), {"webinars": [webinar.pk]}, follow=True
+    )
+
+    assert "Budget\u00a0: Saisissez un montant" in response.text

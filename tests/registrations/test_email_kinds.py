@@ -475,3 +475,19 @@ def test_the_session_time_names_the_zone_and_its_offset_at_the_start(
     offset = "+02:00" if starts_at.month == 6 else "+01:00"
     for body in bodies(message):
         assert f"{when} (Europe/Paris, UTC{offset})" in body
+
+
+def test_new_paid_registration_lists_answers_with_french_colons(
+    smtp, paid_registrant, settings
+):
+    settings.LANGUAGE_CODE = "fr"
+    paid_registrant.webinar.notify_paid_registrations = True
+    paid_registrant.webinar.save()
+    paid_registrant.answers = {"gone": "Acme"}
+    paid_registrant.save()
+
+    send_one(paid_registrant, Kind.NEW_PAID_REGISTRATION)
+
+    (message,) = smtp.messages
+    for body in bodies(message):
+        assert "Question supprimée\u00a0: Acme" in body
