@@ -121,3 +121,14 @@ def test_email_preview_list_puts_a_no_break_space_before_the_colon_in_french(
 
     assert "Confirmation\u00a0:" in page
     assert "Confirmation:" not in page
+
+
+def test_language_switcher_button_says_change_language_in_french(
+    client, organizer, webinar
+):
+    client.force_login(organizer.user)
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+
+    page = client.get(reverse("webinars:dashboard")).content.decode()
+
+    assert '<button type="submit">Changer de langue</button>' in page
