@@ -491,3 +491,24 @@ def test_new_paid_registration_lists_answers_with_french_colons(
     (message,) = smtp.messages
     for body in bodies(message):
         assert "Question supprimée\u00a0: Acme" in body
+
+
+@pytest.mark.parametrize(
+    ("language", "footer"),
+    [
+        ("en", "Sent on behalf of {name}. Reply to this email to reach them."),
+        ("fr", "Expéditeur\u00a0: {name}. Répondez à cet e-mail pour lui écrire."),
+    ],
+)
+def test_footer_names_the_organizer_in_the_registrants_language(
+    smtp, paid_registrant, language, footer
+):
+    paid_registrant.language = language
+    paid_registrant.save()
+    name = paid_registrant.webinar.owner.user.get_full_name()
+
+    send_one(paid_registrant, Kind.CONFIRMATION)
+
+    (message,) = smtp.messages
+    for body in bodies(message):
+        assert footer.format(name=name) in body
