@@ -29,6 +29,7 @@ from registrations.purchase import (
     purchase_kind,
     sells_recording,
 )
+from registrations.refunds.ledger import refunded_to
 from webinars.models import Session, Webinar
 from webinars.templatetags.console_time import zone_label
 
@@ -428,6 +429,12 @@ def build_context(
             for other in bought_together(registrant)
         ]
         context["cancel_terms"] = cancel_terms(registrant, language, kind=bought)
+        refunded = refunded_to(registrant)
+        context["amount_refunded"] = (
+            format_money(refunded, registrant.payment.currency, language)
+            if refunded
+            else ""
+        )
         context["can_cancel"] = not sells_recording(bought)
         if sells_recording(bought):
             # A replay or a video: no date, no calendar, no join link.

@@ -245,6 +245,24 @@ def share_refundable(registrant: Registrant) -> int:
     return share_summary(registrant).refundable
 
 
+def refunded_to(registrant: Registrant) -> int:
+    """Return what Stripe refunded of what the registrant paid (their share's).
+
+    No query while nothing of the payment is refunded: the email batches read
+    the payment with the registrant.
+    """
+    payment = registrant.payment if registrant.payment_id else None
+    if payment is None or not payment.amount_refunded:
+        return 0
+    if registrant.amount >= payment.amount:
+        return payment.amount_refunded
+    # A payment shared by several sessions' registrants: this one's share.
+    shares = payment.refunds.filter(
+        status=Refund.Status.SUCCEEDED, share__registrant=registrant
+    )
+    return shares.aggregate(total=Sum("amount"))["total"] or 0
+
+
 def share_key(registrant: Registrant) -> str:
     """Return the idempotency suffix of a refund of this registrant's payment.
 

@@ -13,7 +13,7 @@ from registrations.emails import outbox, sending
 from registrations.emails.calendar import ics_for
 from registrations.emails.reminders import attended_ids
 from registrations.hooks import watch_link_providers
-from registrations.models import EmailLog, JoinRecord, RefundRequest
+from registrations.models import EmailLog, JoinRecord, RefundRequest, RefundShare
 from tests import factories
 
 Kind = EmailLog.Kind
@@ -512,3 +512,77 @@ def test_footer_names_the_organizer_in_the_registrants_language(
     (message,) = smtp.messages
     for body in bodies(message):
         assert footer.format(name=name) in body
+
+
+def refund(payment: Payment, amount: int, **fields) -> Refund:
+    """A refund Stripe made, counted on the payment as stripe_sync does."""
+    made = Refund.objects.create(
+        payment=payment,
+        amount=amount,
+        status=Refund.Status.SUCCEEDED,
+        idempotency_key=f"test-refund-{payment.pk}-{Refund.objects.count()}",
+        **fields,
+    )
+    payment.amount_refunded += amount
+    payment.save(update_fields=["amount_refunded"])
+    return made
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("en", "Amount paid: {paid} · Refunded: {refunded}"),
+        ("fr", "Montant payé\u00a0: {paid} · Remboursé\u00a0: {refunded}"),
+    ],
+)
+def test_resent_confirmation_states_a_partial_refund(
+    smtp, paid_registrant, language, line
+):
+    paid_registrant.language = language
+    paid_registrant.save()
+    refund(paid_registrant.payment, 1000)
+
+    outbox.resend_confirmation(registrant=paid_registrant)
+    sending.send_due_emails()
+
+    (message,) = smtp.messages
+    expected = line.format(
+        paid=format_money(4900, "eur", language),
+        refunded=format_money(1000, "eur", language),
+    )
+    for body in bodies(message):
+        assert expected in body
+
+
+def test_confirmation_without_a_refund_states_the_amount_paid_alone(
+    smtp, paid_registrant
+):
+    send_one(paid_registrant, Kind.CONFIRMATION)
+
+    (message,) = smtp.messages
+    for body in bodies(message):
+        assert "Amount paid: €49.00" in body
+        assert "Refunded" not in body
+
+
+def test_confirmation_of_a_shared_payment_states_only_its_own_share_refunded(
+    smtp, paid_registrant
+):
+    payment = paid_registrant.payment
+    payment.amount = 9800
+    payment.save(update_fields=["amount"])
+    other = factories.RegistrantFactory(
+        webinar=paid_registrant.webinar,
+        amount=4900,
+        currency="eur",
+        source="paid",
+        payment=payment,
+    )
+    RefundShare.objects.create(refund=refund(payment, 1500), registrant=other)
+    RefundShare.objects.create(refund=refund(payment, 700), registrant=paid_registrant)
+
+    send_one(paid_registrant, Kind.CONFIRMATION)
+
+    (message,) = smtp.to("ada@example.com")
+    text, _html = bodies(message)
+    assert "Amount paid: €49.00 · Refunded: €7.00" in text
