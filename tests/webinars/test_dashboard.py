@@ -13,6 +13,7 @@ from payments.models import Payment
 from registrations.models import EmailLog, Registrant
 from tests import factories
 from tests.seat_counters import recount_seat_counters
+from webinars.models import Webinar
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -83,6 +84,32 @@ def test_rows_show_status_sold_revenue_and_price(login, organizer):
     assert "Draft" in row_of(html, "Unscheduled")
     cancelled = row_of(html, "Gone")
     assert "Cancelled" in cancelled and "Not sold" in cancelled
+
+
+@time_machine.travel(NOW, tick=False)
+def test_series_capacity_reads_per_session_on_the_dashboard_and_webinar_page(
+    login, organizer
+):
+    series = factories.WebinarFactory(
+        owner=organizer,
+        title="Weekly clinic",
+        registration_type=Webinar.RegistrationType.INDIVIDUAL_SESSION,
+        sessions=4,
+    )
+    for session in series.sessions.all():
+        factories.RegistrantFactory(webinar=series, session=session)
+    client = login(organizer)
+
+    row = row_of(client.get(reverse("webinars:dashboard")).text, "Weekly clinic")
+    assert "4 / 100 per session" in row
+    assert "400" not in row
+    page = client.get(series.get_absolute_url()).text
+    assert "Registration limit: 100 per session" in page
+    assert "4 seats taken across the sessions; each session has 100 seats." in page
+    assert "of 100 seats taken" not in page
+
+    french = client.get(reverse("webinars:dashboard"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "4 / 100 par session" in row_of(french.text, "Weekly clinic")
 
 
 @time_machine.travel(NOW, tick=False)
