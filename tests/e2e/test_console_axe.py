@@ -26,6 +26,7 @@ from registrations.models import EmailLog, RefundRequest, Registrant
 from tests import factories
 from tests.e2e.a11y import VIEWPORTS, assert_accessible
 from tests.e2e.pages import PAGES, Visit, World
+from webinars.models import Webinar
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -150,6 +151,28 @@ def webinar_cancelled(world: World) -> str:
     webinar.cancelled_at = timezone.now()
     webinar.save(update_fields=["cancelled_at"])
     return webinar.get_absolute_url()
+
+
+def _series(world: World):
+    series = _webinar(
+        world,
+        registration_type=Webinar.RegistrationType.INDIVIDUAL_SESSION,
+        sessions=3,
+    )
+    for session in series.sessions.all():
+        factories.RegistrantFactory(webinar=series, session=session)
+    return series
+
+
+@state("dashboard, a series sold by session")
+def dashboard_series(world: World) -> str:
+    _series(world)
+    return reverse("webinars:dashboard")
+
+
+@state("webinar page, a series sold by session")
+def webinar_series(world: World) -> str:
+    return _series(world).get_absolute_url()
 
 
 @state("webinar settings section")
@@ -450,6 +473,22 @@ def registrant_refund_banner(world: World) -> str:
     )
     page = reverse("registrations:refund_registrant", args=[webinar.pk, registrant.pk])
     return f"{page}?refund={refund.pk}"
+
+
+@state("registrant refund page, confirmation")
+def registrant_refund_confirmation(world: World) -> Visit:
+    webinar = _paid(world)
+    registrant = _buyer(webinar)
+
+    def review(page: Page) -> None:
+        page.check("input[value=cancel_full]")
+        submit("main form[method=post] button[type=submit]")(page)
+        assert page.locator("input[name=token]").count() == 1  # the confirm step
+
+    return Visit(
+        reverse("registrations:refund_registrant", args=[webinar.pk, registrant.pk]),
+        act=review,
+    )
 
 
 @state("cancel webinar, confirmation")
