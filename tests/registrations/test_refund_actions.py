@@ -427,3 +427,24 @@ def test_answered_request_page_says_where_its_refund_stands(
     other = factories.WebinarFactory(owner=organizer)
     elsewhere = reverse("registrations:refunds_overview", args=[other.pk])
     assert "Refunded €50.00." not in client.get(f"{elsewhere}?refund={refund.pk}").text
+
+
+def test_refund_pages_show_the_webinar_tabs_and_lead_back_to_registrants(
+    login, organizer, webinar
+):
+    registrant = factories.RegistrantFactory(webinar=webinar)
+    client = login(organizer)
+    registrants = reverse("registrations:registrants", args=[webinar.pk])
+    pricing = reverse("payments:pricing", args=[webinar.pk])
+
+    for page in (
+        client.get(url(registrant)).text,
+        review(client, registrant, action="cancel_only").text,
+    ):
+        assert 'aria-label="Webinar sections"' in page
+        assert f'<a href="{registrants}" aria-current="page">' in page
+        assert f'› <a href="{registrants}">Registrants</a> ›' in page
+
+    overview = client.get(reverse("registrations:refunds_overview", args=[webinar.pk]))
+    assert 'aria-label="Webinar sections"' in overview.text
+    assert f'<a href="{pricing}" aria-current="page">' in overview.text
