@@ -3,8 +3,10 @@
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -318,3 +320,22 @@ def test_registrant_list_query_count_is_pinned_with_1000_registrants(
 
 
 LIST_QUERIES = 8
+
+
+def test_empty_list_says_no_registrants_yet_unless_a_filter_is_set(
+    login, organizer, webinar
+):
+    client = login(organizer)
+
+    assert "No registrants yet." in client.get(url(webinar)).text
+    french = client.get(url(webinar), HTTP_ACCEPT_LANGUAGE="fr").text
+    assert "Aucun inscrit pour l’instant." in french
+    filtered = client.get(url(webinar) + "?q=nobody").text
+    assert "No registrant matches." in filtered
+    assert "No registrants yet." not in filtered
+
+
+def test_a_button_drawn_as_a_link_lines_up_as_the_links_do():
+    css = (Path(settings.BASE_DIR) / "static/css/app.css").read_text()
+    rule = css[css.index("button.link {") :]
+    assert "text-align:start;" in rule[: rule.index("}")]
