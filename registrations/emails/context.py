@@ -476,6 +476,22 @@ def build_context(
         context["failed_kind"] = failed.get_kind_display() if failed else ""
     if kind == Kind.NEW_PAID_REGISTRATION:
         context["answers"] = answers_of(registrant, webinar)
+        others = bought_together(registrant)
+        if others:
+            # One notice for a Checkout of several sessions: all of them, and
+            # what the Checkout took (one currency: the payment's).
+            payment = registrant.payment
+            context["amount_paid"] = format_money(
+                payment.amount, payment.currency, language
+            )
+            every = sorted(
+                [*session_list, *(other.session for other in others)],
+                key=lambda one: (one.starts_at, one.pk),
+            )
+            context["sessions"] = [
+                {"session": s, "when": describe_session(s, webinar, language, cache)}
+                for s in every
+            ]
     if kind in ORGANIZER_KINDS:
         context["console_url"] = site_url(webinar.get_absolute_url())
         if registrant.pk:

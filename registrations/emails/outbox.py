@@ -62,11 +62,29 @@ def queue_registration_notifications(
 ) -> None:
     """Queue the organizer's notifications about a new registration."""
     webinar = registrant.webinar
-    if webinar.notify_paid_registrations and registrant.amount > 0:
+    if (
+        webinar.notify_paid_registrations
+        and registrant.amount > 0
+        and not _paid_with_an_earlier_one(registrant)
+    ):
         create_log(registrant=registrant, kind=Kind.NEW_PAID_REGISTRATION)
     session = registrant.session if webinar.is_series else None
     if is_full(webinar=webinar, session=session, counted=counted):
         create_log(registrant=registrant, kind=Kind.LIMIT_REACHED)
+
+
+def _paid_with_an_earlier_one(registrant: Registrant) -> bool:
+    """Whether one Checkout paid for this session and an earlier registrant's.
+
+    A series' sessions bought together are one registrant each, one payment:
+    the organizer hears of the payment once, under its first registrant (the
+    email lists every session and the payment's total).
+    """
+    if registrant.session_id is None or registrant.payment_id is None:
+        return False
+    return Registrant.objects.filter(
+        payment_id=registrant.payment_id, pk__lt=registrant.pk
+    ).exists()
 
 
 def notify_organizer(

@@ -135,6 +135,27 @@ def test_each_confirmation_names_the_other_sessions_of_the_order(
         assert "Also in this order" in html
 
 
+def test_the_organizer_hears_of_a_checkout_of_two_sessions_once(
+    client, series, stripe_sandbox
+):
+    series.notify_paid_registrations = True
+    series.save()
+    _buy_both(client, series, stripe_sandbox)
+    mail.outbox.clear()
+    send_due_emails()
+
+    owner = series.owner.email
+    notices = [m for m in mail.outbox if owner in m.to]
+    assert len(notices) == 1, [m.subject for m in notices]
+    body = notices[0].body
+    assert "Amount paid: €100.00" in body
+    for session in _sessions(series):
+        assert describe_session(session, series, "en", None) in body
+    assert (
+        EmailLog.objects.filter(kind=EmailLog.Kind.NEW_PAID_REGISTRATION).count() == 1
+    )
+
+
 def test_a_single_session_confirmation_lists_no_order(series):
     first, _ = _sessions(series)
     registrant = factories.RegistrantFactory(webinar=series, session=first)
