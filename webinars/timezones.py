@@ -2,12 +2,16 @@
 
 One rule for every door: `webinars.models.validate_timezone` accepts any zone
 the IANA database on this machine knows; the console's select offers the zones
-named after a place (Europe/Paris), grouped by region. The older aliases
-(US/Eastern, EST5EDT, Etc/GMT+5) stay valid, so a webinar that has one keeps it.
+named after a place (Europe/Paris), grouped by region: where the database
+has its `zone.tab` (every zone of every country, one name each), those only,
+so an old name of the same place (Asia/Calcutta beside Asia/Kolkata) is not
+offered twice. The older aliases (US/Eastern, EST5EDT, Etc/GMT+5,
+Asia/Calcutta) stay valid, so a webinar that has one keeps it.
 """
 
 import zoneinfo
 from functools import cache
+from pathlib import Path
 
 # The regions of the IANA database whose zones are named after a place.
 REGIONS = (
@@ -32,11 +36,27 @@ def known_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+def _countries_zones() -> frozenset[str]:
+    """The zones `zone.tab` lists (its third column); empty without the file."""
+    for directory in zoneinfo.TZPATH:
+        table = Path(directory) / "zone.tab"
+        if table.is_file():
+            return frozenset(
+                line.split("\t")[2].strip()
+                for line in table.read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#") and line.count("\t") >= 2
+            )
+    return frozenset()
+
+
 @cache
 def _offered() -> tuple[tuple[str, tuple[str, ...]], ...]:
     by_region: dict[str, list[str]] = {region: [] for region in REGIONS}
+    listed = _countries_zones()
     for name in known_timezones():
         region = name.split("/", 1)[0]
+        if listed and name not in listed:
+            continue
         if region in by_region and "/" in name:
             by_region[region].append(name)
     return tuple(
