@@ -203,17 +203,25 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture
-def short_lock_timeout(monkeypatch):
-    """The web's connections wait 300 ms for a lock (new pool, new connections)."""
+def short_lock_timeout():
+    """The web's connections wait 300 ms for a lock (new pool, new connections).
+
+    The setting comes back before the pool is closed: a connection opened in
+    between (the database's teardown) would keep 300 ms in the pool for the
+    tests after (monkeypatch restored it only after this teardown).
+    """
     from django.db import connection
 
+    configured = connection.settings_dict["SESSION_SETTINGS"]
     connection.close()
     connection.close_pool()
-    monkeypatch.setitem(
-        connection.settings_dict,
-        "SESSION_SETTINGS",
-        {**connection.settings_dict["SESSION_SETTINGS"], "lock_timeout": "300ms"},
-    )
-    yield
-    connection.close()
-    connection.close_pool()
+    connection.settings_dict["SESSION_SETTINGS"] = {
+        **configured,
+        "lock_timeout": "300ms",
+    }
+    try:
+        yield
+    finally:
+        connection.settings_dict["SESSION_SETTINGS"] = configured
+        connection.close()
+        connection.close_pool()

@@ -333,21 +333,28 @@ def test_refund_status_of_another_account_is_a_404(login, paid):
     assert login(stranger).get(status_url(paid)).status_code == 404
 
 
+def confirm_partial(client, paid, action: str, on_commit):
+    """Confirm a partial refund of 12.50 (`action`), its on-commit work run."""
+    with on_commit(execute=True):
+        return client.post(
+            url(paid),
+            {
+                "step": "confirm",
+                "token": new_refund_token(),
+                "action": action,
+                "amount": "12.50",
+            },
+        )
+
+
 def test_page_after_a_refund_says_what_its_rows_say(
     login, organizer, paid, django_capture_on_commit_callbacks
 ):
     """Stripe answers before the page is read: nothing on it still waits."""
     client = login(organizer)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            url(paid),
-            {
-                "step": "confirm",
-                "token": new_refund_token(),
-                "action": "cancel_partial",
-                "amount": "12.50",
-            },
-        )
+    response = confirm_partial(
+        client, paid, "cancel_partial", django_capture_on_commit_callbacks
+    )
     refund = Refund.objects.get()
     assert response["Location"] == f"{url(paid)}?refund={refund.pk}"
     send_refunds(django_capture_on_commit_callbacks)
@@ -365,16 +372,9 @@ def test_refund_status_moves_banner_summary_and_rows_together(
     login, organizer, paid, django_capture_on_commit_callbacks
 ):
     client = login(organizer)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            url(paid),
-            {
-                "step": "confirm",
-                "token": new_refund_token(),
-                "action": "refund_partial",
-                "amount": "12.50",
-            },
-        )
+    response = confirm_partial(
+        client, paid, "refund_partial", django_capture_on_commit_callbacks
+    )
     refund = Refund.objects.get()
     page = client.get(response["Location"]).content.decode()
     polled = f"{status_url(paid)}?refund={refund.pk}"
