@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from registrations.models import Registrant
+from registrations.refunds.bulk import BulkAction
 
 # A selection posted at once: at most this many registrants (a few pages).
 MAX_SELECTION = 500
@@ -45,6 +46,8 @@ class BulkForm(forms.Form):
         ("approve", gettext_lazy("Approve")),
         ("deny", gettext_lazy("Deny and refund")),
         ("resend", gettext_lazy("Resend confirmation")),
+        (BulkAction.CANCEL.value, BulkAction.CANCEL.label),
+        (BulkAction.REFUND.value, BulkAction.REFUND.label),
         ("export", gettext_lazy("Export CSV")),
     ]
     APPROVAL_ACTIONS = ("approve", "deny")
@@ -56,6 +59,8 @@ class BulkForm(forms.Form):
     )
     ids = forms.TypedMultipleChoiceField(coerce=int, required=True, choices=())
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The confirmation page's one-time token (cancel and refund: see refunds.bulk).
+    token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, ids: list[int], approvals: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -1,13 +1,16 @@
 """The registrant list's bulk actions and a registrant's detail page."""
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from organizers.permissions import organizer_required
+from payments.models import Refund
 from payments.money import format_money
 from registrations import answers
 from registrations.approval import approve_registrant, deny_registrant
@@ -15,9 +18,11 @@ from registrations.console_rows import money_of, with_refunds
 from registrations.emails import outbox as emails
 from registrations.forms.console import BulkForm
 from registrations.models import EmailLog, RefundRequest, Registrant
+from registrations.refunds import bulk as bulk_refunds
+from registrations.refunds.ledger import RefundError
 from registrations.registration import RegistrationError
 from registrations.views.console import asks_approval, csv_response
-from registrations.views.console_confirm import confirm_deny
+from registrations.views.console_confirm import confirm_bulk, confirm_deny
 from webinars.models import Webinar
 from webinars.permissions import managed_webinar
 
@@ -31,7 +36,12 @@ def _back(request: HttpRequest, webinar: Webinar) -> HttpResponse:
 @organizer_required
 @require_POST
 def bulk(request: HttpRequest, pk: int) -> HttpResponse:
-    """Approve, deny (after a confirmation), resend or export the selection."""
+    """Approve, resend, export, or (after a confirmation) deny, cancel or refund.
+
+    Cancel and refund go through the one-registrant operations
+    (`registrations.refunds.bulk`); who may do them is who may manage the
+    webinar, as on a registrant's own "Cancel or refund" page.
+    """
     webinar = managed_webinar(request, pk)
     statuses = dict(
         Registrant.objects.filter(webinar=webinar).values_list("pk", "status")
@@ -54,6 +64,8 @@ def bulk(request: HttpRequest, pk: int) -> HttpResponse:
         return csv_response(
             webinar, chosen.order_by("-created_at", "-pk"), name="selection"
         )
+    if action in bulk_refunds.BulkAction.values:
+        return _cancel_or_refund(request, webinar, form.cleaned_data, chosen)
     if action == "deny" and not form.cleaned_data["confirmed"]:
         return confirm_deny(
             request,
@@ -88,12 +100,88 @@ def bulk(request: HttpRequest, pk: int) -> HttpResponse:
             skipped += 1
         else:
             done += 1
+    _say_done(request, action, done, skipped)
+    return _back(request, webinar)
+
+
+def _say_done(request: HttpRequest, action: str, done: int, skipped: int) -> None:
     messages.success(
         request,
         _("%(action)s: %(done)d done, %(skipped)d left as they were.")
         % {"action": dict(BulkForm.ACTIONS)[action], "done": done, "skipped": skipped},
     )
+
+
+def _cancel_or_refund(
+    request: HttpRequest,
+    webinar: Webinar,
+    data: dict,
+    chosen: QuerySet[Registrant],
+) -> HttpResponse:
+    """Confirm first; then cancel or refund in full who it applies to."""
+    action = data["action"]
+    if not data["confirmed"]:
+        return confirm_bulk(
+            request,
+            webinar,
+            data["ids"],
+            action=action,
+            action_url=request.path,
+            fields={
+                "action": action,
+                "ids": [str(pk) for pk in data["ids"]],
+                "next_query": request.POST.get("next_query", ""),
+            },
+        )
+    try:
+        result = bulk_refunds.perform_bulk(
+            registrants=chosen.order_by("pk"),
+            action=action,
+            token=data["token"],
+            requested_by=request.user,
+        )
+    except RefundError as error:
+        messages.error(request, error.message)
+        return _back(request, webinar)
+    _say_done(request, action, result.done, result.skipped)
+    _say_refunds(request, result.refunds)
     return _back(request, webinar)
+
+
+def _say_refunds(
+    request: HttpRequest, refunds: list[tuple[Registrant, Refund]]
+) -> None:
+    """Say where the refunds stand: Stripe answers in the background.
+
+    A worker running tasks at once (CELERY_TASK_ALWAYS_EAGER) may have had
+    Stripe's answer already, a refusal among them.
+    """
+    waiting = 0
+    for registrant, refund in refunds:
+        if refund.status == Refund.Status.FAILED:
+            messages.error(
+                request,
+                _("The refund of %(amount)s to %(name)s failed: %(reason)s")
+                % {
+                    "amount": format_money(refund.amount, refund.payment.currency),
+                    "name": registrant.full_name or registrant.email,
+                    "reason": refund.failure_reason,
+                },
+            )
+        elif refund.status != Refund.Status.SUCCEEDED:
+            waiting += 1
+    if waiting:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d refund is waiting for Stripe's answer: the list "
+                "shows where it stands.",
+                "%(count)d refunds are waiting for Stripe's answer: the list "
+                "shows where each stands.",
+                waiting,
+            )
+            % {"count": waiting},
+        )
 
 
 @organizer_required

@@ -271,6 +271,61 @@ def deny_confirmation(world: World) -> Visit:
     )
 
 
+def _bulk(action: str, *, tick: str = "#select-all") -> Callable[[Page], None]:
+    """Tick rows (every one through the select-all box), choose, then Apply."""
+
+    def act(page: Page) -> None:
+        page.check(tick)
+        page.select_option("#bulk-action", action)
+        submit("#bulk-form button[type=submit]")(page)
+
+    return act
+
+
+def _refundable(webinar, n, **fields) -> Registrant:
+    registrant = _buyer(webinar, n, **fields)
+    Payment.objects.filter(pk=registrant.payment_id).update(
+        payment_intent_id=f"pi_axe_{webinar.pk}_{n}"
+    )
+    return registrant
+
+
+@state("registrant list, some rows selected (select-all mixed)")
+def registrants_some_selected(world: World) -> Visit:
+    webinar = _paid(world)
+    first = _buyer(webinar, 1)
+    _buyer(webinar, 2)
+
+    def act(page: Page) -> None:
+        page.check(f"#select-{first.pk}")
+        assert page.evaluate("document.getElementById('select-all').indeterminate")
+
+    return Visit(reverse("registrations:registrants", args=[webinar.pk]), act=act)
+
+
+@state("bulk cancel, confirmation")
+def bulk_cancel_confirmation(world: World) -> Visit:
+    webinar = _paid(world)
+    _buyer(webinar, 1)
+    _buyer(webinar, 2, status=Registrant.Status.CANCELLED)
+    return Visit(
+        reverse("registrations:registrants", args=[webinar.pk]),
+        act=_bulk("cancel"),
+    )
+
+
+@state("bulk refund in full, confirmation")
+def bulk_refund_confirmation(world: World) -> Visit:
+    webinar = _paid(world)
+    _refundable(webinar, 1)
+    _refundable(webinar, 2, refunded=2000, status=Registrant.Status.CANCELLED)
+    factories.RegistrantFactory(webinar=webinar)
+    return Visit(
+        reverse("registrations:registrants", args=[webinar.pk]),
+        act=_bulk("refund"),
+    )
+
+
 @state("turn payments off, confirmation")
 def payments_off(world: World) -> Visit:
     webinar = _paid(world)
@@ -654,6 +709,8 @@ def test_the_console_states_the_issue_names_are_covered() -> None:
         "registrant list, empty",
         "registrant page",
         "deny and refund, confirmation",
+        "bulk cancel, confirmation",
+        "bulk refund in full, confirmation",
         "turn payments off, confirmation",
         "Stripe scope change, confirmation",
         "revenue report",

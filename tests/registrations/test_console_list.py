@@ -214,14 +214,15 @@ def test_bulk_menu_starts_neutral_and_offers_approval_only_when_it_applies(
     )
     assert 'value="approve"' not in menu and 'value="deny"' not in menu
     assert 'value="resend"' in menu and 'value="export"' in menu
-    assert "Denying asks for a confirmation first." not in automatic
+    assert "Denying, cancelling and refunding ask" not in automatic
+    assert "Cancelling and refunding ask for a confirmation first." in automatic
 
     webinar.approval = webinar.Approval.MANUAL
     webinar.save(update_fields=["approval"])
     manual = client.get(url(webinar)).text
     assert 'value="approve">Approve<' in bulk_menu(manual)
     assert 'value="deny">Deny and refund<' in bulk_menu(manual)
-    assert "Denying asks for a confirmation first." in manual
+    assert "Denying, cancelling and refunding ask for a confirmation first." in manual
 
     # Switched back to automatic while someone still waits for an answer.
     webinar.approval = webinar.Approval.AUTOMATIC
