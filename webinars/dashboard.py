@@ -39,13 +39,29 @@ class Row:
         return self.facts.get("sold", 0)
 
 
+def is_sold_out(
+    webinar: Webinar, *, upcoming: list[Session], facts: dict[str, Any]
+) -> bool:
+    """Tell whether no seat is left to sell.
+
+    A series sells each session up to the registration limit: it is full only
+    when every session still sold (not cancelled, not over, as the
+    registration page offers them) is at the limit; seats of past sessions
+    free nothing and fill nothing.
+    """
+    limit = webinar.registration_limit
+    if not webinar.is_series:
+        return facts.get("sold", 0) >= limit
+    taken = facts.get("sold_by_session", {})
+    return bool(upcoming) and all(taken.get(s.pk, 0) >= limit for s in upcoming)
+
+
 def status_of(
     webinar: Webinar,
     *,
     sessions: int,
     upcoming: int,
-    sold: int,
-    capacity: int,
+    full: bool,
     sells_recording: bool,
 ) -> str:
     """Return the webinar's dashboard status (a key of STATUSES)."""
@@ -57,7 +73,7 @@ def status_of(
         return "draft"
     if upcoming == 0:
         return "over"
-    if capacity and sold >= capacity:
+    if full:
         return "full"
     return "on_sale"
 
@@ -84,22 +100,18 @@ def dashboard_rows(organizer: Organizer) -> list[Row]:
     rows = []
     for webinar in webinars:
         sessions = sorted(webinar.upcoming, key=lambda s: s.starts_at)
-        capacity = webinar.registration_limit * (
-            max(len(sessions), 1) if webinar.is_series else 1
-        )
         mine = facts[webinar.pk]
         rows.append(
             Row(
                 webinar=webinar,
                 next_start=sessions[0].starts_at if sessions else None,
                 upcoming=len(sessions),
-                capacity=capacity,
+                capacity=webinar.registration_limit,
                 status=status_of(
                     webinar,
                     sessions=webinar.session_count,
                     upcoming=len(sessions),
-                    sold=mine.get("sold", 0),
-                    capacity=capacity,
+                    full=is_sold_out(webinar, upcoming=sessions, facts=mine),
                     sells_recording=mine.get("sells_recording", False),
                 ),
                 facts=mine,

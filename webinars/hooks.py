@@ -84,11 +84,12 @@ dashboard_facts_providers: Hook[Callable[[list[Webinar]], dict[int, dict]]] = Ho
     Called by webinars.dashboard.dashboard_rows with the list of webinars shown;
     each receiver returns {webinar_id: {fact: value}} in a fixed number of
     queries whatever the number of webinars. Facts the dashboard reads:
-    "sold" (int: seats taken), "revenue" (list of formatted amounts, one per
-    currency, never added across currencies), "price" (formatted text: what
-    a registrant pays now, the running early-bird tier's price during one),
-    "price_until" (datetime or None: when that tier ends), "regular_price"
-    (formatted text while a tier runs, else ""), "price_state" ("free",
-    "paid", "unavailable"), "sells_recording" (bool).
+    "sold" (int: seats taken), "sold_by_session" ({session_id or None: int}:
+    the same seats per chosen session), "revenue" (list of formatted amounts,
+    one per currency, never added across currencies), "price" (formatted
+    text: what a registrant pays now, the running early-bird tier's price
+    during one), "price_until" (datetime or None: when that tier ends),
+    "regular_price" (formatted text while a tier runs, else ""),
+    "price_state" ("free", "paid", "unavailable"), "sells_recording" (bool).
     """,
 )

@@ -112,6 +112,64 @@ def test_series_capacity_reads_per_session_on_the_dashboard_and_webinar_page(
     assert "4 / 100 par session" in row_of(french.text, "Weekly clinic")
 
 
+def series_of(organizer, title, *starts):
+    """A series sold by session, limit 2, one one-hour session at each start."""
+    series = factories.WebinarFactory(
+        owner=organizer,
+        title=title,
+        registration_type=Webinar.RegistrationType.INDIVIDUAL_SESSION,
+        registration_limit=2,
+        sessions=0,
+    )
+    return [
+        factories.SessionFactory(
+            webinar=series, starts_at=start, ends_at=start + timedelta(hours=1)
+        )
+        for start in starts
+    ]
+
+
+def fill(session, seats=2):
+    for _n in range(seats):
+        factories.RegistrantFactory(webinar=session.webinar, session=session)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_series_is_full_only_when_every_session_still_sold_is_full(login, organizer):
+    # Seats of a past session fill nothing: the next one is still on sale.
+    past, nxt = series_of(organizer, "Past sold out", NOW - 2 * DAY, NOW + DAY)
+    fill(past)
+    # One session full, the other with two seats left: 2 sold of 2 x 2.
+    full_one, free_one = series_of(organizer, "Half full", NOW + DAY, NOW + 2 * DAY)
+    fill(full_one)
+    # Every session still to come at its limit; the past one had seats left.
+    past_free, *to_come = series_of(
+        organizer, "Sold out", NOW - 2 * DAY, NOW + DAY, NOW + 2 * DAY
+    )
+    for session in to_come:
+        fill(session)
+    # A session under way is still sold (as the registration page sells it).
+    running, later = series_of(
+        organizer, "Under way", NOW - timedelta(minutes=30), NOW + DAY
+    )
+    fill(later)
+    # Every session past, each at its limit: over, not full.
+    done = series_of(organizer, "Done", NOW - 3 * DAY, NOW - 2 * DAY)
+    for session in done:
+        fill(session)
+    assert nxt and free_one and past_free and running
+
+    html = login(organizer).get(reverse("webinars:dashboard")).text
+
+    assert "On sale" in row_of(html, "Past sold out")
+    assert "On sale" in row_of(html, "Half full")
+    assert "Full" in row_of(html, "Sold out")
+    assert "4 / 2 per session" in row_of(html, "Sold out")
+    assert "On sale" in row_of(html, "Under way")
+    done_row = row_of(html, "Done")
+    assert "Over" in done_row and "Full" not in done_row
+
+
 @time_machine.travel(NOW, tick=False)
 def test_price_is_what_a_registrant_pays_now_with_the_regular_price(login, organizer):
     factories.StripeConnectionFactory(account=organizer.account)
