@@ -65,6 +65,9 @@ def test_organizer_cancels_a_paid_registrant_with_a_partial_refund(
     expect(status).to_contain_text("Succeeded", timeout=15_000)
     expect(status).not_to_contain_text("Waiting for Stripe's answer.")
     expect(page.locator("#refund-banner")).to_have_text("Refunded €12.50.")
+    # The banner alone announces it; the rows change silently.
+    expect(page.locator("#refund-banner")).to_have_attribute("role", "status")
+    expect(page.locator("[aria-live], [role=status], [role=alert]")).to_have_count(1)
     expect(page.get_by_text("waiting for Stripe's answer")).to_have_count(0)
     summary = page.locator("#refund-state .refund-summary")
     expect(summary).not_to_contain_text("Refunds in progress")
