@@ -13,21 +13,26 @@ import zoneinfo
 from functools import cache
 from pathlib import Path
 
-# The regions of the IANA database whose zones are named after a place.
-REGIONS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Arctic",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
 
-Choices = list[tuple[str, str | list[tuple[str, str]]]]
+# The regions of the IANA database whose zones are named after a place, with
+# the select's label for each (the zone names themselves are never translated).
+REGIONS = {
+    "Africa": pgettext_lazy("time zone region", "Africa"),
+    "America": pgettext_lazy("time zone region", "America"),
+    "Antarctica": pgettext_lazy("time zone region", "Antarctica"),
+    "Arctic": pgettext_lazy("time zone region", "Arctic"),
+    "Asia": pgettext_lazy("time zone region", "Asia"),
+    "Atlantic": pgettext_lazy("time zone region", "Atlantic"),
+    "Australia": pgettext_lazy("time zone region", "Australia"),
+    "Europe": pgettext_lazy("time zone region", "Europe"),
+    # Indian/Maldives, Indian/Reunion: the Indian Ocean, not India.
+    "Indian": pgettext_lazy("time zone region", "Indian"),
+    "Pacific": pgettext_lazy("time zone region", "Pacific"),
+}
+
+Choices = list[tuple[str | Promise, str | list[tuple[str, str]]]]
 
 
 @cache
@@ -67,6 +72,9 @@ def _offered() -> tuple[tuple[str, tuple[str, ...]], ...]:
 def timezone_choices(*kept: str) -> Choices:
     """Return the select's choices: UTC, then each region's zones, sorted.
 
+    A region's label is translated into the active language when the select
+    is drawn; its zones keep their IANA names as values and labels.
+
     `kept` are zones to list too when the groups lack them (a webinar's alias
     such as US/Eastern), so that a form shows the value it was given.
     """
@@ -77,6 +85,7 @@ def timezone_choices(*kept: str) -> Choices:
     choices: Choices = [("UTC", "UTC")]
     choices += [(name, name) for name in extra]
     choices += [
-        (region, [(name, name) for name in names]) for region, names in _offered()
+        (REGIONS[region], [(name, name) for name in names])
+        for region, names in _offered()
     ]
     return choices

@@ -46,6 +46,37 @@ def test_time_zone_is_chosen_from_zones_grouped_by_region(client, organizer):
     assert 'list="timezones"' not in page
 
 
+def test_region_groups_are_translated_and_zone_values_are_not(client, organizer):
+    client.force_login(organizer.user)
+    page = client.get(reverse("webinars:create"), HTTP_ACCEPT_LANGUAGE="fr").text
+    select = re.search(r'<select name="timezone".*?</select>', page, re.S).group()
+    assert re.findall(r'<optgroup label="([^"]+)">', select) == [
+        "Afrique",
+        "Amérique",
+        "Antarctique",
+        "Arctique",
+        "Asie",
+        "Atlantique",
+        "Australie",
+        "Europe",
+        "Océan Indien",
+        "Pacifique",
+    ]
+
+    def zones(label: str) -> list[str]:
+        group = re.search(rf'<optgroup label="{label}">(.*?)</optgroup>', select, re.S)
+        return re.findall(r'<option value="([^"]+)">\1</option>', group.group(1))
+
+    assert "Indian/Reunion" in zones("Océan Indien")
+    assert "America/Martinique" in zones("Amérique")
+    assert "Europe/Paris" in zones("Europe")
+    assert '<option value="UTC" selected>UTC</option>' in select
+    # Posted as the IANA name, whatever the language of the page.
+    response = post_create(client, organizer, timezone="Indian/Reunion")
+    assert response.status_code == 302
+    assert Webinar.objects.get().timezone == "Indian/Reunion"
+
+
 def test_first_webinar_of_an_account_defaults_to_utc(client, organizer):
     WebinarFactory(
         owner=OrganizerFactory(account=AccountFactory()), timezone="Asia/Tokyo"
