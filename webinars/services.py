@@ -31,6 +31,16 @@ def create_webinar(
     return webinar
 
 
+def update_webinar(*, webinar: Webinar, fields: dict) -> Webinar:
+    """Change the webinar's details (the webinar form's fields)."""
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(webinar, name, value)
+        webinar.full_clean()
+        webinar.save()
+    return webinar
+
+
 def add_sessions(
     *, webinar: Webinar, sessions: list[tuple[datetime, datetime]], broadcast_url: str
 ) -> list[Session]:

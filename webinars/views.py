@@ -161,7 +161,7 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return refuse_cancelled(request, webinar)
     form = WebinarForm(request.POST or None, instance=webinar, account=webinar.account)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.update_webinar(webinar=webinar, fields=form.cleaned_data)
         messages.success(request, _("Webinar saved."))
         if "registration_limit" in form.changed_data:
             _warn_limit_below_taken(request, webinar)
