@@ -163,6 +163,22 @@ def webinar(organizer):
 
 
 @pytest.fixture
+def paid_series(organizer, stripe_sandbox):
+    """A series sold by session: two sessions (next week and the one after), each
+    at 50.00 EUR, sold through the sandbox demo account."""
+    # Imported here: the helper needs the sandbox plugin, which conftest loads
+    # only where it exists.
+    from tests.registrations.checkout_support import make_paid_webinar
+
+    return make_paid_webinar(
+        owner=organizer,
+        stripe_account=stripe_sandbox.demo_account,
+        registration_type="individual_session",
+        sessions=2,
+    )
+
+
+@pytest.fixture
 def login(client):
     """Log a client in as the given organizer and return the client."""
 

@@ -183,18 +183,10 @@ def test_a_cancelled_webinar_is_closed(api, webinar):
     assert response.json()["type"] == "urn:tessera:problem:registration-closed"
 
 
-def test_several_sessions_of_a_series_are_registered_in_one_checkout(
-    api, organizer, stripe_sandbox
-):
-    webinar = make_paid_webinar(
-        owner=organizer,
-        stripe_account=stripe_sandbox.demo_account,
-        registration_type="individual_session",
-        sessions=2,
-    )
-    ids = list(webinar.sessions.values_list("pk", flat=True))
+def test_several_sessions_of_a_series_are_registered_in_one_checkout(api, paid_series):
+    ids = list(paid_series.sessions.values_list("pk", flat=True))
 
-    response = api.post(path(webinar), person(sessions=ids))
+    response = api.post(path(paid_series), person(sessions=ids))
 
     assert response.status_code == 201, response.content
     body = response.json()

@@ -19,7 +19,6 @@ from registrations.refunds.cancellation import (
 from registrations.refunds.stripe_sync import submit_refund
 from tests import factories
 from tests.registrations.checkout_support import (
-    make_paid_webinar,
     register,
     send_refunds,
     session_id_of,
@@ -268,14 +267,9 @@ def test_cancelling_the_webinar_expires_open_checkouts_and_releases_holds(
 
 
 def test_cancelling_one_session_of_a_series_expires_only_its_checkouts(
-    client, organizer, stripe_sandbox, django_capture_on_commit_callbacks
+    client, paid_series, stripe_sandbox, django_capture_on_commit_callbacks
 ):
-    webinar = make_paid_webinar(
-        owner=organizer,
-        stripe_account=stripe_sandbox.demo_account,
-        sessions=2,
-        registration_type="individual_session",
-    )
+    webinar = paid_series
     first, second = webinar.sessions.order_by("starts_at")
     kept = session_id_of(register(client, webinar, session=second.pk)["Location"])
     gone = session_id_of(

@@ -67,18 +67,10 @@ def test_a_used_up_code_is_refused_beside_the_field_too(client, paid_webinar):
     assert_code_refused(register(client, paid_webinar, discount_code="nope").text)
 
 
-def test_an_invalid_code_for_a_series_is_refused_beside_the_field(
-    client, organizer, stripe_sandbox
-):
-    webinar = make_paid_webinar(
-        owner=organizer,
-        stripe_account=stripe_sandbox.demo_account,
-        registration_type="individual_session",
-        sessions=2,
-    )
-    ids = list(webinar.sessions.values_list("pk", flat=True))
+def test_an_invalid_code_for_a_series_is_refused_beside_the_field(client, paid_series):
+    ids = list(paid_series.sessions.values_list("pk", flat=True))
 
-    response = register(client, webinar, discount_code="nope", session=ids)
+    response = register(client, paid_series, discount_code="nope", session=ids)
 
     assert response.status_code == 200
     assert_code_refused(response.text)
