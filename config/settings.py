@@ -306,6 +306,9 @@ SEAT_HOLD_MINUTES = 31
 # language and served from the cache this many seconds at most (0: never);
 # edits forget it at once (registrations/page_cache.py).
 REGISTRATION_PAGE_CACHE_SECONDS = env.int("REGISTRATION_PAGE_CACHE_SECONDS", default=10)
+# Each web process keeps a registration start's read of its webinar by key
+# this many seconds (0: never); see registrations/key_rows.py.
+REGISTRATION_KEY_ROW_SECONDS = env.float("REGISTRATION_KEY_ROW_SECONDS", default=0.5)
 
 # Recordings (the README, "Recordings"): the largest upload, and how long a signed
 # media URL on the player page stays valid (seconds).

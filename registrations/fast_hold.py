@@ -35,7 +35,8 @@ from django.db import connection
 from django.utils import timezone
 
 from payments import pricing
-from payments.models import Price
+from payments.connect.connections import USABLE_SQL
+from payments.models import Price, StripeConnection
 from registrations import hooks, start_sql
 from registrations.hold_rows import write_held_seat_if
 from registrations.models import Registrant, SeatHold
@@ -58,6 +59,8 @@ class Plan:
     registrant: Registrant
     hold: SeatHold
     fingerprint: str
+    # The Stripe connection it sells through, still usable under the lock.
+    connection_id: int
 
 
 def plan_hold(
@@ -96,7 +99,12 @@ def plan_hold(
         webinar=webinar, session=None, quote=quote, now=now, **person
     )
     hold = new_hold(registrant, connection=usable, now=now)
-    return Plan(registrant=registrant, hold=hold, fingerprint=fingerprint)
+    return Plan(
+        registrant=registrant,
+        hold=hold,
+        fingerprint=fingerprint,
+        connection_id=usable.pk,
+    )
 
 
 def write_planned(plan: Plan) -> bool:
@@ -111,7 +119,13 @@ def write_planned(plan: Plan) -> bool:
     when = connection.ops.adapt_datetimefield_value(timezone.now())
     guard = (
         _guard(),
-        [registrant.webinar_id, plan.fingerprint, when, registrant.email],
+        [
+            registrant.webinar_id,
+            plan.fingerprint,
+            when,
+            registrant.email,
+            plan.connection_id,
+        ],
     )
     alone = not connection.in_atomic_block and connection.get_autocommit()
     return write_held_seat_if(
@@ -128,7 +142,9 @@ def write_planned(plan: Plan) -> bool:
 def _guard() -> str:
     """The premises of a plan, read after the lock: one row if they all hold.
 
-    Takes the webinar's id, the fingerprint, the time and the email.
+    Takes the webinar's id, the fingerprint, the time, the email and the
+    Stripe connection's id: the connection read before the lock (perhaps with
+    a row kept a moment, registrations.key_rows) must still be usable.
     """
     scope = "webinar_id = w.id"
     waiting = (
@@ -145,4 +161,6 @@ def _guard() -> str:
         f" AND {start_sql.SEATS.format(scope=scope)} < w.registration_limit"
         f" AND NOT {start_sql.LIVE_EMAIL.format(scope=scope)}"
         f" AND (NOT w.waitlist_enabled OR NOT EXISTS({waiting}))"
+        f" AND EXISTS(SELECT 1 FROM {StripeConnection._meta.db_table} c"
+        f" WHERE c.id = %s AND {USABLE_SQL.format(c='c')})"
     )

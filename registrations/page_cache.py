@@ -34,6 +34,7 @@ from django.utils import timezone, translation
 
 from organizers.models import Account
 from payments.models import Price, PriceTier, StripeConnection
+from registrations import key_rows
 from webinars.models import Session, Webinar
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,13 @@ def _serve(request: HttpRequest, html: str) -> HttpResponse:
 
 
 def forget_pages(registration_keys: Iterable[str]) -> None:
-    """Forget the cached pages of these registration keys, in every language."""
+    """Forget the cached pages of these registration keys, in every language.
+
+    This process also forgets the rows a start read by these keys
+    (registrations.key_rows).
+    """
+    registration_keys = list(registration_keys)
+    key_rows.forget(registration_keys)
     keys = [
         cache_key(key, code)
         for key in registration_keys

@@ -24,17 +24,21 @@ class Seller:
     owner_id: int | None
     connection: StripeConnection | None
     read: bool
+    # Read with a webinar row kept a moment (registrations.key_rows).
+    kept: bool = False
 
     def for_locked(self, webinar: Webinar) -> StripeConnection | None:
         """Return the connection selling the locked `webinar` (its price enabled).
 
-        Read again only when the early read did not (payments turned on
-        since) or the webinar moved to another account or owner meanwhile.
+        Read again when the early read did not (payments turned on since),
+        came with a row kept a moment (registrations.key_rows), or the
+        webinar moved to another account or owner meanwhile.
         """
-        if self.read and (self.account_id, self.owner_id) == (
+        moved = (self.account_id, self.owner_id) != (
             webinar.account_id,
             webinar.owner_id,
-        ):
+        )
+        if self.read and not self.kept and not moved:
             return self.connection
         return connections.connection_for(webinar)
 
@@ -54,6 +58,9 @@ def read_seller(webinar: Webinar) -> Seller:
     if hasattr(webinar, "selling_connection"):
         # Read with the webinar, in the same statement (PostgreSQL).
         connection = webinar.selling_connection
-        return Seller(webinar.account_id, webinar.owner_id, connection, read=True)
+        kept = getattr(webinar, "key_row_kept", False)
+        return Seller(
+            webinar.account_id, webinar.owner_id, connection, read=True, kept=kept
+        )
     connection = connections.connection_for(webinar)
     return Seller(webinar.account_id, webinar.owner_id, connection, read=True)

@@ -25,6 +25,7 @@ from organizers import plain_sql
 from organizers.plain_sql import columns, instance
 from payments.connect.connections import connection_sql
 from payments.models import Payment, Price, PriceTier, StripeConnection
+from registrations import key_rows
 from registrations.models import Registrant, SeatCount
 from webinars.models import Session, Webinar
 
@@ -50,18 +51,26 @@ def webinar_by_key(key: str) -> Webinar | None:
     `webinar.selling_connection`, with what registrations.fast_hold decides
     on before the lock: `webinar.has_upcoming` and `webinar.price_has_tiers`
     (as lock_webinar reads them) and `webinar.fingerprint` (FINGERPRINT).
+    There, the row may be one this process read a moment ago
+    (registrations.key_rows): `webinar.key_row_kept` says so.
     """
     lateral = connection.vendor == "postgresql"
     params: list[Any] = [key]
     if lateral:
         params.insert(0, connection.ops.adapt_datetimefield_value(timezone.now()))
-    with connection.cursor() as cursor:
-        plain_sql.execute(cursor, _by_key(lateral), params)
-        row = cursor.fetchone()
+
+    def read() -> Sequence[Any] | None:
+        with connection.cursor() as cursor:
+            plain_sql.execute(cursor, _by_key(lateral), params)
+            return cursor.fetchone()
+
+    # Kept a moment by this process: a sale's starts all read the same row.
+    row, kept = key_rows.row_for(key, read) if lateral else (read(), False)
     if row is None:
         return None
     width, priced = len(Webinar._meta.concrete_fields), len(Price._meta.concrete_fields)
     webinar = instance(Webinar, row[:width])
+    webinar.key_row_kept = kept
     price = _attach_price(webinar, row[width : width + priced])
     if lateral:
         *row, webinar.has_upcoming, webinar.price_has_tiers, webinar.fingerprint = row

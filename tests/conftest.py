@@ -132,6 +132,15 @@ def _installation_token_read_per_test() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_key_rows_kept() -> None:
+    """Each test starts with no webinar row kept by key (registrations.key_rows):
+    a rolled-back test's rows are gone without the signals that forget them."""
+    from registrations import key_rows
+
+    key_rows.forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache(settings, tmp_path) -> None:
     """Give each test its own in-memory cache (rate-limit counters start at zero)."""
     settings.CACHES = {

@@ -66,6 +66,12 @@ def connection_for(webinar: Webinar) -> StripeConnection | None:
     return None if row is None else instance(StripeConnection, row)
 
 
+# StripeConnection.is_usable as SQL, of the connection `{c}`.
+USABLE_SQL = (
+    "{c}.disconnected_at IS NULL AND {c}.charges_enabled AND {c}.details_submitted"
+)
+
+
 def connection_sql(*, account: str, owner: str, when: str = "") -> str:
     """The SELECT of the connection selling a webinar of `account` owned by `owner`.
 
