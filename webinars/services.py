@@ -32,12 +32,19 @@ def create_webinar(
 
 
 def update_webinar(*, webinar: Webinar, fields: dict) -> Webinar:
-    """Change the webinar's details (the webinar form's fields)."""
+    """Change the webinar's details (the webinar form's fields).
+
+    Only those columns are written (and `updated_at`): what another page
+    saved meanwhile (the questions, the reminders, the refund policy, the
+    price's switch) stays as it was saved, not as this form read it.
+    """
+    columns = {field.name for field in Webinar._meta.concrete_fields}
+    names = [name for name in fields if name in columns]
     with transaction.atomic():
-        for name, value in fields.items():
-            setattr(webinar, name, value)
+        for name in names:
+            setattr(webinar, name, fields[name])
         webinar.full_clean()
-        webinar.save()
+        webinar.save(update_fields=[*names, "updated_at"])
     return webinar
 
 

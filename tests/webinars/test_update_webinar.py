@@ -52,3 +52,21 @@ def test_update_webinar_refuses_a_limit_over_the_plans_cap(webinar):
         )
     assert "registration_limit" in refused.value.message_dict
     assert Webinar.objects.get(pk=webinar.pk).registration_limit == 100
+
+
+def test_update_webinar_keeps_what_another_page_saved_meanwhile(webinar):
+    read_by_the_form = Webinar.objects.get(pk=webinar.pk)
+    Webinar.objects.filter(pk=webinar.pk).update(
+        questions=[{"label": "Company", "required": False}],
+        reminders_enabled=False,
+    )
+
+    update_webinar(
+        webinar=read_by_the_form,
+        fields=details(read_by_the_form, title="Budgeting 202"),
+    )
+
+    stored = Webinar.objects.get(pk=webinar.pk)
+    assert stored.title == "Budgeting 202"
+    assert stored.questions == [{"label": "Company", "required": False}]
+    assert stored.reminders_enabled is False
