@@ -43,9 +43,23 @@ class RefundActionForm(forms.Form):
     )
     token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args: object, currency: str = "USD", **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        currency: str = "USD",
+        active: bool = True,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["amount"].currency = currency
+        if not active:
+            # Already cancelled: only a refund is offered. A cancel posted
+            # anyway is refused by the action's own check, with its message.
+            self.fields["action"].widget.choices = [
+                (value, label)
+                for value, label in Action.choices
+                if not value.startswith("cancel")
+            ]
 
     def clean(self) -> dict:
         data = super().clean()

@@ -148,7 +148,8 @@ def refund_registrant(
     webinar = managed_webinar(request, pk)
     registrant = _registrant(webinar, registrant_pk)
     currency = _currency(registrant)
-    form = RefundActionForm(request.POST or None, currency=currency)
+    active = registrant.status in ledger.ACTIVE_REGISTRANT
+    form = RefundActionForm(request.POST or None, currency=currency, active=active)
     step = request.POST.get("step", "")
     context = {
         "webinar": webinar,
@@ -191,6 +192,7 @@ def refund_registrant(
             confirm = RefundActionForm(
                 initial={**data, "token": ledger.new_refund_token()},
                 currency=currency,
+                active=active,
             )
             return render(
                 request,

@@ -488,3 +488,18 @@ def test_refund_pages_show_the_webinar_tabs_and_lead_back_to_registrants(
     overview = client.get(reverse("registrations:refunds_overview", args=[webinar.pk]))
     assert 'aria-label="Webinar sections"' in overview.text
     assert f'<a href="{pricing}" aria-current="page">' in overview.text
+
+
+def test_a_cancelled_registration_is_offered_only_a_refund(login, organizer, paid, act):
+    act(paid, action="cancel_partial", amount="5")
+    client = login(organizer)
+
+    page = client.get(url(paid)).content.decode()
+    refused = review(client, paid, action="cancel_full")
+
+    assert 'value="refund_partial"' in page
+    assert 'value="cancel_full"' not in page
+    assert 'value="cancel_partial"' not in page
+    assert 'value="cancel_only"' not in page
+    assert "already cancelled" in refused.content.decode()
+    assert paid.payment.refunds.count() == 1
