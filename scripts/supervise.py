@@ -99,7 +99,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--min-delay", type=float, default=1.0)
     parser.add_argument("--max-delay", type=float, default=30.0)
     parser.add_argument("--stable", type=float, default=60.0)
-    parser.add_argument("--grace", type=float, default=10.0)
+    # Under honcho's 5 s: honcho SIGKILLs a process still running 5 s after
+    # its SIGTERM, and a supervisor killed first would leave its command
+    # (in a session of its own) running with nobody to stop it.
+    parser.add_argument("--grace", type=float, default=3.0)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.command[:1] == ["--"]:

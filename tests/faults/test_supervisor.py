@@ -106,3 +106,51 @@ def test_restarts_back_off_and_a_signal_stops_the_supervisor(tmp_path):
     for n, delay in ((1, "0.1"), (2, "0.2"), (3, "0.4"), (4, "0.4")):
         assert f"exited with 3; restart {n} in {delay} s" in text
     assert "[supervise flaky] stopped" in text
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting for its parent does not)."""
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]  # noqa: PTH123, SIM115
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_stopping_honcho_leaves_no_command_running(tmp_path):
+    """A command slow to stop (a Celery worker's warm shutdown) is killed by its
+    supervisor before honcho, 5 s after the first process stopped, kills the
+    supervisor (which would leave the command, in a session of its own, running)."""
+    pidfile = tmp_path / "stubborn.pid"
+    stubborn = (
+        "import os, signal, time; "
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        f"open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
+        "time.sleep(600)"
+    )
+    # The sibling stops at once; honcho SIGKILLs what is left 5 s later.
+    (tmp_path / "Procfile").write_text(
+        f"worker: PORT=1 {SUPERVISE} --name worker"
+        f' -- {sys.executable} -c "{stubborn}"\n'
+        f"web: PORT=1 {SUPERVISE} --name web -- {sys.executable} -c"
+        ' "import time; time.sleep(600)"\n'
+    )
+    log = (tmp_path / "honcho.log").open("wb")
+    honcho = subprocess.Popen(  # noqa: S603 - our own tools
+        [HONCHO, "-f", str(tmp_path / "Procfile"), "-d", str(tmp_path), "start"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: bool(pids(pidfile)), timeout=30, what="the command")
+        pid = int(pids(pidfile)[0])
+        os.kill(honcho.pid, signal.SIGTERM)
+        honcho.wait(timeout=30)
+        wait_for(lambda: not alive(pid), timeout=10, what="the command's end")
+    finally:
+        if honcho.poll() is None:
+            os.killpg(honcho.pid, signal.SIGKILL)
+        if pids(pidfile) and alive(int(pids(pidfile)[0])):
+            os.kill(int(pids(pidfile)[0]), signal.SIGKILL)
+        log.close()
