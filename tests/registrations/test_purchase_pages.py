@@ -154,3 +154,17 @@ def test_the_console_policy_page_says_where_registrants_see_it(
     page = client.get(reverse("registrations:refund_policy", args=[webinar.pk])).text
 
     assert "next to the price on the registration page" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "Payment received: €50.00"), ("fr", "Paiement reçu\u00a0: 50,00\u00a0€")],
+)
+def test_the_success_page_states_the_amount_paid_in_one_sentence(
+    client, paid_webinar, stripe_sandbox, language, said
+):
+    client.cookies["django_language"] = language
+
+    page = paid_and_returned(client, paid_webinar, stripe_sandbox)
+
+    assert said in page
