@@ -35,26 +35,32 @@
     if (tierEnd && tierEnds === false) { tierEnd.hidden = true; }
   }
   var message = document.getElementById("price-code-message");
-  // The refusal the server put beside the field (a registration refused, or
-  // "Apply" without script): stale once the code changes.
-  var serverError = document.getElementById(input.id + "_error");
+  // What is said about the code itself goes beside its field, where the server
+  // puts a refusal (templates/registrations/_form_fields.html): the field's
+  // polite live region, holding the same list with the same id.
+  var feedback = document.getElementById(input.id + "_feedback");
+  var errorId = input.id + "_error";
   var describedBy = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
-    return id && (!serverError || id !== serverError.id);
+    return id && id !== errorId;
   });
   // `invalid`: the message says the code is invalid (the field is marked so);
   // otherwise it only asks for something (a code first, a minute's wait).
   function showCodeError(text, invalid) {
-    message.textContent = text;
-    message.classList.add("errorlist");
-    if (invalid) {
-      input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", describedBy.concat([message.id]).join(" "));
-    }
+    // The price's own line says nothing more: one message, read once.
+    message.textContent = "";
+    if (!feedback) { return; }
+    var list = document.createElement("ul");
+    list.className = "errorlist";
+    list.id = errorId;
+    var item = document.createElement("li");
+    item.textContent = text;
+    list.appendChild(item);
+    feedback.replaceChildren(list);
+    input.setAttribute("aria-describedby", describedBy.concat([errorId]).join(" "));
+    if (invalid) { input.setAttribute("aria-invalid", "true"); }
   }
   function clearCodeError() {
-    if (serverError) { serverError.parentNode.hidden = true; }
-    if (message.classList.contains("errorlist")) { message.textContent = ""; }
-    message.classList.remove("errorlist");
+    if (feedback) { feedback.replaceChildren(); }
     input.removeAttribute("aria-invalid");
     if (describedBy.length) {
       input.setAttribute("aria-describedby", describedBy.join(" "));

@@ -10,13 +10,15 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from payments.models import Payment
+from payments.pricing import invalid_code_message
 from registrations.emails import sending as emails
 from registrations.models import Registrant
 from tests import factories
+from tests.e2e.a11y import VIEWPORTS, assert_accessible
 from tests.registrations.checkout_support import make_paid_webinar
 from tests.sandbox_fixtures import PAY_CARD
 
@@ -247,10 +249,89 @@ def test_apply_clicked_with_no_code_asks_for_one(
 
     page.get_by_role("button", name="Apply").click()
 
-    expect(page.locator("#price-code-message")).to_have_text(
+    # Beside the field, read with it, but not marked invalid: nothing was typed.
+    expect(page.locator("#id_discount_code_feedback")).to_have_text(
         "Enter a discount code first."
     )
+    code = page.get_by_label("Discount code")
+    expect(code).to_have_attribute("aria-describedby", "id_discount_code_error")
+    expect(code).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#price-code-message")).to_have_text("")
     assert page.url == app.url + webinar.get_registration_url()
+    assert not Registrant.objects.exists()
+
+
+# Where each element of the page sits: the code field's .field box, the code's
+# error (its list, and that list's parents up to the form), and every live
+# region (or alert) that holds the error's text.
+WHERE_IS_THE_ERROR = """() => {
+  const input = document.getElementById("id_discount_code");
+  const error = document.getElementById("id_discount_code_error");
+  if (!error) { return null; }
+  const parents = [];
+  for (let e = error.parentElement; e.tagName !== "FORM"; e = e.parentElement) {
+    parents.push(e.id || e.className || e.tagName);
+  }
+  const text = error.textContent.trim();
+  const live = [...document.querySelectorAll("[aria-live], [role]")]
+    .filter(e => e.matches("[aria-live], [role=alert], [role=status]"))
+    .filter(e => e.textContent.includes(text))
+    .map(e => (e.getAttribute("aria-live") || e.getAttribute("role")) + "#" + e.id);
+  const box = error.getBoundingClientRect();
+  const price = document.getElementById("price-block").getBoundingClientRect();
+  return {
+    parents: parents,
+    inField: input.closest(".field").contains(error),
+    belowInput: box.top >= input.getBoundingClientRect().bottom,
+    abovePrice: box.bottom <= price.top,
+    live: live,
+  };
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_wrong_code_is_refused_at_its_field_with_script_as_without(
+    app, browser, organizer, stripe_sandbox, language
+):
+    """The script's refusal is where the server's is, tied to the field, read once."""
+    webinar = sandbox_webinar(organizer, stripe_sandbox, title="Wrong code")
+    factories.DiscountCodeFactory(webinar=webinar, code="HALF", amount=2500)
+    with translation.override(language):
+        invalid = invalid_code_message()
+    where = {}
+    for script in (False, True):
+        page = browser.new_context(
+            java_script_enabled=script, locale=language, viewport=VIEWPORTS["desktop"]
+        ).new_page()
+        page.set_default_timeout(15_000)
+        page.goto(app.url + webinar.get_registration_url())
+        page.fill("input[name=discount_code]", "NOPE")
+        page.locator("#discount-code-apply").click()
+
+        error = page.locator("#id_discount_code_error")
+        expect(error).to_have_text(invalid)
+        code = page.locator("input[name=discount_code]")
+        expect(code).to_have_attribute("aria-invalid", "true")
+        expect(code).to_have_attribute("aria-describedby", "id_discount_code_error")
+        expect(page.locator("#price-code-message")).to_have_text("")
+        where[script] = page.evaluate(WHERE_IS_THE_ERROR)
+        assert where[script]["parents"][0] == "id_discount_code_feedback"
+        assert where[script]["inField"] and where[script]["belowInput"]
+        assert where[script]["abovePrice"]
+        if script:
+            # axe needs script (the server's page is checked in test_csp_pages).
+            for name, size in VIEWPORTS.items():
+                page.set_viewport_size(size)
+                assert_accessible(page, f"registration page, {language}, {name}")
+            # Typing again takes the refusal back.
+            code.fill("HAL")
+            expect(error).to_have_count(0)
+            expect(code).not_to_have_attribute("aria-invalid", "true")
+            assert code.get_attribute("aria-describedby") is None
+        page.context.close()
+    assert where[True] == where[False]
+    # One polite live region announces it, not an alert or the price's line too.
+    assert where[True]["live"] == ["polite#id_discount_code_feedback"]
     assert not Registrant.objects.exists()
 
 

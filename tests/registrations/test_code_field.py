@@ -29,6 +29,9 @@ CODE_INPUT = (
 CODE_ERROR = (
     '<ul class="errorlist" id="id_discount_code_error"><li>' + INVALID + "</li></ul>"
 )
+# One polite live region beside the field holds the refusal; price.js writes
+# its own there too (tests/e2e/test_paid_registration_browser.py).
+CODE_FEEDBACK = '<div id="id_discount_code_feedback" aria-live="polite">'
 EMPTY_CODE_MESSAGE = '<p id="price-code-message" role="status" aria-live="polite"></p>'
 
 
@@ -41,7 +44,9 @@ def apply_code(client: Client, webinar, code: str, **overrides):
 
 def assert_code_refused(page: str) -> None:
     assert CODE_INPUT in page
-    assert CODE_ERROR in page
+    assert CODE_FEEDBACK + CODE_ERROR + "</div>" in page
+    # Read once: in that region, not in an alert as well.
+    assert '<div role="alert">' + CODE_ERROR not in page
     # Not above the form: beside the field only.
     assert page.count(INVALID) == 1
     assert "<title>Error:" in page
@@ -116,6 +121,8 @@ def test_a_paid_webinar_shows_the_code_field_and_apply(client, paid_webinar):
 
     assert 'name="discount_code"' in page
     assert 'id="discount-code-apply"' in page
+    # Empty, ready for what the script says about a code.
+    assert CODE_FEEDBACK + "</div>" in page
 
 
 def test_a_free_series_shows_no_code_field(client, organizer):
