@@ -5,6 +5,7 @@ webinar's time zone); the rules about those values live in
 payments.price_changes and payments.codes.
 """
 
+import json
 import zoneinfo
 from datetime import datetime
 from typing import Any
@@ -16,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from organizers.bounds import BoundedDateTimeField, BoundedIntegerField
 from payments.codes import MAX_GENERATED_CODES
-from payments.models import CURRENCY_CHOICES, DiscountCode
+from payments.models import CURRENCIES, CURRENCY_CHOICES, DiscountCode
 from payments.money import MoneyError, format_amount, parse_money
+from payments.price_changes import limits_text
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -86,12 +88,23 @@ class PaymentsSwitchForm(forms.Form):
     )
 
 
+def price_help(currency: str) -> str:
+    """Return the hint under the regular price: how to write it, and its limits."""
+    return f"{_('For example 49.00 or 1 200,50.')} {limits_text(currency)}"
+
+
 class PriceForm(WebinarForm):
+    """The regular price and its currency; the hint states that currency's limits.
+
+    The limits are those of the currency chosen: the one posted (a refused save
+    shows the page again), else the one saved. The currency select carries the
+    hint for every currency, in the page's language, for static/js/price-limits.js
+    to show the chosen one's as soon as it changes.
+    """
+
     id_prefix = "price"
 
-    amount = MoneyField(
-        label=_("Regular price"), help_text=_("For example 49.00 or 1 200,50.")
-    )
+    amount = MoneyField(label=_("Regular price"))
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
     turn_payments_on = forms.BooleanField(
         label=_("Turn payments on: registrants pay this price"),
@@ -114,6 +127,24 @@ class PriceForm(WebinarForm):
         super().__init__(*args, **kwargs)
         if not offer_payments_on:
             del self.fields["turn_payments_on"]
+        self.fields["amount"].help_text = price_help(self.chosen_currency())
+        self.fields["currency"].widget.attrs.update(
+            {
+                "data-amount-help": json.dumps(
+                    {currency: price_help(currency) for currency in CURRENCIES},
+                    ensure_ascii=False,
+                ),
+                "data-amount-help-for": f"{self['amount'].auto_id}_helptext",
+            }
+        )
+
+    def chosen_currency(self) -> str:
+        """Return the currency posted when it is one we sell in, else the form's."""
+        if self.is_bound:
+            posted = self.data.get(self.add_prefix("currency"))
+        else:
+            posted = self.initial.get("currency")
+        return posted if posted in CURRENCIES else self.currency
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

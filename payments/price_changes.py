@@ -52,6 +52,14 @@ def check_amount(*, amount: int, currency: str, field: str = "amount") -> None:
         )
 
 
+def limits_text(currency: str) -> str:
+    """Return the amounts Stripe accepts in `currency`, in the active language."""
+    return _("Between %(min)s and %(max)s (Stripe's limits).") % {
+        "min": format_money(MINIMUM_AMOUNTS[currency], currency),
+        "max": format_money(MAXIMUM_AMOUNT, currency),
+    }
+
+
 def last_session_end(webinar: Webinar) -> datetime | None:
     """Return when the webinar's last (not cancelled) session ends, if any."""
     return webinar.sessions.filter(cancelled_at__isnull=True).aggregate(

@@ -30,8 +30,8 @@ from payments.forms import (
     TierForm,
     WebinarForm,
 )
-from payments.models import MAXIMUM_AMOUNT, MINIMUM_AMOUNTS, Price, StripeConnection
-from payments.money import format_amount, format_money
+from payments.models import Price, StripeConnection
+from payments.money import format_amount
 from payments.pricing import DEFAULT_CURRENCY, quote
 from webinars.models import Webinar
 from webinars.permissions import managed_webinar
@@ -113,8 +113,6 @@ def render_section(
         "codes": shown,
         "code_count": code_count,
         "codes_truncated": code_count > CODES_SHOWN,
-        "minimum": format_money(MINIMUM_AMOUNTS[currency], currency),
-        "maximum": format_money(MAXIMUM_AMOUNT, currency),
         "now": now,
         **_forms(webinar, price, offer=offer),
         **bound,

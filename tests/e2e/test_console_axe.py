@@ -456,6 +456,17 @@ def price_saved_without_stripe(world: World) -> Visit:
     return Visit(reverse("payments:pricing", args=[webinar.pk]), act=save_price)
 
 
+@state("payments section, another currency chosen (its limits in the hint)")
+def price_currency_chosen(world: World) -> Visit:
+    webinar = _paid(world)
+
+    def choose(page: Page) -> None:
+        page.select_option("#price_currency", "MXN")
+        page.wait_for_selector("#price_amount_helptext:has-text('10')")
+
+    return Visit(reverse("payments:pricing", args=[webinar.pk]), act=choose)
+
+
 @state("discount code, form error")
 def code_error(world: World) -> Visit:
     webinar = _paid(world)

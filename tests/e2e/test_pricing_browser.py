@@ -4,6 +4,8 @@ import zoneinfo
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -14,6 +16,7 @@ from tests.e2e.a11y import assert_accessible
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NBSP = "\u00a0"
+NNBSP = "\u202f"
 
 
 def test_organizer_prices_a_webinar_and_previews_it_in_two_languages(
@@ -128,3 +131,72 @@ def test_a_price_saved_before_stripe_says_registration_stays_free(
     price_form.get_by_role("button", name="Save price").click()
     expect(page.get_by_role("status")).to_contain_text("Payments are on")
     assert Price.objects.get(webinar=webinar).enabled
+
+
+@pytest.mark.parametrize(
+    ("language", "hints"),
+    [
+        (
+            "en",
+            {
+                "EUR": "Between €0.50 and €999,999.99 (Stripe's limits).",
+                "MXN": "Between MX$10.00 and MX$999,999.99 (Stripe's limits).",
+            },
+        ),
+        (
+            "fr",
+            {
+                "EUR": f"Entre 0,50{NBSP}€ et 999{NNBSP}999,99{NBSP}€ "
+                "(limites de Stripe).",
+                "MXN": f"Entre 10,00{NBSP}$MX et 999{NNBSP}999,99{NBSP}$MX "
+                "(limites de Stripe).",
+            },
+        ),
+    ],
+)
+def test_the_price_hint_follows_the_currency_chosen(
+    live_server, browser, language, hints
+):
+    organizer = factories.OrganizerFactory()
+    webinar = factories.WebinarFactory(owner=organizer, title="Budgeting basics")
+    factories.PriceFactory(webinar=webinar, amount=10000, currency="EUR")
+    client = Client()
+    client.force_login(organizer.user)
+    context = browser.new_context(locale=language)
+    context.add_cookies(
+        [
+            {"name": name, "value": value, "url": live_server.url}
+            for name, value in (
+                (settings.LANGUAGE_COOKIE_NAME, language),
+                (
+                    settings.SESSION_COOKIE_NAME,
+                    client.cookies[settings.SESSION_COOKIE_NAME].value,
+                ),
+            )
+        ]
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/console/webinars/{webinar.pk}/payments/")
+
+    hint = page.locator("#price_amount_helptext")
+    amount = page.locator("#price_amount")
+    expect(hint).to_contain_text(hints["EUR"])
+    expect(amount).to_have_attribute("aria-describedby", "price_amount_helptext")
+
+    page.select_option("#price_currency", "MXN")
+
+    # Said where it is, and announced politely as it changes.
+    expect(hint).to_contain_text(hints["MXN"])
+    expect(hint).not_to_contain_text("€")
+    expect(hint).to_have_attribute("aria-live", "polite")
+    assert_accessible(page, f"payment section, {language}, pesos chosen")
+
+    # Saved anyway below the pesos' minimum: the page comes back saying it twice.
+    amount.fill("9")
+    page.locator("form[action$='/payments/price/'] button[type=submit]").click()
+    expect(page.locator("#price_amount_error")).to_contain_text("10")
+    expect(page.locator("#price_amount_error")).to_contain_text("MX")
+    expect(hint).to_contain_text(hints["MXN"])
+    expect(page.locator("#price_currency")).to_have_value("MXN")
+    assert Price.objects.get(webinar=webinar).currency == "EUR"

@@ -1,3 +1,5 @@
+import html
+import json
 from datetime import timedelta
 
 import pytest
@@ -5,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from payments.connect.account_sync import handle_deauthorized
-from payments.models import Price, PriceChange, PriceTier
+from payments.models import CURRENCIES, Price, PriceChange, PriceTier
 from tests.factories import (
     AccountFactory,
     DiscountCodeFactory,
@@ -392,3 +394,94 @@ def test_removing_another_webinars_tier_is_a_404(webinar, priced, login, organiz
     response = login(webinar.owner).post(url("pricing_tier_remove", webinar, tier.pk))
     assert response.status_code == 404
     assert PriceTier.objects.filter(pk=tier.pk).exists()
+
+
+# -- the hint under the price: the chosen currency's limits ------------------------
+
+
+def price_hint(body: str) -> str:
+    """Return the text of the help under the regular price field."""
+    start = body.index('<span class="helptext" id="price_amount_helptext">')
+    return body[body.index(">", start) + 1 : body.index("</span>", start)]
+
+
+def test_the_price_hint_states_the_saved_currencys_limits(webinar, login):
+    PriceFactory(webinar=webinar, amount=10000, currency="EUR", enabled=False)
+
+    body = login(webinar.owner).get(url("pricing", webinar)).content.decode()
+
+    assert price_hint(body) == (
+        "For example 49.00 or 1 200,50. "
+        "Between €0.50 and €999,999.99 (Stripe&#x27;s limits)."
+    )
+    # Named by the amount's aria-describedby.
+    assert 'aria-describedby="price_amount_helptext"' in body
+    assert "US$" not in price_hint(body)
+
+
+def test_the_price_hint_is_in_the_organizers_language(webinar, login):
+    PriceFactory(webinar=webinar, amount=10000, currency="DKK", enabled=False)
+
+    response = login(webinar.owner).get(
+        url("pricing", webinar), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+
+    assert price_hint(response.content.decode()) == (
+        "Par exemple 49,00 ou 1 200,50. "
+        "Entre 2,50\u00a0DKK et 999\u202f999,99\u00a0DKK (limites de Stripe)."
+    )
+
+
+def test_without_a_price_the_hint_states_the_default_currencys_limits(webinar, login):
+    body = login(webinar.owner).get(url("pricing", webinar)).content.decode()
+
+    assert "Between US$0.50 and US$999,999.99" in price_hint(body)
+
+
+def test_a_refused_price_names_the_chosen_currencys_limits_twice(
+    webinar, priced, login
+):
+    """Saved in US dollars, refused in pesos: the hint follows the pesos."""
+    response = login(webinar.owner).post(
+        url("pricing_price", webinar), {"amount": "9.99", "currency": "MXN"}
+    )
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Between MX$10.00 and MX$999,999.99" in price_hint(body)
+    assert "Enter an amount between MX$10.00 and MX$999,999.99." in body
+    assert '<option value="MXN" selected>' in body
+    assert "US$" not in price_hint(body)
+
+
+def test_a_currency_posted_that_is_not_sold_keeps_the_saved_ones_hint(
+    webinar, priced, login
+):
+    response = login(webinar.owner).post(
+        url("pricing_price", webinar), {"amount": "10", "currency": "JPY"}
+    )
+
+    assert response.status_code == 400
+    assert "Between US$0.50" in price_hint(response.content.decode())
+
+
+def test_the_currency_select_carries_every_currencys_hint_for_the_script(
+    webinar, priced, login
+):
+    body = (
+        login(webinar.owner)
+        .get(url("pricing", webinar), HTTP_ACCEPT_LANGUAGE="fr")
+        .content.decode()
+    )
+
+    select = body[body.index('<select name="currency"') :]
+    select = select[: select.index(">")]
+    attribute = select[select.index('data-amount-help="') + 18 :]
+    hints = json.loads(html.unescape(attribute[: attribute.index('"')]))
+    assert sorted(hints) == sorted(CURRENCIES)
+    assert hints["SEK"] == (
+        "Par exemple 49,00 ou 1 200,50. "
+        "Entre 3,00\u00a0SEK et 999\u202f999,99\u00a0SEK (limites de Stripe)."
+    )
+    assert 'data-amount-help-for="price_amount_helptext"' in select
+    assert "js/price-limits.js" in body
