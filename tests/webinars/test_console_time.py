@@ -28,6 +28,18 @@ def test_locale_format_with_one_zone_label():
     assert 'datetime="2026-12-01T10:12:00-05:00"' in zoned(WINTER, "America/New_York")
 
 
+def test_a_negative_offset_has_a_minus_sign_that_keeps_the_label_on_one_line():
+    """A hyphen-minus lets a line break after "UTC-"; U+2212 does not."""
+    assert zone_label("America/New_York", WINTER) == "America/New_York, UTC\u221205:00"
+    assert zoned_text(WINTER, "America/Bogota").endswith(
+        "(America/Bogota, UTC\u221205:00)"
+    )
+    assert "UTC\u221205:00" in zoned(WINTER, "America/New_York")
+    assert "UTC-" not in zoned(WINTER, "America/New_York")
+    assert zone_label("America/St_Johns", WINTER) == "America/St_Johns, UTC\u221203:30"
+    assert zone_label("Asia/Kolkata", WINTER) == "Asia/Kolkata, UTC+05:30"
+
+
 def test_unknown_zone_falls_back_to_utc():
     assert zone_label("Mars/Olympus", WINTER) == "UTC, UTC+00:00"
     assert zoned(None, "UTC") == ""

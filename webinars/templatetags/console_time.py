@@ -8,7 +8,8 @@ Every date or time the console shows goes through these filters:
 - ``{{ moment|zoned_date:webinar.timezone }}``: the date alone, same rule;
 - ``{{ webinar.timezone|zone_label:moment }}``: the zone label alone.
 
-The zone label has one format everywhere: ``Europe/Paris, UTC+01:00``.
+The zone label has one format everywhere: ``Europe/Paris, UTC+01:00``
+(``America/New_York, UTC−05:00``, with a minus sign that keeps it on one line).
 Moments without a zone of their own (account-wide pages) use UTC.
 """
 
@@ -29,10 +30,19 @@ def _zone(name: str | None) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
+# A line may break after a hyphen-minus, so "UTC-05:00" broke after "UTC-" on
+# phones; the minus sign (the right character for it anyway) never lets it.
+MINUS = "\u2212"
+
+
 def offset_label(moment: datetime) -> str:
-    """Return ``UTC+01:00`` for an aware datetime (``UTC+00:00`` for UTC)."""
+    """Return ``UTC+01:00`` for an aware datetime (``UTC+00:00`` for UTC).
+
+    A negative offset has a minus sign, U+2212: ``UTC−05:00``.
+    """
     offset = moment.strftime("%z") or "+0000"
-    return f"UTC{offset[:3]}:{offset[3:]}"
+    sign = MINUS if offset[0] == "-" else "+"
+    return f"UTC{sign}{offset[1:3]}:{offset[3:]}"
 
 
 @register.filter
