@@ -14,6 +14,7 @@ body{font-family:system-ui,sans-serif;background:#f6f9fc;color:#1a1f36;margin:0}
 main{max-width:28rem;margin:3rem auto;background:#fff;padding:2rem;
 border-radius:8px;box-shadow:0 2px 8px rgba(0,0,0,.08)}
 .sandbox{background:#ffde92;padding:.4rem .8rem;text-align:center;font-size:.85rem}
+.sandbox p{margin:0}
 .amount{font-size:2rem;font-weight:600;margin:.25rem 0 1rem}
 label{display:block;margin:1rem 0 .3rem;font-size:.9rem}
 input{width:100%;padding:.6rem;font-size:1rem;box-sizing:border-box}
@@ -36,12 +37,17 @@ CONTENT_SECURITY_POLICY = (
 
 
 def _document(title: str, body: str, lang: str = ENGLISH) -> str:
+    """Return a page: the sandbox banner as its header, then `body` as its main.
+
+    All of a page's content lies in a landmark, so that a screen reader user
+    can reach each part (axe's `region` rule).
+    """
     banner = translate("Stripe sandbox: test mode, no real money moves.", lang)
     return (
         f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        f"<div class='sandbox'>{escape(banner)}</div>"
+        f"<header class='sandbox'><p>{escape(banner)}</p></header>"
         f"<main>{body}</main></body></html>"
     )
 

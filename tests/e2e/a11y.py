@@ -3,7 +3,9 @@
 `assert_accessible(page, label)` runs axe on the page as it is now and fails with
 each violated rule, its impact and the first offending elements; `label` names
 the page and state in the failure ("registration page, fr, mobile, form error").
-`VIEWPORTS` are the two sizes every page is checked at.
+`VIEWPORTS` are the two sizes every page is checked at. With
+`best_practice=True` axe's best practices are checked too, `region` among
+them (all content in landmarks): the sandbox's hosted pages pass them all.
 """
 
 from axe_playwright_python.sync_playwright import Axe
@@ -21,15 +23,20 @@ OPTIONS = {
     "runOnly": {"type": "tag", "values": WCAG_22_AA},
     "resultTypes": ["violations"],
 }
+BEST_PRACTICE_OPTIONS = {
+    **OPTIONS,
+    "runOnly": {"type": "tag", "values": [*WCAG_22_AA, "best-practice"]},
+}
 _AXE_SOURCE = Axe().axe_script
 
 
-def violations(page: Page) -> list[dict]:
+def violations(page: Page, *, best_practice: bool = False) -> list[dict]:
     """Return axe's violations of WCAG 2.2 A/AA rules on the page as it is now."""
     # axe-core is injected once per document (not again at each viewport).
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(_AXE_SOURCE)
-    results = page.evaluate("options => axe.run(document, options)", OPTIONS)
+    options = BEST_PRACTICE_OPTIONS if best_practice else OPTIONS
+    results = page.evaluate("options => axe.run(document, options)", options)
     return results["violations"]
 
 
@@ -41,8 +48,8 @@ def describe(found: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(page: Page, label: str) -> None:
-    found = violations(page)
+def assert_accessible(page: Page, label: str, *, best_practice: bool = False) -> None:
+    found = violations(page, best_practice=best_practice)
     assert not found, f"axe found violations on {label}:\n{describe(found)}"
     assert_reflows(page, label)
 
