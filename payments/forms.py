@@ -139,7 +139,7 @@ class PriceForm(WebinarForm):
         )
 
     def chosen_currency(self) -> str:
-        """Return the currency posted when it is one we sell in, else the form's."""
+        """Return the currency posted (or initial) if sold, else the saved one."""
         if self.is_bound:
             posted = self.data.get(self.add_prefix("currency"))
         else:
