@@ -27,12 +27,13 @@ def register_member(member: WebinarMember) -> Registrant:
         ).first()
         if existing is not None:
             return existing
-        first, _sep, last = (member.name or "").strip().partition(" ")
+        # Each part fits its column: the member form refuses longer ones.
+        first, last = WebinarMember.split_name(member.name)
         registrant = Registrant.objects.create(
             webinar_id=member.webinar_id,
             email=member.email,
-            first_name=first[:100],
-            last_name=last[:100],
+            first_name=first,
+            last_name=last,
             status=Status.CONFIRMED,
             source=source,
             amount=0,

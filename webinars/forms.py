@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from organizers.bounds import BoundedDateField, BoundedDateTimeField
+from organizers.bounds import BoundedDateField, BoundedDateTimeField, drop_maxlength
 from organizers.models import Account
 from webinars.models import Session, Webinar, WebinarMember, validate_timezone
 from webinars.timezones import timezone_choices
@@ -57,6 +57,7 @@ class WebinarForm(forms.ModelForm):
     def __init__(self, *args: object, account: Account, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.account = account
+        drop_maxlength(self)
         zone = self.fields["timezone"]
         if self.instance._state.adding and not self.is_bound:
             zone.initial = (
@@ -223,6 +224,30 @@ class MemberForm(forms.Form):
     def __init__(self, *args: object, webinar: Webinar, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.webinar = webinar
+        drop_maxlength(self)
+
+    def clean_name(self) -> str:
+        """Refuse a name whose first or last name would not fit a registration."""
+        name = self.cleaned_data["name"]
+        first, last = WebinarMember.split_name(name)
+        limit = WebinarMember.NAME_PART_LENGTH
+        if len(first) > limit:
+            raise forms.ValidationError(
+                _(
+                    "Ensure the first name (up to the first space) has at most "
+                    "%(limit)d characters (it has %(count)d)."
+                ),
+                params={"limit": limit, "count": len(first)},
+            )
+        if len(last) > limit:
+            raise forms.ValidationError(
+                _(
+                    "Ensure the last name (after the first space) has at most "
+                    "%(limit)d characters (it has %(count)d)."
+                ),
+                params={"limit": limit, "count": len(last)},
+            )
+        return name
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -242,3 +267,7 @@ class QuestionForm(forms.Form):
     label = forms.CharField(label=_("Question or disclaimer text"), max_length=500)
     kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        drop_maxlength(self)

@@ -328,6 +328,10 @@ class WebinarMember(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # The member's registration splits the name at its first space into a
+    # registrant's first and last name, each a column of this length.
+    NAME_PART_LENGTH = 100
+
     class Meta:
         verbose_name = _("co-organizer or panelist")
         verbose_name_plural = _("co-organizers and panelists")
@@ -342,3 +346,9 @@ class WebinarMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_role_display()})"
+
+    @staticmethod
+    def split_name(name: str) -> tuple[str, str]:
+        """Return the first and last name in `name`: split at its first space."""
+        first, _sep, last = (name or "").strip().partition(" ")
+        return first, last.strip()

@@ -5,15 +5,18 @@ from typing import Any
 from django import forms
 from django.forms.utils import ErrorDict
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from organizers.bounds import drop_maxlength
 from registrations.models import Registrant
 from registrations.moments import span_text
 from webinars.models import Session, Webinar
 from webinars.templatetags.console_time import zone_label
 
 QUESTION_PREFIX = "q_"
+# The longest answer to a text question, in characters.
 MAX_ANSWER = 1000
 
 
@@ -89,13 +92,18 @@ class RegistrationForm(forms.Form):
                 )
             else:
                 self.fields[name] = forms.CharField(
-                    label=label, required=required, max_length=MAX_ANSWER
+                    label=label,
+                    required=required,
+                    max_length=MAX_ANSWER,
+                    help_text=answer_limit(),
                 )
 
         # The code last, right above the price it changes.
         self.order_fields(
             [*(f for f in self.fields if f != "discount_code"), "discount_code"]
         )
+        # A longer name or answer is refused beside its field, and shown again.
+        drop_maxlength(self)
 
     @property
     def questions(self) -> list[dict[str, Any]]:
@@ -162,6 +170,13 @@ class RegistrationForm(forms.Form):
             if value not in (None, "", False):
                 result[str(question["id"])] = value
         return result
+
+
+def answer_limit() -> str:
+    """Return the hint under a text question: "Up to 1,000 characters."."""
+    return ngettext(
+        "Up to %(limit)s character.", "Up to %(limit)s characters.", MAX_ANSWER
+    ) % {"limit": number_format(MAX_ANSWER, force_grouping=True)}
 
 
 def free_code_message() -> str:

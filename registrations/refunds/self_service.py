@@ -154,7 +154,7 @@ def request_refund(*, registrant: Registrant, message: str) -> RefundRequest:
         if quote.open_request is not None:
             return quote.open_request
         request = RefundRequest.objects.create(
-            registrant=registrant, message=message.strip()[:2000]
+            registrant=registrant, message=message.strip()
         )
         request_pk = request.pk
         transaction.on_commit(

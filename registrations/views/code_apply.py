@@ -7,6 +7,7 @@ beside its field. Nothing is registered. An "Apply" with
 no code typed registers instead (wants_code_applied).
 """
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -41,7 +42,6 @@ def render_with_code(
     the entries kept from a checkout left unpaid (views/register_again.py).
     """
     webinar = context["webinar"]
-    fields = RegistrationForm.base_fields
     if entries is None:
         initial = {
             name: value
@@ -67,19 +67,26 @@ def render_with_code(
         context["code_message"] = free_code_message()
         add_series_total(request, context)
         return render(request, "registrations/register.html", context)
-    code = str(initial.get("discount_code", "")).strip()[
-        : fields["discount_code"].max_length
-    ]
+    try:
+        # A code longer than the field's limit is refused as a registration
+        # refuses it, not priced with its first characters.
+        code = form.fields["discount_code"].clean(initial.get("discount_code", ""))
+    except ValidationError as error:
+        return _code_refused(request, context, error.messages[0])
     try:
         quote = price_registration(webinar=webinar, code=code, mode=context["mode"])
     except PricingError as error:
-        # Beside the code field, as a refused registration shows it.
-        form.refuse_code(error.message)
-        add_series_total(request, context)
-        return render(request, "registrations/register.html", context)
+        return _code_refused(request, context, error.message)
     context["code_message"] = code_price_message(
         before=context["quote"], with_code=quote, language=context["language"]
     )
     context["quote"] = quote
+    add_series_total(request, context)
+    return render(request, "registrations/register.html", context)
+
+
+def _code_refused(request: HttpRequest, context: dict, message: str) -> HttpResponse:
+    """The page again, `message` beside the code field (as a registration shows it)."""
+    context["form"].refuse_code(message)
     add_series_total(request, context)
     return render(request, "registrations/register.html", context)

@@ -49,7 +49,7 @@ def self_cancel(request: HttpRequest, token: str) -> HttpResponse:
                 error = exc.message
             else:
                 return redirect(request.path)
-    elif request.method == "POST":
+    elif request.method == "POST" and "message" not in form.errors:
         error = _("Choose what to do.")
     registrant.refresh_from_db()
     quote = self_service.quote_self_cancel(registrant=registrant)
@@ -75,5 +75,6 @@ def self_cancel(request: HttpRequest, token: str) -> HttpResponse:
             ],
             "refund_rows": payment.refunds.exclude(external=True) if payment else [],
         },
-        status=400 if error else 200,
+        # A message too long is refused beside its field, and shown again.
+        status=400 if error or form.errors else 200,
     )

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from payments.models import Payment
 from recordings.models import WatchGrant
 from registrations.approval import approve_registrant
-from registrations.models import EmailLog, JoinDevice, Registrant
+from registrations.models import EmailLog, JoinDevice, RefundRequest, Registrant
 from tests import factories
 from tests.e2e.a11y import VIEWPORTS, assert_accessible
 from tests.recordings.support import attach_video, ended_webinar
@@ -305,6 +305,33 @@ def test_self_cancel_journey(journeys, organizer, stripe_sandbox, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_a_long_refund_request_is_refused_and_kept(
+    journeys, organizer, stripe_sandbox, language
+):
+    webinar = paid_webinar(organizer, stripe_sandbox, title="No refunds here")
+    webinar.refund_policy = Webinar.RefundPolicy.NONE
+    webinar.save()
+    journey = journeys(language)
+    page = journey.open(webinar.get_registration_url())
+    journey.fill_form(email=f"asking-{language}@example.com")
+    page.locator("#register-submit").click()
+    pay_on_the_sandbox(journey)
+    page.locator("#cancel-link").click()
+    message = "Please. " * 250 + "ill"  # 2,003 characters: over the 2,000 allowed
+
+    field = page.locator("#id_message")
+    field.fill(message)
+    expect(field).to_have_value(message)
+    page.locator("form:has(#id_message) button[type=submit]").click()
+
+    expect(page.locator("#id_message_error")).to_contain_text("2003")
+    expect(field).to_have_value(message)
+    expect(field).to_have_attribute("aria-describedby", "id_message_error")
+    journey.check("cancel page, refund request too long")
+    assert not RefundRequest.objects.exists()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_async_failed_payment_journey(journeys, organizer, stripe_sandbox, language):
     webinar = paid_webinar(organizer, stripe_sandbox, title="Bank debit day")
     journey = journeys(language)
@@ -450,6 +477,41 @@ def test_a_code_applied_without_javascript(
         Registrant.Status.CONFIRMED
     )
     assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_long_answer_is_typed_whole_then_refused_and_kept(
+    journeys, organizer, language
+):
+    webinar = factories.WebinarFactory(
+        owner=organizer,
+        account=organizer.account,
+        title="Tell us more",
+        questions=[{"id": "why", "label": "Why?", "kind": "text", "required": False}],
+    )
+    answer = "word " * 239 + "tail."  # 1,200 characters: over the 1,000 allowed
+    journey = journeys(language)
+    page = journey.open(webinar.get_registration_url())
+    field = page.locator("input[name=q_why]")
+    expect(field).to_have_attribute("aria-describedby", "id_q_why_helptext")
+    expect(page.locator("#id_q_why_helptext")).to_contain_text("1")
+
+    # The browser takes all of it: no maxlength cuts it short.
+    field.fill(answer)
+    expect(field).to_have_value(answer)
+    journey.fill_form(email=f"long-{language}@example.com")
+    page.locator("#register-submit").click()
+
+    error = page.locator("#id_q_why_error")
+    expect(error).to_contain_text("1000")
+    expect(error).to_contain_text("1200")
+    expect(field).to_have_value(answer)
+    expect(field).to_have_attribute(
+        "aria-describedby", "id_q_why_helptext id_q_why_error"
+    )
+    expect(page.locator("input[name=first_name]")).to_have_value("Ada")
+    journey.check("registration page, answer too long")
+    assert not Registrant.objects.exists()
 
 
 def closed_states(organizer) -> dict[str, Webinar]:

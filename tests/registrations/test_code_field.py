@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 INVALID = "This discount code is not valid."
 FREE = "Registration is free; no code is needed."
 CODE_INPUT = (
-    '<input type="text" name="discount_code" value="nope" maxlength="40"'
+    '<input type="text" name="discount_code" value="nope"'
     ' autocomplete="off" aria-invalid="true" aria-describedby="id_discount_code_error"'
     ' id="id_discount_code">'
 )

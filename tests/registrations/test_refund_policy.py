@@ -340,3 +340,22 @@ def test_a_confirmation_for_another_amount_asks_again(
     assert "You get no refund" in response.text
     paid.refresh_from_db()
     assert paid.status == Registrant.Status.CONFIRMED
+
+
+def test_a_long_refund_request_is_refused_beside_it_and_kept(client, paid):
+    set_policy(paid.webinar, Webinar.RefundPolicy.NONE)
+    message = "Please. " * 250 + "ill"  # 2,003 characters
+
+    response = client.post(cancel_url(paid), {"action": "request", "message": message})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        '<ul class="errorlist" id="id_message_error"><li>Ensure this value has at'
+        " most 2000 characters (it has 2003).</li></ul>" in page
+    )
+    assert 'aria-describedby="id_message_error"' in page
+    assert f">\n{message}</textarea>" in page
+    assert "maxlength" not in page
+    assert "Choose what to do." not in page
+    assert not RefundRequest.objects.exists()

@@ -246,3 +246,80 @@ def test_a_limit_below_the_seats_taken_is_saved_with_a_warning(
     assert "Webinar saved." in page
     warning = "3 registrants already hold seats, more than the new limit of 2."
     assert (warning in page) is warned
+
+
+# Text over a field's limit: refused beside the field, shown again whole ---------
+
+
+def test_console_forms_set_no_browser_limit(client, organizer, webinar):
+    client.force_login(organizer.user)
+
+    create = client.get(reverse("webinars:create")).content.decode()
+    settings_page = client.get(
+        reverse("webinars:settings", args=[webinar.pk])
+    ).content.decode()
+
+    assert 'name="title"' in create and "maxlength" not in create
+    assert 'name="label"' in settings_page and 'name="name"' in settings_page
+    assert "maxlength" not in settings_page
+
+
+def test_a_long_title_is_refused_and_kept(client, organizer):
+    title = "T" * 201
+
+    response = post_create(client, organizer, title=title)
+
+    page = response.content.decode()
+    assert "Ensure this value has at most 200 characters (it has 201)." in page
+    assert f'value="{title}"' in page
+    assert not Webinar.objects.exists()
+
+
+def test_a_long_question_is_refused_and_kept(client, organizer, webinar):
+    label = "Q" * 501
+
+    response = post_on_webinar(
+        client, organizer, webinar, "question_add", {"label": label, "kind": "text"}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Ensure this value has at most 500 characters (it has 501)." in page
+    assert f'value="{label}"' in page
+    webinar.refresh_from_db()
+    assert webinar.questions == []
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("F" * 101 + " Last", "first name (up to the first space) has at most 100"),
+        ("First " + "L" * 101, "last name (after the first space) has at most 100"),
+    ],
+)
+def test_a_member_name_that_would_be_cut_is_refused(
+    client, organizer, webinar, name, message
+):
+    data = {"email": "panel@example.com", "name": name, "role": "panelist"}
+
+    response = post_on_webinar(client, organizer, webinar, "member_add", data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page and "(it has 101)" in page
+    assert f'value="{name}"' in page
+    assert not webinar.members.exists()
+    assert not webinar.registrants.exists()
+
+
+def test_a_member_name_of_two_full_parts_is_registered_whole(
+    client, organizer, webinar, django_capture_on_commit_callbacks
+):
+    name = "F" * 99 + " " + "L" * 100  # the field's 200 characters
+    data = {"email": "panel@example.com", "name": name, "role": "panelist"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_on_webinar(client, organizer, webinar, "member_add", data)
+
+    registrant = webinar.registrants.get()
+    assert (registrant.first_name, registrant.last_name) == ("F" * 99, "L" * 100)
