@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from payments.models import Payment, Refund
 from payments.money import (
@@ -231,7 +232,11 @@ def refund_warnings(organizer: object) -> list[str]:
     ).count()
     if requests:
         warnings.append(
-            _("%(count)s refund request(s) are waiting for your answer.")
+            ngettext(
+                "%(count)s refund request is waiting for your answer.",
+                "%(count)s refund requests are waiting for your answer.",
+                requests,
+            )
             % {"count": requests}
         )
     disputes = Payment.objects.filter(
@@ -239,7 +244,11 @@ def refund_warnings(organizer: object) -> list[str]:
     ).count()
     if disputes:
         warnings.append(
-            _("%(count)s payment(s) are disputed: respond in your Stripe dashboard.")
+            ngettext(
+                "%(count)s payment is disputed: respond in your Stripe dashboard.",
+                "%(count)s payments are disputed: respond in your Stripe dashboard.",
+                disputes,
+            )
             % {"count": disputes}
         )
     return warnings

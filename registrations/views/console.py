@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from organizers.csv_export import stream_csv
@@ -223,7 +224,12 @@ def registrant_action(
             count = devices.reset_devices(registrant=registrant)
             messages.success(
                 request,
-                _("Devices reset (%(count)d forgotten).") % {"count": count},
+                ngettext(
+                    "Devices reset: %(count)d device forgotten.",
+                    "Devices reset: %(count)d devices forgotten.",
+                    count,
+                )
+                % {"count": count},
             )
     except RegistrationError as error:
         messages.error(request, error.message)

@@ -105,11 +105,34 @@ def bulk(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _say_done(request: HttpRequest, action: str, done: int, skipped: int) -> None:
-    messages.success(
-        request,
-        _("%(action)s: %(done)d done, %(skipped)d left as they were.")
-        % {"action": dict(BulkForm.ACTIONS)[action], "done": done, "skipped": skipped},
-    )
+    """Say how many registrants the action was done for, and how many it left."""
+    label = dict(BulkForm.ACTIONS)[action]
+    if not done:
+        messages.warning(
+            request,
+            ngettext(
+                "%(action)s: nothing was done; the action does not apply to the "
+                "registrant selected.",
+                "%(action)s: nothing was done; the action does not apply to any "
+                "of the %(count)d registrants selected.",
+                skipped,
+            )
+            % {"action": label, "count": skipped},
+        )
+        return
+    text = ngettext(
+        "%(action)s: done for %(count)d registrant.",
+        "%(action)s: done for %(count)d registrants.",
+        done,
+    ) % {"action": label, "count": done}
+    if skipped:
+        text += " " + ngettext(
+            "%(count)d other was left as they were: the action does not apply to them.",
+            "%(count)d others were left as they were: the action does not apply "
+            "to them.",
+            skipped,
+        ) % {"count": skipped}
+    messages.success(request, text)
 
 
 def _cancel_or_refund(

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -195,14 +196,22 @@ def resend_confirmations(request: HttpRequest, pk: int) -> HttpResponse:
         if sent:
             messages.success(
                 request,
-                _("Confirmation queued for %(count)s registrant(s).") % {"count": sent},
+                ngettext(
+                    "Confirmation queued for %(count)s registrant.",
+                    "Confirmation queued for %(count)s registrants.",
+                    sent,
+                )
+                % {"count": sent},
             )
         if refused:
             messages.warning(
                 request,
-                _(
-                    "%(count)s registrant(s) are not confirmed and were not "
-                    "sent a confirmation."
+                ngettext(
+                    "%(count)s registrant is not confirmed and was not sent a "
+                    "confirmation.",
+                    "%(count)s registrants are not confirmed and were not sent a "
+                    "confirmation.",
+                    refused,
                 )
                 % {"count": refused},
             )

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from organizers.csv_export import stream_csv
@@ -370,14 +371,18 @@ def _cancellation(
         except ledger.RefundError as error:
             messages.error(request, error.message)
             return redirect(webinar)
-        messages.success(
-            request,
-            _(
-                "Cancelled. %(count)s registrant(s) are being told; refunds are "
-                "sent in the background."
-            )
-            % {"count": len(preview.rows)},
-        )
+        count = len(preview.rows)
+        if count:
+            told = ngettext(
+                "Cancelled. %(count)s registrant is being told; refunds are "
+                "sent in the background.",
+                "Cancelled. %(count)s registrants are being told; refunds are "
+                "sent in the background.",
+                count,
+            ) % {"count": count}
+        else:
+            told = _("Cancelled. No one was registered: there is no one to tell.")
+        messages.success(request, told)
         return redirect("registrations:refunds_overview", webinar.pk)
     if not form.is_bound:
         form = CancellationForm(initial={"mode": preview.mode})

@@ -138,7 +138,7 @@ def test_without_script_rows_are_ticked_one_by_one_and_cancel_works(
     # in test_console_axe.py.)
     page.locator("form:has(input[name=confirmed]) button[type=submit]").click()
     expect(
-        page.get_by_text("Cancel registration: 1 done, 0 left as they were.")
+        page.get_by_text("Cancel registration: done for 1 registrant.", exact=True)
     ).to_be_visible()
     free.refresh_from_db()
     assert free.status == Registrant.Status.CANCELLED

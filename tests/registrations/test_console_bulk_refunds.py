@@ -106,9 +106,10 @@ def test_bulk_cancel_asks_first_then_cancels_who_it_applies_to(
     assert not Refund.objects.exists()
     assert stripe_refunds(paid.payment) == []
     assert not EmailLog.objects.filter(registrant=cancelled).exists()
-    assert "Cancel registration: 3 done, 1 left as they were." in messages_of(
-        client_of, webinar
-    )
+    assert (
+        "Cancel registration: done for 3 registrants. 1 other was left as they"
+        " were: the action does not apply to them."
+    ) in messages_of(client_of, webinar)
 
 
 def test_bulk_refund_confirms_the_total_per_currency_and_refunds_through_stripe(
@@ -167,7 +168,9 @@ def test_bulk_refund_confirms_the_total_per_currency_and_refunds_through_stripe(
         )
     ) == {Refund.Status.REQUESTED}
     listing = messages_of(client_of, webinar)
-    assert "Refund in full: 4 done, 1 left as they were." in listing
+    assert (
+        "Refund in full: done for 4 registrants. 1 other was left as they were"
+    ) in listing
     assert "4 refunds are waiting for Stripe&#x27;s answer" in listing
 
     send_refunds(django_capture_on_commit_callbacks)
@@ -196,9 +199,10 @@ def test_submitting_the_refund_confirmation_twice_refunds_once(
     send_refunds(django_capture_on_commit_callbacks)
     assert Refund.objects.count() == 1
     assert len(stripe_refunds(paid.payment)) == 1
-    assert "Refund in full: 0 done, 1 left as they were." in messages_of(
-        client_of, webinar
-    )
+    assert (
+        "Refund in full: nothing was done; the action does not apply to the"
+        " registrant selected."
+    ) in messages_of(client_of, webinar)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -174,6 +174,46 @@ def test_bulk_approve_resend_and_export(login, organizer, webinar):
     ).exists()
 
 
+def test_bulk_actions_say_what_was_done_in_words(login, organizer, webinar):
+    waiting = [paid(webinar, n, status=Registrant.Status.AWAITING) for n in range(1, 4)]
+    confirmed = paid(webinar, 9)
+    client = login(organizer)
+    bulk = url(webinar, "registrants/selection/")
+
+    approved = client.post(
+        bulk,
+        {"action": "approve", "ids": [waiting[0].pk, waiting[1].pk, confirmed.pk]},
+        follow=True,
+    )
+    resent = client.post(bulk, {"action": "resend", "ids": [confirmed.pk]}, follow=True)
+    nothing = client.post(
+        bulk,
+        {"action": "approve", "ids": [confirmed.pk, waiting[0].pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    french = client.post(
+        bulk,
+        {"action": "approve", "ids": [waiting[2].pk, confirmed.pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    assert (
+        "Approve: done for 2 registrants. 1 other was left as they were: the action"
+        " does not apply to them."
+    ) in approved.text
+    assert "Resend confirmation: done for 1 registrant.<" in resent.text
+    assert (
+        "Approuver\u00a0: rien n’a été fait\u00a0; l’action ne s’applique à aucune"
+        " des 2 inscriptions choisies."
+    ) in nothing.text
+    assert (
+        "Approuver\u00a0: effectué pour 1 inscrit. 1 autre inscription"
+        " reste inchangée\u00a0: l’action ne s’y applique pas."
+    ) in french.text
+
+
 def test_bulk_deny_asks_first_and_refuses_other_webinars(login, organizer, webinar):
     waiting = paid(webinar, 1, status=Registrant.Status.AWAITING)
     stranger = factories.OrganizerFactory()

@@ -216,9 +216,27 @@ def test_reset_devices_forgets_them(login, organizer, webinar):
         )
     assert JoinDevice.objects.count() == 3
 
-    login(organizer).post(url(webinar, f"registrants/{registrant.pk}/reset_devices/"))
+    response = login(organizer).post(
+        url(webinar, f"registrants/{registrant.pk}/reset_devices/"), follow=True
+    )
 
     assert not JoinDevice.objects.exists()
+    assert "Devices reset: 3 devices forgotten." in response.text
+
+
+def test_reset_devices_says_one_device_in_french(login, organizer, webinar):
+    registrant = make(webinar, 1)
+    open_personal_link(
+        Client(), reverse("registrations:join", args=[registrant.join_token])
+    )
+
+    response = login(organizer).post(
+        url(webinar, f"registrants/{registrant.pk}/reset_devices/"),
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    assert "Appareils réinitialisés\u00a0: 1 appareil oublié." in response.text
 
 
 def test_csv_export_is_streamed_and_filtered(login, organizer, webinar):

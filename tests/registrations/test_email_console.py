@@ -133,8 +133,8 @@ def test_resend_confirmation_to_selected_registrants(console, webinar):
 
     assert response.status_code == 200
     text = response.content.decode()
-    assert "Confirmation queued for 2 registrant(s)." in text
-    assert "1 registrant(s) are not confirmed" in text
+    assert "Confirmation queued for 2 registrants." in text
+    assert "1 registrant is not confirmed and was not sent a confirmation." in text
     assert set(
         EmailLog.objects.filter(kind=Kind.CONFIRMATION).values_list(
             "registrant", flat=True
