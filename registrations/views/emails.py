@@ -170,7 +170,7 @@ def _preview_page(
             "kind_label": Kind(kind).label,
             "language": language,
             # Not "languages": base.html's language menu sets that name.
-            "preview_languages": PREVIEW_LANGUAGES,
+            "other_languages": [code for code in PREVIEW_LANGUAGES if code != language],
             "rendered": rendered,
         },
     )

@@ -20,7 +20,29 @@ def test_preview_links_to_the_other_languages(login, organizer, webinar):
     body = preview(login(organizer), webinar, "confirmation")
     assert "BIDI" not in body
     assert f"/console/webinars/{webinar.pk}/emails/preview/confirmation/fr/" in body
-    assert "See in FR" in body
+    assert (
+        '<p id="preview-other-languages">Other languages: <a href="'
+        f'/console/webinars/{webinar.pk}/emails/preview/confirmation/fr/"'
+        ' hreflang="fr">French</a></p>'
+    ) in body
+    assert '<span class="muted">(English)</span>' in body
+
+
+def test_preview_names_its_languages_in_the_viewers_language(login, organizer, webinar):
+    client = login(organizer)
+
+    body = client.get(
+        f"/console/webinars/{webinar.pk}/emails/preview/confirmation/fr/",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).text
+    settings_page = client.get(
+        f"/console/webinars/{webinar.pk}/emails/", HTTP_ACCEPT_LANGUAGE="fr"
+    ).text
+
+    assert '<span class="muted">(Français)</span>' in body
+    assert 'hreflang="en">Anglais</a></p>' in body
+    assert 'hreflang="fr">Français</a>' in settings_page
+    assert ">FR</a>" not in settings_page
 
 
 def test_followup_preview_shows_a_watch_link_placeholder_with_a_video(

@@ -239,6 +239,27 @@ def test_reset_devices_says_one_device_in_french(login, organizer, webinar):
     assert "Appareils réinitialisés\u00a0: 1 appareil oublié." in response.text
 
 
+@pytest.mark.parametrize(
+    ("code", "viewer", "shown"),
+    [
+        ("fr", "en", "French"),
+        ("fr", "fr", "Français"),
+        ("en", "fr", "Anglais"),
+        ("xx", "en", "XX"),
+    ],
+)
+def test_detail_names_the_registrants_language(
+    login, organizer, webinar, code, viewer, shown
+):
+    registrant = make(webinar, 1, language=code)
+
+    page = login(organizer).get(
+        url(webinar, f"registrants/{registrant.pk}/"), HTTP_ACCEPT_LANGUAGE=viewer
+    )
+
+    assert f"</dt><dd>{shown}</dd>" in page.text
+
+
 def test_csv_export_is_streamed_and_filtered(login, organizer, webinar):
     make(webinar, 1, amount=2500, currency="EUR")
     make(webinar, 2, status=Registrant.Status.AWAITING)
