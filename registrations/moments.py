@@ -14,6 +14,12 @@ form's boxes; the page's header only sums them up, with the days they span
 in CLDR's short interval: "4 sessions, 9–30 Dec 2026" ("4 sessions,
 9–30 déc. 2026").
 
+An email about one session of a webinar with several (a series' confirmation,
+a reminder) names it in its subject, shorter: CLDR's abbreviated date, the
+short time and the zone's abbreviation, "Tue, 8 Dec 2026, 3:00 pm CET"
+("mar. 8 déc. 2026, 15:00 CET"); a zone without one gives its offset,
+"UTC-03:00" (subject_moment_text).
+
 The console keeps its own rule (webinars/templatetags/console_time.py):
 organizers read Django's shorter locale format in tables.
 """
@@ -22,11 +28,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_date, format_interval, format_time
+from babel.dates import format_date, format_interval, format_skeleton, format_time
 from django.utils import timezone
 
 from payments.money import babel_locale
 from webinars.models import Webinar
+from webinars.templatetags.console_time import offset_label
 
 
 def moment_text(moment: datetime, webinar: Webinar, language: str | None) -> str:
@@ -36,6 +43,24 @@ def moment_text(moment: datetime, webinar: Webinar, language: str | None) -> str
     return "{date}, {time}".format(
         date=format_date(local, "full", locale=locale),
         time=format_time(local, "short", locale=locale),
+    )
+
+
+def subject_moment_text(
+    moment: datetime, webinar: Webinar, language: str | None
+) -> str:
+    """Return e.g. 'Tue, 8 Dec 2026, 3:00 pm CET', in the webinar's zone."""
+    locale = babel_locale(language)
+    local = timezone.localtime(moment, webinar.tzinfo)
+    # The tz database's abbreviation ("CET", "EDT") where the zone has one;
+    # zones without one have a number there ("-03"): say the offset instead.
+    zone = local.tzname() or ""
+    if not zone.isalpha():
+        zone = offset_label(local)
+    return "{date}, {time} {zone}".format(
+        date=format_skeleton("yMMMEd", local, locale=locale),
+        time=format_time(local, "short", locale=locale),
+        zone=zone,
     )
 
 

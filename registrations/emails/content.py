@@ -16,7 +16,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.translation import gettext_lazy as _
 
 from registrations.emails.calendar import ics_for
 from registrations.emails.context import (
@@ -26,34 +25,11 @@ from registrations.emails.context import (
     from_address,
     unsubscribe_url,
 )
+from registrations.emails.subjects import subject_for
 from registrations.models import ORGANIZER_KINDS, EmailLog, Registrant
-from webinars.models import Session, Webinar
+from webinars.models import Session
 
 Kind = EmailLog.Kind
-
-SUBJECTS = {
-    Kind.CONFIRMATION: _("You're registered: %(title)s"),
-    Kind.AWAITING_APPROVAL: _("Your registration is awaiting approval: %(title)s"),
-    Kind.APPROVED: _("Your registration is approved: %(title)s"),
-    Kind.DENIED: _("Your registration was not approved: %(title)s"),
-    Kind.REMINDER: _("Reminder: %(title)s starts %(when)s"),
-    Kind.FOLLOWUP_ATTENDED: _("Thank you for attending %(title)s"),
-    Kind.FOLLOWUP_ABSENT: _("Sorry we missed you at %(title)s"),
-    Kind.CANCELLED: _("Your registration is cancelled: %(title)s"),
-    Kind.REFUND: _("Your refund for %(title)s"),
-    Kind.AUTO_REFUNDED: _("We could not confirm your seat: %(title)s"),
-    Kind.PAYMENT_FAILED: _("Your payment did not go through: %(title)s"),
-    Kind.CHECKOUT_EXPIRED: _("Your seat is no longer held: %(title)s"),
-    Kind.NEW_PAID_REGISTRATION: _("New paid registration: %(title)s"),
-    Kind.LIMIT_REACHED: _("Registration limit reached: %(title)s"),
-    Kind.ORGANIZER_AUTO_REFUNDED: _("A payment was refunded automatically: %(title)s"),
-    Kind.DELIVERY_FAILED: _("An email could not be delivered: %(title)s"),
-    Kind.REFUND_FAILED: _("A refund failed: %(title)s"),
-    Kind.REFUND_REQUEST: _("Refund request: %(title)s"),
-    Kind.DISPUTE_OPENED: _("Payment disputed: %(title)s"),
-    Kind.DISPUTE_CLOSED: _("Dispute closed (%(status)s): %(title)s"),
-    Kind.ALREADY_REGISTERED: _("You are already registered: %(title)s"),
-}
 
 # Kinds carrying the invitation (.ics) and its iTIP method.
 ICS_METHODS = {
@@ -165,14 +141,6 @@ def render_email(
     return rendered
 
 
-def subject_for(kind: str, webinar: Webinar, context: dict[str, Any]) -> str:
-    return str(SUBJECTS[kind]) % {
-        "title": webinar.title,
-        "when": context.get("starts_relative", ""),
-        "status": context.get("dispute_status", ""),
-    }
-
-
 def render_parts(
     spec: EmailSpec,
     *,
@@ -185,7 +153,7 @@ def render_parts(
         context = build_context(spec, cache=cache, failed=failed)
         if unsubscribe is not None:
             context["unsubscribe_url"] = unsubscribe
-        subject = subject_for(spec.kind, spec.registrant.webinar, context)
+        subject = subject_for(spec, context, cache=cache)
         context["subject"] = subject
         return (
             subject,

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from organizers.permissions import organizer_required
 from organizers.redirects import safe_next
 from registrations.emails import outbox
-from registrations.emails.content import SUBJECTS, RenderedEmail, render_email
+from registrations.emails.content import RenderedEmail, render_email
 from registrations.emails.context import registrant_from_unsubscribe_token
+from registrations.emails.subjects import SUBJECTS
 from registrations.emails.waitlist import WAITLIST_KINDS, preview_waitlist_email
 from registrations.forms.emails import EmailSettingsForm, ResendForm, format_offsets
 from registrations.models import EmailLog, Registrant
