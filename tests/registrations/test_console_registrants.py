@@ -392,3 +392,47 @@ def test_a_checkout_left_then_paid_is_one_person_in_the_list(login, organizer, w
     exported = client.get(url(webinar, "registrants.csv"))
     body = b"".join(exported.streaming_content).decode()
     assert "person1@" not in body and "grace@example.com" in body
+
+
+def test_the_folding_note_is_absent_when_nothing_is_folded(login, organizer, webinar):
+    make(webinar, 1, email="ada@example.com")
+    # Grace left a checkout and never came back: her row is listed, not folded.
+    make(webinar, 2, email="grace@example.com", status=Registrant.Status.EXPIRED)
+    client = login(organizer)
+
+    listed = client.get(url(webinar)).text
+
+    assert "Son2<" in listed
+    assert 'id="abandoned-folded"' not in listed
+
+
+def test_the_folding_note_follows_the_filters(login, organizer, webinar):
+    make(webinar, 1, email="ada@example.com", status=Registrant.Status.EXPIRED)
+    make(webinar, 2, email="ada@example.com")
+    make(webinar, 3, email="grace@example.com")
+    client = login(organizer)
+
+    assert 'id="abandoned-folded"' in client.get(url(webinar) + "?q=ada").text
+    grace = client.get(url(webinar) + "?q=grace").text
+    assert "Son3<" in grace
+    assert 'id="abandoned-folded"' not in grace
+    french = client.get(url(webinar) + "?q=ada", HTTP_ACCEPT_LANGUAGE="fr").text
+    assert 'id="abandoned-folded"' in french
+
+
+def test_the_folding_note_costs_no_query(
+    login, organizer, webinar, django_assert_num_queries
+):
+    client = login(organizer)
+    for n in range(3):
+        make(webinar, n, email=f"again{n}@example.com", status="expired")
+        make(webinar, n + 10, email=f"again{n}@example.com")
+    client.get(url(webinar))
+
+    # The login (session, user, organizer), the webinar, the rows counted with
+    # those folded away, the status counts, the page's rows.
+    with django_assert_num_queries(7):
+        listed = client.get(url(webinar)).text
+
+    assert 'id="abandoned-folded"' in listed
+    assert listed.count("@example.com</span>") == 3
