@@ -85,23 +85,38 @@ def seats_by_session(webinar: Webinar) -> dict[int | None, int]:
 
 def _exact_seats_by_session(webinar: Webinar) -> dict[int | None, int]:
     """Return seats taken per chosen session (None: whole-webinar registrants)."""
-    rows = (
-        Registrant.objects.filter(webinar=webinar)
+    return {
+        session_id: taken
+        for (_webinar_id, session_id), taken in seats_by_scope([webinar.pk]).items()
+    }
+
+
+def seats_by_scope(webinar_ids: list[int]) -> dict[tuple[int, int | None], int]:
+    """Return the exact seats taken per webinar and chosen session, in one query.
+
+    Keys: (webinar id, session id or None for whole-webinar registrants).
+    Seats: registrants holding one (confirmed, awaiting approval, live hold)
+    and open waitlist offers, as seats_taken counts them. The registration
+    page's exact count and the dashboard read it.
+    """
+    registrants = (
+        Registrant.objects.filter(webinar_id__in=webinar_ids)
         .holding_seats()
         .order_by()
-        .values("session_id")
+        .values("webinar_id", "session_id")
         .annotate(taken=Count("pk"))
     )
-    taken = {row["session_id"]: row["taken"] for row in rows}
     offers = (
-        WaitlistEntry.objects.filter(webinar=webinar)
+        WaitlistEntry.objects.filter(webinar_id__in=webinar_ids)
         .open_offers()
         .order_by()
-        .values("session_id")
+        .values("webinar_id", "session_id")
         .annotate(taken=Count("pk"))
     )
-    for row in offers:
-        taken[row["session_id"]] = taken.get(row["session_id"], 0) + row["taken"]
+    taken: dict[tuple[int, int | None], int] = {}
+    for row in registrants.union(offers, all=True):
+        key = (row["webinar_id"], row["session_id"])
+        taken[key] = taken.get(key, 0) + row["taken"]
     return taken
 
 

@@ -2,32 +2,28 @@
 
 from typing import Any
 
-from django.db.models import Count
 from django.utils.translation import ngettext
 
 from organizers.models import Organizer
-from registrations.models import EmailLog, Registrant
+from registrations.capacity import seats_by_scope
+from registrations.models import EmailLog
 from webinars.models import Webinar
 
 
 def dashboard_facts(webinars: list[Webinar]) -> dict[int, dict[str, Any]]:
     """webinars.dashboard_facts_providers: seats taken per webinar and session.
 
-    One query: "sold" adds up a webinar's rows, "sold_by_session" keeps them
-    per chosen session (None: registrants of the whole webinar).
+    One query (capacity.seats_by_scope, the registration page's exact count,
+    open waitlist offers included): "sold" adds up a webinar's seats,
+    "sold_by_session" keeps them per chosen session (None: registrants of the
+    whole webinar).
     """
-    rows = (
-        Registrant.objects.filter(webinar_id__in=[w.pk for w in webinars])
-        .holding_seats()
-        .order_by()
-        .values("webinar_id", "session_id")
-        .annotate(n=Count("pk"))
-    )
     facts: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        mine = facts.setdefault(row["webinar_id"], {"sold": 0, "sold_by_session": {}})
-        mine["sold"] += row["n"]
-        mine["sold_by_session"][row["session_id"]] = row["n"]
+    taken = seats_by_scope([w.pk for w in webinars])
+    for (webinar_id, session_id), seats in taken.items():
+        mine = facts.setdefault(webinar_id, {"sold": 0, "sold_by_session": {}})
+        mine["sold"] += seats
+        mine["sold_by_session"][session_id] = seats
     return facts
 
 

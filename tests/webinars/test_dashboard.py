@@ -10,9 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from payments.models import Payment
-from registrations.models import EmailLog, Registrant
+from registrations.capacity import seats_by_session
+from registrations.models import EmailLog, Registrant, WaitlistEntry
+from registrations.refunds.organizer_actions import cancel_registrant
 from tests import factories
 from tests.seat_counters import recount_seat_counters
+from tests.waitlist.support import a_confirmed, full_webinar, line_up
 from webinars.models import Webinar
 
 pytestmark = pytest.mark.django_db
@@ -168,6 +171,47 @@ def test_series_is_full_only_when_every_session_still_sold_is_full(login, organi
     assert "On sale" in row_of(html, "Under way")
     done_row = row_of(html, "Done")
     assert "Over" in done_row and "Full" not in done_row
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_seat_offered_to_the_waitlist_is_taken_on_the_dashboard(
+    login, organizer, django_capture_on_commit_callbacks
+):
+    webinar = full_webinar(owner=organizer, title="Offered")
+    (entry,) = line_up(webinar, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_registrant(a_confirmed(webinar), email=False)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+
+    row = row_of(login(organizer).get(reverse("webinars:dashboard")).text, "Offered")
+
+    # One confirmed, one seat held for the offer: as the registration page
+    # counts them, none left to sell.
+    assert seats_by_session(webinar) == {None: 2}
+    assert "2 / 2" in row
+    assert "Full" in row
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_session_offered_to_the_waitlist_is_taken_on_the_dashboard(
+    login, organizer, django_capture_on_commit_callbacks
+):
+    (session,) = series_of(organizer, "Offered session", NOW + DAY)
+    fill(session)
+    session.webinar.waitlist_enabled = True
+    session.webinar.save(update_fields=["waitlist_enabled"])
+    line_up(session.webinar, 1, session=session)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_registrant(
+            Registrant.objects.filter(session=session).first(), email=False
+        )
+
+    html = login(organizer).get(reverse("webinars:dashboard")).text
+
+    row = row_of(html, "Offered session")
+    assert "2 / 2 per session" in row
+    assert "Full" in row
 
 
 @time_machine.travel(NOW, tick=False)
