@@ -242,6 +242,23 @@ def registrants_automatic(world: World) -> str:
     return reverse("registrations:registrants", args=[webinar.pk])
 
 
+@state("registrant list, an abandoned checkout left out (its note)")
+def registrants_abandoned_folded(world: World) -> str:
+    webinar = _paid(world)
+    _buyer(webinar, 1)
+    Registrant.objects.create(
+        webinar=webinar,
+        email="ANA1@example.com",
+        first_name="Ana",
+        last_name="Núñez 1",
+        status=Registrant.Status.EXPIRED,
+        source=Registrant.Source.PAID,
+        amount=5000,
+        currency="EUR",
+    )
+    return reverse("registrations:registrants", args=[webinar.pk])
+
+
 @state("registrant list, nothing selected (flash error)")
 def registrants_bulk_error(world: World) -> Visit:
     webinar = _paid(world)
