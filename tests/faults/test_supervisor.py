@@ -1,10 +1,12 @@
 """scripts/supervise.py under honcho: a killed process returns, its sibling serves."""
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 
 from tests.faults.processes import ROOT, wait_for
 from tests.registrations.smtp_sink import free_port
@@ -25,6 +27,24 @@ def serves(port: int) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def honcho_running(tmp_path, procfile: str) -> Iterator[subprocess.Popen]:
+    """Run honcho on `procfile` in `tmp_path`; kill its whole session after."""
+    (tmp_path / "Procfile").write_text(procfile)
+    with (tmp_path / "honcho.log").open("wb") as log:
+        honcho = subprocess.Popen(  # noqa: S603 - our own tools
+            [HONCHO, "-f", str(tmp_path / "Procfile"), "-d", str(tmp_path), "start"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield honcho
+        finally:
+            if honcho.poll() is None:
+                os.killpg(honcho.pid, signal.SIGKILL)
+
+
 def test_a_killed_process_is_restarted_while_its_sibling_keeps_serving(tmp_path):
     port = free_port()
     pidfile = tmp_path / "worker.pids"
@@ -33,20 +53,13 @@ def test_a_killed_process_is_restarted_while_its_sibling_keeps_serving(tmp_path)
         f"open({str(pidfile)!r}, 'a').write(str(os.getpid()) + ' '); "
         "time.sleep(600)"
     )
-    (tmp_path / "Procfile").write_text(
+    procfile = (
         f"web: {SUPERVISE} --name web -- {sys.executable} -m http.server {port}"
         f" --bind 127.0.0.1 --directory {tmp_path}\n"
         f"worker: {SUPERVISE} --name worker --min-delay 0.2"
         f' -- {sys.executable} -c "{sleeper}"\n'
     )
-    log = (tmp_path / "honcho.log").open("wb")
-    honcho = subprocess.Popen(  # noqa: S603 - our own tools
-        [HONCHO, "-f", str(tmp_path / "Procfile"), "-d", str(tmp_path), "start"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+    with honcho_running(tmp_path, procfile) as honcho:
         wait_for(lambda: serves(port), timeout=30, what="the web process")
         wait_for(lambda: len(pids(pidfile)) == 1, timeout=30, what="the worker")
         for round_ in (1, 2, 3):
@@ -67,10 +80,6 @@ def test_a_killed_process_is_restarted_while_its_sibling_keeps_serving(tmp_path)
         os.kill(honcho.pid, signal.SIGTERM)
         honcho.wait(timeout=30)
         assert not serves(port)
-    finally:
-        if honcho.poll() is None:
-            os.killpg(honcho.pid, signal.SIGKILL)
-        log.close()
 
 
 def test_restarts_back_off_and_a_signal_stops_the_supervisor(tmp_path):
@@ -129,28 +138,20 @@ def test_stopping_honcho_leaves_no_command_running(tmp_path):
         "time.sleep(600)"
     )
     # The sibling stops at once; honcho SIGKILLs what is left 5 s later.
-    (tmp_path / "Procfile").write_text(
+    # The sibling stops at once; honcho SIGKILLs what is left 5 s later.
+    procfile = (
         f"worker: PORT=1 {SUPERVISE} --name worker"
         f' -- {sys.executable} -c "{stubborn}"\n'
         f"web: PORT=1 {SUPERVISE} --name web -- {sys.executable} -c"
         ' "import time; time.sleep(600)"\n'
     )
-    log = (tmp_path / "honcho.log").open("wb")
-    honcho = subprocess.Popen(  # noqa: S603 - our own tools
-        [HONCHO, "-f", str(tmp_path / "Procfile"), "-d", str(tmp_path), "start"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     try:
-        wait_for(lambda: bool(pids(pidfile)), timeout=30, what="the command")
-        pid = int(pids(pidfile)[0])
-        os.kill(honcho.pid, signal.SIGTERM)
-        honcho.wait(timeout=30)
-        wait_for(lambda: not alive(pid), timeout=10, what="the command's end")
+        with honcho_running(tmp_path, procfile) as honcho:
+            wait_for(lambda: bool(pids(pidfile)), timeout=30, what="the command")
+            pid = int(pids(pidfile)[0])
+            os.kill(honcho.pid, signal.SIGTERM)
+            honcho.wait(timeout=30)
+            wait_for(lambda: not alive(pid), timeout=10, what="the command's end")
     finally:
-        if honcho.poll() is None:
-            os.killpg(honcho.pid, signal.SIGKILL)
         if pids(pidfile) and alive(int(pids(pidfile)[0])):
             os.kill(int(pids(pidfile)[0]), signal.SIGKILL)
-        log.close()
