@@ -8,9 +8,11 @@ Stripe refunds once.
 """
 
 import secrets
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from payments.models import MAXIMUM_AMOUNT, Payment, Refund
@@ -198,7 +200,10 @@ def share_amount(registrant: Registrant) -> int:
 
 
 def share_summary(
-    registrant: Registrant, refunds: list[Refund] | None = None
+    registrant: Registrant,
+    refunds: list[Refund] | None = None,
+    *,
+    shared: bool | None = None,
 ) -> RefundSummary:
     """Return the amounts of the registrant's share of their payment.
 
@@ -206,11 +211,12 @@ def share_summary(
     one (several sessions in one checkout): the share is the registrant's own
     amount, less the refunds made for that share, and never more than what
     remains of the payment. `refunds`: the payment's rows already read, each
-    with its `share` (select_related), as summarize_payment takes them.
+    with its `share` (select_related), as summarize_payment takes them;
+    `shared`: whether the payment is shared (is_shared), if already known.
     """
     payment = registrant.payment
     whole = summarize_payment(payment, refunds)
-    if not is_shared(registrant):
+    if not (is_shared(registrant) if shared is None else shared):
         return whole
     refunded, in_flight = _refund_totals(
         payment.refunds.filter(share__registrant=registrant),
@@ -238,6 +244,46 @@ def _share_of(refund: Refund) -> int | None:
         return refund.share.registrant_id
     except RefundShare.DoesNotExist:
         return None
+
+
+@dataclass(frozen=True)
+class SharesRead:
+    """The refunds and sharing of a selection's payments, read at once.
+
+    A page that sums up many registrants' shares (the bulk confirmation)
+    reads them in two queries, not several per registrant (read_shares).
+    """
+
+    shared: frozenset[int]
+    refunds: dict[int, list[Refund]]
+
+    def summary(self, registrant: Registrant) -> RefundSummary:
+        """share_summary of one registrant of the selection, without a query."""
+        return share_summary(
+            registrant,
+            self.refunds.get(registrant.payment_id, []),
+            shared=registrant.payment_id in self.shared,
+        )
+
+
+def read_shares(registrants: Iterable[Registrant]) -> SharesRead:
+    """Read which of the registrants' payments are shared, and their refunds."""
+    payment_ids = {one.payment_id for one in registrants if one.payment_id}
+    if not payment_ids:
+        return SharesRead(frozenset(), {})
+    shared = (
+        Registrant.objects.filter(payment_id__in=payment_ids)
+        .values("payment_id")
+        .annotate(registrants=Count("pk"))
+        .filter(registrants__gt=1)
+        .values_list("payment_id", flat=True)
+    )
+    refunds: dict[int, list[Refund]] = defaultdict(list)
+    for refund in Refund.objects.filter(payment_id__in=payment_ids).select_related(
+        "share"
+    ):
+        refunds[refund.payment_id].append(refund)
+    return SharesRead(frozenset(shared), dict(refunds))
 
 
 def share_refundable(registrant: Registrant) -> int:

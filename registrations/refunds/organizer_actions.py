@@ -1,6 +1,7 @@
 """What the organizer does to one registrant: cancel, refund, or both."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models, transaction
@@ -53,16 +54,24 @@ class ActionPlan:
 
 
 def plan_action(
-    *, registrant: Registrant, action: str, amount: int | None = None
+    *,
+    registrant: Registrant,
+    action: str,
+    amount: int | None = None,
+    summarize: Callable[[Registrant], RefundSummary] = share_summary,
 ) -> ActionPlan:
-    """Check an organizer action and return what it will do; raise RefundError."""
+    """Check an organizer action and return what it will do; raise RefundError.
+
+    `summarize`: how the registrant's share is read (share_summary, or a
+    selection's SharesRead.summary).
+    """
     if action not in Action.values:
         raise RefundError(_("Choose what to do."))
     cancel = action != Action.REFUND_PARTIAL
     if cancel and registrant.status not in ACTIVE_REGISTRANT:
         raise RefundError(_("This registration is already cancelled."))
     if action == Action.CANCEL_ONLY:
-        summary = share_summary(registrant) if is_paid(registrant) else None
+        summary = summarize(registrant) if is_paid(registrant) else None
         return ActionPlan(action, True, 0, summary)
     if not is_paid(registrant):
         raise RefundError(_("This registrant has not paid: nothing to refund."))
@@ -71,7 +80,7 @@ def plan_action(
         raise RefundError(
             _("This payment is disputed: Stripe does not allow a refund until then.")
         )
-    summary = share_summary(registrant)
+    summary = summarize(registrant)
     if summary.refundable <= 0:
         raise RefundError(_("This payment is already fully refunded."))
     if action == Action.CANCEL_FULL:

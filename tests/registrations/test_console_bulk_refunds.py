@@ -7,6 +7,8 @@ Both confirm first, then go through the one-registrant operations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -406,3 +408,63 @@ def test_the_refund_total_never_adds_two_currencies(client_of, webinar):
     page = client_of.post(bulk_url(webinar), {"action": "refund", "ids": ids}).text
     expected = f"{format_money(1500, 'EUR')}, {format_money(700, 'GBP')}"
     assert f"Refunded through Stripe: {expected} in all." in page
+
+
+# The confirmation page's queries, whatever the size of the selection.
+CONFIRMATION_QUERIES = 8
+
+
+@pytest.mark.parametrize("action", ["refund", "cancel"])
+def test_the_confirmation_reads_as_much_for_40_as_for_2(client_of, webinar, action):
+    """The selection's payments, shares and refunds are read at once."""
+
+    def bought(n, payment=None, amount=1000):
+        if payment is None:
+            payment = Payment.objects.create(
+                account=webinar.account,
+                webinar=webinar,
+                stripe_account_id="acct_test",
+                checkout_session_id=f"cs_many_{n}",
+                payment_intent_id=f"pi_many_{n}",
+                amount=amount,
+                currency="EUR",
+                status=Payment.Status.PAID,
+                paid_at=timezone.now(),
+            )
+        return free(
+            webinar,
+            n,
+            source=Registrant.Source.PAID,
+            amount=1000,
+            currency="EUR",
+            payment=payment,
+        )
+
+    def queries(ids):
+        with CaptureQueriesContext(connection) as captured:
+            page = client_of.post(bulk_url(webinar), {"action": action, "ids": ids})
+        assert page.status_code == 200
+        return len(captured), page.text
+
+    few = [bought(n) for n in range(2)]
+    # One payment for two sessions' registrants (a shared payment), and a
+    # partial refund already made of one registrant's payment.
+    shared = bought(2, amount=2000)
+    many = [*few, shared, bought(3, payment=shared.payment)]
+    many += [bought(n) for n in range(4, 40)]
+    Refund.objects.create(
+        payment=few[0].payment,
+        amount=400,
+        status=Refund.Status.SUCCEEDED,
+        idempotency_key="refund-many-0",
+    )
+
+    count_few, _ = queries([one.pk for one in few])
+    count_many, page = queries([one.pk for one in many])
+
+    assert count_many == count_few == CONFIRMATION_QUERIES
+    if action == "refund":
+        # 6.00 left of the first, 10.00 of each other share, 20.00 of the
+        # shared payment's two shares: the summaries are the same as one by one.
+        total = 600 + 1000 * (len(many) - 1)
+        assert f"Refunded through Stripe: {format_money(total, 'EUR')} in all." in page
