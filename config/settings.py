@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "registrations",
     "recordings",
     "axes",
+    # Django's widget templates, for FORM_RENDERER below.
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,10 @@ SESSION_ENGINE = "organizers.sessions"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+
+# Widgets render through TEMPLATES, so templates/django/forms/ overrides
+# Django's own: its attrs.html leaves maxlength out, for every form.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

@@ -3,7 +3,8 @@
 Every app's forms use these, so a number past what the database stores, or a
 date near year 1 or 9999 (which cannot be moved to UTC, or stored), is a form
 error in the user's language, never a server error; text over a field's
-length is refused the same way, never cut short (drop_maxlength).
+length is refused the same way, never cut short (no widget renders a
+maxlength: templates/django/forms/widgets/attrs.html).
 """
 
 import re
@@ -79,15 +80,3 @@ URL_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 def is_url_token(value: str) -> bool:
     return URL_TOKEN_RE.fullmatch(value) is not None
-
-
-def drop_maxlength(form: forms.BaseForm) -> None:
-    """Let the form, not the browser, hold text to its fields' max_length.
-
-    A browser stops typing at an input's maxlength and cuts a paste short,
-    without a word; with no maxlength, text over the limit reaches the form,
-    whose max_length check refuses it with a message naming the limit beside
-    the field, and the page shows the text again, whole.
-    """
-    for field in form.fields.values():
-        field.widget.attrs.pop("maxlength", None)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from organizers.bounds import BoundedDateField, BoundedDateTimeField, drop_maxlength
+from organizers.bounds import BoundedDateField, BoundedDateTimeField
 from organizers.models import Account
 from webinars.models import Session, Webinar, WebinarMember, validate_timezone
 from webinars.timezones import timezone_choices
@@ -57,7 +57,6 @@ class WebinarForm(forms.ModelForm):
     def __init__(self, *args: object, account: Account, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.account = account
-        drop_maxlength(self)
         zone = self.fields["timezone"]
         if self.instance._state.adding and not self.is_bound:
             zone.initial = (
@@ -224,7 +223,6 @@ class MemberForm(forms.Form):
     def __init__(self, *args: object, webinar: Webinar, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.webinar = webinar
-        drop_maxlength(self)
 
     def clean_name(self) -> str:
         """Refuse a name whose first or last name would not fit a registration."""
@@ -270,4 +268,3 @@ class QuestionForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        drop_maxlength(self)

@@ -9,7 +9,6 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from organizers.bounds import drop_maxlength
 from registrations.models import Registrant
 from registrations.moments import span_text
 from webinars.models import Session, Webinar
@@ -102,8 +101,6 @@ class RegistrationForm(forms.Form):
         self.order_fields(
             [*(f for f in self.fields if f != "discount_code"), "discount_code"]
         )
-        # A longer name or answer is refused beside its field, and shown again.
-        drop_maxlength(self)
 
     @property
     def questions(self) -> list[dict[str, Any]]:
