@@ -46,8 +46,7 @@ INSTALLED_APPS = [
     "registrations",
     "recordings",
     "axes",
-    # Django's widget templates, for FORM_RENDERER below.
-    "django.forms",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER
 ]
 
 MIDDLEWARE = [
@@ -75,8 +74,8 @@ SESSION_ENGINE = "organizers.sessions"
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
-# Widgets render through TEMPLATES, so templates/django/forms/ overrides
-# Django's own: its attrs.html leaves maxlength out, for every form.
+# Widgets render through TEMPLATES: templates/django/forms/widgets/attrs.html
+# leaves maxlength out of every form's inputs.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
