@@ -94,7 +94,7 @@ def test_a_zone_without_an_abbreviation_gives_its_offset(organizer, smtp):
     sending.send_due_emails()
 
     assert subjects_to(smtp, "ada@example.com") == [
-        f"You're registered: {TITLE}, Tue, 8 Dec 2026, 11:00\u202fam UTC-03:00"
+        f"You're registered: {TITLE}, Tue, 8 Dec 2026, 11:00\u202fam UTC\u221203:00"
     ]
 
 
