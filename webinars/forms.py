@@ -3,6 +3,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -66,8 +67,15 @@ class WebinarForm(forms.ModelForm):
         # too, so that the select shows it instead of falling back to UTC.
         kept = [self.instance.timezone, self.data.get(self.add_prefix("timezone"))]
         zone.choices = timezone_choices(*[name for name in kept if name])
-        self.fields["registration_limit"].initial = account.participant_limit
-        self.fields["registration_limit"].help_text = _(
+        limit = self.fields["registration_limit"]
+        # Below 1, one message ("at least 1", clean_registration_limit), not
+        # the model field's "greater than or equal to 0" for a negative number.
+        limit.validators = [
+            one for one in limit.validators if not isinstance(one, MinValueValidator)
+        ]
+        limit.widget.attrs["min"] = 1
+        limit.initial = account.participant_limit
+        limit.help_text = _(
             "At most %(cap)s (10 times your plan's participant limit)."
         ) % {"cap": account.max_registration_limit}
 

@@ -69,6 +69,7 @@ def test_creates_weekly_series(client, organizer):
         ({"schedule-end_time": "13:00"}, "end_time", "end after it starts"),
         ({"registration_limit": "1001"}, "registration_limit", "at most 1000"),
         ({"registration_limit": "0"}, "registration_limit", "at least 1"),
+        ({"registration_limit": "-5"}, "registration_limit", "at least 1"),
         ({"timezone": "Mars/Olympus"}, "timezone", "Unknown time zone"),
         (
             {"schedule-recurrence": "daily", "schedule-occurrences": "51"},
@@ -83,8 +84,9 @@ def test_create_rejects_bad_input(client, organizer, overrides, field, message):
     response = post_create(client, organizer, **overrides)
     assert response.status_code == 200
     forms = [response.context["form"], response.context["schedule"]]
-    errors = " ".join(str(e) for f in forms for e in f.errors.get(field, []))
-    assert message in errors
+    errors = [str(e) for f in forms for e in f.errors.get(field, [])]
+    # One message per field: the one that names the rule.
+    assert len(errors) == 1 and message in errors[0]
     assert not Webinar.objects.exists()
 
 
