@@ -370,6 +370,7 @@ class EmailLog(models.Model):
         WAITLIST_JOINED = "waitlist_joined", _("Waitlist: joined")
         WAITLIST_OFFER = "waitlist_offer", _("Waitlist: seat offered")
         WAITLIST_EXPIRED = "waitlist_expired", _("Waitlist: offer expired")
+        WAITLIST_CANCELLED = "waitlist_cancelled", _("Waitlist: webinar cancelled")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

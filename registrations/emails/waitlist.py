@@ -1,4 +1,4 @@
-"""The emails of a waitlist entry: joined, seat offered, offer expired.
+"""The emails of a waitlist entry: joined, seat offered, offer expired, cancelled.
 
 They go through the same outbox as every email (an EmailLog row, with the
 entry instead of a registrant) and are rendered here, in the entry's language.
@@ -32,6 +32,7 @@ WAITLIST_KINDS = frozenset(
         EmailLog.Kind.WAITLIST_JOINED,
         EmailLog.Kind.WAITLIST_OFFER,
         EmailLog.Kind.WAITLIST_EXPIRED,
+        EmailLog.Kind.WAITLIST_CANCELLED,
     }
 )
 
@@ -39,6 +40,7 @@ SUBJECTS = {
     Kind.WAITLIST_JOINED: _("You're on the waitlist: %(title)s"),
     Kind.WAITLIST_OFFER: _("A seat is yours if you want it: %(title)s"),
     Kind.WAITLIST_EXPIRED: _("Your waitlist offer has expired: %(title)s"),
+    Kind.WAITLIST_CANCELLED: _("Cancelled, you are off the waitlist: %(title)s"),
 }
 
 
@@ -48,6 +50,8 @@ def drop_reason(row: EmailLog) -> str:
     if row.kind == Kind.WAITLIST_OFFER and entry.status != Status.OFFERED:
         return f"entry is {entry.status}"
     if row.kind == Kind.WAITLIST_JOINED and not entry.in_line:
+        return f"entry is {entry.status}"
+    if row.kind == Kind.WAITLIST_CANCELLED and entry.status != Status.CANCELLED:
         return f"entry is {entry.status}"
     return ""
 
@@ -77,6 +81,10 @@ def render_waitlist_email(row: EmailLog) -> RenderedEmail:
                 describe_session(entry.session, webinar, language)
                 if entry.session is not None
                 else ""
+            ),
+            # Only the session waited for was cancelled; the webinar goes on.
+            "session_cancelled": (
+                entry.session is not None and webinar.cancelled_at is None
             ),
             "position": position(entry) if entry.pk else 1,
             "status_url": status_url(entry),
@@ -123,6 +131,8 @@ def preview_waitlist_email(
         status=(
             WaitlistEntry.Status.WAITING
             if kind == Kind.WAITLIST_JOINED
+            else WaitlistEntry.Status.CANCELLED
+            if kind == Kind.WAITLIST_CANCELLED
             else WaitlistEntry.Status.OFFERED
         ),
         offer_expires_at=timezone.now() + offer_window(webinar),

@@ -36,6 +36,7 @@ from registrations.refunds.stripe_sync import (
     retrying_task,
     submit_refund,
 )
+from registrations.waitlist.cancelled import close_waitlist, count_closing
 from webinars.models import Session, Webinar
 
 
@@ -69,6 +70,8 @@ class CancellationPreview:
     sessions_total: int
     rows: list[AffectedRegistrant] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
+    # People in the line it closes (waiting, or with an open offer).
+    waitlisted: int = 0
 
     @property
     def totals_display(self) -> list[str]:
@@ -141,7 +144,24 @@ def preview_cancellation(
             totals[currency] += amount
         preview.rows.append(AffectedRegistrant(registrant, amount, currency))
     preview.totals = dict(totals)
+    closes, line = closed_waitlist(webinar=webinar, session=session, cancels=cancels)
+    if closes:
+        preview.waitlisted = count_closing(webinar=webinar, session=line)
     return preview
+
+
+def closed_waitlist(
+    *, webinar: Webinar, session: Session | None, cancels: bool
+) -> tuple[bool, Session | None]:
+    """Whether a cancellation closes a waitlist, and which one.
+
+    A series' session has its own line; otherwise the webinar's lines close
+    with the webinar (`cancels`: the registrations end, the last session or
+    the whole webinar). The session returned is None for every line.
+    """
+    if session is not None and webinar.is_series:
+        return True, session
+    return cancels, None
 
 
 def cancel_webinar(
@@ -153,8 +173,9 @@ def cancel_webinar(
 ) -> str:
     """Cancel a session or the whole webinar; refunds go out in the background.
 
-    In one transaction: mark it cancelled, cancel the registrations, queue the
-    emails and create one Refund row per paid registrant with a deterministic
+    In one transaction: mark it cancelled, cancel the registrations, close
+    its waitlist (registrations.waitlist.cancelled), queue the emails and
+    create one Refund row per paid registrant with a deterministic
     idempotency key. The task that sends them (`run_cancellation_refunds`) can
     run any number of times. Return the batch key the task takes.
     """
@@ -178,6 +199,11 @@ def cancel_webinar(
                 released_at=now
             )
         _close_open_checkouts(webinar=webinar, session=session)
+        closes, line = closed_waitlist(
+            webinar=webinar, session=session, cancels=preview.cancels_registrations
+        )
+        if closes:
+            close_waitlist(webinar=webinar, session=line)
         key = batch_key(webinar=webinar, session=session)
         cancelled_by = (
             hooks.CANCELLED_WITH_WEBINAR

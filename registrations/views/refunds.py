@@ -382,6 +382,12 @@ def _cancellation(
             ) % {"count": count}
         else:
             told = _("Cancelled. No one was registered: there is no one to tell.")
+        if preview.waitlisted:
+            told += " " + ngettext(
+                "%(count)s person on the waitlist is being told.",
+                "%(count)s people on the waitlist are being told.",
+                preview.waitlisted,
+            ) % {"count": preview.waitlisted}
         messages.success(request, told)
         return redirect("registrations:refunds_overview", webinar.pk)
     if not form.is_bound:

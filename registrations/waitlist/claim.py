@@ -20,6 +20,10 @@ def offer_problem(entry: WaitlistEntry) -> str:
     """Say why the entry's offer cannot be accepted now, or ""."""
     if entry.status == Status.ACCEPTED:
         return _("You have already accepted this offer.")
+    if entry.status == Status.CANCELLED:
+        if entry.session_id is not None and entry.webinar.cancelled_at is None:
+            return _("The session was cancelled: this offer no longer holds.")
+        return _("The webinar was cancelled: this offer no longer holds.")
     if entry.status in (Status.LEFT, Status.REMOVED):
         return _("You are no longer on the waitlist.")
     if entry.status != Status.OFFERED or (

@@ -55,6 +55,8 @@ class WaitlistEntry(models.Model):
         EXPIRED = "expired", _("Offer expired")
         LEFT = "left", _("Left the waitlist")
         REMOVED = "removed", _("Removed")
+        # The webinar (or the session waited for) was cancelled.
+        CANCELLED = "cancelled", _("Webinar cancelled")
 
     webinar = models.ForeignKey(
         Webinar, on_delete=models.CASCADE, related_name="waitlist_entries"

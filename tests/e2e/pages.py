@@ -27,6 +27,7 @@ from playwright.sync_api import Page
 from organizers.models import Organizer
 from recordings.watch import grant_watch
 from registrations.models import EmailLog, Registrant
+from registrations.refunds.cancellation import cancel_webinar
 from registrations.tokens import done_token
 from registrations.waitlist.organizer import offer_by_hand
 from tests import factories
@@ -315,6 +316,22 @@ def waitlist_status_page(world: World) -> str:
     return reverse("registrations:waitlist_status", args=[entries[1].leave_token])
 
 
+@page("waitlist status page, webinar cancelled")
+def waitlist_status_cancelled(world: World) -> str:
+    webinar, entries = _full_webinar(world)
+    cancel_webinar(webinar=webinar)
+    return reverse("registrations:waitlist_status", args=[entries[1].leave_token])
+
+
+@page("waitlist offer page, webinar cancelled")
+def waitlist_offer_cancelled(world: World) -> str:
+    webinar, entries = _full_webinar(world)
+    offer_by_hand(entry=entries[0])
+    entries[0].refresh_from_db()
+    cancel_webinar(webinar=webinar)
+    return reverse("registrations:waitlist_offer", args=[entries[0].offer_token])
+
+
 @page("waitlist offer page")
 def waitlist_offer_page(world: World) -> str:
     _webinar, entries = _full_webinar(world)
@@ -327,3 +344,17 @@ def waitlist_console(world: World) -> str:
     webinar, entries = _full_webinar(world)
     offer_by_hand(entry=entries[0])
     return reverse("registrations:waitlist", args=[webinar.pk])
+
+
+@page("waitlist console, webinar cancelled", login=True)
+def waitlist_console_cancelled(world: World) -> str:
+    webinar, entries = _full_webinar(world)
+    offer_by_hand(entry=entries[0])
+    cancel_webinar(webinar=webinar)
+    return reverse("registrations:waitlist", args=[webinar.pk])
+
+
+@page("cancel webinar, confirmation with a waitlist", login=True)
+def cancel_with_waitlist(world: World) -> str:
+    webinar, _entries = _full_webinar(world)
+    return reverse("registrations:cancel_webinar", args=[webinar.pk])
