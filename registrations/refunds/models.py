@@ -12,6 +12,9 @@ class RefundRequest(models.Model):
         OPEN = "open", _("Waiting for the organizer")
         APPROVED = "approved", _("Refunded")
         DECLINED = "declined", _("Declined")
+        # Refunded in full another way (webinar cancelled, the organizer's
+        # refund, Stripe's dashboard) while the request waited.
+        SETTLED = "settled", _("Settled by a refund")
 
     registrant = models.ForeignKey(
         "registrations.Registrant",

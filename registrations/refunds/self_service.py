@@ -175,7 +175,9 @@ def answer_refund_request(
     with transaction.atomic():
         request = RefundRequest.objects.select_for_update().get(pk=refund_request.pk)
         if request.outcome != RefundRequest.Outcome.OPEN:
-            if request.refund_id:
+            # The same approval sent twice gets its refund; a request a
+            # refund settled meanwhile has nothing left to answer.
+            if request.outcome == RefundRequest.Outcome.APPROVED and request.refund_id:
                 return request.refund
             raise RefundError(_("This request has already been answered."))
         refund = None

@@ -22,7 +22,7 @@ from payments import gateway
 from payments.models import Payment, Refund
 from registrations import hooks
 from registrations.emails.outbox import queue_email
-from registrations.models import RefundShare, Registrant
+from registrations.models import RefundRequest, RefundShare, Registrant
 from registrations.refunds.ledger import (
     ACTIVE_REGISTRANT,
     STRIPE_STATUSES,
@@ -234,6 +234,8 @@ def sync_refund(
         failure_reason=stripe_refund.get("failure_reason") or "",
     )
     _refresh_payment(payment.pk)
+    if refund.status == Refund.Status.SUCCEEDED:
+        _settle_requests(refund)
     if moved and refund.status == Refund.Status.SUCCEEDED:
         _announce_refunded(refund)
     return refund
@@ -338,6 +340,34 @@ def _refresh_payment(payment_pk: int) -> None:
             registrant.status = Registrant.Status.REFUNDED
             registrant.cancelled_at = timezone.now()
             registrant.save(update_fields=["status", "cancelled_at"])
+
+
+def _settle_requests(refund: Refund) -> None:
+    """Close the open refund requests a succeeded refund leaves nothing to answer.
+
+    A registrant refunded in full by any path (the webinar or session
+    cancelled, the organizer's refund, Stripe's dashboard, a bulk refund)
+    has no request waiting any more: it is settled by that refund.
+    """
+    requests = list(
+        RefundRequest.objects.select_for_update()
+        .filter(
+            registrant__payment_id=refund.payment_id,
+            outcome=RefundRequest.Outcome.OPEN,
+        )
+        .select_related("registrant")
+    )
+    if not requests:
+        return
+    payment = Payment.objects.get(pk=refund.payment_id)
+    full = payment.amount_refunded >= payment.amount
+    refunds = payment.refunds.filter(status=Refund.Status.SUCCEEDED)
+    for request in requests:
+        if full or _share_refunded(request.registrant, refunds):
+            request.outcome = RefundRequest.Outcome.SETTLED
+            request.answered_at = timezone.now()
+            request.refund = refund
+            request.save(update_fields=["outcome", "answered_at", "refund"])
 
 
 def _share_refunded(registrant: Registrant, refunds: QuerySet) -> bool:

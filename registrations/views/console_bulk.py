@@ -240,5 +240,9 @@ def detail(request: HttpRequest, pk: int, registrant_pk: int) -> HttpResponse:
             "open_request": RefundRequest.objects.filter(
                 registrant=registrant, outcome=RefundRequest.Outcome.OPEN
             ).first(),
+            # A request the registrant's full refund settled while it waited.
+            "settled_request": RefundRequest.objects.filter(
+                registrant=registrant, outcome=RefundRequest.Outcome.SETTLED
+            ).first(),
         },
     )

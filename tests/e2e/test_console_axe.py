@@ -234,6 +234,19 @@ def registrant_refund_requested(world: World) -> str:
     return reverse("registrations:registrant_detail", args=[webinar.pk, registrant.pk])
 
 
+@state("registrant page, a refund request settled by a refund")
+def registrant_refund_settled(world: World) -> str:
+    webinar = _paid(world)
+    registrant = _buyer(webinar, refunded=5000, status=Registrant.Status.REFUNDED)
+    RefundRequest.objects.create(
+        registrant=registrant,
+        message="Sick",
+        outcome=RefundRequest.Outcome.SETTLED,
+        answered_at=timezone.now(),
+    )
+    return reverse("registrations:registrant_detail", args=[webinar.pk, registrant.pk])
+
+
 @state("registrant list, automatic approval")
 def registrants_automatic(world: World) -> str:
     webinar = _webinar(world)
