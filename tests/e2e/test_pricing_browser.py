@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from payments.models import DiscountCode, Price
 from tests import factories
-from tests.e2e.a11y import assert_accessible
+from tests.e2e.a11y import VIEWPORTS, assert_accessible, assert_reflows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -200,3 +200,51 @@ def test_the_price_hint_follows_the_currency_chosen(
     expect(hint).to_contain_text(hints["MXN"])
     expect(page.locator("#price_currency")).to_have_value("MXN")
     assert Price.objects.get(webinar=webinar).currency == "EUR"
+
+
+LONG_CODE = "SPRING2026" * 4  # 40 characters, the longest a code may be
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_forty_character_code_does_not_widen_the_page_on_a_phone(
+    live_server, browser, language
+):
+    organizer = factories.OrganizerFactory()
+    webinar = factories.WebinarFactory(owner=organizer, title="Budgeting basics")
+    factories.StripeConnectionFactory(account=organizer.account)
+    factories.PriceFactory(webinar=webinar, amount=2450, currency="EUR")
+    client = Client()
+    client.force_login(organizer.user)
+    context = browser.new_context(
+        locale=language, viewport=VIEWPORTS["mobile"], is_mobile=True
+    )
+    context.add_cookies(
+        [
+            {"name": name, "value": value, "url": live_server.url}
+            for name, value in (
+                (
+                    settings.SESSION_COOKIE_NAME,
+                    client.cookies[settings.SESSION_COOKIE_NAME].value,
+                ),
+                (settings.LANGUAGE_COOKIE_NAME, language),
+            )
+        ]
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/console/webinars/{webinar.pk}/payments/")
+    code_form = page.locator("form[action$='/payments/codes/']")
+    code_form.locator("input[name=code]").fill(LONG_CODE)
+    code_form.locator("input[name=amount]").fill("5")
+    code_form.locator("button[type=submit]").click()
+    page.wait_for_load_state("load")
+
+    assert page.evaluate("document.documentElement.lang") == language
+    expect(page.locator("#history")).to_contain_text(LONG_CODE)
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth,"
+        " document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], widths
+    assert_reflows(page, f"payments section, {language}, 40-character code")
+    context.close()
