@@ -68,6 +68,15 @@ class Registrant(models.Model):
         REFUNDED = "refunded", _("Refunded")
         EXPIRED = "expired", _("Checkout abandoned")
 
+    class CancelledBy(models.TextChoices):
+        # The values of registrations.hooks.CANCELLED_*, and AUTOMATIC: a
+        # payment that arrived when no seat could be given (settlement.py).
+        REGISTRANT = "registrant", _("The registrant")
+        ORGANIZER = "organizer", _("The organizer")
+        WEBINAR = "webinar_cancelled", _("Webinar cancelled")
+        SESSION = "session_cancelled", _("Session cancelled")
+        AUTOMATIC = "automatic", _("Refunded automatically")
+
     class Source(models.TextChoices):
         PAID = "paid", _("Paid")
         FREE = "free", _("Free")
@@ -119,6 +128,10 @@ class Registrant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Who or what ended it ("" before this was recorded): the return pages say.
+    cancelled_by = models.CharField(
+        max_length=20, choices=CancelledBy.choices, blank=True, default=""
+    )
     # Set from the List-Unsubscribe link: no more reminders or follow-ups.
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 

@@ -190,6 +190,10 @@ def refund_automatically(
             registrant.status = Status.CANCELLED
             registrant.cancelled_at = timezone.now()
             registrant.save(update_fields=["status", "cancelled_at"])
+        if registrant.status == Status.CANCELLED and not registrant.cancelled_by:
+            # Its return page says so (views/checkout_return.py).
+            registrant.cancelled_by = Registrant.CancelledBy.AUTOMATIC
+            registrant.save(update_fields=["cancelled_by"])
     if amount <= 0:
         return None
     key = f"tessera-auto-refund-{payment.pk}"

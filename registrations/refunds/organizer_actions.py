@@ -163,7 +163,8 @@ def cancel_registrant(
     """
     registrant.status = Registrant.Status.CANCELLED
     registrant.cancelled_at = registrant.cancelled_at or timezone.now()
-    registrant.save(update_fields=["status", "cancelled_at"])
+    registrant.cancelled_by = by
+    registrant.save(update_fields=["status", "cancelled_at", "cancelled_by"])
     SeatHold.objects.filter(
         registrant=registrant, released_at__isnull=True, consumed_at__isnull=True
     ).update(released_at=timezone.now())

@@ -27,8 +27,9 @@ from registrations.purchase import (
     sells_recording,
 )
 from registrations.refunds.self_service import quote_self_cancel
+from registrations.return_state import ending_of
 from registrations.tokens import (
-    done_state_from_token,
+    read_done_token,
     registrant_from_checkout_cancel_token,
 )
 from registrations.views.register_again import keep_entries
@@ -73,6 +74,7 @@ def _status_page(
         ),
         "language": language,
         "status": state,
+        "ending": ending_of(registrant),
         "purchase": bought,
         # Live: the sessions bought, each with its date, time and zone; a
         # replay or on-demand video: "Watch now", no calendar, no cancel offer.
@@ -119,9 +121,19 @@ def done(request: HttpRequest, key: str) -> HttpResponse:
     registrant and for whoever typed the address; the links go by email.
     """
     webinar = webinar_for_key(key)
-    state = done_state_from_token(request.GET.get("r", ""))
-    if state is None or state[0] != webinar.pk:
+    state = read_done_token(request.GET.get("r", ""))
+    if state is None or state.webinar_id != webinar.pk:
         raise Http404
+    # A new registration's own token names its registrant: their state as it
+    # is now (cancelled, say). A token of an address already registered names
+    # none and keeps the state it was given.
+    registrant = (
+        Registrant.objects.select_related("payment")
+        .filter(pk=state.registrant_id, webinar=webinar)
+        .first()
+        if state.registrant_id
+        else None
+    )
     language = translation.get_language() or "en"
     recording = hooks.registration_mode(webinar) is not None
     # A webinar's own sessions are public (its page lists them); a series'
@@ -139,7 +151,8 @@ def done(request: HttpRequest, key: str) -> HttpResponse:
     )
     context = {
         "webinar": webinar,
-        "status": state[1],
+        "status": state.status if registrant is None else registrant.status,
+        "ending": None if registrant is None else ending_of(registrant),
         "links_by_email": True,
         "language": language,
         "has_sessions": bool(sessions),

@@ -285,7 +285,8 @@ def _start(request: HttpRequest, webinar: Webinar) -> HttpResponse:
         )
     if registration.checkout_url:
         return redirect_303(registration.checkout_url)
-    return redirect_303(done_url(webinar, registration.registrant.status))
+    registrant = registration.registrant
+    return redirect_303(done_url(webinar, registrant.status, registrant.pk))
 
 
 def redirect_303(url: str) -> HttpResponse:
@@ -295,9 +296,15 @@ def redirect_303(url: str) -> HttpResponse:
     return response
 
 
-def done_url(webinar: Webinar, status: str) -> str:
-    """Return the signed link of the page after a free registration."""
-    token = done_token(webinar_id=webinar.pk, status=status)
+def done_url(webinar: Webinar, status: str, registrant_id: int = 0) -> str:
+    """Return the signed link of the page after a free registration.
+
+    `registrant_id`: the new registrant's (0 for an address already
+    registered: see tokens.done_token).
+    """
+    token = done_token(
+        webinar_id=webinar.pk, status=status, registrant_id=registrant_id
+    )
     path = reverse("registrations:done", args=[webinar.registration_key])
     return f"{path}?r={token}"
 

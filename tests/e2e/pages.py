@@ -25,6 +25,7 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from organizers.models import Organizer
+from payments.models import Payment, Refund
 from recordings.watch import grant_watch
 from registrations.models import EmailLog, Registrant
 from registrations.refunds.cancellation import cancel_webinar
@@ -152,6 +153,95 @@ def done_awaiting_page(world: World) -> str:
     webinar = _webinar(world)
     token = done_token(webinar_id=webinar.pk, status=Registrant.Status.AWAITING)
     return f"{reverse('registrations:done', args=[webinar.registration_key])}?r={token}"
+
+
+@page("done page, cancelled by the registrant")
+def done_cancelled_page(world: World) -> str:
+    webinar = _webinar(world)
+    registrant = factories.RegistrantFactory(
+        webinar=webinar,
+        status=Registrant.Status.CANCELLED,
+        cancelled_by=Registrant.CancelledBy.REGISTRANT,
+    )
+    token = done_token(
+        webinar_id=webinar.pk,
+        status=Registrant.Status.CONFIRMED,
+        registrant_id=registrant.pk,
+    )
+    return f"{reverse('registrations:done', args=[webinar.registration_key])}?r={token}"
+
+
+def _paid_return_page(
+    world: World, *, status: str, cancelled_by: str, refund: str | None
+) -> str:
+    """Checkout's return page of a registrant who paid 24.50 EUR, now `status`."""
+    webinar = _paid_webinar(world)
+    payment = Payment.objects.create(
+        account=webinar.account,
+        webinar=webinar,
+        stripe_account_id="acct_pages",
+        checkout_session_id=f"cs_test_pages_{webinar.pk}",
+        payment_intent_id=f"pi_pages_{webinar.pk}",
+        amount=2450,
+        currency="EUR",
+        status=Payment.Status.PAID,
+        paid_at=timezone.now(),
+    )
+    factories.RegistrantFactory(
+        webinar=webinar,
+        payment=payment,
+        source=Registrant.Source.PAID,
+        amount=2450,
+        currency="EUR",
+        status=status,
+        cancelled_by=cancelled_by,
+    )
+    if refund is not None:
+        Refund.objects.create(
+            payment=payment, amount=2450, status=refund, idempotency_key=refund
+        )
+    path = reverse("registrations:checkout_success", args=[webinar.registration_key])
+    return f"{path}?session_id={payment.checkout_session_id}"
+
+
+@page("paid return page, cancelled by the organizer, refund on its way")
+def paid_cancelled_by_organizer(world: World) -> str:
+    return _paid_return_page(
+        world,
+        status=Registrant.Status.CANCELLED,
+        cancelled_by=Registrant.CancelledBy.ORGANIZER,
+        refund=Refund.Status.PENDING,
+    )
+
+
+@page("paid return page, cancelled by the registrant, no refund")
+def paid_cancelled_by_registrant(world: World) -> str:
+    return _paid_return_page(
+        world,
+        status=Registrant.Status.CANCELLED,
+        cancelled_by=Registrant.CancelledBy.REGISTRANT,
+        refund=None,
+    )
+
+
+@page("paid return page, refunded")
+def paid_refunded(world: World) -> str:
+    return _paid_return_page(
+        world,
+        status=Registrant.Status.REFUNDED,
+        cancelled_by=Registrant.CancelledBy.ORGANIZER,
+        refund=Refund.Status.SUCCEEDED,
+    )
+
+
+@page("paid return page, no seat: refunded automatically")
+def paid_no_seat(world: World) -> str:
+    return _paid_return_page(
+        world,
+        status=Registrant.Status.CANCELLED,
+        cancelled_by=Registrant.CancelledBy.AUTOMATIC,
+        refund=Refund.Status.PENDING,
+    )
 
 
 @page("device continue page")
