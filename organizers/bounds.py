@@ -8,12 +8,17 @@ maxlength: templates/django/forms/widgets/attrs.html).
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.fields import BaseTemporalField
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+
+from organizers.local_time import local_datetime
 
 # PostgreSQL's `integer`: the column type of every count and limit.
 MAX_INTEGER = 2**31 - 1
@@ -47,7 +52,42 @@ class BoundedDateField(forms.DateField):
 
 
 class BoundedDateTimeField(forms.DateTimeField):
+    """A date and time typed in `tz` (else in the current time zone).
+
+    The wall-clock time becomes a moment through organizers.local_time, so a
+    time the zone skips or repeats is a form error that says so.
+    """
+
     default_validators = [validate_year]
+
+    def __init__(self, *args: Any, tz: tzinfo | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            result = value
+        elif isinstance(value, date):
+            result = datetime(value.year, value.month, value.day)
+        else:
+            try:
+                result = parse_datetime(str(value).strip())
+            except ValueError:
+                raise ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
+            # The field's input formats (strptime), as Django's own field does.
+            result = result or BaseTemporalField.to_python(self, value)
+        # A year the zone rules cannot reach is refused before any conversion.
+        validate_year(result)
+        return local_datetime(result, self.tz or timezone.get_current_timezone())
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime) and timezone.is_aware(value) and self.tz:
+            return timezone.localtime(value, self.tz).replace(tzinfo=None)
+        return super().prepare_value(value)
 
 
 def fits_a_key(value: object) -> bool:

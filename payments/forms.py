@@ -7,11 +7,9 @@ payments.price_changes and payments.codes.
 
 import json
 import zoneinfo
-from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -25,23 +23,16 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class LocalDateTimeField(BoundedDateTimeField):
-    """A date and time typed in the webinar's time zone (not the server's)."""
+    """A date and time typed in the webinar's time zone (WebinarForm sets `tz`).
+
+    A time the zone skips or repeats is refused (organizers.local_time).
+    """
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("input_formats", [LOCAL_FORMAT, "%Y-%m-%d %H:%M"])
         super().__init__(*args, **kwargs)
-        self.tz: zoneinfo.ZoneInfo | None = None
-
-    def to_python(self, value: Any) -> datetime | None:
-        with timezone.override(self.tz or timezone.get_current_timezone()):
-            return super().to_python(value)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, datetime) and timezone.is_aware(value) and self.tz:
-            return timezone.localtime(value, self.tz).replace(tzinfo=None)
-        return super().prepare_value(value)
 
 
 class MoneyField(forms.CharField):

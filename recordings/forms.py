@@ -1,4 +1,5 @@
 import re
+from datetime import UTC
 
 from django import forms
 from django.core.validators import URLValidator
@@ -160,6 +161,7 @@ class AvailabilityForm(forms.Form):
     available_until = BoundedDateTimeField(
         label=_("Available until (UTC)"),
         required=False,
+        tz=UTC,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
     )

@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -9,6 +9,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from organizers.bounds import BoundedDateField, BoundedDateTimeField
+from organizers.local_time import local_datetime
 from organizers.models import Account
 from webinars.models import Session, Webinar, WebinarMember, validate_timezone
 from webinars.timezones import timezone_choices
@@ -137,6 +138,7 @@ class ScheduleForm(forms.Form):
     def __init__(self, *args: object, tz: str = "UTC", **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.tz = tz
+        self.occurrences: list[tuple[datetime, datetime]] = []
 
     def clean_occurrences(self) -> int:
         value = self.cleaned_data["occurrences"]
@@ -160,34 +162,49 @@ class ScheduleForm(forms.Form):
                 "occurrences", _("Choose daily or weekly to create several sessions.")
             )
             return data
-        try:
-            tzinfo = zoneinfo.ZoneInfo(self.tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            tzinfo = zoneinfo.ZoneInfo("UTC")
-        if self.local(day, start, tzinfo) <= timezone.now():
+        if "occurrences" not in data or "recurrence" not in data:
+            return data  # their own errors are shown
+        occurrences = self.moments(data)
+        if occurrences and occurrences[0][0] <= timezone.now():
             self.add_error("date", _("The session cannot start in the past."))
+        if not self.errors:
+            self.occurrences = occurrences
         return data
 
-    @staticmethod
-    def local(day: date, moment: time, tzinfo: zoneinfo.ZoneInfo) -> datetime:
-        return datetime.combine(day, moment).replace(tzinfo=tzinfo)
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
-    def occurrences_utc(self, tz: str) -> list[tuple[datetime, datetime]]:
-        """Return each session's (start, end) as aware datetimes."""
-        data = self.cleaned_data
-        tzinfo = zoneinfo.ZoneInfo(tz)
+    def moments(self, data: dict) -> list[tuple[datetime, datetime]]:
+        """Return each session's (start, end) as aware datetimes, or add errors.
+
+        Each day of a series is checked: a start or end the zone skips or
+        repeats that day is an error on that field (organizers.local_time).
+        """
+        tzinfo = self.zone()
         step = {"none": 0, "daily": 1, "weekly": 7}[data["recurrence"]]
         count = data["occurrences"] if step else 1
         result = []
         for index in range(count):
             day = data["date"] + timedelta(days=step * index)
-            result.append(
-                (
-                    self.local(day, data["start_time"], tzinfo),
-                    self.local(day, data["end_time"], tzinfo),
-                )
-            )
+            moments = []
+            for name in ("start_time", "end_time"):
+                try:
+                    moments.append(
+                        local_datetime(datetime.combine(day, data[name]), tzinfo)
+                    )
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+            if len(moments) != 2:
+                return []
+            result.append((moments[0], moments[1]))
         return result
+
+    def occurrences_utc(self) -> list[tuple[datetime, datetime]]:
+        """Return each session's (start, end) as aware datetimes (a valid form)."""
+        return self.occurrences
 
 
 class SessionForm(forms.ModelForm):

@@ -58,15 +58,16 @@ def webinar_create(request: HttpRequest) -> HttpResponse:
         form_ok = form.is_valid()
         # On-demand webinars have no sessions.
         on_demand = form_ok and form.cleaned_data["kind"] == Webinar.Kind.ON_DEMAND
-        schedule.tz = form.cleaned_data["timezone"] if form_ok else "UTC"
+        # The schedule is read in the zone chosen, even while other fields of
+        # the webinar form are refused, so that all errors show at once.
+        zone = form.cleaned_data.get("timezone") if form.is_bound else None
+        schedule.tz = zone or "UTC"
         schedule_ok = on_demand or schedule.is_valid()
         if form_ok and schedule_ok:
             webinar = services.create_webinar(
                 owner=request.organizer,
                 fields=form.cleaned_data,
-                sessions=[]
-                if on_demand
-                else schedule.occurrences_utc(form.cleaned_data["timezone"]),
+                sessions=[] if on_demand else schedule.occurrences_utc(),
                 broadcast_url=""
                 if on_demand
                 else schedule.cleaned_data["broadcast_url"],
@@ -203,7 +204,7 @@ def sessions_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.add_sessions(
             webinar=webinar,
-            sessions=form.occurrences_utc(webinar.timezone),
+            sessions=form.occurrences_utc(),
             broadcast_url=form.cleaned_data["broadcast_url"],
         )
         messages.success(request, _("Sessions added."))
