@@ -59,7 +59,13 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(self.answers, timeout=20, what=f"redis-server on {self.port}")
+        try:
+            wait_for(self.answers, timeout=20, what=f"redis-server on {self.port}")
+        except BaseException:
+            # A server that never answered is not left running after the test.
+            self.process.kill()
+            self.process.wait(timeout=20)
+            raise
         return self
 
     def stop(self) -> None:
