@@ -12,8 +12,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Page
@@ -25,6 +23,7 @@ from payments.models import Payment, Refund, StripeDisconnection
 from registrations.models import EmailLog, RefundRequest, Registrant
 from tests import factories
 from tests.e2e.a11y import VIEWPORTS, assert_accessible
+from tests.e2e.cookies import start_cookies
 from tests.e2e.pages import PAGES, Visit, World
 from webinars.models import Webinar
 
@@ -703,25 +702,11 @@ def test_console_page_is_accessible(live_server, browser: Browser, name: str) ->
     organizer = factories.OrganizerFactory(role="admin")
     built = CONSOLE[name](World(organizer=organizer))
     visit = built if isinstance(built, Visit) else Visit(built)
-    client = Client()
-    client.force_login(organizer.user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
     for language in LANGUAGES:
         context = browser.new_context(locale=language, viewport=VIEWPORTS["desktop"])
         try:
             context.add_cookies(
-                [
-                    {
-                        "name": settings.LANGUAGE_COOKIE_NAME,
-                        "value": language,
-                        "url": live_server.url,
-                    },
-                    {
-                        "name": settings.SESSION_COOKIE_NAME,
-                        "value": session,
-                        "url": live_server.url,
-                    },
-                ]
+                start_cookies(live_server.url, language=language, user=organizer.user)
             )
             for blocked in visit.block:
                 context.route(f"**/{blocked}", lambda route: route.abort())

@@ -3,8 +3,6 @@ cancel through their confirmation pages (axe in English and French), with and
 without JavaScript."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
@@ -12,6 +10,7 @@ from payments.money import format_money
 from registrations.models import Registrant
 from tests import factories
 from tests.e2e.a11y import assert_accessible
+from tests.e2e.cookies import start_cookies
 from tests.registrations.checkout_support import run_refund_tasks
 from tests.registrations.refund_support import pay_registrant, refunded_in_stripe
 
@@ -39,20 +38,9 @@ def webinar(stripe_sandbox):
 def open_list(
     browser: Browser, live_server, webinar, *, language: str = "en", script=True
 ) -> Page:
-    client = Client()
-    client.force_login(webinar.owner.user)
     context = browser.new_context(locale=language, java_script_enabled=script)
     context.add_cookies(
-        [
-            {"name": name, "value": value, "url": live_server.url}
-            for name, value in (
-                (settings.LANGUAGE_COOKIE_NAME, language),
-                (
-                    settings.SESSION_COOKIE_NAME,
-                    client.cookies[settings.SESSION_COOKIE_NAME].value,
-                ),
-            )
-        ]
+        start_cookies(live_server.url, language=language, user=webinar.owner.user)
     )
     page = context.new_page()
     page.set_default_timeout(15_000)

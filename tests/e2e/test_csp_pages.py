@@ -8,7 +8,6 @@ console messages ("Refused to ..."), which also cover sandboxed frames.
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -18,6 +17,7 @@ from playwright.sync_api import (
 
 from tests import factories
 from tests.e2e.a11y import VIEWPORTS, assert_accessible
+from tests.e2e.cookies import session_cookie
 from tests.e2e.pages import PAGES, PageEntry, Visit, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,12 +30,6 @@ document.addEventListener("securitypolicyviolation", function (event) {
     event.sourceFile + ":" + event.lineNumber, String(event.sample || "")].join(" | "));
 });
 """
-
-
-def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def watched_page(

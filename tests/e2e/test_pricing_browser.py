@@ -4,14 +4,13 @@ import zoneinfo
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from payments.models import DiscountCode, Price
 from tests import factories
 from tests.e2e.a11y import VIEWPORTS, assert_accessible, assert_reflows
+from tests.e2e.cookies import start_cookies
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -160,20 +159,9 @@ def test_the_price_hint_follows_the_currency_chosen(
     organizer = factories.OrganizerFactory()
     webinar = factories.WebinarFactory(owner=organizer, title="Budgeting basics")
     factories.PriceFactory(webinar=webinar, amount=10000, currency="EUR")
-    client = Client()
-    client.force_login(organizer.user)
     context = browser.new_context(locale=language)
     context.add_cookies(
-        [
-            {"name": name, "value": value, "url": live_server.url}
-            for name, value in (
-                (settings.LANGUAGE_COOKIE_NAME, language),
-                (
-                    settings.SESSION_COOKIE_NAME,
-                    client.cookies[settings.SESSION_COOKIE_NAME].value,
-                ),
-            )
-        ]
+        start_cookies(live_server.url, language=language, user=organizer.user)
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -213,22 +201,11 @@ def test_a_forty_character_code_does_not_widen_the_page_on_a_phone(
     webinar = factories.WebinarFactory(owner=organizer, title="Budgeting basics")
     factories.StripeConnectionFactory(account=organizer.account)
     factories.PriceFactory(webinar=webinar, amount=2450, currency="EUR")
-    client = Client()
-    client.force_login(organizer.user)
     context = browser.new_context(
         locale=language, viewport=VIEWPORTS["mobile"], is_mobile=True
     )
     context.add_cookies(
-        [
-            {"name": name, "value": value, "url": live_server.url}
-            for name, value in (
-                (
-                    settings.SESSION_COOKIE_NAME,
-                    client.cookies[settings.SESSION_COOKIE_NAME].value,
-                ),
-                (settings.LANGUAGE_COOKIE_NAME, language),
-            )
-        ]
+        start_cookies(live_server.url, language=language, user=organizer.user)
     )
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -2,8 +2,6 @@
 (WCAG 1.4.10): a 60-character email, a Stripe id, a 40-character code."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser
@@ -12,6 +10,7 @@ from payments.models import Payment, Refund
 from registrations.models import Registrant
 from tests import factories
 from tests.e2e.a11y import VIEWPORTS, assert_reflows
+from tests.e2e.cookies import start_cookies
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,23 +19,10 @@ STRIPE_ID = "pi_3PzLongStripeIdentifierWithoutAnyBreak0123456789"
 
 
 def open_on_a_phone(browser: Browser, live_server, user, language: str, path: str):
-    client = Client()
-    client.force_login(user)
     context = browser.new_context(
         locale=language, viewport=VIEWPORTS["mobile"], is_mobile=True
     )
-    context.add_cookies(
-        [
-            {"name": name, "value": value, "url": live_server.url}
-            for name, value in (
-                (
-                    settings.SESSION_COOKIE_NAME,
-                    client.cookies[settings.SESSION_COOKIE_NAME].value,
-                ),
-                (settings.LANGUAGE_COOKIE_NAME, language),
-            )
-        ]
-    )
+    context.add_cookies(start_cookies(live_server.url, language=language, user=user))
     page = context.new_page()
     page.set_default_timeout(15_000)
     response = page.goto(f"{live_server.url}{path}")

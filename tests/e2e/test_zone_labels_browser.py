@@ -9,8 +9,6 @@ wherever the lines fall, no offset is split.
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Page
@@ -18,6 +16,7 @@ from playwright.sync_api import Browser, Page
 from payments import price_changes
 from tests import factories
 from tests.e2e.a11y import assert_accessible
+from tests.e2e.cookies import start_cookies
 from tests.registrations.checkout_support import make_paid_webinar
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,15 +64,7 @@ def assert_offsets_stay_whole(page: Page, label: str) -> None:
 
 def open_page(browser: Browser, url: str, *, language: str, user=None) -> Page:
     context = browser.new_context(locale=language, viewport=PHONE)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": url}]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        cookies.append(
-            {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": url}
-        )
-    context.add_cookies(cookies)
+    context.add_cookies(start_cookies(url, language=language, user=user))
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(url)
