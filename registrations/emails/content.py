@@ -31,6 +31,10 @@ from webinars.models import Session
 
 Kind = EmailLog.Kind
 
+# The organizer's emails about one person's request or payment: a reply
+# reaches that person (the others are about the webinar, a bounce or a bank).
+REPLY_TO_REGISTRANT = frozenset({Kind.NEW_PAID_REGISTRATION, Kind.REFUND_REQUEST})
+
 # Kinds carrying the invitation (.ics) and its iTIP method.
 ICS_METHODS = {
     Kind.CONFIRMATION: "REQUEST",
@@ -131,7 +135,13 @@ def render_email(
         from_email=(
             settings.DEFAULT_FROM_EMAIL if for_organizer else from_address(webinar)
         ),
-        reply_to=[] if for_organizer else [webinar.owner.email],
+        reply_to=(
+            [registrant.email]
+            if kind in REPLY_TO_REGISTRANT
+            else []
+            if for_organizer
+            else [webinar.owner.email]
+        ),
         headers=headers,
     )
     method = ICS_METHODS.get(kind)

@@ -219,6 +219,10 @@ def test_organizer_notifications_go_to_the_webinar_owner(
     assert f'<html lang="{language}">' in html
     assert "ada@example.com" in text or kind == Kind.LIMIT_REACHED
     assert message["Auto-Submitted"] == "auto-generated"
+    # A reply reaches the registrant only where the email is about their
+    # request or payment; never a bounce's address or a bank dispute.
+    replies = {Kind.NEW_PAID_REGISTRATION, Kind.REFUND_REQUEST}
+    assert message["Reply-To"] == ("ada@example.com" if kind in replies else None)
 
 
 def test_each_failed_refund_gets_its_own_organizer_notice_with_stripes_reason(
@@ -262,6 +266,8 @@ def test_refund_request_notice_quotes_the_registrants_message(smtp, paid_registr
 
     (message,) = smtp.to(paid_registrant.webinar.owner.email)
     assert message["Subject"] == f"Refund request: {paid_registrant.webinar.title}"
+    # Answering the email answers the registrant.
+    assert message["Reply-To"] == "ada@example.com"
     text, html = bodies(message)
     assert "I am ill, sorry." in text
     assert "ada@example.com asks for a refund" in text
@@ -489,6 +495,7 @@ def test_new_paid_registration_lists_answers_with_french_colons(
     send_one(paid_registrant, Kind.NEW_PAID_REGISTRATION)
 
     (message,) = smtp.messages
+    assert message["Reply-To"] == paid_registrant.email
     for body in bodies(message):
         assert "Question supprimée\u00a0: Acme" in body
 
