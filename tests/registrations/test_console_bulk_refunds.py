@@ -378,32 +378,35 @@ def test_the_confirmation_pages_speak_french(client_of, webinar, paid):
     assert "Vous allez annuler 1 inscription\u00a0:" in cancel
 
 
-def test_the_refund_total_never_adds_two_currencies(client_of, webinar):
-    def bought(n, currency, amount):
+def bought(webinar, n, *, amount=1000, currency="EUR", payment=None, share=None):
+    """A paid registrant: their own payment of `amount`, or their `share` of one."""
+    if payment is None:
         payment = Payment.objects.create(
             account=webinar.account,
             webinar=webinar,
             stripe_account_id="acct_test",
-            checkout_session_id=f"cs_cur_{n}",
-            payment_intent_id=f"pi_cur_{n}",
+            checkout_session_id=f"cs_bought_{n}",
+            payment_intent_id=f"pi_bought_{n}",
             amount=amount,
             currency=currency,
             status=Payment.Status.PAID,
             paid_at=timezone.now(),
         )
-        return free(
-            webinar,
-            n,
-            source=Registrant.Source.PAID,
-            amount=amount,
-            currency=currency,
-            payment=payment,
-        )
+    return free(
+        webinar,
+        n,
+        source=Registrant.Source.PAID,
+        amount=amount if share is None else share,
+        currency=currency,
+        payment=payment,
+    )
 
+
+def test_the_refund_total_never_adds_two_currencies(client_of, webinar):
     ids = [
-        bought(1, "EUR", 1000).pk,
-        bought(2, "GBP", 700).pk,
-        bought(3, "EUR", 500).pk,
+        bought(webinar, 1, currency="EUR", amount=1000).pk,
+        bought(webinar, 2, currency="GBP", amount=700).pk,
+        bought(webinar, 3, currency="EUR", amount=500).pk,
     ]
     page = client_of.post(bulk_url(webinar), {"action": "refund", "ids": ids}).text
     expected = f"{format_money(1500, 'EUR')}, {format_money(700, 'GBP')}"
@@ -418,40 +421,18 @@ CONFIRMATION_QUERIES = 8
 def test_the_confirmation_reads_as_much_for_40_as_for_2(client_of, webinar, action):
     """The selection's payments, shares and refunds are read at once."""
 
-    def bought(n, payment=None, amount=1000):
-        if payment is None:
-            payment = Payment.objects.create(
-                account=webinar.account,
-                webinar=webinar,
-                stripe_account_id="acct_test",
-                checkout_session_id=f"cs_many_{n}",
-                payment_intent_id=f"pi_many_{n}",
-                amount=amount,
-                currency="EUR",
-                status=Payment.Status.PAID,
-                paid_at=timezone.now(),
-            )
-        return free(
-            webinar,
-            n,
-            source=Registrant.Source.PAID,
-            amount=1000,
-            currency="EUR",
-            payment=payment,
-        )
-
     def queries(ids):
         with CaptureQueriesContext(connection) as captured:
             page = client_of.post(bulk_url(webinar), {"action": action, "ids": ids})
         assert page.status_code == 200
         return len(captured), page.text
 
-    few = [bought(n) for n in range(2)]
+    few = [bought(webinar, n) for n in range(2)]
     # One payment for two sessions' registrants (a shared payment), and a
     # partial refund already made of one registrant's payment.
-    shared = bought(2, amount=2000)
-    many = [*few, shared, bought(3, payment=shared.payment)]
-    many += [bought(n) for n in range(4, 40)]
+    shared = bought(webinar, 2, amount=2000, share=1000)
+    many = [*few, shared, bought(webinar, 3, payment=shared.payment, share=1000)]
+    many += [bought(webinar, n) for n in range(4, 40)]
     Refund.objects.create(
         payment=few[0].payment,
         amount=400,
